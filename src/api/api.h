@@ -1,0 +1,61 @@
+// The HTTP JSON API under /api/v1: routing, bearer authentication, RFC 9457
+// problem details, cursor pagination and the OpenAPI document.
+//
+// All routes are registered in one table (routes.cc); the OpenAPI document is
+// checked against that table by a test, so the two cannot drift apart.
+//
+// Thread safety: Start() once; Stop() may be called from any thread (e.g. a
+// signal handler thread). Handlers run on the HTTP server's worker threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "identity/identity.h"
+#include "rights/rights.h"
+#include "store/store.h"
+
+namespace cordon {
+
+struct ApiServices {
+  Store& store;
+  const Clock& clock;
+  IdentityService& identity;
+  ApplicationService& applications;
+};
+
+struct RouteInfo {
+  std::string method;   // "GET", "POST", ...
+  std::string pattern;  // OpenAPI style: "/api/v1/applications/{id}"
+  bool requires_auth = true;
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiServices services);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds to host:port (port 0 picks a free one) and returns the bound port.
+  // kUnavailable when the address cannot be bound.
+  Result<int> Bind(const std::string& host, int port);
+  // Serves until Stop(); returns after the listener closed.
+  void Run();
+  void Stop();
+
+  // Every registered route, in registration order.
+  std::vector<RouteInfo> Routes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The OpenAPI 3.1 document served at GET /api/v1/openapi.json.
+std::string OpenApiDocument();
+
+}  // namespace cordon
