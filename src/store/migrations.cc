@@ -1,0 +1,198 @@
+// The SQLite store's schema, as an ordered list of migrations; see migrations.h.
+//
+// Portability rules for the SQL here (a PostgreSQL store will carry the same
+// schema): TEXT for ids, timestamps (RFC 3339, fixed millisecond width, so
+// text order is time order) and dates (YYYY-MM-DD); INTEGER for numbers and
+// 0/1 flags; no AUTOINCREMENT, no WITHOUT ROWID, no INSERT OR ..., no type
+// affinity tricks.
+#include "store/migrations.h"
+
+#include <fmt/format.h>
+
+namespace cordon {
+
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1, "organisations, users, credentials, login failures, applications, audit events",
+     R"sql(
+CREATE TABLE organisations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  country TEXT NOT NULL,
+  jurisdiction TEXT NOT NULL,
+  address TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX organisations_by_country ON organisations (country, kind);
+
+-- A customs administration's offices (UN/LOCODEs), in the order given.
+CREATE TABLE organisation_offices (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  ordinal INTEGER NOT NULL,
+  locode TEXT NOT NULL,
+  PRIMARY KEY (org_id, ordinal)
+);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  email TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX users_by_org ON users (org_id, created_at, id);
+
+CREATE TABLE credentials (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  user_id TEXT NOT NULL REFERENCES users (id),
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+CREATE INDEX credentials_by_org ON credentials (org_id, kind, created_at, id);
+CREATE INDEX credentials_by_user ON credentials (user_id);
+
+CREATE TABLE login_failures (
+  email TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX login_failures_by_email ON login_failures (email, at);
+
+CREATE TABLE applications (
+  id TEXT PRIMARY KEY,
+  holder_org_id TEXT NOT NULL REFERENCES organisations (id),
+  filed_with_org_id TEXT NOT NULL REFERENCES organisations (id),
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  valid_until TEXT,
+  holder_name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX applications_by_created ON applications (created_at, id);
+CREATE INDEX applications_by_status ON applications (status, created_at, id);
+CREATE INDEX applications_by_valid_until ON applications (valid_until);
+CREATE INDEX applications_by_holder ON applications (holder_org_id, created_at, id);
+CREATE INDEX applications_by_filed_with ON applications (filed_with_org_id, created_at, id);
+
+-- Tenant isolation: an application is visible to exactly the organisations
+-- listed here; every scoped query joins on it.
+CREATE TABLE application_access (
+  application_id TEXT NOT NULL REFERENCES applications (id),
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  PRIMARY KEY (application_id, org_id)
+);
+CREATE INDEX application_access_by_org ON application_access (org_id, application_id);
+
+-- Append-only; seq is assigned by the store (max + 1 under the write lock), so
+-- it is dense and gives the order of the tamper-evident log.
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_events_by_org_object ON audit_events (org_id, object_id, seq);
+)sql"},
+};
+
+// The current version, 0 for a fresh database. kCorrupt for a database that
+// holds other tables but no schema_migrations: someone else's database, which
+// we must not touch.
+Result<int> CurrentVersion(SqliteDb& db) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement has_table,
+      db.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                 "'schema_migrations'",
+                 "reading schema version"));
+  CORDON_ASSIGN_OR_RETURN(bool row, has_table.Step());
+  if (row && has_table.Int(0) == 1) {
+    CORDON_ASSIGN_OR_RETURN(Statement max_version,
+                            db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                                       "reading schema version"));
+    CORDON_ASSIGN_OR_RETURN(bool has_row, max_version.Step());
+    return has_row ? static_cast<int>(max_version.Int(0)) : 0;
+  }
+  CORDON_ASSIGN_OR_RETURN(Statement other_tables,
+                          db.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+                                     "reading schema version"));
+  CORDON_ASSIGN_OR_RETURN(bool other_row, other_tables.Step());
+  if (other_row && other_tables.Int(0) > 0) {
+    return Corrupt("not a Cordon database: it has tables but no schema_migrations");
+  }
+  return 0;
+}
+
+Status ApplyOne(SqliteDb& db, const Migration& migration, Timestamp now) {
+  std::string what =
+      fmt::format("applying schema migration {} ({})", migration.version, migration.description);
+  CORDON_RETURN_IF_ERROR(db.Exec(migration.sql, what));
+  CORDON_ASSIGN_OR_RETURN(
+      Statement record,
+      db.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", what));
+  record.Bind(1, migration.version).Bind(2, now);
+  return record.Run();
+}
+
+}  // namespace
+
+std::span<const Migration> SqliteMigrations() { return kMigrations; }
+
+Status ApplyMigrations(SqliteDb& db, Timestamp now) {
+  const int latest = kMigrations[std::size(kMigrations) - 1].version;
+  // IMMEDIATE: two processes opening the same fresh file must not both
+  // migrate; the second waits (busy timeout) and then sees the new version.
+  CORDON_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", "starting schema migration"));
+  Result<int> current = CurrentVersion(db);
+  Status status = current.status();
+  if (status.ok() && *current == 0) {
+    status = db.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_at TEXT NOT NULL)",
+        "creating schema_migrations");
+  }
+  if (status.ok() && *current > latest) {
+    status = Conflict(fmt::format(
+        "database schema version {} is newer than this Cordon's {}; refusing to open it", *current,
+        latest));
+  }
+  if (status.ok()) status = db.Exec("COMMIT", "starting schema migration");
+  if (!status.ok()) {
+    db.RollbackQuietly();
+    return status;
+  }
+
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= *current) continue;
+    CORDON_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE", "starting schema migration"));
+    // Re-read under the write lock: another process may have migrated since.
+    Result<int> now_version = CurrentVersion(db);
+    status = now_version.status();
+    if (status.ok() && *now_version < migration.version) status = ApplyOne(db, migration, now);
+    if (status.ok()) {
+      status = db.Exec("COMMIT", fmt::format("committing schema migration {}", migration.version));
+    }
+    if (!status.ok()) {
+      db.RollbackQuietly();
+      return status;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace cordon
