@@ -1,0 +1,37 @@
+# Cordon: the two commands a new user needs are `make demo` and `make test`.
+.PHONY: setup build demo test test-fast test-asan bench clean
+
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?= -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCORDON_WERROR=ON
+DEMO_DB ?= var/demo.db
+DEMO_LISTEN ?= 127.0.0.1:8080
+
+setup:
+	@scripts/setup
+
+build: setup
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	@mkdir -p var
+	$(BUILD_DIR)/cordon serve --db $(DEMO_DB) --listen $(DEMO_LISTEN) --demo
+
+# Every test: unit and end-to-end, then the same suite under ASan+UBSan.
+test: test-fast test-asan
+
+test-fast: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: setup
+	@cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCORDON_WERROR=ON -DCORDON_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_DIR) -j $(JOBS)
+	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bench/run $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

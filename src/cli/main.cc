@@ -1,0 +1,343 @@
+// The `cordon` command: one binary, sub-commands per job.
+//
+//   cordon serve --db FILE --listen HOST:PORT [--demo]
+//   cordon applications import FILE --db FILE [--filed-with ORG]
+//   cordon applications export --db FILE --org NAME [--out FILE]
+//   cordon orgs add ... / cordon users add ...   (bootstrap without the demo)
+//
+// Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <pthread.h>
+#include <sstream>
+#include <thread>
+
+#include "api/api.h"
+#include "core/random.h"
+#include "core/time.h"
+#include "demo/demo.h"
+#include "identity/identity.h"
+#include "rights/rights.h"
+#include "store/sqlite_store.h"
+
+namespace cordon {
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const Error& error) {
+  std::cerr << "cordon: " << error.ToString() << "\n";
+  return kExitFailure;
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& db_path) {
+  SqliteOptions options;
+  options.path = db_path;
+  Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
+  if (!store.ok()) {
+    Error error = store.error();
+    return error.Prefix("opening database " + db_path + ": ");
+  }
+  return store;
+}
+
+// "127.0.0.1:8080" -> host, port. Port 0 asks the OS for a free port.
+Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return InvalidInput("--listen must be HOST:PORT, e.g. 127.0.0.1:8080",
+                        {{"listen", "must be HOST:PORT"}});
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  std::string port_text = listen.substr(colon + 1);
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return InvalidInput("--listen port must be a number from 0 to 65535",
+                          {{"listen", "bad port"}});
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) {
+    return InvalidInput("--listen port must be a number from 0 to 65535", {{"listen", "bad port"}});
+  }
+  return std::make_pair(host, port);
+}
+
+Result<nlohmann::json> ReadJsonFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) return InvalidInput("cannot open " + path, {{"file", "cannot be opened"}});
+  std::stringstream content;
+  content << file.rdbuf();
+  nlohmann::json document = nlohmann::json::parse(content.str(), nullptr, false);
+  if (document.is_discarded()) {
+    return InvalidInput(path + " is not valid JSON", {{"file", "is not valid JSON"}});
+  }
+  return document;
+}
+
+int Serve(const std::string& db_path, const std::string& listen, bool demo) {
+  // Signals are handled by one thread with sigwait, so no handler runs on a
+  // server thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Result<std::pair<std::string, int>> address = ParseListen(listen);
+  if (!address.ok()) return Fail(address.error());
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+
+  SystemClock clock;
+  SystemRng rng;
+  if (demo) {
+    Result<bool> loaded = LoadDemoData(**store, clock, rng);
+    if (!loaded.ok()) return Fail(loaded.error());
+    spdlog::info(*loaded ? "demo data loaded into {}" : "demo data already present in {}",
+                 db_path);
+  }
+  IdentityService identity(**store, clock, rng);
+  ApplicationService applications(**store, clock, rng);
+  ApiServer server(ApiServices{**store, clock, identity, applications});
+  Result<int> port = server.Bind(address->first, address->second);
+  if (!port.ok()) return Fail(port.error());
+
+  std::string host = address->first.find(':') != std::string::npos ? "[" + address->first + "]"
+                                                                     : address->first;
+  std::printf("Cordon listening on http://%s:%d\n", host.c_str(), *port);
+  if (demo) {
+    std::printf("Demo logins (password \"%s\"):\n", kDemoPassword);
+    for (const DemoLogin& login : DemoLogins()) {
+      std::printf("  %-28s %-20s %s\n", login.email.c_str(), login.role.c_str(),
+                  login.organisation.c_str());
+    }
+  }
+  std::fflush(stdout);
+
+  std::thread signal_thread([&server, signals] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    spdlog::info("signal {} received, shutting down", signal_number);
+    server.Stop();
+  });
+  server.Run();
+  // Run() also returns when the listener fails; wake the signal thread then.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return 0;
+}
+
+int ImportApplications(const std::string& db_path, const std::string& file,
+                       const std::string& filed_with) {
+  Result<nlohmann::json> entries = ReadJsonFile(file);
+  if (!entries.ok()) return Fail(entries.error());
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+  SystemClock clock;
+  SystemRng rng;
+  ImportOptions options;
+  if (!filed_with.empty()) {
+    Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
+      Result<Organisation> org = tx.FindOrganisationByName(filed_with);
+      if (!org.ok()) org = tx.GetOrganisation(filed_with);
+      if (!org.ok()) return NotFound("no organisation named or with id \"" + filed_with + "\"");
+      options.filed_with_org_id = org->id;
+      return Status::Ok();
+    });
+    if (!resolved.ok()) return Fail(resolved.error());
+  }
+  ApplicationService applications(**store, clock, rng);
+  Result<int> imported = applications.Import(*entries, options);
+  if (!imported.ok()) return Fail(imported.error());
+  std::printf("imported %d applications from %s\n", *imported, file.c_str());
+  return 0;
+}
+
+int ExportApplications(const std::string& db_path, const std::string& org_name,
+                       const std::string& out) {
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+  Scope scope;
+  Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
+    Result<Organisation> org = tx.FindOrganisationByName(org_name);
+    if (!org.ok()) org = tx.GetOrganisation(org_name);
+    if (!org.ok()) return NotFound("no organisation named or with id \"" + org_name + "\"");
+    scope.org_id = org->id;
+    return Status::Ok();
+  });
+  if (!resolved.ok()) return Fail(resolved.error());
+  SystemClock clock;
+  SystemRng rng;
+  ApplicationService applications(**store, clock, rng);
+  Result<nlohmann::json> exported = applications.Export(scope);
+  if (!exported.ok()) return Fail(exported.error());
+  std::string text = exported->dump(2) + "\n";
+  if (out.empty() || out == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  // Write beside the target and rename, so a failed export never leaves a
+  // truncated file where a good one was.
+  std::string temp = out + ".tmp";
+  {
+    std::ofstream file(temp, std::ios::trunc);
+    file << text;
+    file.flush();
+    if (!file) return Fail(Unavailable("cannot write " + temp));
+  }
+  if (std::rename(temp.c_str(), out.c_str()) != 0) {
+    return Fail(Unavailable("cannot rename " + temp + " to " + out));
+  }
+  std::fprintf(stderr, "exported %zu applications to %s\n", exported->size(), out.c_str());
+  return 0;
+}
+
+int AddOrganisation(const std::string& db_path, const NewOrganisation& input) {
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+  SystemClock clock;
+  SystemRng rng;
+  IdentityService identity(**store, clock, rng);
+  Result<Organisation> org = identity.CreateOrganisation(input);
+  if (!org.ok()) return Fail(org.error());
+  std::printf("%s\n", org->id.c_str());
+  return 0;
+}
+
+int AddUser(const std::string& db_path, const std::string& org_name, NewUser input) {
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+  Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
+    Result<Organisation> org = tx.FindOrganisationByName(org_name);
+    if (!org.ok()) org = tx.GetOrganisation(org_name);
+    if (!org.ok()) return NotFound("no organisation named or with id \"" + org_name + "\"");
+    input.org_id = org->id;
+    return Status::Ok();
+  });
+  if (!resolved.ok()) return Fail(resolved.error());
+  SystemClock clock;
+  SystemRng rng;
+  IdentityService identity(**store, clock, rng);
+  Result<User> user = identity.CreateUser(input);
+  if (!user.ok()) return Fail(user.error());
+  std::printf("%s\n", user->id.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  // Standard output carries results (exports, the listening address); logs go
+  // to standard error.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("cordon"));
+  CLI::App app{"Cordon: IPR enforcement at the border"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cordon 0.1.0");
+
+  std::string db_path = "var/cordon.db";
+  std::string listen = "127.0.0.1:8080";
+  bool demo = false;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP API");
+  serve->add_option("--db", db_path, "SQLite database file (created when absent)")
+      ->capture_default_str();
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve->add_flag("--demo", demo, "Load the demo data set (once) before serving");
+
+  CLI::App* applications = app.add_subcommand("applications", "Bulk applications for action");
+  applications->require_subcommand(1);
+  std::string import_file;
+  std::string filed_with;
+  CLI::App* import = applications->add_subcommand(
+      "import", "Import a JSON array of application bodies (all or nothing)");
+  import->add_option("FILE", import_file, "JSON file")->required();
+  import->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  import->add_option("--filed-with", filed_with,
+                     "Customs organisation (name or id) for entries that name none");
+  std::string export_org;
+  std::string export_out;
+  CLI::App* export_cmd =
+      applications->add_subcommand("export", "Export the applications an organisation sees");
+  export_cmd->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  export_cmd->add_option("--org", export_org, "Organisation (name or id)")->required();
+  export_cmd->add_option("--out", export_out, "Output file (default: standard output)");
+
+  CLI::App* orgs = app.add_subcommand("orgs", "Organisations");
+  orgs->require_subcommand(1);
+  NewOrganisation new_org;
+  std::string org_kind = "customs";
+  std::vector<std::string> offices;
+  CLI::App* orgs_add = orgs->add_subcommand("add", "Add an organisation");
+  orgs_add->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  orgs_add->add_option("--name", new_org.name, "Name")->required();
+  orgs_add->add_option("--kind", org_kind, "customs|right_holder|agency|secretariat")
+      ->capture_default_str();
+  orgs_add->add_option("--country", new_org.country, "ISO 3166-1 alpha-2");
+  orgs_add->add_option("--jurisdiction", new_org.jurisdiction, "Rule set: EU, CN, TRIPS, ...");
+  orgs_add->add_option("--office", offices, "UN/LOCODE of an office (repeatable)");
+  orgs_add->add_option("--address", new_org.address, "Postal address");
+
+  CLI::App* users = app.add_subcommand("users", "Users");
+  users->require_subcommand(1);
+  NewUser new_user;
+  std::string user_org;
+  std::string user_role;
+  CLI::App* users_add = users->add_subcommand(
+      "add", "Add a user; the password is read from CORDON_PASSWORD or standard input");
+  users_add->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+  users_add->add_option("--org", user_org, "Organisation (name or id)")->required();
+  users_add->add_option("--email", new_user.email, "E-mail (login)")->required();
+  users_add->add_option("--name", new_user.name, "Full name");
+  users_add->add_option("--role", user_role, "Role, e.g. admin, ipr_officer")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  if (serve->parsed()) return Serve(db_path, listen, demo);
+  if (import->parsed()) return ImportApplications(db_path, import_file, filed_with);
+  if (export_cmd->parsed()) return ExportApplications(db_path, export_org, export_out);
+  if (orgs_add->parsed()) {
+    std::optional<OrgKind> kind = ParseOrgKind(org_kind);
+    if (!kind) {
+      std::cerr << "cordon: --kind must be customs, right_holder, agency or secretariat\n";
+      return kExitUsage;
+    }
+    new_org.kind = *kind;
+    new_org.offices = offices;
+    return AddOrganisation(db_path, new_org);
+  }
+  if (users_add->parsed()) {
+    std::optional<Role> role = ParseRole(user_role);
+    if (!role) {
+      std::cerr << "cordon: unknown --role " << user_role << "\n";
+      return kExitUsage;
+    }
+    new_user.role = *role;
+    if (const char* password = std::getenv("CORDON_PASSWORD")) {
+      new_user.password = password;
+    } else {
+      std::getline(std::cin, new_user.password);
+    }
+    return AddUser(db_path, user_org, new_user);
+  }
+  return kExitUsage;
+}
+
+}  // namespace cordon
+
+int main(int argc, char** argv) { return cordon::Main(argc, argv); }
