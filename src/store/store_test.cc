@@ -1,35 +1,1032 @@
-// Tests of the SQLite store against real databases in a temporary directory.
+// Tests of the SQLite store against real database files in a fresh temporary
+// directory per test (plus one ":memory:" test). Raw sqlite3 connections are
+// used only to look underneath the store: pragmas, the schema version table,
+// and holding a lock to prove busy handling.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "store/sqlite_store.h"
 
 namespace cordon {
 namespace {
 
-TEST(SqliteStoreSmoke, OpensAndStoresAnOrganisation) {
-  auto dir = std::filesystem::temp_directory_path() / "cordon_store_smoke";
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  {
-    auto store = OpenSqliteStore({.path = (dir / "db.sqlite").string()});
-    ASSERT_TRUE(store.ok()) << store.error().ToString();
-    Organisation org;
-    org.id = "org_1";
-    org.name = "Customs DE";
-    org.kind = OrgKind::kCustoms;
-    org.offices = {"DEHAM", "DEFRA"};
-    ASSERT_TRUE((*store)->Write([&](WriteTx& tx) { return tx.InsertOrganisation(org); }).ok());
-    Status read = (*store)->Read([&](ReadTx& tx) -> Status {
-      auto got = tx.GetOrganisation("org_1");
-      if (!got.ok()) return got.error();
-      EXPECT_EQ(got->offices, org.offices);
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+Timestamp At(int year, int month, int day, int second = 0) {
+  return Timestamp(std::chrono::sys_days(
+             Date{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)})) +
+         seconds(second);
+}
+
+Date Day(int year, int month, int day) {
+  return Date{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
+}
+
+Organisation MakeOrg(const std::string& id, const std::string& name, OrgKind kind,
+                     const std::string& country = "") {
+  Organisation org;
+  org.id = id;
+  org.name = name;
+  org.kind = kind;
+  org.country = country;
+  org.jurisdiction = kind == OrgKind::kCustoms ? "EU" : "";
+  org.address = "Somewhere 1";
+  org.created_at = At(2026, 1, 1);
+  return org;
+}
+
+User MakeUser(const std::string& id, const std::string& org_id, const std::string& email) {
+  User user;
+  user.id = id;
+  user.org_id = org_id;
+  user.email = email;
+  user.name = "User " + id;
+  user.role = Role::kIprOfficer;
+  user.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+  user.created_at = At(2026, 1, 2);
+  return user;
+}
+
+Credential MakeCredential(const std::string& id, const std::string& hash,
+                          const std::string& user_id, const std::string& org_id,
+                          const std::string& kind) {
+  Credential credential;
+  credential.id = id;
+  credential.token_hash = hash;
+  credential.user_id = user_id;
+  credential.org_id = org_id;
+  credential.kind = kind;
+  credential.name = kind == "api_token" ? "label " + id : "";
+  credential.created_at = At(2026, 2, 1);
+  if (kind == "session") credential.expires_at = At(2026, 2, 2);
+  return credential;
+}
+
+ApplicationRecord MakeApp(const std::string& id, const std::string& holder,
+                          const std::string& filed_with, Timestamp created_at) {
+  ApplicationRecord record;
+  record.id = id;
+  record.holder_org_id = holder;
+  record.filed_with_org_id = filed_with;
+  record.kind = "national";
+  record.status = "draft";
+  record.holder_name = "Zentra Sportswear GmbH";
+  record.created_at = created_at;
+  record.updated_at = created_at;
+  record.version = 1;
+  record.body = R"({"kind":"national","holder":{"name":"Zentra Sportswear GmbH"}})";
+  return record;
+}
+
+// Runs a query on a raw connection and returns the first column of the first row.
+std::string RawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  std::string value;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+void RawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message != nullptr ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cordon_store_test_XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = (dir_ / "cordon.db").string();
+    Reopen();
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  void Reopen() {
+    store_.reset();
+    auto opened = OpenSqliteStore({.path = path_});
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  Status Write(const std::function<Status(WriteTx&)>& work) { return store_->Write(work); }
+
+  // Runs `query` in a read transaction and returns its result.
+  template <typename T>
+  Result<T> ReadValue(const std::function<Result<T>(ReadTx&)>& query) {
+    std::optional<Result<T>> out;
+    Status status = store_->Read([&](ReadTx& tx) -> Status {
+      out.emplace(query(tx));
       return Status::Ok();
     });
-    ASSERT_TRUE(read.ok()) << read.error().ToString();
+    if (!status.ok()) return status.error();
+    return std::move(*out);
   }
-  std::filesystem::remove_all(dir);
+
+  // Three organisations: a right holder, the customs administration it files
+  // with, and an unrelated customs administration.
+  void SeedOrganisations() {
+    ASSERT_TRUE(
+        Write([&](WriteTx& tx) -> Status {
+          CORDON_RETURN_IF_ERROR(tx.InsertOrganisation(
+              MakeOrg("org_holder", "Zentra Sportswear GmbH", OrgKind::kRightHolder)));
+          CORDON_RETURN_IF_ERROR(
+              tx.InsertOrganisation(MakeOrg("org_de", "Customs DE", OrgKind::kCustoms, "DE")));
+          CORDON_RETURN_IF_ERROR(
+              tx.InsertOrganisation(MakeOrg("org_cn", "Customs CN", OrgKind::kCustoms, "CN")));
+          return tx.InsertOrganisation(MakeOrg("org_nl", "Customs NL", OrgKind::kCustoms, "NL"));
+        }).ok());
+  }
+
+  Status InsertApp(const ApplicationRecord& record, std::vector<std::string> visible_to = {}) {
+    if (visible_to.empty()) visible_to = {record.holder_org_id, record.filed_with_org_id};
+    return Write([&](WriteTx& tx) { return tx.InsertApplication(record, visible_to); });
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- opening, schema, pragmas
+
+TEST_F(SqliteStoreTest, AppliesSchemaAndReopeningIsIdempotent) {
+  EXPECT_GE(SqliteSchemaVersion(), 1);
+  EXPECT_EQ(RawQuery(path_, "SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(SqliteSchemaVersion()));
+  const std::string rows = RawQuery(path_, "SELECT COUNT(*) FROM schema_migrations");
+  EXPECT_EQ(rows, std::to_string(SqliteSchemaVersion()));
+  SeedOrganisations();
+  Reopen();
+  Reopen();
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM schema_migrations"), rows);
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM organisations"), "4");
+}
+
+TEST_F(SqliteStoreTest, RefusesDatabaseWithNewerSchema) {
+  store_.reset();
+  RawExec(path_, "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                     std::to_string(SqliteSchemaVersion() + 1) + ", '2030-01-01T00:00:00.000Z')");
+  auto opened = OpenSqliteStore({.path = path_});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code(), ErrorCode::kConflict);
+  EXPECT_NE(opened.error().message().find("newer"), std::string::npos) << opened.error().message();
+}
+
+TEST_F(SqliteStoreTest, RefusesFileThatIsNotADatabase) {
+  std::string garbage = (dir_ / "garbage.db").string();
+  std::ofstream(garbage) << std::string(8192, 'x');
+  auto opened = OpenSqliteStore({.path = garbage});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code(), ErrorCode::kCorrupt) << opened.error().ToString();
+}
+
+TEST_F(SqliteStoreTest, RefusesSomeoneElsesDatabase) {
+  std::string foreign = (dir_ / "foreign.db").string();
+  RawExec(foreign, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+  auto opened = OpenSqliteStore({.path = foreign});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code(), ErrorCode::kCorrupt) << opened.error().ToString();
+  EXPECT_EQ(RawQuery(foreign,
+                     "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                     "'schema_migrations'"),
+            "0");
+}
+
+TEST_F(SqliteStoreTest, UnopenablePathIsUnavailable) {
+  auto opened = OpenSqliteStore({.path = (dir_ / "no" / "such" / "dir" / "x.db").string()});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code(), ErrorCode::kUnavailable) << opened.error().ToString();
+}
+
+TEST_F(SqliteStoreTest, UsesWalModeAndEnforcesForeignKeys) {
+  EXPECT_EQ(RawQuery(path_, "PRAGMA journal_mode"), "wal");
+  SeedOrganisations();
+  Status status =
+      InsertApp(MakeApp("app_1", "org_holder", "org_unknown", At(2026, 3, 1)), {"org_holder"});
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message().find("FOREIGN KEY"), std::string::npos)
+      << status.error().message();
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM applications"), "0");
+}
+
+TEST(SqliteStoreMemoryTest, InMemoryDatabaseServesReadsAndWrites) {
+  auto opened = OpenSqliteStore({.path = ":memory:"});
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Store& store = **opened;
+  ASSERT_TRUE(store
+                  .Write([](WriteTx& tx) {
+                    return tx.InsertOrganisation(MakeOrg("org_1", "Customs DE", OrgKind::kCustoms));
+                  })
+                  .ok());
+  Status read = store.Read([](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(Organisation org, tx.GetOrganisation("org_1"));
+    EXPECT_EQ(org.name, "Customs DE");
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.error().ToString();
+}
+
+TEST(SqliteStoreOptionsTest, EmptyPathIsInvalidInput) {
+  auto opened = OpenSqliteStore({.path = ""});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code(), ErrorCode::kInvalidInput);
+}
+
+// --- organisations
+
+TEST_F(SqliteStoreTest, StoresAndFindsOrganisations) {
+  Organisation de = MakeOrg("org_de", "Customs DE", OrgKind::kCustoms, "DE");
+  de.offices = {"DEHAM", "DEFRA", "DEMUC", "DELEJ"};
+  Organisation police = MakeOrg("org_police", "Police DE", OrgKind::kAgency, "DE");
+  Organisation holder = MakeOrg("org_zentra", "Zentra Sportswear GmbH", OrgKind::kRightHolder);
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertOrganisation(de));
+                CORDON_RETURN_IF_ERROR(tx.InsertOrganisation(police));
+                return tx.InsertOrganisation(holder);
+              }).ok());
+
+  auto got = ReadValue<Organisation>([](ReadTx& tx) { return tx.GetOrganisation("org_de"); });
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_EQ(got->name, "Customs DE");
+  EXPECT_EQ(got->kind, OrgKind::kCustoms);
+  EXPECT_EQ(got->country, "DE");
+  EXPECT_EQ(got->jurisdiction, "EU");
+  EXPECT_EQ(got->address, "Somewhere 1");
+  EXPECT_EQ(got->offices, de.offices);
+  EXPECT_EQ(got->created_at, de.created_at);
+
+  auto by_name = ReadValue<Organisation>(
+      [](ReadTx& tx) { return tx.FindOrganisationByName("Zentra Sportswear GmbH"); });
+  ASSERT_TRUE(by_name.ok());
+  EXPECT_EQ(by_name->id, "org_zentra");
+  EXPECT_TRUE(by_name->offices.empty());
+
+  auto customs = ReadValue<std::vector<Organisation>>(
+      [](ReadTx& tx) { return tx.FindCustomsByCountry("DE"); });
+  ASSERT_TRUE(customs.ok());
+  ASSERT_EQ(customs->size(), 1u);  // the police share the country but are not customs
+  EXPECT_EQ((*customs)[0].id, "org_de");
+  EXPECT_EQ((*customs)[0].offices, de.offices);
+
+  auto all =
+      ReadValue<std::vector<Organisation>>([](ReadTx& tx) { return tx.ListOrganisations(); });
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].name, "Customs DE");  // ordered by name
+  EXPECT_EQ((*all)[0].offices, de.offices);
+  EXPECT_EQ((*all)[2].name, "Zentra Sportswear GmbH");
+
+  auto missing = ReadValue<Organisation>([](ReadTx& tx) { return tx.GetOrganisation("org_x"); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, DuplicateOrganisationIdOrNameIsConflict) {
+  SeedOrganisations();
+  Status same_name = Write([](WriteTx& tx) {
+    return tx.InsertOrganisation(MakeOrg("org_other", "Customs DE", OrgKind::kCustoms, "DE"));
+  });
+  ASSERT_FALSE(same_name.ok());
+  EXPECT_EQ(same_name.error().code(), ErrorCode::kConflict) << same_name.error().ToString();
+  Status same_id = Write([](WriteTx& tx) {
+    return tx.InsertOrganisation(MakeOrg("org_de", "Another", OrgKind::kCustoms, "DE"));
+  });
+  ASSERT_FALSE(same_id.ok());
+  EXPECT_EQ(same_id.error().code(), ErrorCode::kConflict);
+}
+
+// --- users
+
+TEST_F(SqliteStoreTest, StoresUsersWithCaseInsensitiveUniqueEmail) {
+  SeedOrganisations();
+  User officer = MakeUser("usr_1", "org_de", "Officer@Customs-DE.demo");
+  officer.active = false;
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.InsertUser(officer); }).ok());
+
+  Status duplicate = Write([](WriteTx& tx) {
+    return tx.InsertUser(MakeUser("usr_2", "org_de", "officer@customs-de.DEMO"));
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::kConflict) << duplicate.error().ToString();
+
+  auto found =
+      ReadValue<User>([](ReadTx& tx) { return tx.FindUserByEmail("OFFICER@customs-de.demo"); });
+  ASSERT_TRUE(found.ok()) << found.error().ToString();
+  EXPECT_EQ(found->id, "usr_1");
+  EXPECT_EQ(found->email, "officer@customs-de.demo");  // stored lower-cased
+  EXPECT_EQ(found->role, Role::kIprOfficer);
+  EXPECT_EQ(found->password_hash, officer.password_hash);
+  EXPECT_FALSE(found->active);
+  EXPECT_EQ(found->created_at, officer.created_at);
+
+  auto absent = ReadValue<User>([](ReadTx& tx) { return tx.FindUserByEmail("nobody@x.demo"); });
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, UsersAreScopedToTheirOrganisation) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_de1", "org_de", "a@de.demo")));
+                CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_de2", "org_de", "b@de.demo")));
+                return tx.InsertUser(MakeUser("usr_cn", "org_cn", "a@cn.demo"));
+              }).ok());
+  auto own = ReadValue<User>([](ReadTx& tx) { return tx.GetUser({"org_de"}, "usr_de1"); });
+  EXPECT_TRUE(own.ok());
+  auto other = ReadValue<User>([](ReadTx& tx) { return tx.GetUser({"org_cn"}, "usr_de1"); });
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code(), ErrorCode::kNotFound);
+
+  auto list = ReadValue<std::vector<User>>([](ReadTx& tx) { return tx.ListUsers({"org_de"}); });
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, "usr_de1");
+  EXPECT_EQ((*list)[1].id, "usr_de2");
+}
+
+// --- credentials
+
+TEST_F(SqliteStoreTest, StoresFindsAndRevokesCredentialsWithinScope) {
+  SeedOrganisations();
+  Credential session = MakeCredential("ses_1", "hash-session", "usr_de", "org_de", "session");
+  Credential token = MakeCredential("tok_1", "hash-token", "usr_de", "org_de", "api_token");
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_de", "org_de", "a@de.demo")));
+                CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_cn", "org_cn", "a@cn.demo")));
+                CORDON_RETURN_IF_ERROR(tx.InsertCredential(session));
+                CORDON_RETURN_IF_ERROR(tx.InsertCredential(token));
+                return tx.InsertCredential(
+                    MakeCredential("tok_cn", "hash-cn", "usr_cn", "org_cn", "api_token"));
+              }).ok());
+
+  auto found =
+      ReadValue<Credential>([](ReadTx& tx) { return tx.FindCredentialByHash("hash-session"); });
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->id, "ses_1");
+  EXPECT_EQ(found->user_id, "usr_de");
+  EXPECT_EQ(found->org_id, "org_de");
+  EXPECT_EQ(found->kind, "session");
+  EXPECT_EQ(found->expires_at, session.expires_at);
+  EXPECT_FALSE(found->revoked_at.has_value());
+
+  auto absent =
+      ReadValue<Credential>([](ReadTx& tx) { return tx.FindCredentialByHash("hash-none"); });
+  ASSERT_FALSE(absent.ok());
+  EXPECT_EQ(absent.error().code(), ErrorCode::kNotFound);
+
+  Status duplicate_hash = Write([](WriteTx& tx) {
+    return tx.InsertCredential(
+        MakeCredential("ses_2", "hash-session", "usr_de", "org_de", "session"));
+  });
+  ASSERT_FALSE(duplicate_hash.ok());
+  EXPECT_EQ(duplicate_hash.error().code(), ErrorCode::kConflict);
+
+  // Another organisation cannot revoke it, and learns nothing (kNotFound).
+  Status foreign_revoke = Write(
+      [](WriteTx& tx) { return tx.RevokeCredential({"org_cn"}, "ses_1", At(2026, 2, 1, 5)); });
+  ASSERT_FALSE(foreign_revoke.ok());
+  EXPECT_EQ(foreign_revoke.error().code(), ErrorCode::kNotFound);
+  auto still =
+      ReadValue<Credential>([](ReadTx& tx) { return tx.FindCredentialByHash("hash-session"); });
+  ASSERT_TRUE(still.ok());
+  EXPECT_FALSE(still->revoked_at.has_value());
+
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.RevokeCredential({"org_de"}, "ses_1", At(2026, 2, 1, 9));
+              }).ok());
+  // A second revocation keeps the first time.
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.RevokeCredential({"org_de"}, "ses_1", At(2026, 2, 1, 30));
+              }).ok());
+  auto revoked =
+      ReadValue<Credential>([](ReadTx& tx) { return tx.FindCredentialByHash("hash-session"); });
+  ASSERT_TRUE(revoked.ok());  // revoked credentials are still returned; the caller decides
+  EXPECT_EQ(revoked->revoked_at, std::optional<Timestamp>(At(2026, 2, 1, 9)));
+
+  Status missing =
+      Write([](WriteTx& tx) { return tx.RevokeCredential({"org_de"}, "ses_x", At(2026, 2, 2)); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+
+  auto tokens =
+      ReadValue<std::vector<Credential>>([](ReadTx& tx) { return tx.ListApiTokens({"org_de"}); });
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 1u);  // not the session, not the other organisation's token
+  EXPECT_EQ((*tokens)[0].id, "tok_1");
+  EXPECT_EQ((*tokens)[0].name, "label tok_1");
+  EXPECT_FALSE((*tokens)[0].expires_at.has_value());
+}
+
+// --- login throttling
+
+TEST_F(SqliteStoreTest, CountsLoginFailuresInWindowAndClearsThem) {
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.RecordLoginFailure("A@x.demo", At(2026, 4, 1, 0)));
+                CORDON_RETURN_IF_ERROR(tx.RecordLoginFailure("a@x.demo", At(2026, 4, 1, 10)));
+                CORDON_RETURN_IF_ERROR(tx.RecordLoginFailure("a@X.demo", At(2026, 4, 1, 20)));
+                return tx.RecordLoginFailure("b@x.demo", At(2026, 4, 1, 20));
+              }).ok());
+  auto count = [&](const std::string& email, Timestamp since) {
+    auto counted = ReadValue<int>([&](ReadTx& tx) { return tx.CountLoginFailures(email, since); });
+    EXPECT_TRUE(counted.ok());
+    return counted.ok() ? *counted : -1;
+  };
+  EXPECT_EQ(count("a@x.demo", At(2026, 4, 1, 0)), 3);
+  EXPECT_EQ(count("A@X.DEMO", At(2026, 4, 1, 5)), 2);
+  EXPECT_EQ(count("a@x.demo", At(2026, 4, 1, 10)), 2);  // at or after `since`
+  EXPECT_EQ(count("a@x.demo", At(2026, 4, 1, 21)), 0);
+  EXPECT_EQ(count("b@x.demo", At(2026, 4, 1, 0)), 1);
+
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.ClearLoginFailures("A@x.demo"); }).ok());
+  EXPECT_EQ(count("a@x.demo", At(2026, 1, 1)), 0);
+  EXPECT_EQ(count("b@x.demo", At(2026, 1, 1)), 1);
+}
+
+// --- applications: tenant isolation
+
+TEST_F(SqliteStoreTest, ApplicationVisibleToHolderAndAdministrationOnly) {
+  SeedOrganisations();
+  ApplicationRecord record = MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1));
+  record.valid_until = Day(2027, 3, 1);
+  ASSERT_TRUE(InsertApp(record).ok());
+
+  for (const char* org : {"org_holder", "org_de"}) {
+    auto got =
+        ReadValue<ApplicationRecord>([&](ReadTx& tx) { return tx.GetApplication({org}, "app_1"); });
+    ASSERT_TRUE(got.ok()) << org << ": " << got.error().ToString();
+    EXPECT_EQ(got->holder_org_id, "org_holder");
+    EXPECT_EQ(got->filed_with_org_id, "org_de");
+    EXPECT_EQ(got->kind, "national");
+    EXPECT_EQ(got->status, "draft");
+    EXPECT_EQ(got->valid_until, record.valid_until);
+    EXPECT_EQ(got->holder_name, record.holder_name);
+    EXPECT_EQ(got->created_at, record.created_at);
+    EXPECT_EQ(got->updated_at, record.updated_at);
+    EXPECT_EQ(got->version, 1);
+    EXPECT_EQ(got->body, record.body);
+  }
+
+  // A third organisation: by id, by list, by update — all as if it did not exist.
+  auto by_id = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_cn"}, "app_1"); });
+  ASSERT_FALSE(by_id.ok());
+  EXPECT_EQ(by_id.error().code(), ErrorCode::kNotFound);
+  auto missing = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_cn"}, "app_nope"); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            std::string(by_id.error().message())
+                .replace(by_id.error().message().find("app_1"), 5, "app_nope"));
+
+  auto list = ReadValue<Page<ApplicationRecord>>(
+      [](ReadTx& tx) { return tx.ListApplications({"org_cn"}, {}); });
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->items.empty());
+  EXPECT_TRUE(list->next_cursor.empty());
+
+  ApplicationRecord hijack = record;
+  hijack.status = "revoked";
+  Status update = Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_cn"}, hijack); });
+  ASSERT_FALSE(update.ok());
+  EXPECT_EQ(update.error().code(), ErrorCode::kNotFound);
+  auto unchanged = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_de"}, "app_1"); });
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->status, "draft");
+  EXPECT_EQ(unchanged->version, 1);
+}
+
+TEST_F(SqliteStoreTest, UnionApplicationVisibleToCoveredMembers) {
+  SeedOrganisations();
+  ApplicationRecord record = MakeApp("app_u", "org_holder", "org_de", At(2026, 3, 1));
+  record.kind = "union";
+  ASSERT_TRUE(InsertApp(record, {"org_holder", "org_de", "org_nl"}).ok());
+  for (const char* org : {"org_holder", "org_de", "org_nl"}) {
+    auto got =
+        ReadValue<ApplicationRecord>([&](ReadTx& tx) { return tx.GetApplication({org}, "app_u"); });
+    EXPECT_TRUE(got.ok()) << org;
+  }
+  auto cn = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_cn"}, "app_u"); });
+  EXPECT_FALSE(cn.ok());
+}
+
+TEST_F(SqliteStoreTest, HolderAndAdministrationAlwaysSeeTheirApplication) {
+  SeedOrganisations();
+  // Even when the caller forgets to list them.
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertApplication(
+                    MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1)), {});
+              }).ok());
+  for (const char* org : {"org_holder", "org_de"}) {
+    auto got =
+        ReadValue<ApplicationRecord>([&](ReadTx& tx) { return tx.GetApplication({org}, "app_1"); });
+    EXPECT_TRUE(got.ok()) << org;
+  }
+}
+
+TEST_F(SqliteStoreTest, DuplicateApplicationIdIsConflict) {
+  SeedOrganisations();
+  ASSERT_TRUE(InsertApp(MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1))).ok());
+  Status again = InsertApp(MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 2)));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), ErrorCode::kConflict);
+}
+
+// --- applications: listing
+
+TEST_F(SqliteStoreTest, PaginatesWithoutDuplicatesOrGaps) {
+  SeedOrganisations();
+  std::set<std::string> inserted;
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                for (int index = 0; index < 25; ++index) {
+                  // Groups of three share a creation time, so the id breaks ties.
+                  std::string id = "app_" + std::to_string(100 + (index * 7) % 25);
+                  inserted.insert(id);
+                  CORDON_RETURN_IF_ERROR(tx.InsertApplication(
+                      MakeApp(id, "org_holder", "org_de", At(2026, 3, 1, index / 3)), {}));
+                }
+                // Invisible to org_de: must not show up or shift pages.
+                return tx.InsertApplication(
+                    MakeApp("app_cn", "org_holder", "org_cn", At(2026, 3, 1, 4)), {});
+              }).ok());
+
+  std::vector<std::string> seen;
+  std::vector<size_t> page_sizes;
+  ApplicationFilter filter;
+  filter.limit = 10;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, filter); });
+    ASSERT_TRUE(page.ok()) << page.error().ToString();
+    page_sizes.push_back(page->items.size());
+    for (const ApplicationRecord& record : page->items) seen.push_back(record.id);
+    if (page->next_cursor.empty()) break;
+    filter.after = page->next_cursor;
+  }
+  EXPECT_EQ(page_sizes, (std::vector<size_t>{10, 10, 5}));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), inserted);
+  EXPECT_EQ(seen.size(), inserted.size());
+
+  // Ordered by (created_at, id).
+  auto all = ReadValue<Page<ApplicationRecord>>([](ReadTx& tx) {
+    ApplicationFilter everything;
+    everything.limit = 1000;
+    return tx.ListApplications({"org_de"}, everything);
+  });
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->items.size(), 25u);
+  EXPECT_TRUE(all->next_cursor.empty());
+  for (size_t index = 1; index < all->items.size(); ++index) {
+    const ApplicationRecord& before = all->items[index - 1];
+    const ApplicationRecord& after = all->items[index];
+    EXPECT_TRUE(before.created_at < after.created_at ||
+                (before.created_at == after.created_at && before.id < after.id));
+  }
+  std::vector<std::string> ordered;
+  for (const ApplicationRecord& record : all->items) ordered.push_back(record.id);
+  EXPECT_EQ(seen, ordered);
+}
+
+TEST_F(SqliteStoreTest, ExactlyFullLastPageHasNoNextCursor) {
+  SeedOrganisations();
+  for (int index = 0; index < 10; ++index) {
+    ASSERT_TRUE(InsertApp(MakeApp("app_" + std::to_string(index), "org_holder", "org_de",
+                                  At(2026, 3, 1, index)))
+                    .ok());
+  }
+  ApplicationFilter filter;
+  filter.limit = 10;
+  auto page = ReadValue<Page<ApplicationRecord>>(
+      [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, filter); });
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 10u);
+  EXPECT_TRUE(page->next_cursor.empty());
+}
+
+TEST_F(SqliteStoreTest, RejectsBadLimitAndMalformedCursor) {
+  SeedOrganisations();
+  for (int limit : {0, -1, 1001}) {
+    ApplicationFilter filter;
+    filter.limit = limit;
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, filter); });
+    ASSERT_FALSE(page.ok()) << limit;
+    EXPECT_EQ(page.error().code(), ErrorCode::kInvalidInput);
+    ASSERT_EQ(page.error().fields().size(), 1u);
+    EXPECT_EQ(page.error().fields()[0].field, "limit");
+  }
+  for (const char* cursor : {"zz", "abc", "7c", "6e6f2d626172", "6e6f747c6170705f31",
+                             "323032362d30332d30315430303a30303a30302e3030305a7c"}) {
+    ApplicationFilter filter;
+    filter.after = cursor;
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, filter); });
+    ASSERT_FALSE(page.ok()) << cursor;
+    EXPECT_EQ(page.error().code(), ErrorCode::kInvalidInput) << cursor;
+    ASSERT_EQ(page.error().fields().size(), 1u);
+    EXPECT_EQ(page.error().fields()[0].field, "cursor");
+  }
+  for (int limit : {1, 1000}) {
+    ApplicationFilter filter;
+    filter.limit = limit;
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, filter); });
+    EXPECT_TRUE(page.ok()) << limit;
+  }
+}
+
+TEST_F(SqliteStoreTest, FiltersByStatusValidityAndParties) {
+  SeedOrganisations();
+  struct Row {
+    const char* id;
+    const char* status;
+    std::optional<Date> valid_until;
+    const char* filed_with;
+  };
+  const std::vector<Row> rows = {
+      {"app_a", "draft", std::nullopt, "org_de"},
+      {"app_b", "granted", Day(2026, 6, 30), "org_de"},
+      {"app_c", "granted", Day(2026, 7, 1), "org_de"},
+      {"app_d", "granted", Day(2027, 1, 15), "org_nl"},
+      {"app_e", "rejected", std::nullopt, "org_nl"},
+  };
+  for (size_t index = 0; index < rows.size(); ++index) {
+    ApplicationRecord record = MakeApp(rows[index].id, "org_holder", rows[index].filed_with,
+                                       At(2026, 3, 1, static_cast<int>(index)));
+    record.status = rows[index].status;
+    record.valid_until = rows[index].valid_until;
+    ASSERT_TRUE(InsertApp(record).ok());
+  }
+  auto ids = [&](const std::string& org, ApplicationFilter filter) {
+    std::vector<std::string> out;
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({org}, filter); });
+    EXPECT_TRUE(page.ok());
+    if (page.ok()) {
+      for (const ApplicationRecord& record : page->items) out.push_back(record.id);
+    }
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  ApplicationFilter granted;
+  granted.status = "granted";
+  EXPECT_EQ(ids("org_holder", granted), (Ids{"app_b", "app_c", "app_d"}));
+  EXPECT_EQ(ids("org_de", granted), (Ids{"app_b", "app_c"}));
+
+  ApplicationFilter before;
+  before.valid_until_before = Day(2026, 7, 1);
+  EXPECT_EQ(ids("org_holder", before), (Ids{"app_b"}));  // NULL validity never matches
+
+  ApplicationFilter on_or_after;
+  on_or_after.valid_until_on_or_after = Day(2026, 7, 1);
+  EXPECT_EQ(ids("org_holder", on_or_after), (Ids{"app_c", "app_d"}));
+
+  ApplicationFilter window;
+  window.valid_until_on_or_after = Day(2026, 7, 1);
+  window.valid_until_before = Day(2027, 1, 1);
+  EXPECT_EQ(ids("org_holder", window), (Ids{"app_c"}));
+
+  ApplicationFilter filed_with_nl;
+  filed_with_nl.filed_with_org_id = "org_nl";
+  EXPECT_EQ(ids("org_holder", filed_with_nl), (Ids{"app_d", "app_e"}));
+  EXPECT_EQ(ids("org_de", filed_with_nl), Ids{});  // filters never widen visibility
+
+  ApplicationFilter holder;
+  holder.holder_org_id = "org_holder";
+  holder.status = "rejected";
+  EXPECT_EQ(ids("org_nl", holder), (Ids{"app_e"}));
+}
+
+// --- applications: updates
+
+TEST_F(SqliteStoreTest, UpdateUsesOptimisticConcurrency) {
+  SeedOrganisations();
+  ASSERT_TRUE(InsertApp(MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1))).ok());
+
+  ApplicationRecord granted = MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1));
+  granted.status = "granted";
+  granted.valid_until = Day(2027, 3, 2);
+  granted.holder_name = "Zentra Sportswear AG";
+  granted.updated_at = At(2026, 3, 2);
+  granted.body = R"({"changed":true})";
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_de"}, granted); }).ok());
+
+  auto got = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_holder"}, "app_1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->status, "granted");
+  EXPECT_EQ(got->valid_until, granted.valid_until);
+  EXPECT_EQ(got->holder_name, "Zentra Sportswear AG");
+  EXPECT_EQ(got->updated_at, At(2026, 3, 2));
+  EXPECT_EQ(got->created_at, At(2026, 3, 1));
+  EXPECT_EQ(got->body, granted.body);
+
+  // A second writer that read version 1 loses.
+  ApplicationRecord stale = granted;
+  stale.status = "rejected";
+  Status conflict = Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_de"}, stale); });
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code(), ErrorCode::kConflict);
+
+  // With the current version it wins.
+  ApplicationRecord fresh = *got;
+  fresh.status = "suspended";
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_de"}, fresh); }).ok());
+  auto after = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_de"}, "app_1"); });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status, "suspended");
+  EXPECT_EQ(after->version, 3);
+  EXPECT_EQ(after->valid_until, granted.valid_until);
+}
+
+TEST_F(SqliteStoreTest, ReaddressingADraftMovesAccessToTheNewAdministration) {
+  SeedOrganisations();
+  ASSERT_TRUE(InsertApp(MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1))).ok());
+  ApplicationRecord moved = MakeApp("app_1", "org_holder", "org_nl", At(2026, 3, 1));
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_holder"}, moved); }).ok());
+  auto de = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_de"}, "app_1"); });
+  EXPECT_FALSE(de.ok());
+  auto nl = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_nl"}, "app_1"); });
+  EXPECT_TRUE(nl.ok());
+  auto holder = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_holder"}, "app_1"); });
+  EXPECT_TRUE(holder.ok());
+}
+
+// --- units of work
+
+TEST_F(SqliteStoreTest, FailedWorkRollsBackEverything) {
+  SeedOrganisations();
+  Status status = Write([](WriteTx& tx) -> Status {
+    CORDON_RETURN_IF_ERROR(
+        tx.InsertOrganisation(MakeOrg("org_new", "New Holder", OrgKind::kRightHolder)));
+    CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_new", "org_new", "new@x.demo")));
+    CORDON_RETURN_IF_ERROR(
+        tx.InsertApplication(MakeApp("app_new", "org_new", "org_de", At(2026, 3, 1)), {}));
+    CORDON_RETURN_IF_ERROR(tx.RecordLoginFailure("new@x.demo", At(2026, 3, 1)));
+    CORDON_ASSIGN_OR_RETURN(long long seq, tx.AppendAuditEvent(AuditEvent{
+                                               .seq = 0,
+                                               .at = At(2026, 3, 1),
+                                               .org_id = "org_new",
+                                               .user_id = "usr_new",
+                                               .action = "application.created",
+                                               .object_type = "application",
+                                               .object_id = "app_new",
+                                               .detail = "{}",
+                                           }));
+    EXPECT_EQ(seq, 1);
+    return InvalidInput("validation failed late", {{"rights[0].nice_classes[1]", "out of range"}});
+  });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kInvalidInput);  // work's own error comes back
+  EXPECT_EQ(status.error().fields().size(), 1u);
+  for (const char* table : {"users", "applications", "application_access", "login_failures",
+                            "audit_events", "credentials"}) {
+    EXPECT_EQ(RawQuery(path_, std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+  }
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM organisations"), "4");
+  // A store error inside the work (a duplicate) also rolls back what came before.
+  Status duplicate = Write([](WriteTx& tx) -> Status {
+    CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo")));
+    return tx.InsertOrganisation(MakeOrg("org_x", "Customs DE", OrgKind::kCustoms));
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::kConflict);
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM users"), "0");
+}
+
+TEST_F(SqliteStoreTest, ThrowingWorkRollsBackAndRethrows) {
+  SeedOrganisations();
+  EXPECT_THROW((void)Write([](WriteTx& tx) -> Status {
+                 Status inserted = tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo"));
+                 if (inserted.ok()) throw std::runtime_error("boom");
+                 return inserted;
+               }),
+               std::runtime_error);
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM users"), "0");
+  // The writer is usable afterwards.
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo"));
+              }).ok());
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM users"), "1");
+}
+
+TEST_F(SqliteStoreTest, ReadsCannotWrite) {
+  SeedOrganisations();
+  Status status = store_->Read([](ReadTx& tx) -> Status {
+    auto* writable = dynamic_cast<WriteTx*>(&tx);
+    if (writable == nullptr) return Status::Ok();
+    return writable->InsertUser(MakeUser("usr_1", "org_de", "one@de.demo"));
+  });
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM users"), "0");
+}
+
+TEST_F(SqliteStoreTest, WriteIsUnavailableWhileAnotherProcessHoldsTheLock) {
+  store_.reset();
+  auto opened = OpenSqliteStore({.path = path_, .busy_timeout_ms = 100});
+  ASSERT_TRUE(opened.ok());
+  store_ = std::move(opened).value();
+  SeedOrganisations();
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Status blocked =
+      Write([](WriteTx& tx) { return tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo")); });
+  // Readers are not blocked by a writer in WAL mode.
+  auto read =
+      ReadValue<std::vector<Organisation>>([](ReadTx& tx) { return tx.ListOrganisations(); });
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code(), ErrorCode::kUnavailable) << blocked.error().ToString();
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->size(), 4u);
+  EXPECT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo"));
+              }).ok());
+}
+
+TEST_F(SqliteStoreTest, ReadSeesAConsistentSnapshot) {
+  SeedOrganisations();
+  std::atomic<bool> first_read_done{false};
+  std::atomic<bool> write_done{false};
+  std::thread reader([&] {
+    Status status = store_->Read([&](ReadTx& tx) -> Status {
+      CORDON_ASSIGN_OR_RETURN(auto before, tx.ListOrganisations());
+      first_read_done = true;
+      while (!write_done) std::this_thread::sleep_for(milliseconds(1));
+      CORDON_ASSIGN_OR_RETURN(auto after, tx.ListOrganisations());
+      EXPECT_EQ(before.size(), after.size());
+      return Status::Ok();
+    });
+    EXPECT_TRUE(status.ok());
+  });
+  while (!first_read_done) std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertOrganisation(MakeOrg("org_5", "Fifth", OrgKind::kAgency));
+              }).ok());
+  write_done = true;
+  reader.join();
+  auto now =
+      ReadValue<std::vector<Organisation>>([](ReadTx& tx) { return tx.ListOrganisations(); });
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->size(), 5u);
+}
+
+// --- audit
+
+TEST_F(SqliteStoreTest, AuditAppendAssignsIncreasingSeqAndListsPerOrganisation) {
+  SeedOrganisations();
+  auto event = [](const std::string& org, const std::string& object, const std::string& action) {
+    AuditEvent out;
+    out.at = At(2026, 5, 1);
+    out.org_id = org;
+    out.user_id = "usr_1";
+    out.action = action;
+    out.object_type = "application";
+    out.object_id = object;
+    out.detail = R"({"note":"x"})";
+    return out;
+  };
+  std::vector<long long> seqs;
+  for (const auto& [org, object, action] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"org_de", "app_1", "application.granted"},
+           {"org_cn", "app_2", "application.granted"},
+           {"org_de", "app_2", "application.viewed"},
+           {"org_de", "app_1", "application.suspended"}}) {
+    ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                  CORDON_ASSIGN_OR_RETURN(long long seq,
+                                          tx.AppendAuditEvent(event(org, object, action)));
+                  seqs.push_back(seq);
+                  return Status::Ok();
+                }).ok());
+  }
+  EXPECT_EQ(seqs, (std::vector<long long>{1, 2, 3, 4}));
+
+  auto app1 = ReadValue<std::vector<AuditEvent>>(
+      [](ReadTx& tx) { return tx.ListAuditEvents({"org_de"}, "app_1"); });
+  ASSERT_TRUE(app1.ok());
+  ASSERT_EQ(app1->size(), 2u);
+  EXPECT_EQ((*app1)[0].seq, 1);
+  EXPECT_EQ((*app1)[0].action, "application.granted");
+  EXPECT_EQ((*app1)[0].detail, R"({"note":"x"})");
+  EXPECT_EQ((*app1)[0].at, At(2026, 5, 1));
+  EXPECT_EQ((*app1)[1].seq, 4);
+
+  auto all_de = ReadValue<std::vector<AuditEvent>>(
+      [](ReadTx& tx) { return tx.ListAuditEvents({"org_de"}, ""); });
+  ASSERT_TRUE(all_de.ok());
+  ASSERT_EQ(all_de->size(), 3u);
+  EXPECT_EQ((*all_de)[1].seq, 3);
+
+  auto cn_on_app1 = ReadValue<std::vector<AuditEvent>>(
+      [](ReadTx& tx) { return tx.ListAuditEvents({"org_cn"}, "app_1"); });
+  ASSERT_TRUE(cn_on_app1.ok());
+  EXPECT_TRUE(cn_on_app1->empty());
+}
+
+// --- concurrency and durability
+
+TEST_F(SqliteStoreTest, ConcurrentWritersAllLand) {
+  SeedOrganisations();
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int thread_index = 0; thread_index < kThreads; ++thread_index) {
+    threads.emplace_back([&, thread_index] {
+      for (int item = 0; item < kPerThread; ++item) {
+        std::string id = "app_t" + std::to_string(thread_index) + "_" + std::to_string(item);
+        Status status = store_->Write([&](WriteTx& tx) -> Status {
+          CORDON_RETURN_IF_ERROR(
+              tx.InsertApplication(MakeApp(id, "org_holder", "org_de", At(2026, 3, 1, item)), {}));
+          AuditEvent event;
+          event.at = At(2026, 3, 1, item);
+          event.org_id = "org_holder";
+          event.action = "application.created";
+          event.object_type = "application";
+          event.object_id = id;
+          event.detail = "{}";
+          return tx.AppendAuditEvent(event).status();
+        });
+        if (!status.ok()) ++failures;
+        // Readers run alongside the writers.
+        auto read =
+            store_->Read([&](ReadTx& tx) { return tx.GetApplication({"org_de"}, id).status(); });
+        if (!read.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM applications"),
+            std::to_string(kThreads * kPerThread));
+  // Audit seq stays dense under concurrency.
+  EXPECT_EQ(RawQuery(path_, "SELECT MAX(seq) FROM audit_events"),
+            std::to_string(kThreads * kPerThread));
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(DISTINCT seq) FROM audit_events"),
+            std::to_string(kThreads * kPerThread));
+}
+
+TEST_F(SqliteStoreTest, DataPersistsAcrossReopen) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertUser(MakeUser("usr_1", "org_de", "one@de.demo")));
+                return tx.InsertApplication(
+                    MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1)), {});
+              }).ok());
+  Reopen();
+  auto user = ReadValue<User>([](ReadTx& tx) { return tx.FindUserByEmail("one@de.demo"); });
+  EXPECT_TRUE(user.ok());
+  auto app = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_holder"}, "app_1"); });
+  EXPECT_TRUE(app.ok());
+  auto orgs =
+      ReadValue<std::vector<Organisation>>([](ReadTx& tx) { return tx.ListOrganisations(); });
+  ASSERT_TRUE(orgs.ok());
+  EXPECT_EQ(orgs->size(), 4u);
 }
 
 }  // namespace
