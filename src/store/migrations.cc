@@ -171,7 +171,7 @@ Status ApplyMigrations(SqliteDb& db, Timestamp now) {
         "database schema version {} is newer than this Cordon's {}; refusing to open it", *current,
         latest));
   }
-  if (status.ok()) status = db.Exec("COMMIT", "starting schema migration");
+  if (status.ok()) status = db.Exec("COMMIT", "creating schema_migrations");
   if (!status.ok()) {
     db.RollbackQuietly();
     return status;
