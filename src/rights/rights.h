@@ -22,6 +22,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,7 +85,7 @@ struct Application {
   std::string authentic_features;
   std::vector<std::string> product_codes;  // e.g. GTIN prefixes
   std::vector<Party> authorised_parties;
-  std::vector<std::string> known_routes;  // UN/LOCODEs or free text
+  std::vector<std::string> known_routes;     // UN/LOCODEs or free text
   std::vector<Party> known_infringers;
   bool small_consignments = false;           // Art. 26 opt-in
   bool accepts_liability_and_costs = false;  // Art. 6(3)(q), required to submit
