@@ -1,0 +1,480 @@
+// The OpenAPI 3.1 description of /api/v1. Every operation here must be a
+// route in routes.cc and vice versa; api_test compares the two.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/api.h"
+#include "api/routes.h"
+
+namespace cordon {
+namespace {
+
+using json = nlohmann::json;
+
+json Ref(const std::string& schema) { return {{"$ref", "#/components/schemas/" + schema}}; }
+json ResponseRef(const std::string& response) {
+  return {{"$ref", "#/components/responses/" + response}};
+}
+json String() { return {{"type", "string"}}; }
+json DateTime() { return {{"type", "string"}, {"format", "date-time"}}; }
+json DateTimeOrNull() {
+  return {{"type", json::array({"string", "null"})}, {"format", "date-time"}};
+}
+json DateOrNull() { return {{"type", json::array({"string", "null"})}, {"format", "date"}}; }
+json Boolean() { return {{"type", "boolean"}}; }
+json ArrayOf(json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
+json Enum(std::vector<std::string> values) { return {{"type", "string"}, {"enum", values}}; }
+json Country() {
+  return {{"type", "string"},
+          {"pattern", "^[A-Z]{2}$"},
+          {"description", "ISO 3166-1 alpha-2 country code"}};
+}
+json Object(json properties, std::vector<std::string> required = {}) {
+  json schema = {{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+json Schemas() {
+  json schemas;
+  schemas["FieldError"] =
+      Object({{"field",
+               {{"type", "string"}, {"description", "JSON path, e.g. rights[0].nice_classes[1]"}}},
+              {"message", String()}},
+             {"field", "message"});
+  schemas["Problem"] = Object(
+      {{"type",
+        {{"type", "string"}, {"description", "/problems/<code>, e.g. /problems/invalid_input"}}},
+       {"title", String()},
+       {"status", {{"type", "integer"}}},
+       {"detail", String()},
+       {"instance", {{"type", "string"}, {"description", "the request path"}}},
+       {"errors", ArrayOf(Ref("FieldError"))}},
+      {"type", "title", "status"});
+  schemas["Health"] =
+      Object({{"status", Enum({"ok"})}, {"version", String()}, {"time", DateTime()}},
+             {"status", "version", "time"});
+
+  schemas["LoginRequest"] =
+      Object({{"email", {{"type", "string"}, {"format", "email"}}}, {"password", String()}},
+             {"email", "password"});
+  schemas["Session"] = Object({{"token", {{"type", "string"}, {"description", "bearer token"}}},
+                               {"expires_at", DateTime()}},
+                              {"token", "expires_at"});
+  schemas["ApiTokenRequest"] =
+      Object({{"name", {{"type", "string"}, {"description", "label, 1-100 characters"}}},
+              {"user_id",
+               {{"type", "string"},
+                {"description", "a user of the admin's organisation; default: the admin"}}},
+              {"expires_at", DateTimeOrNull()}},
+             {"name"});
+  schemas["IssuedApiToken"] =
+      Object({{"id", String()},
+              {"token", {{"type", "string"}, {"description", "bearer token; shown only once"}}},
+              {"expires_at", DateTimeOrNull()}},
+             {"id", "token", "expires_at"});
+  schemas["ApiToken"] = Object({{"id", String()},
+                                {"name", String()},
+                                {"user_id", String()},
+                                {"created_at", DateTime()},
+                                {"expires_at", DateTimeOrNull()},
+                                {"revoked_at", DateTimeOrNull()}},
+                               {"id", "name", "user_id", "created_at", "expires_at", "revoked_at"});
+  schemas["ApiTokenList"] = Object({{"items", ArrayOf(Ref("ApiToken"))}}, {"items"});
+
+  schemas["Organisation"] = Object(
+      {{"id", String()},
+       {"name", String()},
+       {"kind", Enum({"customs", "right_holder", "agency", "secretariat"})},
+       {"country", {{"type", "string"}, {"description", "ISO 3166-1 alpha-2; may be empty"}}},
+       {"jurisdiction", {{"type", "string"}, {"description", "rule set (customs), e.g. EU"}}},
+       {"offices", ArrayOf({{"type", "string"}, {"description", "UN/LOCODE"}})}},
+      {"id", "name", "kind", "country", "jurisdiction", "offices"});
+  schemas["OrganisationList"] = Object({{"items", ArrayOf(Ref("Organisation"))}}, {"items"});
+  schemas["User"] =
+      Object({{"id", String()},
+              {"email", String()},
+              {"name", String()},
+              {"role", Enum({"admin", "ipr_officer", "risk_analyst", "frontline_officer",
+                             "right_holder_rep", "agency_reader", "secretariat_analyst"})}},
+             {"id", "email", "name", "role"});
+  schemas["Me"] = Object({{"user", Ref("User")}, {"organisation", Ref("Organisation")}},
+                         {"user", "organisation"});
+
+  schemas["Party"] =
+      Object({{"name", String()},
+              {"address", String()},
+              {"country", Country()},
+              {"role",
+               {{"type", "string"},
+                {"description",
+                 "authorised parties: manufacturer, licensee, importer, distributor, ..."}}}},
+             {"name"});
+  schemas["Contact"] = Object({{"name", String()},
+                               {"email", {{"type", "string"}, {"format", "email"}}},
+                               {"phone", String()}},
+                              {"name"});
+  schemas["Right"] = Object(
+      {{"type", Enum({"trademark", "design", "copyright", "patent", "geographical_indication",
+                      "plant_variety", "utility_model", "topography", "trade_name"})},
+       {"registration", String()},
+       {"office", String()},
+       {"marks", ArrayOf(String())},
+       {"nice_classes", ArrayOf({{"type", "integer"}, {"minimum", 1}, {"maximum", 45}})},
+       {"expires_on", DateOrNull()}},
+      {"type"});
+  schemas["Goods"] = Object({{"description", String()},
+                             {"hs", ArrayOf({{"type", "string"}, {"pattern", "^[0-9]{2,10}$"}})}},
+                            {"description"});
+  schemas["Renewal"] = Object({{"requested_at", DateTime()},
+                               {"status", Enum({"pending", "granted", "rejected"})},
+                               {"previous_valid_until", DateOrNull()},
+                               {"reason", String()}});
+
+  // What a right holder sends (POST, PUT). Server-managed fields are ignored.
+  json application_input_properties = {
+      {"kind", Enum({"national", "union"})},
+      {"filed_with",
+       {{"type", "string"},
+        {"description",
+         "organisation id or country code of the customs administration; default: the customs "
+         "administration of the holder's country"}}},
+      {"member_states",
+       {{"type", "array"},
+        {"items", Country()},
+        {"description", "union applications only: the member states covered"}}},
+      {"holder", Ref("Party")},
+      {"contact", Ref("Contact")},
+      {"contacts", ArrayOf(Ref("Contact"))},
+      {"representative", Ref("Party")},
+      {"rights", ArrayOf(Ref("Right"))},
+      {"goods", ArrayOf(Ref("Goods"))},
+      {"authentic_features", String()},
+      {"product_codes", ArrayOf(String())},
+      {"authorised_parties", ArrayOf(Ref("Party"))},
+      {"known_routes", ArrayOf(String())},
+      {"known_infringers", ArrayOf(Ref("Party"))},
+      {"small_consignments", Boolean()},
+      {"accepts_liability_and_costs",
+       {{"type", "boolean"},
+        {"description", "must be true to submit (Regulation 608/2013 Art. 6(3)(q))"}}},
+  };
+  schemas["ApplicationInput"] = Object(application_input_properties, {"holder"});
+
+  json application_properties = application_input_properties;
+  application_properties.erase("contact");
+  application_properties["id"] = String();
+  application_properties["status"] =
+      Enum({"draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired"});
+  application_properties["holder_org_id"] = String();
+  application_properties["filed_with_org_id"] = String();
+  application_properties["representative"] = {
+      {"oneOf", json::array({Ref("Party"), {{"type", "null"}}})}};
+  application_properties["submitted_at"] = DateTimeOrNull();
+  application_properties["decided_at"] = DateTimeOrNull();
+  application_properties["valid_until"] = DateOrNull();
+  application_properties["decision_reason"] = String();
+  application_properties["renewal"] = {
+      {"oneOf", json::array({Ref("Renewal"), {{"type", "null"}}})}};
+  application_properties["created_at"] = DateTime();
+  application_properties["updated_at"] = DateTime();
+  application_properties["version"] = {{"type", "integer"}};
+  schemas["Application"] = Object(application_properties, {"id", "status", "kind", "holder"});
+  schemas["ApplicationList"] =
+      Object({{"items", ArrayOf(Ref("Application"))},
+              {"next_cursor",
+               {{"type", json::array({"string", "null"})},
+                {"description", "pass as ?cursor= for the next page; null on the last"}}}},
+             {"items", "next_cursor"});
+
+  schemas["Decision"] = Object({{"decision", Enum({"grant", "reject"})},
+                                {"valid_until",
+                                 {{"type", "string"},
+                                  {"format", "date"},
+                                  {"description",
+                                   "grant: at most one year from "
+                                   "the day after the decision"}}},
+                                {"reason", {{"type", "string"}, {"description", "reject: why"}}}},
+                               {"decision"});
+  schemas["Reason"] = Object({{"reason", String()}}, {"reason"});
+  schemas["OptionalReason"] = Object({{"reason", String()}});
+  schemas["Empty"] = Object(json::object());
+  schemas["OpenApiDocument"] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
+  return schemas;
+}
+
+json ProblemResponseObject(const std::string& description) {
+  return {{"description", description},
+          {"content", {{"application/problem+json", {{"schema", Ref("Problem")}}}}}};
+}
+
+json Responses() {
+  json responses;
+  responses["MalformedJson"] = ProblemResponseObject("The body is not a JSON object");
+  responses["Unauthenticated"] =
+      ProblemResponseObject("Missing, unknown, expired or revoked token");
+  responses["Forbidden"] = ProblemResponseObject("The caller's role may not do this");
+  responses["NotFound"] = ProblemResponseObject("No such object, or not visible to the caller");
+  responses["Conflict"] = ProblemResponseObject("The object's state does not allow this");
+  responses["PayloadTooLarge"] = ProblemResponseObject("The body exceeds 16 MiB");
+  responses["InvalidInput"] = ProblemResponseObject("Invalid fields, listed in errors");
+  responses["RateLimited"] = ProblemResponseObject("Slowed down; see Retry-After");
+  responses["Unavailable"] = ProblemResponseObject("A dependency (the store) is unavailable");
+  responses["InternalError"] = ProblemResponseObject("Server failure (details are only logged)");
+  return responses;
+}
+
+json JsonContent(const std::string& schema) {
+  return {{"application/json", {{"schema", Ref(schema)}}}};
+}
+
+json PathId(const std::string& description) {
+  return {{"name", "id"},
+          {"in", "path"},
+          {"required", true},
+          {"description", description},
+          {"schema", {{"type", "string"}}}};
+}
+
+struct Operation {
+  std::string method;  // lower case, as OpenAPI keys them
+  std::string path;
+  std::string operation_id;
+  std::string summary;
+  std::string tag;
+  bool auth = true;
+  std::string request_schema;  // empty: no body
+  bool request_required = true;
+  int success_status = 200;
+  std::string success_schema;         // empty: no content
+  std::vector<std::string> problems;  // component response names besides the defaults
+  json parameters = json::array();
+
+  Operation& Public() {
+    auth = false;
+    return *this;
+  }
+  Operation& Body(std::string schema, bool required = true) {
+    request_schema = std::move(schema);
+    request_required = required;
+    return *this;
+  }
+  Operation& Returns(int status, std::string schema = "") {
+    success_status = status;
+    success_schema = std::move(schema);
+    return *this;
+  }
+  Operation& Problems(std::vector<std::string> names) {
+    problems = std::move(names);
+    return *this;
+  }
+  Operation& Parameters(json list) {
+    parameters = std::move(list);
+    return *this;
+  }
+};
+
+Operation Op(std::string method, std::string path, std::string operation_id, std::string summary,
+             std::string tag) {
+  Operation op;
+  op.method = std::move(method);
+  op.path = std::move(path);
+  op.operation_id = std::move(operation_id);
+  op.summary = std::move(summary);
+  op.tag = std::move(tag);
+  return op;
+}
+
+json BuildOperation(const Operation& op) {
+  json operation = {{"operationId", op.operation_id}, {"summary", op.summary}, {"tags", {op.tag}}};
+  if (!op.auth) operation["security"] = json::array();  // overrides the global bearerAuth
+  if (!op.parameters.empty()) operation["parameters"] = op.parameters;
+  if (!op.request_schema.empty()) {
+    operation["requestBody"] = {{"required", op.request_required},
+                                {"content", JsonContent(op.request_schema)}};
+  }
+  json responses;
+  json success = {{"description", op.success_status == 204 ? "Done" : "Success"}};
+  if (!op.success_schema.empty()) success["content"] = JsonContent(op.success_schema);
+  if (op.success_status == 201 && op.path == "/api/v1/applications") {
+    success["headers"] = {
+        {"Location",
+         {{"description", "URL of the new application"}, {"schema", {{"type", "string"}}}}}};
+  }
+  responses[std::to_string(op.success_status)] = std::move(success);
+  std::vector<std::string> problems = op.problems;
+  if (op.auth) problems.push_back("Unauthenticated");
+  if (!op.request_schema.empty()) {
+    problems.push_back("MalformedJson");
+    problems.push_back("PayloadTooLarge");
+  }
+  problems.push_back("InternalError");
+  const std::vector<std::pair<std::string, std::string>> kStatusOf = {
+      {"MalformedJson", "400"}, {"Unauthenticated", "401"}, {"Forbidden", "403"},
+      {"NotFound", "404"},      {"Conflict", "409"},        {"PayloadTooLarge", "413"},
+      {"InvalidInput", "422"},  {"RateLimited", "429"},     {"InternalError", "500"},
+      {"Unavailable", "503"},
+  };
+  for (const std::string& problem : problems) {
+    for (const auto& [name, status] : kStatusOf) {
+      if (name == problem) responses[status] = ResponseRef(name);
+    }
+  }
+  operation["responses"] = std::move(responses);
+  return operation;
+}
+
+std::vector<Operation> Operations() {
+  const json application_id = json::array({PathId("application id (app_...)")});
+  const json list_parameters = json::array(
+      {{{"name", "status"},
+        {"in", "query"},
+        {"required", false},
+        {"schema",
+         Enum({"draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired"})}},
+       {{"name", "cursor"},
+        {"in", "query"},
+        {"required", false},
+        {"description", "next_cursor of the previous page"},
+        {"schema", {{"type", "string"}}}},
+       {{"name", "limit"},
+        {"in", "query"},
+        {"required", false},
+        {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}}}});
+  const std::vector<std::string> state_change = {"Forbidden", "NotFound", "Conflict",
+                                                 "InvalidInput"};
+  return {
+      Op("get", "/api/v1/health", "getHealth", "Liveness and store check", "system")
+          .Public()
+          .Returns(200, "Health")
+          .Problems({"Unavailable"}),
+      Op("get", "/api/v1/openapi.json", "getOpenApi", "This OpenAPI document", "system")
+          .Public()
+          .Returns(200, "OpenApiDocument"),
+      Op("post", "/api/v1/sessions", "createSession",
+         "Log in with e-mail and password; returns a 12-hour bearer token", "auth")
+          .Public()
+          .Body("LoginRequest")
+          .Returns(201, "Session")
+          .Problems({"Unauthenticated", "InvalidInput", "RateLimited"}),
+      Op("delete", "/api/v1/sessions/current", "deleteSession",
+         "Log out: revoke the token this request authenticated with", "auth")
+          .Returns(204),
+      Op("get", "/api/v1/me", "getMe", "The calling user and organisation", "auth")
+          .Returns(200, "Me"),
+      Op("post", "/api/v1/tokens", "createApiToken",
+         "Create a long-lived API token for a user of the organisation (admin)", "auth")
+          .Body("ApiTokenRequest")
+          .Returns(201, "IssuedApiToken")
+          .Problems({"Forbidden", "NotFound", "InvalidInput"}),
+      Op("get", "/api/v1/tokens", "listApiTokens",
+         "The organisation's API tokens, without secrets (admin)", "auth")
+          .Returns(200, "ApiTokenList")
+          .Problems({"Forbidden"}),
+      Op("delete", "/api/v1/tokens/{id}", "revokeApiToken", "Revoke an API token (admin)", "auth")
+          .Returns(204)
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(json::array({PathId("API token id (tok_...)")})),
+      Op("get", "/api/v1/organisations", "listOrganisations", "Directory of organisations",
+         "organisations")
+          .Returns(200, "OrganisationList"),
+
+      Op("post", "/api/v1/applications", "createApplication",
+         "File a draft application for action (right holder)", "applications")
+          .Body("ApplicationInput")
+          .Returns(201, "Application")
+          .Problems({"Forbidden", "InvalidInput"}),
+      Op("get", "/api/v1/applications", "listApplications",
+         "Applications visible to the caller, oldest first, cursor-paginated", "applications")
+          .Returns(200, "ApplicationList")
+          .Problems({"InvalidInput"})
+          .Parameters(list_parameters),
+      Op("get", "/api/v1/applications/{id}", "getApplication", "One application", "applications")
+          .Returns(200, "Application")
+          .Problems({"NotFound"})
+          .Parameters(application_id),
+      Op("put", "/api/v1/applications/{id}", "updateApplication",
+         "Replace the content of a draft (right holder)", "applications")
+          .Body("ApplicationInput")
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/submit", "submitApplication",
+         "Submit a draft (right holder)", "applications")
+          .Body("Empty", false)
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/decision", "decideApplication",
+         "Grant (with valid_until) or reject (with reason) a submitted application (IPR officer "
+         "of the administration it is filed with)",
+         "applications")
+          .Body("Decision")
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/renewal", "requestRenewal",
+         "Request renewal of a granted application before it expires (right holder)",
+         "applications")
+          .Body("OptionalReason", false)
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/renewal/decision", "decideRenewal",
+         "Grant or reject a pending renewal (IPR officer)", "applications")
+          .Body("Decision")
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/suspend", "suspendApplication",
+         "Suspend a granted application (IPR officer)", "applications")
+          .Body("Reason")
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/reinstate", "reinstateApplication",
+         "Reinstate a suspended application (IPR officer)", "applications")
+          .Body("Empty", false)
+          .Returns(200, "Application")
+          .Problems({"Forbidden", "NotFound", "Conflict"})
+          .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/revoke", "revokeApplication",
+         "Revoke a granted or suspended application (IPR officer)", "applications")
+          .Body("Reason")
+          .Returns(200, "Application")
+          .Problems(state_change)
+          .Parameters(application_id),
+  };
+}
+
+}  // namespace
+
+std::string OpenApiDocument() {
+  json document = {
+      {"openapi", "3.1.0"},
+      {"info",
+       {{"title", "Cordon API"},
+        {"version", api::kApiVersion},
+        {"description",
+         "Customs IPR enforcement. JSON over HTTP; errors are RFC 9457 problem details "
+         "(application/problem+json) whose errors list names every bad field."}}},
+      {"security", json::array({{{"bearerAuth", json::array()}}})},
+  };
+  json paths = json::object();
+  for (const Operation& op : Operations()) paths[op.path][op.method] = BuildOperation(op);
+  document["paths"] = std::move(paths);
+  document["components"] = {
+      {"securitySchemes",
+       {{"bearerAuth",
+         {{"type", "http"},
+          {"scheme", "bearer"},
+          {"description", "a session token from POST /api/v1/sessions or an API token"}}}}},
+      {"schemas", Schemas()},
+      {"responses", Responses()},
+  };
+  return document.dump(2);
+}
+
+}  // namespace cordon

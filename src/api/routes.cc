@@ -1,0 +1,434 @@
+#include "api/routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "api/problem.h"
+
+namespace cordon::api {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kApplicationsPath = "/api/v1/applications";
+// Bodies nest a few levels (application -> rights -> marks); anything deeper
+// than this is not a Cordon document, and refusing it early keeps recursive
+// consumers of the parsed value far from the stack's end.
+constexpr int kMaxJsonDepth = 64;
+constexpr int kMaxPageLimit = 1000;
+constexpr std::string_view kApplicationStatuses[] = {
+    "draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired",
+};
+
+HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "application/json";
+  response.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse NoContent() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+json TimestampOrNull(const std::optional<Timestamp>& timestamp) {
+  return timestamp ? json(FormatTimestamp(*timestamp)) : json(nullptr);
+}
+
+json OrganisationJson(const Organisation& org) {
+  return {{"id", org.id},
+          {"name", org.name},
+          {"kind", OrgKindName(org.kind)},
+          {"country", org.country},
+          {"jurisdiction", org.jurisdiction},
+          {"offices", org.offices}};
+}
+
+json UserJson(const User& user) {
+  return {
+      {"id", user.id}, {"email", user.email}, {"name", user.name}, {"role", RoleName(user.role)}};
+}
+
+json ApiTokenJson(const Credential& credential) {
+  return {{"id", credential.id},
+          {"name", credential.name},
+          {"user_id", credential.user_id},
+          {"created_at", FormatTimestamp(credential.created_at)},
+          {"expires_at", TimestampOrNull(credential.expires_at)},
+          {"revoked_at", TimestampOrNull(credential.revoked_at)}};
+}
+
+// True when arrays/objects in `text` nest deeper than `max_depth`. Brackets
+// inside strings do not count. Runs before parsing, in linear time.
+bool NestsDeeperThan(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+bool IsBlank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+}
+
+enum class BodyRule {
+  kRequired,  // a JSON object must be sent
+  kOptional,  // an empty body means {}; a non-empty one must be a JSON object
+};
+
+// The request body as a JSON object, or the 400 problem to answer with.
+struct ParsedBody {
+  json value;
+  std::optional<HttpResponse> problem;
+};
+
+ParsedBody ParseBody(const RequestContext& context, BodyRule rule) {
+  const std::string& text = context.request.body;
+  const std::string& path = context.request.path;
+  ParsedBody parsed;
+  if (IsBlank(text)) {
+    if (rule == BodyRule::kOptional) {
+      parsed.value = json::object();
+    } else {
+      parsed.problem = MalformedJsonProblem("a JSON object body is required", path);
+    }
+    return parsed;
+  }
+  if (NestsDeeperThan(text, kMaxJsonDepth)) {
+    parsed.problem = MalformedJsonProblem("the JSON body nests too deeply", path);
+    return parsed;
+  }
+  parsed.value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.value.is_discarded()) {
+    parsed.problem = MalformedJsonProblem("the body is not valid JSON", path);
+  } else if (!parsed.value.is_object()) {
+    parsed.problem = MalformedJsonProblem("the body must be a JSON object", path);
+  }
+  return parsed;
+}
+
+// Reads an optional string member: absent or null -> nullopt; another type is
+// a field error.
+std::optional<std::string> OptionalString(const json& body, const char* key,
+                                          std::vector<FieldError>& errors) {
+  auto found = body.find(key);
+  if (found == body.end() || found->is_null()) return std::nullopt;
+  if (!found->is_string()) {
+    errors.push_back({key, "must be a string"});
+    return std::nullopt;
+  }
+  return found->get<std::string>();
+}
+
+std::string RequiredString(const json& body, const char* key, std::vector<FieldError>& errors) {
+  auto found = body.find(key);
+  if (found == body.end() || found->is_null()) {
+    errors.push_back({key, "is required"});
+    return {};
+  }
+  if (!found->is_string()) {
+    errors.push_back({key, "must be a string"});
+    return {};
+  }
+  std::string value = found->get<std::string>();
+  if (value.empty()) errors.push_back({key, "must not be empty"});
+  return value;
+}
+
+// Answers with on_success(value) or the problem for the error.
+template <typename T, typename OnSuccess>
+HttpResponse Respond(const Result<T>& result, const RequestContext& context,
+                     OnSuccess&& on_success) {
+  if (!result.ok()) return ProblemFor(result.error(), context.request.path);
+  return on_success(result.value());
+}
+
+HttpResponse RespondStatus(const Status& status, const RequestContext& context) {
+  if (!status.ok()) return ProblemFor(status.error(), context.request.path);
+  return NoContent();
+}
+
+// --- health and documentation
+
+HttpResponse Health(const ApiServices& services, const RequestContext& context) {
+  // A trivial read proves the store answers; a missing row is a healthy answer.
+  Status probe = services.store.Read([](ReadTx& tx) -> Status {
+    Result<Organisation> org = tx.GetOrganisation("org_health_probe");
+    if (org.ok() || org.error().code() == ErrorCode::kNotFound) return Status::Ok();
+    return org.error();
+  });
+  if (!probe.ok()) {
+    spdlog::error("health check: store read failed: {}", probe.error().ToString());
+    return ProblemFor(Unavailable("the store is not available"), context.request.path);
+  }
+  return JsonResponse(200, {{"status", "ok"},
+                            {"version", kApiVersion},
+                            {"time", FormatTimestamp(services.clock.Now())}});
+}
+
+HttpResponse OpenApi(const RequestContext&) {
+  static const std::string document = OpenApiDocument();
+  HttpResponse response;
+  response.content_type = "application/json";
+  response.body = document;
+  return response;
+}
+
+// --- sessions, me, tokens, organisations
+
+HttpResponse Login(const ApiServices& services, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  std::vector<FieldError> errors;
+  std::string email = RequiredString(body.value, "email", errors);
+  std::string password = RequiredString(body.value, "password", errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid login request", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(services.identity.Login(email, password), context, [](const IssuedToken& token) {
+    return JsonResponse(
+        201, {{"token", token.token}, {"expires_at", TimestampOrNull(token.expires_at)}});
+  });
+}
+
+HttpResponse Logout(const ApiServices& services, const RequestContext& context) {
+  return RespondStatus(services.identity.Logout(*context.caller), context);
+}
+
+HttpResponse Me(const ApiServices& services, const RequestContext& context) {
+  const Caller& caller = *context.caller;
+  Result<User> user = services.identity.GetUser(caller, caller.user_id);
+  if (!user.ok()) return ProblemFor(user.error(), context.request.path);
+  return Respond(services.identity.GetOrganisation(caller.org_id), context,
+                 [&](const Organisation& org) {
+                   return JsonResponse(
+                       200, {{"user", UserJson(*user)}, {"organisation", OrganisationJson(org)}});
+                 });
+}
+
+HttpResponse CreateToken(const ApiServices& services, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  std::vector<FieldError> errors;
+  std::optional<std::string> name = OptionalString(body.value, "name", errors);
+  if (!name && errors.empty()) errors.push_back({"name", "is required"});
+  std::optional<std::string> user_id = OptionalString(body.value, "user_id", errors);
+  std::optional<Timestamp> expires_at;
+  if (std::optional<std::string> text = OptionalString(body.value, "expires_at", errors)) {
+    expires_at = ParseTimestamp(*text);
+    if (!expires_at) errors.push_back({"expires_at", "must be an RFC 3339 timestamp"});
+  }
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid API token request", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(
+      services.identity.CreateApiToken(*context.caller, name.value_or(""), user_id, expires_at),
+      context, [](const IssuedToken& token) {
+        return JsonResponse(201, {{"id", token.id},
+                                  {"token", token.token},
+                                  {"expires_at", TimestampOrNull(token.expires_at)}});
+      });
+}
+
+HttpResponse ListTokens(const ApiServices& services, const RequestContext& context) {
+  return Respond(services.identity.ListApiTokens(*context.caller), context,
+                 [](const std::vector<Credential>& tokens) {
+                   json items = json::array();
+                   for (const Credential& token : tokens) items.push_back(ApiTokenJson(token));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse RevokeToken(const ApiServices& services, const RequestContext& context) {
+  return RespondStatus(services.identity.RevokeApiToken(*context.caller, context.Param("id")),
+                       context);
+}
+
+HttpResponse ListOrganisations(const ApiServices& services, const RequestContext& context) {
+  // The directory is unscoped by design (names and kinds are not confidential).
+  std::vector<Organisation> orgs;
+  Status status = services.store.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(orgs, tx.ListOrganisations());
+    return Status::Ok();
+  });
+  if (!status.ok()) return ProblemFor(status.error(), context.request.path);
+  std::sort(orgs.begin(), orgs.end(), [](const Organisation& left, const Organisation& right) {
+    return std::tie(left.name, left.id) < std::tie(right.name, right.id);
+  });
+  json items = json::array();
+  for (const Organisation& org : orgs) items.push_back(OrganisationJson(org));
+  return JsonResponse(200, {{"items", std::move(items)}});
+}
+
+// --- applications for action
+
+HttpResponse CreateApplication(const ApiServices& services, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(services.applications.Create(*context.caller, body.value), context,
+                 [](const Application& app) {
+                   HttpResponse response = JsonResponse(201, ToJson(app));
+                   response.headers.emplace_back("Location",
+                                                 std::string(kApplicationsPath) + "/" + app.id);
+                   return response;
+                 });
+}
+
+HttpResponse ListApplications(const ApiServices& services, const RequestContext& context) {
+  ApplicationQuery query;
+  std::vector<FieldError> errors;
+  if (std::optional<std::string> status = context.request.Query("status")) {
+    if (std::find(std::begin(kApplicationStatuses), std::end(kApplicationStatuses), *status) ==
+        std::end(kApplicationStatuses)) {
+      errors.push_back({"status",
+                        "must be one of draft, submitted, granted, rejected, suspended, revoked, "
+                        "expired"});
+    } else {
+      query.status = *status;
+    }
+  }
+  if (std::optional<std::string> limit_text = context.request.Query("limit")) {
+    int limit = 0;
+    const char* end = limit_text->data() + limit_text->size();
+    auto [parsed_end, error] = std::from_chars(limit_text->data(), end, limit);
+    if (limit_text->empty() || error != std::errc() || parsed_end != end || limit < 1 ||
+        limit > kMaxPageLimit) {
+      errors.push_back({"limit", "must be an integer between 1 and 1000"});
+    } else {
+      query.limit = limit;
+    }
+  }
+  if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(services.applications.List(*context.caller, query), context,
+                 [](const Page<Application>& page) {
+                   json items = json::array();
+                   for (const Application& app : page.items) items.push_back(ToJson(app));
+                   return JsonResponse(
+                       200, {{"items", std::move(items)},
+                             {"next_cursor",
+                              page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor)}});
+                 });
+}
+
+HttpResponse GetApplication(const ApiServices& services, const RequestContext& context) {
+  return Respond(services.applications.Get(*context.caller, context.Param("id")), context,
+                 [](const Application& app) { return JsonResponse(200, ToJson(app)); });
+}
+
+// An action on one application answered with its new state.
+using ApplicationAction = std::function<Result<Application>(
+    ApplicationService&, const Caller&, const std::string& id, const json& body)>;
+
+Handler ApplicationActionHandler(const ApiServices& services, BodyRule rule,
+                                 ApplicationAction action) {
+  return [&services, rule, action = std::move(action)](const RequestContext& context) {
+    ParsedBody body = ParseBody(context, rule);
+    if (body.problem) return *body.problem;
+    return Respond(action(services.applications, *context.caller, context.Param("id"), body.value),
+                   context, [](const Application& app) { return JsonResponse(200, ToJson(app)); });
+  };
+}
+
+}  // namespace
+
+void RegisterRoutes(Router& router, const ApiServices& services) {
+  const ApiServices* svc = &services;
+  auto with_services = [svc](HttpResponse (*handler)(const ApiServices&, const RequestContext&)) {
+    return [svc, handler](const RequestContext& context) { return handler(*svc, context); };
+  };
+  constexpr bool kPublic = false;
+  constexpr bool kAuth = true;
+
+  router.Add({"GET", "/api/v1/health", kPublic}, with_services(Health));
+  router.Add({"GET", "/api/v1/openapi.json", kPublic}, OpenApi);
+  router.Add({"POST", "/api/v1/sessions", kPublic}, with_services(Login));
+  router.Add({"DELETE", "/api/v1/sessions/current", kAuth}, with_services(Logout));
+  router.Add({"GET", "/api/v1/me", kAuth}, with_services(Me));
+  router.Add({"POST", "/api/v1/tokens", kAuth}, with_services(CreateToken));
+  router.Add({"GET", "/api/v1/tokens", kAuth}, with_services(ListTokens));
+  router.Add({"DELETE", "/api/v1/tokens/{id}", kAuth}, with_services(RevokeToken));
+  router.Add({"GET", "/api/v1/organisations", kAuth}, with_services(ListOrganisations));
+
+  router.Add({"POST", "/api/v1/applications", kAuth}, with_services(CreateApplication));
+  router.Add({"GET", "/api/v1/applications", kAuth}, with_services(ListApplications));
+  router.Add({"GET", "/api/v1/applications/{id}", kAuth}, with_services(GetApplication));
+  router.Add({"PUT", "/api/v1/applications/{id}", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kRequired,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.Update(caller, id, body); }));
+  router.Add({"POST", "/api/v1/applications/{id}/submit", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kOptional,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json&) { return apps.Submit(caller, id); }));
+  router.Add({"POST", "/api/v1/applications/{id}/decision", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kRequired,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.Decide(caller, id, body); }));
+  router.Add({"POST", "/api/v1/applications/{id}/renewal", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kOptional,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.RequestRenewal(caller, id, body); }));
+  router.Add({"POST", "/api/v1/applications/{id}/renewal/decision", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kRequired,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.DecideRenewal(caller, id, body); }));
+  router.Add({"POST", "/api/v1/applications/{id}/suspend", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kRequired,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.Suspend(caller, id, body); }));
+  router.Add({"POST", "/api/v1/applications/{id}/reinstate", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kOptional,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json&) { return apps.Reinstate(caller, id); }));
+  router.Add({"POST", "/api/v1/applications/{id}/revoke", kAuth},
+             ApplicationActionHandler(
+                 services, BodyRule::kRequired,
+                 [](ApplicationService& apps, const Caller& caller, const std::string& id,
+                    const json& body) { return apps.Revoke(caller, id, body); }));
+}
+
+}  // namespace cordon::api
