@@ -1,0 +1,16 @@
+// Data files compiled into the binary at build time (src/screening/CMakeLists.txt
+// reads them with file(READ) and writes embedded_data.cc from embedded_data.cc.in),
+// so the files under data/ stay the one source of truth and the binary works
+// without them. Thread safety: immutable.
+#pragma once
+
+#include <string_view>
+
+namespace cordon::embedded {
+
+// data/nice_hs.json as it was at build time.
+std::string_view NiceHsJson();
+// data/generic_words.txt as it was at build time.
+std::string_view GenericWordsText();
+
+}  // namespace cordon::embedded
