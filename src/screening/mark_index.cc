@@ -49,8 +49,9 @@ enum class PieceKind : uint8_t {
 struct PieceRef {
   uint32_t key;
   PieceKind kind;
-  uint32_t offset;  // in the key
-  uint32_t length;  // in the key, without padding spaces
+  uint32_t offset;    // in the key
+  uint32_t length;    // in the key, without padding spaces
+  uint32_t key_size;  // bytes of the whole key
 };
 
 struct MarkData {
@@ -123,10 +124,13 @@ struct MatchBuffers {
   NormalisedText normalised;
   std::string padded;  // " " + key + " ": word boundaries are spaces
   std::string joined;  // a span without its camel-case spaces
+  // For typing variants: non_generic_before[p] counts the words starting
+  // before padded position p that are not generic words (computed lazily).
+  std::vector<uint32_t> non_generic_before;
+  bool generic_counted = false;
   std::vector<Candidate> candidates;
   std::vector<ApplicationHit> hits;
-  std::vector<int> row_previous;
-  std::vector<int> row_current;
+  std::vector<ApplicationHit> kept;
   const void* impl = nullptr;
 };
 
@@ -151,6 +155,7 @@ struct IndexData {
   std::vector<std::string> generic_storage;
   std::unordered_set<std::string_view> generic_words;
   bool drop_generic_variants = true;
+  size_t max_key_size = 0;
   size_t mark_count = 0;
   size_t pattern_count = 0;
   size_t database_bytes = 0;
@@ -180,37 +185,40 @@ using screening_internal::IndexData;
 
 namespace {
 
-// Levenshtein distance of a and b when it is at most `limit`, else limit + 1.
-// Banded dynamic programme: O(|a| * (2 * limit + 1)).
-int BoundedLevenshtein(std::string_view a, std::string_view b, int limit,
-                       std::vector<int>& previous, std::vector<int>& current) {
-  const int a_size = static_cast<int>(a.size());
-  const int b_size = static_cast<int>(b.size());
-  const int too_far = limit + 1;
-  if (std::abs(a_size - b_size) > limit) return too_far;
-  previous.assign(static_cast<size_t>(b_size) + 2, too_far);
-  current.assign(static_cast<size_t>(b_size) + 2, too_far);
-  for (int j = 0; j <= std::min(b_size, limit); ++j) previous[static_cast<size_t>(j)] = j;
-  for (int i = 1; i <= a_size; ++i) {
-    const int low = std::max(1, i - limit);
-    const int high = std::min(b_size, i + limit);
-    current[static_cast<size_t>(low - 1)] = (low == 1 && i <= limit) ? i : too_far;
-    int row_minimum = current[static_cast<size_t>(low - 1)];
-    for (int j = low; j <= high; ++j) {
-      const int substitution =
-          previous[static_cast<size_t>(j - 1)] +
-          (a[static_cast<size_t>(i - 1)] == b[static_cast<size_t>(j - 1)] ? 0 : 1);
-      const int deletion = previous[static_cast<size_t>(j)] + 1;
-      const int insertion = current[static_cast<size_t>(j - 1)] + 1;
-      const int value = std::min({substitution, deletion, insertion, too_far});
-      current[static_cast<size_t>(j)] = value;
-      row_minimum = std::min(row_minimum, value);
-    }
-    current[static_cast<size_t>(high + 1)] = too_far;
-    if (row_minimum > limit) return too_far;
-    std::swap(previous, current);
+// Levenshtein distance of a and b when it is at most `limit` (<= 2 here),
+// else limit + 1. Common prefix and suffix do not change the distance; once
+// the first characters differ, an optimal alignment starts with substituting,
+// deleting or inserting there, so at most 3 + 9 branches are tried, each
+// stopping at the first mismatch. Much cheaper than a dynamic programme for
+// the typical candidate, which fails within a few characters.
+int BoundedLevenshtein(const char* a, size_t a_size, const char* b, size_t b_size, int limit) {
+  while (a_size > 0 && b_size > 0 && *a == *b) {
+    ++a;
+    ++b;
+    --a_size;
+    --b_size;
   }
-  return std::min(previous[static_cast<size_t>(b_size)], too_far);
+  while (a_size > 0 && b_size > 0 && a[a_size - 1] == b[b_size - 1]) {
+    --a_size;
+    --b_size;
+  }
+  const int too_far = limit + 1;
+  if (a_size == 0 || b_size == 0) {
+    const size_t rest = std::max(a_size, b_size);
+    return rest <= static_cast<size_t>(limit) ? static_cast<int>(rest) : too_far;
+  }
+  if (limit == 0) return too_far;
+  const size_t difference = a_size > b_size ? a_size - b_size : b_size - a_size;
+  if (difference > static_cast<size_t>(limit)) return too_far;
+  int best = too_far;
+  best = std::min(best, 1 + BoundedLevenshtein(a + 1, a_size - 1, b + 1, b_size - 1, limit - 1));
+  best = std::min(best, 1 + BoundedLevenshtein(a + 1, a_size - 1, b, b_size, limit - 1));
+  best = std::min(best, 1 + BoundedLevenshtein(a, a_size, b + 1, b_size - 1, limit - 1));
+  return std::min(best, too_far);
+}
+
+int BoundedLevenshtein(std::string_view a, std::string_view b, int limit) {
+  return BoundedLevenshtein(a.data(), a.size(), b.data(), b.size(), limit);
 }
 
 bool IsWordStart(const std::string& padded, size_t position) {
@@ -221,6 +229,29 @@ bool IsWordStart(const std::string& padded, size_t position) {
 bool IsWordEnd(const std::string& padded, size_t position) {
   return position >= 2 && position < padded.size() && padded[position] == ' ' &&
          padded[position - 1] != ' ';
+}
+
+void CountGenericWords(const IndexData& impl, MatchBuffers& buffers) {
+  const std::string& padded = buffers.padded;
+  buffers.non_generic_before.assign(padded.size() + 1, 0);
+  uint32_t count = 0;
+  size_t position = 0;
+  while (position < padded.size()) {
+    buffers.non_generic_before[position] = count;
+    if (IsWordStart(padded, position)) {
+      const size_t word_end = padded.find(' ', position);
+      const std::string_view word(padded.data() + position, word_end - position);
+      if (impl.generic_words.find(word) == impl.generic_words.end()) ++count;
+      for (size_t inside = position + 1; inside <= word_end; ++inside) {
+        buffers.non_generic_before[inside] = count;
+      }
+      position = word_end;
+      continue;
+    }
+    ++position;
+  }
+  buffers.non_generic_before[padded.size()] = count;
+  buffers.generic_counted = true;
 }
 
 struct ScanContext {
@@ -239,6 +270,7 @@ void VerifySpans(const IndexData& impl, uint32_t key_id, long long begin_low, lo
   const long long limit = key.max_distance;
   begin_low = std::max(begin_low, 1LL);
   begin_high = std::min(begin_high, static_cast<long long>(padded.size()) - 2);
+  if (impl.drop_generic_variants && !buffers.generic_counted) CountGenericWords(impl, buffers);
   for (long long begin = begin_low; begin <= begin_high; ++begin) {
     if (!IsWordStart(padded, static_cast<size_t>(begin))) continue;
     const long long first_end = std::max(end_low, begin + key_size - limit);
@@ -246,9 +278,15 @@ void VerifySpans(const IndexData& impl, uint32_t key_id, long long begin_low, lo
         std::min({end_high, begin + key_size + limit, static_cast<long long>(padded.size()) - 1});
     for (long long end = first_end; end <= last_end; ++end) {
       if (end <= begin || !IsWordEnd(padded, static_cast<size_t>(end))) continue;
+      // A span of generic words only is never a typing variant (its exact
+      // occurrence comes from the whole-mark literal), so skip the check.
+      if (impl.drop_generic_variants &&
+          buffers.non_generic_before[static_cast<size_t>(end)] ==
+              buffers.non_generic_before[static_cast<size_t>(begin)]) {
+        continue;
+      }
       const std::string_view span(padded.data() + begin, static_cast<size_t>(end - begin));
-      int distance = BoundedLevenshtein(span, key.text, key.max_distance, buffers.row_previous,
-                                        buffers.row_current);
+      int distance = BoundedLevenshtein(span, key.text, key.max_distance);
       if (distance > 0) {
         // A space the normaliser inserted at a camel-case boundary (it maps to
         // no input bytes) may also be read as no space: random case used as a
@@ -265,8 +303,7 @@ void VerifySpans(const IndexData& impl, uint32_t key_id, long long begin_low, lo
         }
         if (buffers.joined.size() != span.size()) {
           distance =
-              std::min(distance, BoundedLevenshtein(buffers.joined, key.text, key.max_distance,
-                                                    buffers.row_previous, buffers.row_current));
+              std::min(distance, BoundedLevenshtein(buffers.joined, key.text, key.max_distance));
         }
       }
       if (distance <= key.max_distance) {
@@ -277,51 +314,110 @@ void VerifySpans(const IndexData& impl, uint32_t key_id, long long begin_low, lo
   }
 }
 
+// Refs of one literal are sorted by (kind, key_size). For prefix and suffix
+// pieces the span is anchored at one end, so only keys whose size is within
+// kMaxDistance of a word-aligned span length from the anchor can match: a
+// binary search skips the others (a short literal such as " ka" may stand for
+// hundreds of marks).
+constexpr long long kMaxDistance = 2;
+
+const PieceRef* FirstWithSizeAtLeast(const PieceRef* first, const PieceRef* last, long long size) {
+  return std::lower_bound(first, last, size, [](const PieceRef& ref, long long value) {
+    return static_cast<long long>(ref.key_size) < value;
+  });
+}
+
 int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
             unsigned int /*flags*/, void* context_pointer) {
   auto* context = static_cast<ScanContext*>(context_pointer);
   const IndexData& impl = *context->impl;
   MatchBuffers& buffers = *context->buffers;
+  const std::string& padded = buffers.padded;
   const auto match_end = static_cast<long long>(to);
   constexpr long long kAny = -1;
-  const long long kNoLimit = static_cast<long long>(buffers.padded.size());
-  for (uint32_t ref_index = impl.ref_begin[id]; ref_index < impl.ref_begin[id + 1]; ++ref_index) {
-    const PieceRef& ref = impl.refs[ref_index];
-    const Key& key = impl.keys[ref.key];
-    const auto key_size = static_cast<long long>(key.text.size());
-    const long long limit = key.max_distance;
-    switch (ref.kind) {
-      case PieceKind::kWhole: {
-        const auto begin = static_cast<uint32_t>(match_end - key_size - 1);
-        buffers.candidates.push_back(
-            Candidate{ref.key, begin, static_cast<uint32_t>(match_end - 1), 0});
+  const auto text_end = static_cast<long long>(padded.size()) - 1;  // the closing space
+  const long long longest_span = static_cast<long long>(impl.max_key_size) + kMaxDistance;
+  const PieceRef* refs_end = impl.refs.data() + impl.ref_begin[id + 1];
+  for (const PieceRef* group = impl.refs.data() + impl.ref_begin[id]; group < refs_end;) {
+    const PieceKind kind = group->kind;
+    const PieceRef* group_end = group;
+    while (group_end < refs_end && group_end->kind == kind) ++group_end;
+    switch (kind) {
+      case PieceKind::kWhole:
+        for (const PieceRef* ref = group; ref < group_end; ++ref) {
+          const auto begin = static_cast<uint32_t>(match_end - ref->key_size - 1);
+          buffers.candidates.push_back(
+              Candidate{ref->key, begin, static_cast<uint32_t>(match_end - 1), 0});
+        }
         break;
-      }
       case PieceKind::kPrefix: {
-        const long long begin = match_end - static_cast<long long>(ref.length);
-        VerifySpans(impl, ref.key, begin, begin, kAny, kNoLimit, buffers);
+        const long long begin = match_end - static_cast<long long>(group->length);
+        const PieceRef* cursor = group;
+        for (long long end = begin + 1; end <= text_end && cursor < group_end; ++end) {
+          if (!IsWordEnd(padded, static_cast<size_t>(end))) continue;
+          const long long span = end - begin;
+          if (span > longest_span) break;
+          cursor = FirstWithSizeAtLeast(cursor, group_end, span - kMaxDistance);
+          for (; cursor < group_end && cursor->key_size <= span + kMaxDistance; ++cursor) {
+            VerifySpans(impl, cursor->key, begin, begin, kAny, text_end, buffers);
+          }
+        }
         break;
       }
       case PieceKind::kSuffix: {
         const long long end = match_end - 1;
-        VerifySpans(impl, ref.key, end - key_size - limit, end - key_size + limit, end, end,
-                    buffers);
+        const PieceRef* cursor = group;
+        for (long long begin = end - 1; begin >= 1 && cursor < group_end; --begin) {
+          if (!IsWordStart(padded, static_cast<size_t>(begin))) continue;
+          const long long span = end - begin;
+          if (span > longest_span) break;
+          cursor = FirstWithSizeAtLeast(cursor, group_end, span - kMaxDistance);
+          for (; cursor < group_end && cursor->key_size <= span + kMaxDistance; ++cursor) {
+            const long long key_size = cursor->key_size;
+            const long long limit = impl.keys[cursor->key].max_distance;
+            VerifySpans(impl, cursor->key, end - key_size - limit, end - key_size + limit, end, end,
+                        buffers);
+          }
+        }
         break;
       }
       case PieceKind::kMiddle: {
-        const long long piece_begin = match_end - static_cast<long long>(ref.length);
-        const long long expected_begin = piece_begin - static_cast<long long>(ref.offset);
-        VerifySpans(impl, ref.key, expected_begin - limit, expected_begin + limit, match_end,
-                    kNoLimit, buffers);
+        // Middle refs are sorted by offset: the span must start at a word
+        // start within the key's distance of (piece position - offset).
+        const long long piece_begin = match_end - static_cast<long long>(group->length);
+        const PieceRef* cursor = group;
+        for (long long begin = piece_begin + kMaxDistance; begin >= 1 && cursor < group_end;
+             --begin) {
+          if (!IsWordStart(padded, static_cast<size_t>(begin))) continue;
+          const long long expected_offset = piece_begin - begin;
+          if (expected_offset > longest_span) break;
+          cursor = std::lower_bound(cursor, group_end, expected_offset - kMaxDistance,
+                                    [](const PieceRef& ref, long long value) {
+                                      return static_cast<long long>(ref.offset) < value;
+                                    });
+          for (const PieceRef* ref = cursor;
+               ref < group_end &&
+               static_cast<long long>(ref->offset) <= expected_offset + kMaxDistance;
+               ++ref) {
+            const long long limit = impl.keys[ref->key].max_distance;
+            const long long shift = static_cast<long long>(ref->offset) - expected_offset;
+            if (shift < -limit || shift > limit) continue;
+            VerifySpans(impl, ref->key, begin, begin, match_end, text_end, buffers);
+          }
+        }
         break;
       }
-      case PieceKind::kEditDistance: {
-        if (!IsWordEnd(buffers.padded, static_cast<size_t>(match_end))) break;
-        VerifySpans(impl, ref.key, match_end - key_size - limit, match_end - key_size + limit,
-                    match_end, match_end, buffers);
+      case PieceKind::kEditDistance:
+        if (!IsWordEnd(padded, static_cast<size_t>(match_end))) break;
+        for (const PieceRef* ref = group; ref < group_end; ++ref) {
+          const long long key_size = ref->key_size;
+          const long long limit = impl.keys[ref->key].max_distance;
+          VerifySpans(impl, ref->key, match_end - key_size - limit, match_end - key_size + limit,
+                      match_end, match_end, buffers);
+        }
         break;
-      }
     }
+    group = group_end;
   }
   return 0;  // continue scanning
 }
@@ -450,6 +546,7 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
       mark_data.text = std::move(mark.text);
       auto [it, inserted] = key_ids.try_emplace(key, static_cast<uint32_t>(impl->keys.size()));
       if (inserted) {
+        impl->max_key_size = std::max(impl->max_key_size, key.size());
         Key new_key;
         new_key.max_distance = AllowedDistance(key);
         new_key.text = std::move(key);
@@ -516,8 +613,8 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
   for (uint32_t key_id = 0; key_id < impl->keys.size(); ++key_id) {
     const Key& key = impl->keys[key_id];
     const auto key_size = static_cast<uint32_t>(key.text.size());
-    if (key.max_distance == 0 || options.fuzzy_engine == FuzzyEngine::kPigeonhole) {
-      add_literal(" " + key.text + " ", PieceRef{key_id, PieceKind::kWhole, 0, key_size});
+    {  // every key, both engines: exact occurrences never depend on the fuzzy path
+      add_literal(" " + key.text + " ", PieceRef{key_id, PieceKind::kWhole, 0, key_size, key_size});
     }
     if (key.max_distance == 0) continue;
     if (options.fuzzy_engine == FuzzyEngine::kHyperscanEditDistance) {
@@ -529,21 +626,28 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
       const auto [offset, length] = pieces[piece];
       const std::string body = key.text.substr(offset, length);
       if (piece == 0) {
-        add_literal(" " + body, PieceRef{key_id, PieceKind::kPrefix, offset, length});
+        add_literal(" " + body, PieceRef{key_id, PieceKind::kPrefix, offset, length, key_size});
       } else if (piece + 1 == pieces.size()) {
-        add_literal(body + " ", PieceRef{key_id, PieceKind::kSuffix, offset, length});
+        add_literal(body + " ", PieceRef{key_id, PieceKind::kSuffix, offset, length, key_size});
       } else {
-        add_literal(body, PieceRef{key_id, PieceKind::kMiddle, offset, length});
+        add_literal(body, PieceRef{key_id, PieceKind::kMiddle, offset, length, key_size});
       }
     }
   }
   for (uint32_t key_id : edit_distance_keys) {
+    const auto key_size = static_cast<uint32_t>(impl->keys[key_id].text.size());
     literals.push_back(impl->keys[key_id].text);  // compiled as a pattern, below
-    refs_by_id.push_back({PieceRef{key_id, PieceKind::kEditDistance, 0,
-                                   static_cast<uint32_t>(impl->keys[key_id].text.size())}});
+    refs_by_id.push_back({PieceRef{key_id, PieceKind::kEditDistance, 0, key_size, key_size}});
   }
   impl->ref_begin.reserve(refs_by_id.size() + 1);
-  for (const auto& refs : refs_by_id) {
+  for (auto& refs : refs_by_id) {
+    // Prefix and suffix refs by key size, middle refs by offset (OnMatch
+    // binary-searches them).
+    std::sort(refs.begin(), refs.end(), [](const PieceRef& a, const PieceRef& b) {
+      const uint32_t a_order = a.kind == PieceKind::kMiddle ? a.offset : a.key_size;
+      const uint32_t b_order = b.kind == PieceKind::kMiddle ? b.offset : b.key_size;
+      return std::tie(a.kind, a_order, a.key) < std::tie(b.kind, b_order, b.key);
+    });
     impl->ref_begin.push_back(static_cast<uint32_t>(impl->refs.size()));
     impl->refs.insert(impl->refs.end(), refs.begin(), refs.end());
   }
@@ -636,6 +740,7 @@ std::vector<MarkHit> MarkIndex::Match(std::string_view description, std::string_
   buffers.padded += buffers.normalised.text;
   buffers.padded.push_back(' ');
   buffers.candidates.clear();
+  buffers.generic_counted = false;
 
   ScanContext context{impl_.get(), &buffers};
   const hs_error_t status = hs_scan(impl_->database, buffers.padded.data(),
@@ -688,7 +793,8 @@ std::vector<MarkHit> MarkIndex::Match(std::string_view description, std::string_
     }
     return false;
   };
-  std::vector<ApplicationHit> kept;
+  std::vector<ApplicationHit>& kept = buffers.kept;
+  kept.clear();
   for (const ApplicationHit& hit : hits) {
     if (!contained(hit)) kept.push_back(hit);
   }
