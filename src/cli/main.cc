@@ -73,6 +73,20 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& listen) {
   return std::make_pair(host, port);
 }
 
+// An organisation given on the command line by name or by id.
+Result<std::string> ResolveOrganisation(Store& store, const std::string& name_or_id) {
+  std::string org_id;
+  Status resolved = store.Read([&](ReadTx& tx) -> Status {
+    Result<Organisation> org = tx.FindOrganisationByName(name_or_id);
+    if (!org.ok()) org = tx.GetOrganisation(name_or_id);
+    if (!org.ok()) return NotFound("no organisation named or with id \"" + name_or_id + "\"");
+    org_id = org->id;
+    return Status::Ok();
+  });
+  if (!resolved.ok()) return resolved.error();
+  return org_id;
+}
+
 Result<nlohmann::json> ReadJsonFile(const std::string& path) {
   std::ifstream file(path);
   if (!file) return InvalidInput("cannot open " + path, {{"file", "cannot be opened"}});
@@ -104,8 +118,11 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo) {
   if (demo) {
     Result<bool> loaded = LoadDemoData(**store, clock, rng);
     if (!loaded.ok()) return Fail(loaded.error());
-    spdlog::info(*loaded ? "demo data loaded into {}" : "demo data already present in {}",
-                 db_path);
+    if (*loaded) {
+      spdlog::info("demo data loaded into {}", db_path);
+    } else {
+      spdlog::info("demo data already present in {}", db_path);
+    }
   }
   IdentityService identity(**store, clock, rng);
   ApplicationService applications(**store, clock, rng);
@@ -148,14 +165,9 @@ int ImportApplications(const std::string& db_path, const std::string& file,
   SystemRng rng;
   ImportOptions options;
   if (!filed_with.empty()) {
-    Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
-      Result<Organisation> org = tx.FindOrganisationByName(filed_with);
-      if (!org.ok()) org = tx.GetOrganisation(filed_with);
-      if (!org.ok()) return NotFound("no organisation named or with id \"" + filed_with + "\"");
-      options.filed_with_org_id = org->id;
-      return Status::Ok();
-    });
-    if (!resolved.ok()) return Fail(resolved.error());
+    Result<std::string> org_id = ResolveOrganisation(**store, filed_with);
+    if (!org_id.ok()) return Fail(org_id.error());
+    options.filed_with_org_id = *org_id;
   }
   ApplicationService applications(**store, clock, rng);
   Result<int> imported = applications.Import(*entries, options);
@@ -168,15 +180,13 @@ int ExportApplications(const std::string& db_path, const std::string& org_name,
                        const std::string& out) {
   Result<std::unique_ptr<Store>> store = OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
+  // Without --org, the operator's export: every application.
   Scope scope;
-  Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
-    Result<Organisation> org = tx.FindOrganisationByName(org_name);
-    if (!org.ok()) org = tx.GetOrganisation(org_name);
-    if (!org.ok()) return NotFound("no organisation named or with id \"" + org_name + "\"");
-    scope.org_id = org->id;
-    return Status::Ok();
-  });
-  if (!resolved.ok()) return Fail(resolved.error());
+  if (!org_name.empty()) {
+    Result<std::string> org_id = ResolveOrganisation(**store, org_name);
+    if (!org_id.ok()) return Fail(org_id.error());
+    scope.org_id = *org_id;
+  }
   SystemClock clock;
   SystemRng rng;
   ApplicationService applications(**store, clock, rng);
@@ -218,14 +228,9 @@ int AddOrganisation(const std::string& db_path, const NewOrganisation& input) {
 int AddUser(const std::string& db_path, const std::string& org_name, NewUser input) {
   Result<std::unique_ptr<Store>> store = OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
-  Status resolved = (*store)->Read([&](ReadTx& tx) -> Status {
-    Result<Organisation> org = tx.FindOrganisationByName(org_name);
-    if (!org.ok()) org = tx.GetOrganisation(org_name);
-    if (!org.ok()) return NotFound("no organisation named or with id \"" + org_name + "\"");
-    input.org_id = org->id;
-    return Status::Ok();
-  });
-  if (!resolved.ok()) return Fail(resolved.error());
+  Result<std::string> org_id = ResolveOrganisation(**store, org_name);
+  if (!org_id.ok()) return Fail(org_id.error());
+  input.org_id = *org_id;
   SystemClock clock;
   SystemRng rng;
   IdentityService identity(**store, clock, rng);
@@ -268,9 +273,10 @@ int Main(int argc, char** argv) {
   std::string export_org;
   std::string export_out;
   CLI::App* export_cmd =
-      applications->add_subcommand("export", "Export the applications an organisation sees");
+      applications->add_subcommand("export", "Export applications in the import format");
   export_cmd->add_option("--db", db_path, "SQLite database file")->capture_default_str();
-  export_cmd->add_option("--org", export_org, "Organisation (name or id)")->required();
+  export_cmd->add_option("--org", export_org,
+                         "Organisation (name or id) whose view to export (default: everything)");
   export_cmd->add_option("--out", export_out, "Output file (default: standard output)");
 
   CLI::App* orgs = app.add_subcommand("orgs", "Organisations");

@@ -294,17 +294,14 @@ Goods ReadGoods(const json& value, const std::string& path, FieldErrors& errors)
   return goods;
 }
 
-// filed_with: an organisation id ("org_...") or an ISO 3166-1 alpha-2 code.
+// filed_with: an organisation id ("org_..."), an ISO 3166-1 alpha-2 code, or
+// the exact name of a customs administration (what exports write, since ids
+// differ between databases). Resolution happens in the service.
 void ReadFiledWith(const json& body, const std::string& path, Application& app,
                    FieldErrors& errors) {
   std::string field = FieldPath(path, "filed_with");
   auto raw = ReadString(body, "filed_with", field, false, kMaxStringChars, errors);
   if (!raw || raw->empty()) return;
-  bool is_org_id = raw->size() > 4 && raw->compare(0, 4, "org_") == 0;
-  if (!is_org_id && !IsCountryCode(*raw)) {
-    errors.Add(field, "must be an organisation id (org_...) or an ISO 3166-1 alpha-2 country code");
-    return;
-  }
   app.filed_with_org_id = std::move(*raw);
 }
 

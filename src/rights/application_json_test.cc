@@ -253,7 +253,7 @@ TEST(ApplicationFromJson, ReportsEveryBadFieldAtOnce) {
   body["goods"][0]["hs"][2] = "64-04";
   body["authorised_parties"][0]["country"] = "Holland";
   body["accepts_liability_and_costs"] = "yes";
-  body["filed_with"] = "Germany";
+  body["filed_with"] = 49;  // must be a string
   Result<Application> result = ApplicationFromJson(body);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), ErrorCode::kInvalidInput);
@@ -291,16 +291,18 @@ TEST(ApplicationFromJson, UnionApplicationsNameMemberStates) {
                   "is only allowed for a union application (kind \"union\")");
 }
 
-TEST(ApplicationFromJson, FiledWithIsAnOrganisationIdOrCountryCode) {
+TEST(ApplicationFromJson, FiledWithIsAnOrganisationIdCountryCodeOrName) {
   json body = IssueExampleBody();
   body["filed_with"] = "NL";
   ASSERT_TRUE(ApplicationFromJson(body).ok());
   EXPECT_EQ(ApplicationFromJson(body)->filed_with_org_id, "NL");
   body["filed_with"] = "org_customs_nl";
   EXPECT_EQ(ApplicationFromJson(body)->filed_with_org_id, "org_customs_nl");
+  // A name is kept for the service to resolve (exports name administrations).
   body["filed_with"] = "Customs NL";
-  ExpectOnlyError(body, "filed_with",
-                  "must be an organisation id (org_...) or an ISO 3166-1 alpha-2 country code");
+  EXPECT_EQ(ApplicationFromJson(body)->filed_with_org_id, "Customs NL");
+  body["filed_with"] = 7;
+  EXPECT_FALSE(ApplicationFromJson(body).ok());
 }
 
 TEST(ApplicationFromJson, PartiesNeedNames) {

@@ -177,8 +177,8 @@ Error FiledWithError(std::string message) {
 
 // Resolves the administration an application is filed with: an organisation
 // id naming a customs organisation, a country code naming the (single) customs
-// administration of that country, or, when `raw` is empty, the customs
-// administration of the holder's country. Unresolvable values are kInvalidInput
+// administration of that country, the exact name of a customs organisation, or,
+// when `raw` is empty, the customs administration of the holder's country. Unresolvable values are kInvalidInput
 // with one FieldError on "filed_with"; store failures pass through.
 Result<std::string> ResolveFiledWith(ReadTx& tx, const std::string& raw,
                                      const std::string& holder_country) {
@@ -192,6 +192,21 @@ Result<std::string> ResolveFiledWith(ReadTx& tx, const std::string& raw,
     }
     if (org->kind != OrgKind::kCustoms) {
       return FiledWithError("organisation " + raw + " is not a customs administration");
+    }
+    return org->id;
+  }
+  if (!raw.empty() && !IsCountryCode(raw)) {
+    Result<Organisation> org = tx.FindOrganisationByName(raw);
+    if (!org.ok()) {
+      if (org.error().code() == ErrorCode::kNotFound) {
+        return FiledWithError(
+            "must be an organisation id (org_...), an ISO 3166-1 alpha-2 country code or the "
+            "name of a customs administration; no organisation is named \"" + raw + "\"");
+      }
+      return org.error();
+    }
+    if (org->kind != OrgKind::kCustoms) {
+      return FiledWithError("organisation \"" + raw + "\" is not a customs administration");
     }
     return org->id;
   }
@@ -877,11 +892,25 @@ Result<json> ApplicationService::Export(const Scope& scope) {
     if (left.created_at != right.created_at) return left.created_at < right.created_at;
     return left.id < right.id;
   });
+  // Ids are local to one database: name the administration instead, so the
+  // export imports into another node's database.
+  std::map<std::string, std::string> admin_names;
+  status = store_.Read([&](ReadTx& tx) -> Status {
+    for (const auto& [id, app] : by_id) {
+      if (admin_names.count(app.filed_with_org_id) > 0) continue;
+      CORDON_ASSIGN_OR_RETURN(Organisation org, tx.GetOrganisation(app.filed_with_org_id));
+      admin_names[org.id] = org.name;
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status.error();
   json out = json::array();
   for (const std::string& id : order) {
     Application& app = by_id.at(id);
     app.status = EffectiveStatus(app.status, app.valid_until, today);
-    out.push_back(ToJson(app));
+    json entry = ToJson(app);
+    entry["filed_with"] = admin_names.at(app.filed_with_org_id);
+    out.push_back(std::move(entry));
   }
   return out;
 }

@@ -98,10 +98,11 @@ TEST_F(ApplicationsE2E, WholeLifeCycle) {
   ASSERT_EQ(put.status, 200) << put.raw;
   EXPECT_EQ(put.body["rights"][0]["marks"].size(), 2u);
 
-  // The officer cannot decide a draft; the holder cannot decide at all.
+  // A draft is the holder's alone: customs do not even see it yet.
+  EXPECT_EQ(officer.Get(path).status, 404);
   EXPECT_EQ(officer.Post(path + "/decision", {{"decision", "grant"}, {"valid_until", "2030-01-01"}})
                 .status,
-            409);
+            404);
 
   Response submitted = zentra.Post(path + "/submit");
   ASSERT_EQ(submitted.status, 200) << submitted.raw;
@@ -127,7 +128,7 @@ TEST_F(ApplicationsE2E, WholeLifeCycle) {
   // valid_until: half a year ahead, well within the limit.
   int year = std::stoi(today.substr(0, 4));
   int month = std::stoi(today.substr(5, 2));
-  char valid_until[11];
+  char valid_until[32];
   std::snprintf(valid_until, sizeof valid_until, "%04d-%02d-15", month > 6 ? year + 1 : year,
                 month > 6 ? month - 6 : month + 6);
   Response granted =
@@ -357,6 +358,9 @@ TEST_F(ApplicationsE2E, UnionApplicationsReachEveryMemberAdministration) {
   Response created = zentra.Post("/api/v1/applications", body);
   ASSERT_EQ(created.status, 201) << created.raw;
   std::string id = created.body["id"];
+  // Drafts are the holder's alone.
+  EXPECT_EQ(As("officer@customs-nl.demo").Get("/api/v1/applications/" + id).status, 404);
+  ASSERT_EQ(zentra.Post("/api/v1/applications/" + id + "/submit").status, 200);
   EXPECT_EQ(As("officer@customs-nl.demo").Get("/api/v1/applications/" + id).status, 200);
   EXPECT_EQ(As("officer@customs-de.demo").Get("/api/v1/applications/" + id).status, 200);
   EXPECT_EQ(As("officer@customs-cn.demo").Get("/api/v1/applications/" + id).status, 404);

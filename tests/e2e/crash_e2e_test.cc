@@ -105,7 +105,9 @@ TEST(CrashE2E, SigkillDuringWritesLosesNoAcknowledgedWrite) {
     EXPECT_EQ(read.body["authentic_features"], ack.marker);
     EXPECT_EQ(read.body["rights"][0]["registration"], "REG " + ack.marker);
     EXPECT_EQ(read.body["goods"][0]["hs"].size(), 5u);
-    if (ack.submitted) EXPECT_EQ(read.body["status"], "submitted") << ack.id;
+    if (ack.submitted) {
+      EXPECT_EQ(read.body["status"], "submitted") << ack.id;
+    }
   }
 
   // Nothing half-written: the database is intact, every stored application is
