@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <pthread.h>
@@ -38,15 +39,18 @@ int Fail(const Error& error) {
   return kExitFailure;
 }
 
+// Opens (creating when absent, with its folder) the database file.
 Result<std::unique_ptr<Store>> OpenStore(const std::string& db_path) {
+  std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
+  std::error_code error;
+  if (!parent.empty() && db_path != ":memory:") std::filesystem::create_directories(parent, error);
+  if (error) {
+    return Unavailable("cannot create the folder " + parent.string() + " for the database: " +
+                       error.message());
+  }
   SqliteOptions options;
   options.path = db_path;
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore(options);
-  if (!store.ok()) {
-    Error error = store.error();
-    return error.Prefix("opening database " + db_path + ": ");
-  }
-  return store;
+  return OpenSqliteStore(options);
 }
 
 // "127.0.0.1:8080" -> host, port. Port 0 asks the OS for a free port.

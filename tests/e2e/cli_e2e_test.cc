@@ -158,10 +158,22 @@ TEST_F(CliE2E, BadInputGetsClearErrors) {
   EXPECT_EQ(bad_listen.exit_code, 1);
   EXPECT_NE(bad_listen.err.find("listen"), std::string::npos) << bad_listen.err;
 
+  // A database path whose folder cannot be made (a file stands in the way).
+  std::filesystem::path blocker = dir_.path() / "blocker";
+  std::ofstream(blocker) << "not a folder";
   CommandResult bad_db = RunCordon(
-      {"serve", "--db", "/nonexistent-dir/x/cordon.db", "--listen", "127.0.0.1:0"}, dir_.path());
+      {"serve", "--db", (blocker / "x" / "cordon.db").string(), "--listen", "127.0.0.1:0"},
+      dir_.path());
   EXPECT_EQ(bad_db.exit_code, 1);
-  EXPECT_NE(bad_db.err.find("/nonexistent-dir/x/cordon.db"), std::string::npos) << bad_db.err;
+  EXPECT_NE(bad_db.err.find(blocker.string()), std::string::npos) << bad_db.err;
+
+  // A file that is not a database is refused, not overwritten.
+  std::filesystem::path not_db = dir_.path() / "notes.txt";
+  std::ofstream(not_db) << "meeting notes, not a database, and long enough to have a header";
+  CommandResult wrong_file =
+      RunCordon({"serve", "--db", not_db.string(), "--listen", "127.0.0.1:0"}, dir_.path());
+  EXPECT_EQ(wrong_file.exit_code, 1);
+  EXPECT_NE(wrong_file.err.find("corrupt"), std::string::npos) << wrong_file.err;
 }
 
 TEST_F(CliE2E, UsersAddedOnTheCommandLineCanLogIn) {
