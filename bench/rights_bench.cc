@@ -2,32 +2,18 @@
 // submitting applications through the service on a real SQLite file (each
 // create is one durable transaction, synchronous=FULL).
 #include <benchmark/benchmark.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "core/random.h"
 #include "core/time.h"
 #include "rights/rights.h"
 #include "store/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace cordon {
 namespace {
 
 const nlohmann::json& ExampleBody() {
-  static const nlohmann::json body = nlohmann::json::parse(R"({
-  "kind": "national",
-  "holder": {"name": "Zentra Sportswear GmbH", "address": "Musterstr. 1, 10115 Berlin", "country": "DE"},
-  "contact": {"name": "Ana Example", "email": "legal@zentra.demo", "phone": "+49 30 1234567"},
-  "rights": [{"type": "trademark", "registration": "EUTM 018000001", "office": "EUIPO",
-              "marks": ["ZENTRA"], "nice_classes": [25, 28], "expires_on": "2031-05-01"}],
-  "goods": [{"description": "sports footwear and apparel", "hs": ["6402", "6403", "6404", "6109", "6110"]}],
-  "authentic_features": "Woven label inside the tongue; hologram on the box",
-  "product_codes": ["4006381"],
-  "authorised_parties": [{"name": "Zentra Logistics B.V.", "country": "NL", "role": "importer"}],
-  "small_consignments": true,
-  "accepts_liability_and_costs": true
-})");
+  static const nlohmann::json body = test_support::IssueExampleApplication();
   return body;
 }
 
@@ -41,12 +27,10 @@ void BM_ValidateApplication(benchmark::State& state) {
 BENCHMARK(BM_ValidateApplication);
 
 void BM_CreateAndSubmitApplication(benchmark::State& state) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("cordon-bench-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+  test_support::TempDir dir("cordon-bench");
   {
     SqliteOptions options;
-    options.path = (dir / "bench.db").string();
+    options.path = dir.File("bench.db");
     auto store = OpenSqliteStore(options);
     if (!store.ok()) {
       state.SkipWithError(store.error().ToString().c_str());
@@ -82,7 +66,6 @@ void BM_CreateAndSubmitApplication(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
   }
-  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_CreateAndSubmitApplication)->Unit(benchmark::kMicrosecond);
 

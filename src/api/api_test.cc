@@ -17,6 +17,7 @@
 #include "api/problem.h"
 #include "api/router.h"
 #include "store/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace cordon {
 namespace {
@@ -28,27 +29,9 @@ using std::chrono::seconds;
 constexpr char kPassword[] = "cordon-test-password";
 
 // The body from issue #2 that the API must accept from a right holder rep.
-const char kApplicationBody[] = R"({
-  "kind": "national",
-  "holder": {"name": "Zentra Sportswear GmbH", "address": "Musterstr. 1, 10115 Berlin", "country": "DE"},
-  "contact": {"name": "Ana Example", "email": "legal@zentra.demo", "phone": "+49 30 1234567"},
-  "rights": [{"type": "trademark", "registration": "EUTM 018000001", "office": "EUIPO",
-              "marks": ["ZENTRA"], "nice_classes": [25, 28], "expires_on": "2031-05-01"}],
-  "goods": [{"description": "sports footwear and apparel", "hs": ["6402", "6403", "6404", "6109", "6110"]}],
-  "authentic_features": "Woven label inside the tongue; hologram on the box",
-  "product_codes": ["4006381"],
-  "authorised_parties": [{"name": "Zentra Logistics B.V.", "country": "NL", "role": "importer"}],
-  "small_consignments": true,
-  "accepts_liability_and_costs": true
-})";
+const std::string kApplicationBody = test_support::IssueExampleApplication().dump();
 
 Timestamp StartTime() { return *ParseTimestamp("2026-03-02T09:00:00Z"); }
-
-std::string MakeTempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "cordon-api-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) return {};
-  return pattern;
-}
 
 // A store whose every unit of work fails, as a dead database would.
 class DeadStore final : public Store {
@@ -63,9 +46,8 @@ class DeadStore final : public Store {
 
 // Everything a server needs, over a real SQLite store in a temporary directory.
 struct Backend {
-  Backend() : dir(MakeTempDir()) {
-    Result<std::unique_ptr<Store>> opened =
-        OpenSqliteStore(SqliteOptions{(std::filesystem::path(dir) / "cordon.db").string()});
+  Backend() {
+    Result<std::unique_ptr<Store>> opened = OpenSqliteStore(SqliteOptions{dir.File("cordon.db")});
     EXPECT_TRUE(opened.ok()) << opened.error().ToString();
     store = std::move(opened).value();
     identity = std::make_unique<IdentityService>(*store, clock, rng);
@@ -75,12 +57,10 @@ struct Backend {
     applications.reset();
     identity.reset();
     store.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
   }
   ApiServices Services() { return ApiServices{*store, clock, *identity, *applications}; }
 
-  std::string dir;
+  test_support::TempDir dir{"cordon-api"};  // declared first: outlives the store
   FakeClock clock{StartTime()};
   SystemRng rng;
   std::unique_ptr<Store> store;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "store/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace cordon {
 namespace {
@@ -49,10 +50,6 @@ NewUser UserInput(std::string org_id, std::string email, std::string name, Role 
 class IdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cordon-identity-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
     Result<std::unique_ptr<Store>> store = OpenSqliteStore(SqliteOptions{DbPath()});
     ASSERT_TRUE(store.ok()) << store.error().ToString();
     store_ = std::move(store).value();
@@ -75,11 +72,9 @@ class IdentityTest : public ::testing::Test {
   void TearDown() override {
     identity_.reset();
     store_.reset();
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
-  std::string DbPath() const { return (std::filesystem::path(dir_) / "cordon.db").string(); }
+  std::string DbPath() const { return dir_.File("cordon.db"); }
 
   User MakeUser(const std::string& org_id, const std::string& email, Role role) {
     Result<User> user =
@@ -107,7 +102,7 @@ class IdentityTest : public ::testing::Test {
     return count;
   }
 
-  std::string dir_;
+  test_support::TempDir dir_{"cordon-identity"};
   FakeClock clock_{StartTime()};
   SeededRng rng_{42};
   std::unique_ptr<Store> store_;
@@ -397,7 +392,7 @@ TEST_F(IdentityTest, TokenIsStoredOnlyAsItsHash) {
 
   // Nor anywhere in the database files (main file and write-ahead log).
   const std::string secret = session->token.substr(6);  // without the readable prefix
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
     std::ifstream file(entry.path(), std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     EXPECT_EQ(bytes.find(secret), std::string::npos) << entry.path();

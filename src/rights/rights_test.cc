@@ -15,6 +15,7 @@
 
 #include "core/random.h"
 #include "store/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace cordon {
 namespace {
@@ -24,23 +25,7 @@ using std::chrono::days;
 
 Date D(const char* text) { return ParseDate(text).value(); }
 
-json ExampleBody() {
-  return json::parse(R"json(
-{
-  "kind": "national",
-  "holder": {"name": "Zentra Sportswear GmbH", "address": "Musterstr. 1, 10115 Berlin", "country": "DE"},
-  "contact": {"name": "Ana Example", "email": "legal@zentra.demo", "phone": "+49 30 1234567"},
-  "rights": [{"type": "trademark", "registration": "EUTM 018000001", "office": "EUIPO",
-              "marks": ["ZENTRA"], "nice_classes": [25, 28], "expires_on": "2031-05-01"}],
-  "goods": [{"description": "sports footwear and apparel", "hs": ["6402", "6403", "6404", "6109", "6110"]}],
-  "authentic_features": "Woven label inside the tongue; hologram on the box",
-  "product_codes": ["4006381"],
-  "authorised_parties": [{"name": "Zentra Logistics B.V.", "country": "NL", "role": "importer"}],
-  "small_consignments": true,
-  "accepts_liability_and_costs": true
-}
-)json");
-}
+json ExampleBody() { return test_support::IssueExampleApplication(); }
 
 json LumioBody() {
   json body = ExampleBody();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/sqlite_store.h"
+#include "support/test_support.h"
 
 namespace cordon {
 namespace {
@@ -120,18 +121,12 @@ void RawExec(const std::string& path, const std::string& sql) {
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cordon_store_test_XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = (dir_ / "cordon.db").string();
+    path_ = dir_.File("cordon.db");
     Reopen();
   }
 
   void TearDown() override {
     store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   void Reopen() {
@@ -175,7 +170,7 @@ class SqliteStoreTest : public ::testing::Test {
     return Write([&](WriteTx& tx) { return tx.InsertApplication(record, visible_to); });
   }
 
-  std::filesystem::path dir_;
+  test_support::TempDir dir_{"cordon-store"};
   std::string path_;
   std::unique_ptr<Store> store_;
 };
@@ -206,7 +201,7 @@ TEST_F(SqliteStoreTest, RefusesDatabaseWithNewerSchema) {
 }
 
 TEST_F(SqliteStoreTest, RefusesFileThatIsNotADatabase) {
-  std::string garbage = (dir_ / "garbage.db").string();
+  std::string garbage = (dir_.path() / "garbage.db").string();
   std::ofstream(garbage) << std::string(8192, 'x');
   auto opened = OpenSqliteStore({.path = garbage});
   ASSERT_FALSE(opened.ok());
@@ -214,7 +209,7 @@ TEST_F(SqliteStoreTest, RefusesFileThatIsNotADatabase) {
 }
 
 TEST_F(SqliteStoreTest, RefusesSomeoneElsesDatabase) {
-  std::string foreign = (dir_ / "foreign.db").string();
+  std::string foreign = (dir_.path() / "foreign.db").string();
   RawExec(foreign, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
   auto opened = OpenSqliteStore({.path = foreign});
   ASSERT_FALSE(opened.ok());
@@ -226,7 +221,7 @@ TEST_F(SqliteStoreTest, RefusesSomeoneElsesDatabase) {
 }
 
 TEST_F(SqliteStoreTest, UnopenablePathIsUnavailable) {
-  auto opened = OpenSqliteStore({.path = (dir_ / "no" / "such" / "dir" / "x.db").string()});
+  auto opened = OpenSqliteStore({.path = (dir_.path() / "no" / "such" / "dir" / "x.db").string()});
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code(), ErrorCode::kUnavailable) << opened.error().ToString();
 }

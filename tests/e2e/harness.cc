@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -48,18 +47,6 @@ int Spawn(const std::vector<std::string>& args, const std::filesystem::path& in,
 }
 
 }  // namespace
-
-TempDir::TempDir() {
-  std::random_device device;
-  path_ = std::filesystem::temp_directory_path() /
-          ("cordon-e2e-" + std::to_string(getpid()) + "-" + std::to_string(device()));
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
 
 CommandResult RunCordon(const std::vector<std::string>& args, const std::filesystem::path& work_dir,
                         const std::string& stdin_text) {
@@ -182,22 +169,6 @@ void Client::Login(const std::string& email, const std::string& password) {
     throw std::runtime_error("login failed");
   }
   token_ = response.body["token"].get<std::string>();
-}
-
-nlohmann::json ExampleApplication() {
-  return nlohmann::json::parse(R"({
-  "kind": "national",
-  "holder": {"name": "Zentra Sportswear GmbH", "address": "Musterstr. 1, 10115 Berlin", "country": "DE"},
-  "contact": {"name": "Ana Example", "email": "legal@zentra.demo", "phone": "+49 30 1234567"},
-  "rights": [{"type": "trademark", "registration": "EUTM 018000001", "office": "EUIPO",
-              "marks": ["ZENTRA"], "nice_classes": [25, 28], "expires_on": "2031-05-01"}],
-  "goods": [{"description": "sports footwear and apparel", "hs": ["6402", "6403", "6404", "6109", "6110"]}],
-  "authentic_features": "Woven label inside the tongue; hologram on the box",
-  "product_codes": ["4006381"],
-  "authorised_parties": [{"name": "Zentra Logistics B.V.", "country": "NL", "role": "importer"}],
-  "small_consignments": true,
-  "accepts_liability_and_costs": true
-})");
 }
 
 std::vector<std::string> ErrorFields(const nlohmann::json& problem) {

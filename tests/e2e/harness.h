@@ -9,20 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "support/test_support.h"
+
 namespace cordon::e2e {
 
-// A unique temporary directory, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 // Runs `cordon` with arguments; returns its exit code and captured output.
 struct CommandResult {
@@ -90,7 +81,7 @@ class Client {
 };
 
 // The issue's example application body.
-nlohmann::json ExampleApplication();
+inline nlohmann::json ExampleApplication() { return test_support::IssueExampleApplication(); }
 
 // Field names of a problem body's `errors` list.
 std::vector<std::string> ErrorFields(const nlohmann::json& problem);
