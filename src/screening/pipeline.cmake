@@ -1,0 +1,11 @@
+# The screening pipeline (screening.h): scoring, selection, result output.
+target_sources(cordon_screening PRIVATE
+  ${CMAKE_CURRENT_SOURCE_DIR}/screener.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/result_json.cc
+)
+target_link_libraries(cordon_screening PRIVATE fmt::fmt)
+
+add_executable(pipeline_test ${CMAKE_CURRENT_SOURCE_DIR}/screener_test.cc)
+target_link_libraries(pipeline_test PRIVATE cordon_screening nlohmann_json::nlohmann_json
+                      GTest::gtest_main)
+gtest_discover_tests(pipeline_test)

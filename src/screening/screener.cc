@@ -1,0 +1,273 @@
+// The screening pipeline: one declaration in, one explained result out.
+// See screening.h for the scoring model and its reasons.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/codes.h"
+#include "screening/screening.h"
+
+namespace cordon {
+namespace {
+
+// Regulation (EU) No 608/2013 Art. 2(19): "a postal or express courier
+// consignment, which contains three units or less, or has a gross weight of
+// less than two kilograms".
+constexpr double kSmallConsignmentMaxUnits = 3;
+constexpr double kSmallConsignmentMaxKg = 2;
+
+bool InUnitInterval(double value) { return value >= 0 && value <= 1 && !std::isnan(value); }
+
+double MarkWeight(const MarkHit& hit, const ScoringOptions& scoring) {
+  if (hit.authorised || hit.relevance == Relevance::kUnrelated) return 0;
+  double weight = hit.distance == 0   ? scoring.mark_exact
+                  : hit.distance == 1 ? scoring.mark_distance1
+                                      : scoring.mark_distance2;
+  if (hit.relevance == Relevance::kClassRelated) weight *= scoring.class_related_factor;
+  return weight;
+}
+
+ScreeningHit FromMarkHit(const MarkHit& hit, int item, const char* field,
+                         const ScoringOptions& scoring) {
+  ScreeningHit out;
+  out.kind = "mark";
+  out.item = item;
+  out.field = field;
+  out.mark = hit.mark;
+  out.application = hit.application_id;
+  out.found = hit.found;
+  out.distance = hit.distance;
+  out.relevance = RelevanceName(hit.relevance);
+  out.authorised = hit.authorised;
+  out.weight = MarkWeight(hit, scoring);
+  return out;
+}
+
+std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
+  if (declaration.transport_mode != "postal" && declaration.transport_mode != "express") {
+    return std::nullopt;
+  }
+  double units = 0;
+  double gross_kg = 0;
+  for (const DeclarationItem& item : declaration.items) {
+    units += item.quantity;
+    gross_kg += item.gross_kg;
+  }
+  ScreeningHit hit;
+  hit.kind = "small_consignment";
+  if (units <= kSmallConsignmentMaxUnits) {
+    hit.reason = fmt::format("{} consignment of {} units (at most 3; Art. 2(19))",
+                             declaration.transport_mode, units);
+  } else if (gross_kg < kSmallConsignmentMaxKg) {
+    hit.reason = fmt::format("{} consignment of {} kg gross (under 2 kg; Art. 2(19))",
+                             declaration.transport_mode, gross_kg);
+  } else {
+    return std::nullopt;
+  }
+  return hit;
+}
+
+// Indices of `results` ordered best first: score descending, then input order.
+std::vector<size_t> RankByScore(const std::vector<ScreeningResult>& results) {
+  std::vector<size_t> order(results.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&results](size_t left, size_t right) {
+    return results[left].score > results[right].score;
+  });
+  return order;
+}
+
+}  // namespace
+
+ScreeningScratch::~ScreeningScratch() = default;
+
+Result<std::shared_ptr<const Screener>> Screener::Make(ScreenerParts parts) {
+  const ScoringOptions& scoring = parts.scoring;
+  std::vector<FieldError> errors;
+  auto check = [&errors](double value, const char* field) {
+    if (!InUnitInterval(value)) errors.push_back({field, "must be between 0 and 1"});
+  };
+  check(scoring.mark_exact, "scoring.mark_exact");
+  check(scoring.mark_distance1, "scoring.mark_distance1");
+  check(scoring.mark_distance2, "scoring.mark_distance2");
+  check(scoring.class_related_factor, "scoring.class_related_factor");
+  check(scoring.red_threshold, "scoring.red_threshold");
+  check(scoring.yellow_threshold, "scoring.yellow_threshold");
+  if (errors.empty() && scoring.yellow_threshold > scoring.red_threshold) {
+    errors.push_back({"scoring.yellow_threshold", "must not be above scoring.red_threshold"});
+  }
+  if (!errors.empty()) return InvalidInput("invalid scoring options", std::move(errors));
+  return std::shared_ptr<const Screener>(new Screener(std::move(parts)));
+}
+
+Result<std::unique_ptr<ScreeningScratch>> Screener::NewScratch() const {
+  std::unique_ptr<ScreeningScratch> scratch(new ScreeningScratch());
+  if (parts_.marks) {
+    CORDON_ASSIGN_OR_RETURN(MarkIndex::Scratch marks, parts_.marks->NewScratch());
+    scratch->marks_.emplace(std::move(marks));
+  }
+  return scratch;
+}
+
+ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
+                                 ScreeningScratch& scratch) const {
+  ScreeningResult result;
+  result.id = declaration.id;
+  result.office = declaration.office;
+  const ScoringOptions& scoring = parts_.scoring;
+
+  if (parts_.marks) {
+    PartyRef consignor{declaration.consignor.name, declaration.consignor.country};
+    PartyRef consignee{declaration.consignee.name, declaration.consignee.country};
+    for (size_t index = 0; index < declaration.items.size(); ++index) {
+      const DeclarationItem& item = declaration.items[index];
+      const int item_index = static_cast<int>(index);
+      const size_t first_of_item = result.hits.size();
+      for (const MarkHit& hit :
+           parts_.marks->Match(item.description, item.hs, consignor, consignee, *scratch.marks_)) {
+        result.hits.push_back(FromMarkHit(hit, item_index, "description", scoring));
+      }
+      if (item.brand.empty()) continue;
+      for (const MarkHit& hit :
+           parts_.marks->Match(item.brand, item.hs, consignor, consignee, *scratch.marks_)) {
+        // The same mark of the same application already found in the
+        // description says nothing new.
+        bool known = std::any_of(result.hits.begin() + first_of_item, result.hits.end(),
+                                 [&hit](const ScreeningHit& seen) {
+                                   return seen.application == hit.application_id &&
+                                          seen.mark == hit.mark;
+                                 });
+        if (!known) result.hits.push_back(FromMarkHit(hit, item_index, "brand", scoring));
+      }
+    }
+  }
+  if (parts_.profiles) {
+    for (ProfileHit& hit : parts_.profiles->Evaluate(declaration, today)) {
+      ScreeningHit out;
+      out.kind = "profile";
+      out.item = hit.item;
+      out.profile = std::move(hit.profile_id);
+      out.name = std::move(hit.name);
+      out.weight = hit.weight;
+      result.hits.push_back(std::move(out));
+    }
+  }
+  if (parts_.watchlist) {
+    for (WatchlistHit& hit : parts_.watchlist->Match(declaration)) {
+      ScreeningHit out;
+      out.kind = "watchlist";
+      out.entry = std::move(hit.entry_id);
+      out.name = std::move(hit.listed_name);
+      out.party = std::move(hit.party);
+      out.found = std::move(hit.found);
+      out.similarity = hit.similarity;
+      out.weight = hit.weight * hit.similarity;
+      result.hits.push_back(std::move(out));
+    }
+  }
+  if (std::optional<ScreeningHit> small = SmallConsignment(declaration)) {
+    result.hits.push_back(std::move(*small));
+  }
+
+  double miss = 1;
+  for (const ScreeningHit& hit : result.hits) miss *= 1 - std::clamp(hit.weight, 0.0, 1.0);
+  // Four decimals: enough to rank, and the same text on every machine.
+  result.score = std::round((1 - miss) * 10000) / 10000;
+  result.channel = result.score >= scoring.red_threshold      ? "red"
+                   : result.score >= scoring.yellow_threshold ? "yellow"
+                                                              : "green";
+  result.selected = result.channel == "red";
+  return result;
+}
+
+Status SelectByBudget(std::vector<ScreeningResult>& results, double percent) {
+  if (!(percent >= 0 && percent <= 100)) {
+    return InvalidInput("the budget must be a percentage from 0 to 100",
+                        {{"budget", "must be between 0 and 100"}});
+  }
+  // ceil, with a small tolerance so that 5% of 100 is 5 and not 6 through
+  // floating-point error.
+  size_t quota =
+      static_cast<size_t>(std::ceil(percent * static_cast<double>(results.size()) / 100 - 1e-9));
+  for (ScreeningResult& result : results) result.selected = false;
+  size_t chosen = 0;
+  for (size_t index : RankByScore(results)) {
+    if (chosen >= quota || results[index].score <= 0) break;
+    results[index].selected = true;
+    ++chosen;
+  }
+  return Status::Ok();
+}
+
+Status SelectByCapacity(std::vector<ScreeningResult>& results,
+                        const std::map<std::string, int>& capacity_by_office) {
+  for (const auto& [office, capacity] : capacity_by_office) {
+    if (capacity < 0) {
+      return InvalidInput("capacities must not be negative",
+                          {{"capacity." + office, "must be 0 or more"}});
+    }
+  }
+  std::map<std::string, int> used;
+  for (ScreeningResult& result : results) result.selected = false;
+  for (size_t index : RankByScore(results)) {
+    ScreeningResult& result = results[index];
+    if (result.score <= 0) break;
+    auto capacity = capacity_by_office.find(result.office);
+    if (capacity == capacity_by_office.end()) continue;
+    int& taken = used[result.office];
+    if (taken >= capacity->second) continue;
+    result.selected = true;
+    ++taken;
+  }
+  return Status::Ok();
+}
+
+Result<double> ParseBudget(std::string_view text) {
+  std::string_view number = text;
+  if (!number.empty() && number.back() == '%') number.remove_suffix(1);
+  double value = 0;
+  size_t consumed = 0;
+  try {
+    value = std::stod(std::string(number), &consumed);
+  } catch (const std::exception&) {
+    consumed = 0;
+  }
+  if (number.empty() || consumed != number.size() || !(value >= 0 && value <= 100)) {
+    return InvalidInput("the budget must be a percentage such as 5%",
+                        {{"budget", "must be a percentage from 0 to 100, e.g. 5%"}});
+  }
+  return value;
+}
+
+Result<std::map<std::string, int>> ParseCapacity(std::string_view text) {
+  std::map<std::string, int> capacity;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view entry =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    size_t equals = entry.find('=');
+    std::string_view office = entry.substr(0, equals);
+    std::string_view count = equals == std::string_view::npos ? "" : entry.substr(equals + 1);
+    int value = 0;
+    bool ok = IsUnLocode(office) && !count.empty() && count.size() <= 9 &&
+              std::all_of(count.begin(), count.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (ok) {
+      for (char c : count) value = value * 10 + (c - '0');
+    }
+    if (!ok || capacity.count(std::string(office)) > 0) {
+      return InvalidInput(
+          "capacities must look like DEHAM=20,DEFRA=5, each office once",
+          {{"capacity", "bad entry \"" + std::string(entry) +
+                            "\": expected OFFICE=COUNT with a UN/LOCODE office"}});
+    }
+    capacity[std::string(office)] = value;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return capacity;
+}
+
+}  // namespace cordon

@@ -1,0 +1,290 @@
+// The screening pipeline: mark hits and their weights, small consignments,
+// scoring and channels, selection under budget and capacity, and the result
+// lines' JSON.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "screening/screening.h"
+
+namespace cordon {
+namespace {
+
+using nlohmann::json;
+
+std::shared_ptr<const MarkIndex> ZentraIndex() {
+  IndexedApplication zentra;
+  zentra.id = "app_zentra";
+  zentra.marks = {{"ZENTRA", 0, {25, 28}}, {"ZENTRA AIR RUNNER", 0, {25, 28}}};
+  zentra.goods_hs = {"6402", "6403", "6404"};
+  zentra.authorised_parties = {{"Zentra Logistics B.V.", "NL"}};
+  IndexedApplication lumio;
+  lumio.id = "app_lumio";
+  lumio.marks = {{"LUMIO", 0, {9}}};
+  lumio.goods_hs = {"8504", "8518"};
+  auto index = MarkIndex::Build({zentra, lumio});
+  EXPECT_TRUE(index.ok()) << index.error().ToString();
+  return *index;
+}
+
+Declaration Shoes(const std::string& id, const std::string& description) {
+  Declaration declaration;
+  declaration.id = id;
+  declaration.type = "import";
+  declaration.office = "DEHAM";
+  declaration.transport_mode = "sea";
+  declaration.origin = "CN";
+  declaration.consignor = {"Shenzhen Bright Trading Co., Ltd.", "", "CN"};
+  declaration.consignee = {"Nordhandel GmbH", "", "DE"};
+  declaration.items.push_back({"640411", description, "", 1200, "pairs", 900, 4800, "USD"});
+  return declaration;
+}
+
+class ScreenerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto screener = Screener::Make({ZentraIndex(), nullptr, nullptr, ScoringOptions{}});
+    ASSERT_TRUE(screener.ok()) << screener.error().ToString();
+    screener_ = *screener;
+    auto scratch = screener_->NewScratch();
+    ASSERT_TRUE(scratch.ok());
+    scratch_ = std::move(*scratch);
+  }
+  ScreeningResult Screen(const Declaration& declaration) {
+    return screener_->Screen(declaration, Date{std::chrono::year(2026) / 3 / 1}, *scratch_);
+  }
+  std::shared_ptr<const Screener> screener_;
+  std::unique_ptr<ScreeningScratch> scratch_;
+};
+
+TEST_F(ScreenerTest, ExactMarkOnListedGoodsIsRed) {
+  ScreeningResult result = Screen(Shoes("D1", "sport shoes ZENTRA air runner"));
+  EXPECT_EQ(result.id, "D1");
+  ASSERT_EQ(result.hits.size(), 1u);
+  const ScreeningHit& hit = result.hits[0];
+  EXPECT_EQ(hit.kind, "mark");
+  EXPECT_EQ(hit.mark, "ZENTRA AIR RUNNER");
+  EXPECT_EQ(hit.application, "app_zentra");
+  EXPECT_EQ(hit.relevance, "listed_goods");
+  EXPECT_EQ(hit.distance, 0);
+  EXPECT_DOUBLE_EQ(hit.weight, 0.9);
+  EXPECT_DOUBLE_EQ(result.score, 0.9);
+  EXPECT_EQ(result.channel, "red");
+  EXPECT_TRUE(result.selected);
+}
+
+TEST_F(ScreenerTest, TypingVariantWeighsLess) {
+  ScreeningResult result = Screen(Shoes("D2", "running shoes ZENTRAA"));
+  ASSERT_EQ(result.hits.size(), 1u) << result.hits.size();
+  EXPECT_EQ(result.hits[0].distance, 1);
+  EXPECT_DOUBLE_EQ(result.score, 0.75);
+  EXPECT_EQ(result.channel, "red");
+}
+
+TEST_F(ScreenerTest, UnrelatedGoodsAndAuthorisedPartiesDoNotRaiseTheScore) {
+  Declaration candles = Shoes("D3", "lumio scented candles");
+  candles.items[0].hs = "340600";
+  ScreeningResult unrelated = Screen(candles);
+  ASSERT_EQ(unrelated.hits.size(), 1u);
+  EXPECT_EQ(unrelated.hits[0].relevance, "unrelated");
+  EXPECT_DOUBLE_EQ(unrelated.score, 0);
+  EXPECT_EQ(unrelated.channel, "green");
+
+  Declaration authorised = Shoes("D4", "ZENTRA sneakers");
+  authorised.consignee = {"ZENTRA LOGISTICS BV", "", "NL"};
+  ScreeningResult result = Screen(authorised);
+  ASSERT_EQ(result.hits.size(), 1u);
+  EXPECT_TRUE(result.hits[0].authorised);
+  EXPECT_DOUBLE_EQ(result.score, 0);
+  EXPECT_FALSE(result.selected);
+}
+
+TEST_F(ScreenerTest, BrandFieldIsSearchedWithoutRepeatingTheDescription) {
+  Declaration declaration = Shoes("D5", "textile sneakers");
+  declaration.items[0].brand = "Z3NTRA";
+  ScreeningResult result = Screen(declaration);
+  ASSERT_EQ(result.hits.size(), 1u);
+  EXPECT_EQ(result.hits[0].field, "brand");
+  EXPECT_EQ(result.hits[0].found, "Z3NTRA");
+
+  declaration.items[0].description = "ZENTRA sneakers";
+  declaration.items[0].brand = "ZENTRA";
+  EXPECT_EQ(Screen(declaration).hits.size(), 1u);
+}
+
+TEST_F(ScreenerTest, SmallConsignmentsAreFlagged) {
+  Declaration parcel = Shoes("D6", "cotton socks");
+  parcel.transport_mode = "postal";
+  parcel.items[0].quantity = 3;
+  parcel.items[0].gross_kg = 5;
+  ScreeningResult three_units = Screen(parcel);
+  ASSERT_EQ(three_units.hits.size(), 1u);
+  EXPECT_EQ(three_units.hits[0].kind, "small_consignment");
+  EXPECT_DOUBLE_EQ(three_units.score, 0);
+
+  parcel.items[0].quantity = 4;
+  parcel.items[0].gross_kg = 1.9;
+  EXPECT_EQ(Screen(parcel).hits.size(), 1u);
+  parcel.items[0].gross_kg = 2.0;  // "less than two kilograms"
+  EXPECT_TRUE(Screen(parcel).hits.empty());
+  parcel.transport_mode = "sea";
+  parcel.items[0].quantity = 1;
+  EXPECT_TRUE(Screen(parcel).hits.empty());
+}
+
+TEST_F(ScreenerTest, SeveralSignalsCombineByNoisyOr) {
+  Declaration declaration = Shoes("D7", "ZENTRA shoes");
+  declaration.items.push_back({"851830", "LUMIO headphones", "", 10, "pieces", 2, 50, "USD"});
+  ScreeningResult result = Screen(declaration);
+  ASSERT_EQ(result.hits.size(), 2u);
+  EXPECT_EQ(result.hits[1].item, 1);
+  EXPECT_DOUBLE_EQ(result.score, 0.99);  // 1 - 0.1 * 0.1
+}
+
+TEST_F(ScreenerTest, SameInputSameOutput) {
+  Declaration declaration = Shoes("D8", "Z.E.N.T.R.A trainers and LUMIO cables");
+  std::string first;
+  std::string second;
+  AppendResultJson(Screen(declaration), &first);
+  AppendResultJson(Screen(declaration), &second);
+  EXPECT_EQ(first, second);
+}
+
+TEST(ScreenerOptions, RejectsBadScoring) {
+  ScoringOptions scoring;
+  scoring.mark_exact = 1.5;
+  scoring.yellow_threshold = 0.9;
+  auto screener = Screener::Make({nullptr, nullptr, nullptr, scoring});
+  ASSERT_FALSE(screener.ok());
+  EXPECT_EQ(screener.error().fields().size(), 1u);
+  EXPECT_EQ(screener.error().fields()[0].field, "scoring.mark_exact");
+  scoring.mark_exact = 0.9;
+  screener = Screener::Make({nullptr, nullptr, nullptr, scoring});
+  ASSERT_FALSE(screener.ok());
+  EXPECT_EQ(screener.error().fields()[0].field, "scoring.yellow_threshold");
+}
+
+std::vector<ScreeningResult> Results(const std::vector<std::pair<std::string, double>>& scores) {
+  std::vector<ScreeningResult> results;
+  int serial = 0;
+  for (const auto& [office, score] : scores) {
+    ScreeningResult result;
+    result.id = "D" + std::to_string(serial++);
+    result.office = office;
+    result.score = score;
+    results.push_back(result);
+  }
+  return results;
+}
+
+std::vector<std::string> SelectedIds(const std::vector<ScreeningResult>& results) {
+  std::vector<std::string> ids;
+  for (const ScreeningResult& result : results) {
+    if (result.selected) ids.push_back(result.id);
+  }
+  return ids;
+}
+
+TEST(Selection, BudgetTakesTheTopPercentTiesByInputOrder) {
+  std::vector<ScreeningResult> results =
+      Results({{"DEHAM", 0.5}, {"DEHAM", 0.9}, {"DEHAM", 0.5}, {"DEHAM", 0.2}, {"DEHAM", 0.0},
+               {"DEHAM", 0.5}, {"DEHAM", 0.1}, {"DEHAM", 0.3}, {"DEHAM", 0.0}, {"DEHAM", 0.4}});
+  ASSERT_TRUE(SelectByBudget(results, 20).ok());  // 2 of 10
+  EXPECT_EQ(SelectedIds(results), (std::vector<std::string>{"D0", "D1"}));  // 0.9 and the first 0.5
+  ASSERT_TRUE(SelectByBudget(results, 25).ok());  // ceil(2.5) = 3
+  EXPECT_EQ(SelectedIds(results), (std::vector<std::string>{"D0", "D1", "D2"}));
+  ASSERT_TRUE(SelectByBudget(results, 100).ok());  // never a zero score
+  EXPECT_EQ(SelectedIds(results).size(), 8u);
+  ASSERT_TRUE(SelectByBudget(results, 0).ok());
+  EXPECT_TRUE(SelectedIds(results).empty());
+  EXPECT_FALSE(SelectByBudget(results, 101).ok());
+  EXPECT_FALSE(SelectByBudget(results, -1).ok());
+}
+
+TEST(Selection, BudgetRoundingIsExact) {
+  std::vector<ScreeningResult> results(100);
+  for (size_t index = 0; index < results.size(); ++index) results[index].score = 0.5;
+  ASSERT_TRUE(SelectByBudget(results, 5).ok());
+  EXPECT_EQ(SelectedIds(results).size(), 5u);  // not 6 through rounding error
+  ASSERT_TRUE(SelectByBudget(results, 0.5).ok());
+  EXPECT_EQ(SelectedIds(results).size(), 1u);  // ceil(0.5)
+}
+
+TEST(Selection, CapacityPerOffice) {
+  std::vector<ScreeningResult> results = Results({{"DEHAM", 0.5},
+                                                  {"DEFRA", 0.9},
+                                                  {"DEHAM", 0.7},
+                                                  {"DEHAM", 0.7},
+                                                  {"DEFRA", 0.1},
+                                                  {"DEMUC", 0.99}});
+  ASSERT_TRUE(SelectByCapacity(results, {{"DEHAM", 2}, {"DEFRA", 5}}).ok());
+  EXPECT_EQ(SelectedIds(results), (std::vector<std::string>{"D1", "D2", "D3", "D4"}));
+  EXPECT_FALSE(SelectByCapacity(results, {{"DEHAM", -1}}).ok());
+}
+
+TEST(Selection, ParsesBudgetsAndCapacities) {
+  EXPECT_DOUBLE_EQ(*ParseBudget("5%"), 5);
+  EXPECT_DOUBLE_EQ(*ParseBudget("2.5"), 2.5);
+  for (const char* bad : {"", "%", "five", "150%", "-1%", "5%%"}) {
+    Result<double> parsed = ParseBudget(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().fields()[0].field, "budget");
+  }
+  auto capacity = ParseCapacity("DEHAM=20,DEFRA=5");
+  ASSERT_TRUE(capacity.ok());
+  EXPECT_EQ(capacity->at("DEHAM"), 20);
+  EXPECT_EQ(capacity->at("DEFRA"), 5);
+  for (const char* bad : {"", "DEHAM", "DEHAM=", "DEHAM=x", "=3", "DEHAM=1,DEHAM=2", "HAMBURG=3",
+                          "DEHAM=1,"}) {
+    auto parsed = ParseCapacity(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.error().fields()[0].field, "capacity");
+  }
+}
+
+TEST(ResultJson, IsValidJsonInTheIssuesShape) {
+  ScreeningResult result;
+  result.id = "DE-2025-000123";
+  result.office = "DEHAM";
+  result.score = 0.91;
+  result.channel = "red";
+  result.selected = true;
+  ScreeningHit mark;
+  mark.kind = "mark";
+  mark.item = 0;
+  mark.field = "description";
+  mark.mark = "ZENTRA";
+  mark.application = "app_1";
+  mark.found = "Z\"E\\N\tTRA \xC3\xA9 \xFF";  // quote, backslash, tab, é, a stray byte
+  mark.relevance = "listed_goods";
+  mark.weight = 0.9;
+  ScreeningHit profile;
+  profile.kind = "profile";
+  profile.profile = "prf_1";
+  profile.name = "shoes below 5 EUR/kg";
+  profile.weight = 0.4;
+  result.hits = {mark, profile};
+  std::string line;
+  AppendResultJson(result, &line);
+  json parsed = json::parse(line);
+  EXPECT_EQ(parsed["id"], "DE-2025-000123");
+  EXPECT_DOUBLE_EQ(parsed["score"].get<double>(), 0.91);
+  EXPECT_EQ(parsed["channel"], "red");
+  EXPECT_EQ(parsed["selected"], true);
+  EXPECT_EQ(parsed["hits"][0]["kind"], "mark");
+  EXPECT_EQ(parsed["hits"][0]["found"], "Z\"E\\N\tTRA \xC3\xA9 \xEF\xBF\xBD");
+  EXPECT_EQ(parsed["hits"][0]["relevance"], "listed_goods");
+  EXPECT_EQ(parsed["hits"][0]["authorised"], false);
+  EXPECT_EQ(parsed["hits"][1]["profile"], "prf_1");
+  EXPECT_DOUBLE_EQ(parsed["hits"][1]["weight"].get<double>(), 0.4);
+  EXPECT_FALSE(parsed["hits"][1].contains("item"));
+
+  std::string error_line;
+  AppendReadErrorJson({7, "", "items[0].hs: must be 2 to 10 digits"}, &error_line);
+  json error = json::parse(error_line);
+  EXPECT_EQ(error["line"], 7);
+  EXPECT_TRUE(error["id"].is_null());
+  EXPECT_EQ(error["error"], "items[0].hs: must be 2 to 10 digits");
+}
+
+}  // namespace
+}  // namespace cordon
