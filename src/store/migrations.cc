@@ -109,6 +109,98 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_by_org_object ON audit_events (org_id, object_id, seq);
 )sql"},
+    {2, "risk screening: profiles, watchlists, runs, results, profile hits, findings",
+     R"sql(
+-- Risk profiles and watchlist entries belong to one customs administration
+-- (owner_org_id); the body is the screening module's JSON document.
+CREATE TABLE risk_profiles (
+  id TEXT PRIMARY KEY,
+  owner_org_id TEXT NOT NULL REFERENCES organisations (id),
+  owner_user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX risk_profiles_by_owner ON risk_profiles (owner_org_id, created_at, id);
+
+CREATE TABLE watchlist_entries (
+  id TEXT PRIMARY KEY,
+  owner_org_id TEXT NOT NULL REFERENCES organisations (id),
+  name TEXT NOT NULL,
+  country TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX watchlist_entries_by_owner ON watchlist_entries (owner_org_id, created_at, id);
+
+-- Bumped by every change to an organisation's profiles or watchlist, so a
+-- cached screening index can tell that it is stale without reading them.
+CREATE TABLE screening_rule_generations (
+  org_id TEXT PRIMARY KEY REFERENCES organisations (id),
+  generation INTEGER NOT NULL
+);
+
+CREATE TABLE screening_runs (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  user_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  declarations INTEGER NOT NULL,
+  screened INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  selected INTEGER NOT NULL
+);
+CREATE INDEX screening_runs_by_org ON screening_runs (org_id, started_at, id);
+
+-- One row per screened declaration of a run. score_micros is the score in
+-- millionths (an exact integer, so ordering and cursors are exact).
+CREATE TABLE screening_results (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  run_id TEXT NOT NULL REFERENCES screening_runs (id),
+  ordinal INTEGER NOT NULL,
+  declaration_id TEXT NOT NULL,
+  office TEXT NOT NULL,
+  score_micros INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  selected INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  hits TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (org_id, declaration_id, run_id)
+);
+CREATE INDEX screening_results_by_run ON screening_results (run_id, ordinal);
+CREATE INDEX screening_results_queue ON screening_results (org_id, selected, score_micros, id);
+
+-- Which profiles hit which result: profile effectiveness. No foreign key to
+-- risk_profiles: the history outlives a deleted profile.
+CREATE TABLE profile_hits (
+  result_id TEXT NOT NULL REFERENCES screening_results (id),
+  profile_id TEXT NOT NULL,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  PRIMARY KEY (result_id, profile_id)
+);
+CREATE INDEX profile_hits_by_profile ON profile_hits (org_id, profile_id);
+
+-- The inspection outcome of a selection: the labels the targeting model
+-- learns from. One per selected result.
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  result_id TEXT NOT NULL UNIQUE REFERENCES screening_results (id),
+  outcome TEXT NOT NULL,
+  notes TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -83,6 +84,57 @@ Result<CursorPosition> DecodeCursor(const std::string& cursor) {
   if (!created_at.has_value()) return malformed();
   // Canonical text, so the comparison below is exact text order.
   return CursorPosition{FormatTimestamp(*created_at), plain.substr(bar + 1)};
+}
+
+// --- Selection queue cursor: hex of "score_micros|id" (the queue's order).
+
+struct SelectionPosition {
+  long long score_micros = 0;
+  std::string id;
+};
+
+std::string EncodeSelectionCursor(long long score_micros, const std::string& id) {
+  // Same hex scheme as EncodeCursor; the score is its decimal text.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string plain = std::to_string(score_micros) + "|" + id;
+  std::string hex;
+  hex.reserve(plain.size() * 2);
+  for (unsigned char byte : plain) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
+}
+
+Result<SelectionPosition> DecodeSelectionCursor(const std::string& cursor) {
+  auto malformed = [] {
+    return InvalidInput("malformed pagination cursor",
+                        {{"cursor", "not a cursor returned by a previous page"}});
+  };
+  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return malformed();
+  std::string plain;
+  plain.reserve(cursor.size() / 2);
+  for (size_t pos = 0; pos < cursor.size(); pos += 2) {
+    int high = HexValue(cursor[pos]);
+    int low = HexValue(cursor[pos + 1]);
+    if (high < 0 || low < 0) return malformed();
+    plain += static_cast<char>(high * 16 + low);
+  }
+  size_t bar = plain.find('|');
+  if (bar == std::string::npos || bar == 0 || bar > 9 || bar + 1 == plain.size()) {
+    return malformed();
+  }
+  SelectionPosition position;
+  for (size_t index = 0; index < bar; ++index) {
+    if (plain[index] < '0' || plain[index] > '9') return malformed();
+    position.score_micros = position.score_micros * 10 + (plain[index] - '0');
+  }
+  position.id = plain.substr(bar + 1);
+  return position;
+}
+
+long long ScoreMicros(double score) {
+  return static_cast<long long>(std::llround(std::clamp(score, 0.0, 1.0) * 1e6));
 }
 
 // --- Row readers. Column lists and readers are kept side by side.
@@ -180,6 +232,93 @@ Result<AuditEvent> ReadAuditEvent(const Statement& row) {
   event.object_id = row.Text(6);
   event.detail = row.Text(7);
   return event;
+}
+
+constexpr const char* kRiskProfileColumns =
+    "id, owner_org_id, owner_user_id, name, active, created_at, updated_at, version, body";
+
+Result<RiskProfileRecord> ReadRiskProfile(const Statement& row) {
+  RiskProfileRecord record;
+  record.id = row.Text(0);
+  record.owner_org_id = row.Text(1);
+  record.owner_user_id = row.Text(2);
+  record.name = row.Text(3);
+  record.active = row.Int(4) != 0;
+  CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(5));
+  CORDON_ASSIGN_OR_RETURN(record.updated_at, row.TimestampAt(6));
+  record.version = row.Int(7);
+  record.body = row.Text(8);
+  return record;
+}
+
+constexpr const char* kWatchlistColumns =
+    "id, owner_org_id, name, country, created_at, updated_at, version, body";
+
+Result<WatchlistEntryRecord> ReadWatchlistEntry(const Statement& row) {
+  WatchlistEntryRecord record;
+  record.id = row.Text(0);
+  record.owner_org_id = row.Text(1);
+  record.name = row.Text(2);
+  record.country = row.Text(3);
+  CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(4));
+  CORDON_ASSIGN_OR_RETURN(record.updated_at, row.TimestampAt(5));
+  record.version = row.Int(6);
+  record.body = row.Text(7);
+  return record;
+}
+
+constexpr const char* kRunColumns =
+    "id, org_id, user_id, source, started_at, finished_at, declarations, screened, errors, "
+    "selected";
+
+Result<ScreeningRunRecord> ReadRun(const Statement& row) {
+  ScreeningRunRecord run;
+  run.id = row.Text(0);
+  run.org_id = row.Text(1);
+  run.user_id = row.Text(2);
+  run.source = row.Text(3);
+  CORDON_ASSIGN_OR_RETURN(run.started_at, row.TimestampAt(4));
+  CORDON_ASSIGN_OR_RETURN(run.finished_at, row.OptionalTimestampAt(5));
+  run.declarations = row.Int(6);
+  run.screened = row.Int(7);
+  run.errors = row.Int(8);
+  run.selected = row.Int(9);
+  return run;
+}
+
+constexpr const char* kResultColumns =
+    "id, org_id, run_id, ordinal, declaration_id, office, score_micros, channel, selected, "
+    "status, hits, created_at";
+
+Result<ScreeningResultRecord> ReadResult(const Statement& row) {
+  ScreeningResultRecord record;
+  record.id = row.Text(0);
+  record.org_id = row.Text(1);
+  record.run_id = row.Text(2);
+  record.ordinal = row.Int(3);
+  record.declaration_id = row.Text(4);
+  record.office = row.Text(5);
+  record.score = static_cast<double>(row.Int(6)) / 1e6;
+  record.channel = row.Text(7);
+  record.selected = row.Int(8) != 0;
+  record.status = row.Text(9);
+  record.hits = row.Text(10);
+  CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(11));
+  return record;
+}
+
+constexpr const char* kFindingColumns = "id, org_id, result_id, outcome, notes, user_id, at";
+
+Result<FindingRecord> ReadFinding(const Statement& row) {
+  FindingRecord finding;
+  finding.id = row.Text(0);
+  finding.org_id = row.Text(1);
+  finding.result_id = row.Text(2);
+  finding.outcome = row.Text(3);
+  finding.notes = row.Text(4);
+  finding.user_id = row.Text(5);
+  CORDON_ASSIGN_OR_RETURN(finding.at, row.TimestampAt(6));
+  return finding;
 }
 
 // Runs a prepared, bound statement and reads every row with `reader`.
@@ -425,6 +564,184 @@ class SqliteTx final : public WriteTx {
     return ReadAll<AuditEvent>(query, ReadAuditEvent);
   }
 
+  // --- risk screening (reads)
+
+  Result<ScreeningInputsVersion> GetScreeningInputsVersion(const Scope& scope) override {
+    ScreeningInputsVersion version;
+    CORDON_ASSIGN_OR_RETURN(
+        Statement applications,
+        db_.Prepare("SELECT COUNT(*), COALESCE(SUM(a.version), 0) FROM applications a "
+                    "JOIN application_access x ON x.application_id = a.id AND x.org_id = ?",
+                    "reading the screening inputs version"));
+    applications.Bind(1, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, applications.Step());
+    if (has_row) {
+      version.application_count = applications.Int(0);
+      version.application_version_sum = applications.Int(1);
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement rules,
+        db_.Prepare("SELECT generation FROM screening_rule_generations WHERE org_id = ?",
+                    "reading the screening inputs version"));
+    rules.Bind(1, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(has_row, rules.Step());
+    if (has_row) version.rules_generation = rules.Int(0);
+    return version;
+  }
+
+  Result<RiskProfileRecord> GetRiskProfile(const Scope& scope, const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM risk_profiles WHERE id = ? AND owner_org_id = ?",
+                                kRiskProfileColumns),
+                    "reading risk profile"));
+    query.Bind(1, id).Bind(2, scope.org_id);
+    return ReadOne<RiskProfileRecord>(query, ReadRiskProfile,
+                                      fmt::format("risk profile {} not found", id));
+  }
+
+  Result<std::vector<RiskProfileRecord>> ListRiskProfiles(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM risk_profiles WHERE owner_org_id = ? "
+                                "ORDER BY created_at, id",
+                                kRiskProfileColumns),
+                    "listing risk profiles"));
+    query.Bind(1, scope.org_id);
+    return ReadAll<RiskProfileRecord>(query, ReadRiskProfile);
+  }
+
+  Result<WatchlistEntryRecord> GetWatchlistEntry(const Scope& scope,
+                                                 const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM watchlist_entries WHERE id = ? AND "
+                                "owner_org_id = ?",
+                                kWatchlistColumns),
+                    "reading watchlist entry"));
+    query.Bind(1, id).Bind(2, scope.org_id);
+    return ReadOne<WatchlistEntryRecord>(query, ReadWatchlistEntry,
+                                         fmt::format("watchlist entry {} not found", id));
+  }
+
+  Result<std::vector<WatchlistEntryRecord>> ListWatchlistEntries(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM watchlist_entries WHERE owner_org_id = ? "
+                                "ORDER BY created_at, id",
+                                kWatchlistColumns),
+                    "listing watchlist entries"));
+    query.Bind(1, scope.org_id);
+    return ReadAll<WatchlistEntryRecord>(query, ReadWatchlistEntry);
+  }
+
+  Result<ScreeningRunRecord> GetScreeningRun(const Scope& scope, const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(
+            fmt::format("SELECT {} FROM screening_runs WHERE id = ? AND org_id = ?", kRunColumns),
+            "reading screening run"));
+    query.Bind(1, id).Bind(2, scope.org_id);
+    return ReadOne<ScreeningRunRecord>(query, ReadRun,
+                                       fmt::format("screening run {} not found", id));
+  }
+
+  Result<ScreeningResultRecord> GetScreeningResult(const Scope& scope,
+                                                   const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM screening_results WHERE id = ? AND org_id = ?",
+                                kResultColumns),
+                    "reading screening result"));
+    query.Bind(1, id).Bind(2, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(ScreeningResultRecord record,
+                            ReadOne<ScreeningResultRecord>(
+                                query, ReadResult, fmt::format("selection {} not found", id)));
+    CORDON_ASSIGN_OR_RETURN(
+        Statement profiles,
+        db_.Prepare("SELECT profile_id FROM profile_hits WHERE result_id = ? AND org_id = ? "
+                    "ORDER BY profile_id",
+                    "reading profile hits"));
+    profiles.Bind(1, id).Bind(2, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(record.profile_ids,
+                            ReadAll<std::string>(profiles, [](const Statement& row) {
+                              return Result<std::string>(row.Text(0));
+                            }));
+    return record;
+  }
+
+  Result<Page<ScreeningResultRecord>> ListSelections(const Scope& scope,
+                                                     const SelectionFilter& filter) override {
+    if (filter.limit < 1 || filter.limit > 1000) {
+      return InvalidInput(fmt::format("limit {} is outside 1..1000", filter.limit),
+                          {{"limit", "must be between 1 and 1000"}});
+    }
+    std::optional<SelectionPosition> after;
+    if (!filter.after.empty()) {
+      CORDON_ASSIGN_OR_RETURN(after, DecodeSelectionCursor(filter.after));
+    }
+    // Parameters are bound in the order the clauses are appended.
+    std::string sql = fmt::format(
+        "SELECT {} FROM screening_results WHERE org_id = ? AND selected = 1", kResultColumns);
+    if (filter.office.has_value()) sql += " AND office = ?";
+    if (filter.status.has_value()) sql += " AND status = ?";
+    if (after.has_value()) {
+      sql += " AND (score_micros < ? OR (score_micros = ? AND id > ?))";
+    }
+    sql += " ORDER BY score_micros DESC, id LIMIT ?";
+    CORDON_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql, "listing selections"));
+    int index = 1;
+    query.Bind(index++, scope.org_id);
+    if (filter.office.has_value()) query.Bind(index++, *filter.office);
+    if (filter.status.has_value()) query.Bind(index++, *filter.status);
+    if (after.has_value()) {
+      query.Bind(index++, after->score_micros);
+      query.Bind(index++, after->score_micros);
+      query.Bind(index++, after->id);
+    }
+    // One row more than asked tells whether another page follows.
+    query.Bind(index++, filter.limit + 1);
+    CORDON_ASSIGN_OR_RETURN(std::vector<ScreeningResultRecord> rows,
+                            ReadAll<ScreeningResultRecord>(query, ReadResult));
+    Page<ScreeningResultRecord> page;
+    if (rows.size() > static_cast<size_t>(filter.limit)) {
+      rows.resize(static_cast<size_t>(filter.limit));
+      const ScreeningResultRecord& last = rows.back();
+      page.next_cursor = EncodeSelectionCursor(ScoreMicros(last.score), last.id);
+    }
+    page.items = std::move(rows);
+    return page;
+  }
+
+  Result<FindingRecord> GetFinding(const Scope& scope, const std::string& result_id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM findings WHERE result_id = ? AND org_id = ?",
+                                kFindingColumns),
+                    "reading finding"));
+    query.Bind(1, result_id).Bind(2, scope.org_id);
+    return ReadOne<FindingRecord>(query, ReadFinding,
+                                  fmt::format("no finding recorded for selection {}", result_id));
+  }
+
+  Result<ProfileHitCount> CountProfileHits(const Scope& scope,
+                                           const std::string& profile_id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT COUNT(*), COALESCE(SUM(r.selected), 0) FROM profile_hits h "
+                    "JOIN screening_results r ON r.id = h.result_id "
+                    "WHERE h.org_id = ? AND h.profile_id = ? AND r.org_id = ?",
+                    "counting profile hits"));
+    query.Bind(1, scope.org_id).Bind(2, profile_id).Bind(3, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
+    ProfileHitCount count;
+    if (has_row) {
+      count.hits = query.Int(0);
+      count.selected = query.Int(1);
+    }
+    return count;
+  }
+
   // --- writes
 
   Status InsertOrganisation(const Organisation& org) override {
@@ -621,7 +938,289 @@ class SqliteTx final : public WriteTx {
     return seq;
   }
 
+  // --- risk screening (writes)
+
+  Status InsertRiskProfile(const RiskProfileRecord& record) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO risk_profiles (id, owner_org_id, owner_user_id, name, active, "
+                    "created_at, updated_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    fmt::format("inserting risk profile {}", record.id)));
+    insert.Bind(1, record.id)
+        .Bind(2, record.owner_org_id)
+        .Bind(3, record.owner_user_id)
+        .Bind(4, record.name)
+        .Bind(5, record.active ? 1 : 0)
+        .Bind(6, record.created_at)
+        .Bind(7, record.updated_at)
+        .Bind(8, record.version)
+        .Bind(9, record.body);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    return BumpRulesGeneration(record.owner_org_id);
+  }
+
+  Status UpdateRiskProfile(const Scope& scope, const RiskProfileRecord& record) override {
+    CORDON_ASSIGN_OR_RETURN(RiskProfileRecord stored, GetRiskProfile(scope, record.id));
+    if (stored.version != record.version) {
+      return Conflict(fmt::format(
+          "risk profile {} was changed by someone else (version {}, expected {}); reload and "
+          "retry",
+          record.id, stored.version, record.version));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement update,
+        db_.Prepare("UPDATE risk_profiles SET name = ?, active = ?, updated_at = ?, body = ?, "
+                    "version = ? WHERE id = ? AND owner_org_id = ? AND version = ?",
+                    fmt::format("updating risk profile {}", record.id)));
+    update.Bind(1, record.name)
+        .Bind(2, record.active ? 1 : 0)
+        .Bind(3, record.updated_at)
+        .Bind(4, record.body)
+        .Bind(5, record.version + 1)
+        .Bind(6, record.id)
+        .Bind(7, scope.org_id)
+        .Bind(8, record.version);
+    CORDON_RETURN_IF_ERROR(update.Run());
+    if (db_.Changes() == 0) {
+      return Conflict(
+          fmt::format("risk profile {} was changed by someone else; reload and retry", record.id));
+    }
+    return BumpRulesGeneration(scope.org_id);
+  }
+
+  Status DeleteRiskProfile(const Scope& scope, const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement remove, db_.Prepare("DELETE FROM risk_profiles WHERE id = ? AND owner_org_id = ?",
+                                      fmt::format("deleting risk profile {}", id)));
+    remove.Bind(1, id).Bind(2, scope.org_id);
+    CORDON_RETURN_IF_ERROR(remove.Run());
+    if (db_.Changes() == 0) return NotFound(fmt::format("risk profile {} not found", id));
+    return BumpRulesGeneration(scope.org_id);
+  }
+
+  Status InsertWatchlistEntry(const WatchlistEntryRecord& record) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO watchlist_entries (id, owner_org_id, name, country, created_at, "
+                    "updated_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    fmt::format("inserting watchlist entry {}", record.id)));
+    insert.Bind(1, record.id)
+        .Bind(2, record.owner_org_id)
+        .Bind(3, record.name)
+        .Bind(4, record.country)
+        .Bind(5, record.created_at)
+        .Bind(6, record.updated_at)
+        .Bind(7, record.version)
+        .Bind(8, record.body);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    return BumpRulesGeneration(record.owner_org_id);
+  }
+
+  Status UpdateWatchlistEntry(const Scope& scope, const WatchlistEntryRecord& record) override {
+    CORDON_ASSIGN_OR_RETURN(WatchlistEntryRecord stored, GetWatchlistEntry(scope, record.id));
+    if (stored.version != record.version) {
+      return Conflict(fmt::format(
+          "watchlist entry {} was changed by someone else (version {}, expected {}); reload and "
+          "retry",
+          record.id, stored.version, record.version));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement update,
+        db_.Prepare("UPDATE watchlist_entries SET name = ?, country = ?, updated_at = ?, "
+                    "body = ?, version = ? WHERE id = ? AND owner_org_id = ? AND version = ?",
+                    fmt::format("updating watchlist entry {}", record.id)));
+    update.Bind(1, record.name)
+        .Bind(2, record.country)
+        .Bind(3, record.updated_at)
+        .Bind(4, record.body)
+        .Bind(5, record.version + 1)
+        .Bind(6, record.id)
+        .Bind(7, scope.org_id)
+        .Bind(8, record.version);
+    CORDON_RETURN_IF_ERROR(update.Run());
+    if (db_.Changes() == 0) {
+      return Conflict(fmt::format(
+          "watchlist entry {} was changed by someone else; reload and retry", record.id));
+    }
+    return BumpRulesGeneration(scope.org_id);
+  }
+
+  Status DeleteWatchlistEntry(const Scope& scope, const std::string& id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement remove,
+        db_.Prepare("DELETE FROM watchlist_entries WHERE id = ? AND owner_org_id = ?",
+                    fmt::format("deleting watchlist entry {}", id)));
+    remove.Bind(1, id).Bind(2, scope.org_id);
+    CORDON_RETURN_IF_ERROR(remove.Run());
+    if (db_.Changes() == 0) return NotFound(fmt::format("watchlist entry {} not found", id));
+    return BumpRulesGeneration(scope.org_id);
+  }
+
+  Status InsertScreeningRun(const ScreeningRunRecord& run) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screening_runs (id, org_id, user_id, source, started_at, "
+                    "finished_at, declarations, screened, errors, selected) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    fmt::format("inserting screening run {}", run.id)));
+    insert.Bind(1, run.id)
+        .Bind(2, run.org_id)
+        .Bind(3, run.user_id)
+        .Bind(4, run.source)
+        .Bind(5, run.started_at)
+        .Bind(6, run.finished_at)
+        .Bind(7, run.declarations)
+        .Bind(8, run.screened)
+        .Bind(9, run.errors)
+        .Bind(10, run.selected);
+    return insert.Run();
+  }
+
+  Status UpdateScreeningRun(const Scope& scope, const ScreeningRunRecord& run) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement update,
+        db_.Prepare("UPDATE screening_runs SET finished_at = ?, declarations = ?, screened = ?, "
+                    "errors = ?, selected = ? WHERE id = ? AND org_id = ?",
+                    fmt::format("updating screening run {}", run.id)));
+    update.Bind(1, run.finished_at)
+        .Bind(2, run.declarations)
+        .Bind(3, run.screened)
+        .Bind(4, run.errors)
+        .Bind(5, run.selected)
+        .Bind(6, run.id)
+        .Bind(7, scope.org_id);
+    CORDON_RETURN_IF_ERROR(update.Run());
+    if (db_.Changes() == 0) return NotFound(fmt::format("screening run {} not found", run.id));
+    return Status::Ok();
+  }
+
+  Status InsertScreeningResult(const Scope& scope, const ScreeningResultRecord& record) override {
+    std::string what = fmt::format("inserting screening result {}", record.id);
+    CORDON_RETURN_IF_ERROR(GetScreeningRun(scope, record.run_id).status());
+    // Checked first rather than left to the UNIQUE constraint: a failed
+    // statement aborts the whole transaction on PostgreSQL, and the callers
+    // go on with the other results of the batch.
+    CORDON_ASSIGN_OR_RETURN(
+        Statement duplicate,
+        db_.Prepare("SELECT COUNT(*) FROM screening_results WHERE org_id = ? AND "
+                    "declaration_id = ? AND run_id = ?",
+                    what));
+    duplicate.Bind(1, scope.org_id).Bind(2, record.declaration_id).Bind(3, record.run_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, duplicate.Step());
+    if (has_row && duplicate.Int(0) > 0) {
+      return Conflict(fmt::format("declaration {} was already screened in run {}",
+                                  record.declaration_id, record.run_id));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screening_results (id, org_id, run_id, ordinal, declaration_id, "
+                    "office, score_micros, channel, selected, status, hits, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    what));
+    insert.Bind(1, record.id)
+        .Bind(2, scope.org_id)
+        .Bind(3, record.run_id)
+        .Bind(4, record.ordinal)
+        .Bind(5, record.declaration_id)
+        .Bind(6, record.office)
+        .Bind(7, ScoreMicros(record.score))
+        .Bind(8, record.channel)
+        .Bind(9, record.selected ? 1 : 0)
+        .Bind(10, record.status)
+        .Bind(11, record.hits)
+        .Bind(12, record.created_at);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    // A profile listed twice hit once.
+    std::set<std::string> profiles(record.profile_ids.begin(), record.profile_ids.end());
+    for (const std::string& profile_id : profiles) {
+      CORDON_ASSIGN_OR_RETURN(
+          Statement hit,
+          db_.Prepare("INSERT INTO profile_hits (result_id, profile_id, org_id) VALUES (?, ?, ?)",
+                      what));
+      hit.Bind(1, record.id).Bind(2, profile_id).Bind(3, scope.org_id);
+      CORDON_RETURN_IF_ERROR(hit.Run());
+    }
+    return Status::Ok();
+  }
+
+  Status SetRunSelection(const Scope& scope, const std::string& run_id,
+                         const std::vector<long long>& selected_ordinals) override {
+    std::string what = fmt::format("setting the selection of screening run {}", run_id);
+    CORDON_RETURN_IF_ERROR(GetScreeningRun(scope, run_id).status());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement clear,
+        db_.Prepare("UPDATE screening_results SET selected = 0 WHERE run_id = ? AND org_id = ?",
+                    what));
+    clear.Bind(1, run_id).Bind(2, scope.org_id);
+    CORDON_RETURN_IF_ERROR(clear.Run());
+    for (long long ordinal : selected_ordinals) {
+      // Prepared per row: a cached statement is reset when it goes out of scope.
+      CORDON_ASSIGN_OR_RETURN(
+          Statement select,
+          db_.Prepare("UPDATE screening_results SET selected = 1 WHERE run_id = ? AND "
+                      "org_id = ? AND ordinal = ?",
+                      what));
+      select.Bind(1, run_id).Bind(2, scope.org_id).Bind(3, ordinal);
+      CORDON_RETURN_IF_ERROR(select.Run());
+    }
+    return Status::Ok();
+  }
+
+  Status InsertFinding(const Scope& scope, const FindingRecord& finding) override {
+    std::string what =
+        fmt::format("recording finding {} for selection {}", finding.id, finding.result_id);
+    CORDON_ASSIGN_OR_RETURN(ScreeningResultRecord result,
+                            GetScreeningResult(scope, finding.result_id));
+    if (!result.selected) return NotFound(fmt::format("selection {} not found", result.id));
+    Result<FindingRecord> existing = GetFinding(scope, finding.result_id);
+    if (existing.ok()) {
+      return Conflict(
+          fmt::format("selection {} already has a finding ({})", finding.result_id, existing->id));
+    }
+    if (existing.error().code() != ErrorCode::kNotFound) return existing.error();
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO findings (id, org_id, result_id, outcome, notes, user_id, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    what));
+    insert.Bind(1, finding.id)
+        .Bind(2, scope.org_id)
+        .Bind(3, finding.result_id)
+        .Bind(4, finding.outcome)
+        .Bind(5, finding.notes)
+        .Bind(6, finding.user_id)
+        .Bind(7, finding.at);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement done,
+        db_.Prepare("UPDATE screening_results SET status = 'done' WHERE id = ? AND org_id = ?",
+                    what));
+    done.Bind(1, finding.result_id).Bind(2, scope.org_id);
+    return done.Run();
+  }
+
  private:
+  // Bumps the organisation's rules generation (see ScreeningInputsVersion).
+  // UPDATE first, INSERT when there was no row: writers are serialised, and
+  // this avoids a non-portable upsert.
+  Status BumpRulesGeneration(const std::string& org_id) {
+    std::string what = fmt::format("bumping the screening rules generation of {}", org_id);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement bump,
+        db_.Prepare("UPDATE screening_rule_generations SET generation = generation + 1 WHERE "
+                    "org_id = ?",
+                    what));
+    bump.Bind(1, org_id);
+    CORDON_RETURN_IF_ERROR(bump.Run());
+    if (db_.Changes() > 0) return Status::Ok();
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screening_rule_generations (org_id, generation) VALUES (?, 1)",
+                    what));
+    insert.Bind(1, org_id);
+    return insert.Run();
+  }
+
   Status LoadOffices(Organisation& org) {
     CORDON_ASSIGN_OR_RETURN(
         Statement query,

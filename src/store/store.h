@@ -99,6 +99,106 @@ struct AuditEvent {
   std::string detail;  // JSON text
 };
 
+// --- Risk screening (issue 3). Bodies are JSON documents only the screening
+// module interprets; the columns are what queries need.
+
+// A risk profile written by a risk analyst of a customs administration.
+struct RiskProfileRecord {
+  std::string id;  // "prf_..."
+  std::string owner_org_id;
+  std::string owner_user_id;
+  std::string name;
+  bool active = true;
+  Timestamp created_at{};
+  Timestamp updated_at{};
+  long long version = 1;  // optimistic concurrency: bumped by every update
+  std::string body;       // JSON document (screening's ToJson(RiskProfile))
+};
+
+// A trader on an administration's watchlist.
+struct WatchlistEntryRecord {
+  std::string id;  // "wle_..."
+  std::string owner_org_id;
+  std::string name;
+  std::string country;  // may be empty (any country)
+  Timestamp created_at{};
+  Timestamp updated_at{};
+  long long version = 1;
+  std::string body;  // JSON document (screening's ToJson(WatchlistEntry))
+};
+
+// What screening reads from the store for one administration, summarised so
+// a cached index can tell cheaply whether it is still current: any insert or
+// update of a visible application changes the count or the version sum
+// (applications are never deleted, and every update bumps the version), and
+// every change to the organisation's profiles or watchlist bumps
+// rules_generation.
+struct ScreeningInputsVersion {
+  long long application_count = 0;
+  long long application_version_sum = 0;
+  long long rules_generation = 0;
+  bool operator==(const ScreeningInputsVersion&) const = default;
+};
+
+// One screening of a batch of declarations (API request or CLI file).
+struct ScreeningRunRecord {
+  std::string id;  // "run_..."
+  std::string org_id;
+  std::string user_id;  // empty for the operator's CLI
+  std::string source;   // "api" | "cli" | "demo"
+  Timestamp started_at{};
+  std::optional<Timestamp> finished_at;  // set when every result is stored
+  long long declarations = 0;            // records read (screened + errors)
+  long long screened = 0;
+  long long errors = 0;
+  long long selected = 0;
+};
+
+// The result of one declaration in a run. Selected results form the
+// selection queue; `status` is "open" until a finding is recorded ("done").
+struct ScreeningResultRecord {
+  std::string id;  // "res_...": also the id of the selection
+  std::string org_id;
+  std::string run_id;
+  long long ordinal = 0;  // position in the run's input, 0-based
+  std::string declaration_id;
+  std::string office;
+  double score = 0;  // 0..1; stored to 6 decimals
+  std::string channel;
+  bool selected = false;
+  std::string status = "open";  // open | done
+  std::string hits;             // JSON array text
+  Timestamp created_at{};
+  std::vector<std::string> profile_ids;  // profiles that hit (written with the result)
+};
+
+struct SelectionFilter {
+  std::optional<std::string> office;
+  std::optional<std::string> status;  // open | done
+  // Ordered by score descending, then id; `after` is the previous page's
+  // cursor (opaque); empty = first page.
+  std::string after;
+  int limit = 50;  // 1..1000
+};
+
+// How often a risk profile hit (results recorded with it) and how many of
+// those were selected for inspection.
+struct ProfileHitCount {
+  long long hits = 0;
+  long long selected = 0;
+};
+
+// The inspection outcome of a selection; at most one per selection.
+struct FindingRecord {
+  std::string id;  // "fnd_..."
+  std::string org_id;
+  std::string result_id;
+  std::string outcome;  // no_irregularity | suspected_ipr_infringement | other
+  std::string notes;
+  std::string user_id;  // the officer
+  Timestamp at{};
+};
+
 // Operations available inside a read-only unit of work.
 class ReadTx {
  public:
@@ -134,6 +234,29 @@ class ReadTx {
   // --- audit log, in append order, for one organisation's actions
   virtual Result<std::vector<AuditEvent>> ListAuditEvents(const Scope& scope,
                                                           const std::string& object_id) = 0;
+
+  // --- risk screening: everything below is owned by the scope's organisation
+  // and visible to it only.
+  virtual Result<ScreeningInputsVersion> GetScreeningInputsVersion(const Scope& scope) = 0;
+  virtual Result<RiskProfileRecord> GetRiskProfile(const Scope& scope, const std::string& id) = 0;
+  // Every profile of the organisation, oldest first.
+  virtual Result<std::vector<RiskProfileRecord>> ListRiskProfiles(const Scope& scope) = 0;
+  virtual Result<WatchlistEntryRecord> GetWatchlistEntry(const Scope& scope,
+                                                         const std::string& id) = 0;
+  virtual Result<std::vector<WatchlistEntryRecord>> ListWatchlistEntries(const Scope& scope) = 0;
+  virtual Result<ScreeningRunRecord> GetScreeningRun(const Scope& scope, const std::string& id) = 0;
+  // A stored result (selected or not), with its profile_ids.
+  virtual Result<ScreeningResultRecord> GetScreeningResult(const Scope& scope,
+                                                           const std::string& id) = 0;
+  // Selected results only (the selection queue), filtered and paginated.
+  virtual Result<Page<ScreeningResultRecord>> ListSelections(const Scope& scope,
+                                                             const SelectionFilter& filter) = 0;
+  // The finding of a result; kNotFound when none is recorded (or not visible).
+  virtual Result<FindingRecord> GetFinding(const Scope& scope, const std::string& result_id) = 0;
+  // How often a profile hit, and how many of those results were selected;
+  // the start of profile effectiveness figures.
+  virtual Result<ProfileHitCount> CountProfileHits(const Scope& scope,
+                                                   const std::string& profile_id) = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -164,6 +287,38 @@ class WriteTx : public ReadTx {
 
   // Appends an event; the store assigns `seq`.
   virtual Result<long long> AppendAuditEvent(const AuditEvent& event) = 0;
+
+  // --- risk screening. Inserts take the owner from the record; updates and
+  // deletes are scoped. Every profile or watchlist change bumps the owner's
+  // ScreeningInputsVersion::rules_generation in the same transaction.
+  // kConflict when the id exists.
+  virtual Status InsertRiskProfile(const RiskProfileRecord& record) = 0;
+  // Replaces the stored profile when visible and its version equals
+  // record.version (which becomes version + 1); kNotFound / kConflict.
+  virtual Status UpdateRiskProfile(const Scope& scope, const RiskProfileRecord& record) = 0;
+  // kNotFound when not visible. Profile hits recorded earlier are kept.
+  virtual Status DeleteRiskProfile(const Scope& scope, const std::string& id) = 0;
+  virtual Status InsertWatchlistEntry(const WatchlistEntryRecord& record) = 0;
+  virtual Status UpdateWatchlistEntry(const Scope& scope, const WatchlistEntryRecord& record) = 0;
+  virtual Status DeleteWatchlistEntry(const Scope& scope, const std::string& id) = 0;
+
+  virtual Status InsertScreeningRun(const ScreeningRunRecord& run) = 0;
+  // Updates the counts and finished_at of a visible run; kNotFound otherwise.
+  virtual Status UpdateScreeningRun(const Scope& scope, const ScreeningRunRecord& run) = 0;
+  // Inserts a result of a visible run, with a profile hit row per
+  // record.profile_ids. kNotFound when the run is not the scope's; kConflict
+  // when the run already holds a result for the same declaration id (or the
+  // id exists); nothing is written then.
+  virtual Status InsertScreeningResult(const Scope& scope, const ScreeningResultRecord& record) = 0;
+  // Sets `selected` on the run's results at these ordinals (and clears it on
+  // the others): selection under a budget or capacity decided after the whole
+  // run was screened. kNotFound when the run is not the scope's.
+  virtual Status SetRunSelection(const Scope& scope, const std::string& run_id,
+                                 const std::vector<long long>& selected_ordinals) = 0;
+  // Records the finding of a visible, selected result and marks it done.
+  // kNotFound when the result is not visible or not selected; kConflict when
+  // it already has a finding.
+  virtual Status InsertFinding(const Scope& scope, const FindingRecord& finding) = 0;
 };
 
 class Store {

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "store/migrations.h"
 #include "store/sqlite_store.h"
 #include "support/test_support.h"
 
@@ -1022,6 +1023,473 @@ TEST_F(SqliteStoreTest, DataPersistsAcrossReopen) {
       ReadValue<std::vector<Organisation>>([](ReadTx& tx) { return tx.ListOrganisations(); });
   ASSERT_TRUE(orgs.ok());
   EXPECT_EQ(orgs->size(), 4u);
+}
+
+// --- risk screening (issue 3): profiles, watchlists, runs, results, findings
+
+RiskProfileRecord MakeProfile(const std::string& id, const std::string& org_id,
+                              Timestamp created_at) {
+  RiskProfileRecord record;
+  record.id = id;
+  record.owner_org_id = org_id;
+  record.owner_user_id = "usr_analyst";
+  record.name = "Profile " + id;
+  record.created_at = created_at;
+  record.updated_at = created_at;
+  record.body = R"({"name":"x","rule":{"field":"origin","op":"eq","value":"CN"}})";
+  return record;
+}
+
+WatchlistEntryRecord MakeEntry(const std::string& id, const std::string& org_id) {
+  WatchlistEntryRecord record;
+  record.id = id;
+  record.owner_org_id = org_id;
+  record.name = "Shenzhen Bright Trading Co., Ltd.";
+  record.country = "CN";
+  record.created_at = At(2026, 4, 1);
+  record.updated_at = record.created_at;
+  record.body = R"({"name":"Shenzhen Bright Trading Co., Ltd.","country":"CN"})";
+  return record;
+}
+
+ScreeningRunRecord MakeRun(const std::string& id, const std::string& org_id) {
+  ScreeningRunRecord run;
+  run.id = id;
+  run.org_id = org_id;
+  run.user_id = "usr_analyst";
+  run.source = "api";
+  run.started_at = At(2026, 5, 1);
+  return run;
+}
+
+ScreeningResultRecord MakeResult(const std::string& id, const std::string& run_id,
+                                 long long ordinal, const std::string& declaration_id, double score,
+                                 bool selected, const std::string& office = "DEHAM") {
+  ScreeningResultRecord record;
+  record.id = id;
+  record.run_id = run_id;
+  record.ordinal = ordinal;
+  record.declaration_id = declaration_id;
+  record.office = office;
+  record.score = score;
+  record.channel = score >= 0.7 ? "red" : score >= 0.3 ? "yellow" : "green";
+  record.selected = selected;
+  record.hits = "[]";
+  record.created_at = At(2026, 5, 1, 1);
+  return record;
+}
+
+TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseToTheScreeningSchema) {
+  // A database as a Cordon with only migration 1 left it, with data in it.
+  store_.reset();
+  std::filesystem::remove(path_);
+  RawExec(path_,
+          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
+          "NOT NULL)");
+  RawExec(path_, SqliteMigrations()[0].sql);
+  RawExec(path_, "INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00.000Z')");
+  RawExec(path_,
+          "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', "
+          "'EU', '', '2026-01-01T00:00:00.000Z')");
+  Reopen();
+  EXPECT_EQ(RawQuery(path_, "SELECT MAX(version) FROM schema_migrations"), "2");
+  EXPECT_EQ(SqliteSchemaVersion(), 2);
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertRiskProfile(MakeProfile("prf_1", "org_de", At(2026, 4, 1)));
+              }).ok());
+  auto profiles = ReadValue<std::vector<RiskProfileRecord>>(
+      [](ReadTx& tx) { return tx.ListRiskProfiles({"org_de"}); });
+  ASSERT_TRUE(profiles.ok());
+  EXPECT_EQ(profiles->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, RiskProfilesAreScopedVersionedAndDeletable) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertRiskProfile(MakeProfile("prf_b", "org_de", At(2026, 4, 2))));
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertRiskProfile(MakeProfile("prf_a", "org_de", At(2026, 4, 1))));
+                return tx.InsertRiskProfile(MakeProfile("prf_cn", "org_cn", At(2026, 4, 1)));
+              }).ok());
+  EXPECT_EQ(Write([](WriteTx& tx) {
+              return tx.InsertRiskProfile(MakeProfile("prf_a", "org_de", At(2026, 4, 1)));
+            })
+                .error()
+                .code(),
+            ErrorCode::kConflict);
+
+  auto listed = ReadValue<std::vector<RiskProfileRecord>>(
+      [](ReadTx& tx) { return tx.ListRiskProfiles({"org_de"}); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "prf_a");  // oldest first
+  EXPECT_EQ((*listed)[1].id, "prf_b");
+  EXPECT_EQ((*listed)[0].owner_user_id, "usr_analyst");
+
+  // Another administration sees nothing of DE's, exactly as if absent.
+  auto foreign = ReadValue<RiskProfileRecord>(
+      [](ReadTx& tx) { return tx.GetRiskProfile({"org_cn"}, "prf_a"); });
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kNotFound);
+  RiskProfileRecord changed = MakeProfile("prf_a", "org_de", At(2026, 4, 1));
+  changed.name = "Renamed";
+  changed.active = false;
+  changed.updated_at = At(2026, 4, 3);
+  EXPECT_EQ(
+      Write([&](WriteTx& tx) { return tx.UpdateRiskProfile({"org_cn"}, changed); }).error().code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(
+      Write([](WriteTx& tx) { return tx.DeleteRiskProfile({"org_cn"}, "prf_a"); }).error().code(),
+      ErrorCode::kNotFound);
+
+  // Optimistic concurrency: version 1 wins once, then loses.
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateRiskProfile({"org_de"}, changed); }).ok());
+  EXPECT_EQ(
+      Write([&](WriteTx& tx) { return tx.UpdateRiskProfile({"org_de"}, changed); }).error().code(),
+      ErrorCode::kConflict);
+  auto got = ReadValue<RiskProfileRecord>(
+      [](ReadTx& tx) { return tx.GetRiskProfile({"org_de"}, "prf_a"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->name, "Renamed");
+  EXPECT_FALSE(got->active);
+  EXPECT_EQ(got->created_at, At(2026, 4, 1));
+  EXPECT_EQ(got->updated_at, At(2026, 4, 3));
+
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.DeleteRiskProfile({"org_de"}, "prf_a"); }).ok());
+  EXPECT_EQ(ReadValue<RiskProfileRecord>(
+                [](ReadTx& tx) { return tx.GetRiskProfile({"org_de"}, "prf_a"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      Write([](WriteTx& tx) { return tx.DeleteRiskProfile({"org_de"}, "prf_a"); }).error().code(),
+      ErrorCode::kNotFound);
+  auto cn = ReadValue<std::vector<RiskProfileRecord>>(
+      [](ReadTx& tx) { return tx.ListRiskProfiles({"org_cn"}); });
+  ASSERT_TRUE(cn.ok());
+  EXPECT_EQ(cn->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, WatchlistEntriesAreScopedAndVersioned) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertWatchlistEntry(MakeEntry("wle_1", "org_de")));
+                return tx.InsertWatchlistEntry(MakeEntry("wle_2", "org_nl"));
+              }).ok());
+  auto de = ReadValue<std::vector<WatchlistEntryRecord>>(
+      [](ReadTx& tx) { return tx.ListWatchlistEntries({"org_de"}); });
+  ASSERT_TRUE(de.ok());
+  ASSERT_EQ(de->size(), 1u);
+  EXPECT_EQ((*de)[0].country, "CN");
+  EXPECT_EQ(ReadValue<WatchlistEntryRecord>(
+                [](ReadTx& tx) { return tx.GetWatchlistEntry({"org_nl"}, "wle_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+
+  WatchlistEntryRecord changed = MakeEntry("wle_1", "org_de");
+  changed.name = "Bright Trading Ltd";
+  changed.country = "";
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.UpdateWatchlistEntry({"org_nl"}, changed); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(
+      Write([&](WriteTx& tx) { return tx.UpdateWatchlistEntry({"org_de"}, changed); }).ok());
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.UpdateWatchlistEntry({"org_de"}, changed); })
+                .error()
+                .code(),
+            ErrorCode::kConflict);
+  auto got = ReadValue<WatchlistEntryRecord>(
+      [](ReadTx& tx) { return tx.GetWatchlistEntry({"org_de"}, "wle_1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "Bright Trading Ltd");
+  EXPECT_EQ(got->country, "");
+  EXPECT_EQ(got->version, 2);
+
+  EXPECT_EQ(Write([](WriteTx& tx) { return tx.DeleteWatchlistEntry({"org_nl"}, "wle_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(Write([](WriteTx& tx) { return tx.DeleteWatchlistEntry({"org_de"}, "wle_1"); }).ok());
+  auto after = ReadValue<std::vector<WatchlistEntryRecord>>(
+      [](ReadTx& tx) { return tx.ListWatchlistEntries({"org_de"}); });
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
+}
+
+TEST_F(SqliteStoreTest, ScreeningInputsVersionChangesWithEveryInputChange) {
+  SeedOrganisations();
+  auto version = [&](const std::string& org_id) {
+    auto read = ReadValue<ScreeningInputsVersion>(
+        [&](ReadTx& tx) { return tx.GetScreeningInputsVersion({org_id}); });
+    EXPECT_TRUE(read.ok());
+    return read.ok() ? *read : ScreeningInputsVersion{};
+  };
+  const ScreeningInputsVersion empty = version("org_de");
+  EXPECT_EQ(empty, ScreeningInputsVersion{});
+
+  // An application visible to DE.
+  ASSERT_TRUE(InsertApp(MakeApp("app_1", "org_holder", "org_de", At(2026, 3, 1))).ok());
+  const ScreeningInputsVersion with_app = version("org_de");
+  EXPECT_NE(with_app, empty);
+  EXPECT_EQ(version("org_cn"), empty) << "CN does not see DE's application";
+
+  // An update bumps the version sum.
+  auto stored = ReadValue<ApplicationRecord>(
+      [](ReadTx& tx) { return tx.GetApplication({"org_de"}, "app_1"); });
+  ASSERT_TRUE(stored.ok());
+  ApplicationRecord granted = *stored;
+  granted.status = "granted";
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_de"}, granted); }).ok());
+  const ScreeningInputsVersion after_grant = version("org_de");
+  EXPECT_NE(after_grant, with_app);
+
+  // Deleting one profile and creating another at the same instant still
+  // changes the version: the generation counts changes, not rows.
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertRiskProfile(MakeProfile("prf_1", "org_de", At(2026, 4, 1)));
+              }).ok());
+  const ScreeningInputsVersion one_profile = version("org_de");
+  EXPECT_NE(one_profile, after_grant);
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.DeleteRiskProfile({"org_de"}, "prf_1"));
+                return tx.InsertRiskProfile(MakeProfile("prf_2", "org_de", At(2026, 4, 1)));
+              }).ok());
+  const ScreeningInputsVersion swapped = version("org_de");
+  EXPECT_NE(swapped, one_profile);
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.InsertWatchlistEntry(MakeEntry("wle_1", "org_de"));
+              }).ok());
+  EXPECT_NE(version("org_de"), swapped);
+  EXPECT_EQ(version("org_cn"), empty) << "DE's rules do not touch CN's version";
+  // A failed change (not visible) leaves the version alone.
+  const ScreeningInputsVersion before_failure = version("org_de");
+  EXPECT_FALSE(Write([](WriteTx& tx) { return tx.DeleteRiskProfile({"org_de"}, "prf_x"); }).ok());
+  EXPECT_EQ(version("org_de"), before_failure);
+}
+
+// A run with results at DEHAM and DEFRA; r2 and r4 tie on score.
+class ScreeningStoreTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    SeedOrganisations();
+    ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningRun(MakeRun("run_1", "org_de")));
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningRun(MakeRun("run_cn", "org_cn")));
+                  ScreeningResultRecord first = MakeResult("res_1", "run_1", 0, "D1", 0.95, true);
+                  first.profile_ids = {"prf_a", "prf_b", "prf_a"};
+                  first.hits = R"([{"kind":"profile","profile":"prf_a"}])";
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult({"org_de"}, first));
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult(
+                      {"org_de"}, MakeResult("res_2", "run_1", 1, "D2", 0.8, true, "DEFRA")));
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult(
+                      {"org_de"}, MakeResult("res_3", "run_1", 2, "D3", 0.1, false)));
+                  ScreeningResultRecord fourth = MakeResult("res_4", "run_1", 3, "D4", 0.8, true);
+                  fourth.profile_ids = {"prf_a"};
+                  CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult({"org_de"}, fourth));
+                  return tx.InsertScreeningResult(
+                      {"org_cn"}, MakeResult("res_cn", "run_cn", 0, "C1", 0.99, true, "CNSHA"));
+                }).ok());
+  }
+
+  std::vector<std::string> SelectionIds(const std::string& org_id, SelectionFilter filter) {
+    std::vector<std::string> ids;
+    while (true) {
+      auto page = ReadValue<Page<ScreeningResultRecord>>(
+          [&](ReadTx& tx) { return tx.ListSelections({org_id}, filter); });
+      EXPECT_TRUE(page.ok()) << page.error().ToString();
+      if (!page.ok()) return ids;
+      for (const ScreeningResultRecord& record : page->items) ids.push_back(record.id);
+      if (page->next_cursor.empty()) return ids;
+      filter.after = page->next_cursor;
+    }
+  }
+
+  FindingRecord MakeFinding(const std::string& id, const std::string& result_id) {
+    FindingRecord finding;
+    finding.id = id;
+    finding.org_id = "org_de";
+    finding.result_id = result_id;
+    finding.outcome = "suspected_ipr_infringement";
+    finding.notes = "ZENTRA shoes without hologram";
+    finding.user_id = "usr_frontline";
+    finding.at = At(2026, 5, 2);
+    return finding;
+  }
+};
+
+TEST_F(ScreeningStoreTest, StoresRunsAndResultsWithProfileHits) {
+  auto run = ReadValue<ScreeningRunRecord>(
+      [](ReadTx& tx) { return tx.GetScreeningRun({"org_de"}, "run_1"); });
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->source, "api");
+  EXPECT_FALSE(run->finished_at.has_value());
+  ScreeningRunRecord finished = *run;
+  finished.finished_at = At(2026, 5, 1, 9);
+  finished.declarations = 5;
+  finished.screened = 4;
+  finished.errors = 1;
+  finished.selected = 3;
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateScreeningRun({"org_de"}, finished); }).ok());
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.UpdateScreeningRun({"org_cn"}, finished); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  run = ReadValue<ScreeningRunRecord>(
+      [](ReadTx& tx) { return tx.GetScreeningRun({"org_de"}, "run_1"); });
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->finished_at, At(2026, 5, 1, 9));
+  EXPECT_EQ(run->declarations, 5);
+  EXPECT_EQ(run->errors, 1);
+  EXPECT_EQ(run->selected, 3);
+
+  auto result = ReadValue<ScreeningResultRecord>(
+      [](ReadTx& tx) { return tx.GetScreeningResult({"org_de"}, "res_1"); });
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->declaration_id, "D1");
+  EXPECT_DOUBLE_EQ(result->score, 0.95);
+  EXPECT_EQ(result->channel, "red");
+  EXPECT_EQ(result->status, "open");
+  EXPECT_EQ(result->hits, R"([{"kind":"profile","profile":"prf_a"}])");
+  EXPECT_EQ(result->profile_ids, (std::vector<std::string>{"prf_a", "prf_b"}));
+
+  auto counted = ReadValue<ProfileHitCount>(
+      [](ReadTx& tx) { return tx.CountProfileHits({"org_de"}, "prf_a"); });
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->hits, 2);
+  EXPECT_EQ(counted->selected, 2);
+  counted = ReadValue<ProfileHitCount>(
+      [](ReadTx& tx) { return tx.CountProfileHits({"org_cn"}, "prf_a"); });
+  ASSERT_TRUE(counted.ok());
+  EXPECT_EQ(counted->hits, 0);
+}
+
+TEST_F(ScreeningStoreTest, OneResultPerDeclarationAndRunAndOnlyIntoOwnRuns) {
+  Status duplicate = Write([](WriteTx& tx) {
+    return tx.InsertScreeningResult({"org_de"}, MakeResult("res_9", "run_1", 9, "D1", 0.5, false));
+  });
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code(), ErrorCode::kConflict);
+  EXPECT_NE(duplicate.error().message().find("D1"), std::string::npos);
+  // The same declaration in another run is fine.
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertScreeningRun(MakeRun("run_2", "org_de")));
+                return tx.InsertScreeningResult({"org_de"},
+                                                MakeResult("res_9", "run_2", 0, "D1", 0.5, false));
+              }).ok());
+  // Nobody writes into another organisation's run.
+  EXPECT_EQ(Write([](WriteTx& tx) {
+              return tx.InsertScreeningResult({"org_de"},
+                                              MakeResult("res_x", "run_cn", 5, "D5", 0.5, false));
+            })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ReadValue<ScreeningResultRecord>(
+                [](ReadTx& tx) { return tx.GetScreeningResult({"org_cn"}, "res_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ReadValue<ScreeningRunRecord>(
+                [](ReadTx& tx) { return tx.GetScreeningRun({"org_cn"}, "run_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(ScreeningStoreTest, SelectionQueueIsOrderedFilteredPaginatedAndScoped) {
+  // Score descending, ties by id.
+  EXPECT_EQ(SelectionIds("org_de", {}), (std::vector<std::string>{"res_1", "res_2", "res_4"}));
+  SelectionFilter one_per_page;
+  one_per_page.limit = 1;
+  EXPECT_EQ(SelectionIds("org_de", one_per_page),
+            (std::vector<std::string>{"res_1", "res_2", "res_4"}));
+  SelectionFilter hamburg;
+  hamburg.office = "DEHAM";
+  hamburg.limit = 1;
+  EXPECT_EQ(SelectionIds("org_de", hamburg), (std::vector<std::string>{"res_1", "res_4"}));
+  SelectionFilter done;
+  done.status = "done";
+  EXPECT_TRUE(SelectionIds("org_de", done).empty());
+  EXPECT_EQ(SelectionIds("org_cn", {}), (std::vector<std::string>{"res_cn"}));
+  EXPECT_TRUE(SelectionIds("org_nl", {}).empty());
+
+  SelectionFilter bad;
+  bad.after = "zz";
+  EXPECT_EQ(ReadValue<Page<ScreeningResultRecord>>(
+                [&](ReadTx& tx) { return tx.ListSelections({"org_de"}, bad); })
+                .error()
+                .code(),
+            ErrorCode::kInvalidInput);
+  bad.after = "";
+  bad.limit = 0;
+  EXPECT_EQ(ReadValue<Page<ScreeningResultRecord>>(
+                [&](ReadTx& tx) { return tx.ListSelections({"org_de"}, bad); })
+                .error()
+                .code(),
+            ErrorCode::kInvalidInput);
+}
+
+TEST_F(ScreeningStoreTest, RunSelectionReplacesTheSelectedSet) {
+  ASSERT_TRUE(Write([](WriteTx& tx) {
+                return tx.SetRunSelection({"org_de"}, "run_1", {2, 3});
+              }).ok());
+  EXPECT_EQ(SelectionIds("org_de", {}), (std::vector<std::string>{"res_4", "res_3"}));
+  EXPECT_EQ(Write([](WriteTx& tx) { return tx.SetRunSelection({"org_cn"}, "run_1", {0}); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(SelectionIds("org_cn", {}), (std::vector<std::string>{"res_cn"}));
+}
+
+TEST_F(ScreeningStoreTest, OneFindingPerSelectionMarksItDone) {
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+                return tx.InsertFinding({"org_de"}, MakeFinding("fnd_1", "res_1"));
+              }).ok());
+  Status second = Write(
+      [&](WriteTx& tx) { return tx.InsertFinding({"org_de"}, MakeFinding("fnd_2", "res_1")); });
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code(), ErrorCode::kConflict);
+  // Not selected, or not visible: as if absent.
+  EXPECT_EQ(Write([&](WriteTx& tx) {
+              return tx.InsertFinding({"org_de"}, MakeFinding("fnd_3", "res_3"));
+            })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(Write([&](WriteTx& tx) {
+              return tx.InsertFinding({"org_cn"}, MakeFinding("fnd_4", "res_2"));
+            })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+
+  auto finding =
+      ReadValue<FindingRecord>([](ReadTx& tx) { return tx.GetFinding({"org_de"}, "res_1"); });
+  ASSERT_TRUE(finding.ok());
+  EXPECT_EQ(finding->id, "fnd_1");
+  EXPECT_EQ(finding->outcome, "suspected_ipr_infringement");
+  EXPECT_EQ(finding->notes, "ZENTRA shoes without hologram");
+  EXPECT_EQ(finding->user_id, "usr_frontline");
+  EXPECT_EQ(finding->at, At(2026, 5, 2));
+  EXPECT_EQ(ReadValue<FindingRecord>([](ReadTx& tx) { return tx.GetFinding({"org_cn"}, "res_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ReadValue<FindingRecord>([](ReadTx& tx) { return tx.GetFinding({"org_de"}, "res_2"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+
+  SelectionFilter done;
+  done.status = "done";
+  EXPECT_EQ(SelectionIds("org_de", done), (std::vector<std::string>{"res_1"}));
+  SelectionFilter open;
+  open.status = "open";
+  EXPECT_EQ(SelectionIds("org_de", open), (std::vector<std::string>{"res_2", "res_4"}));
 }
 
 }  // namespace
