@@ -657,16 +657,7 @@ class SqliteTx final : public WriteTx {
     CORDON_ASSIGN_OR_RETURN(ScreeningResultRecord record,
                             ReadOne<ScreeningResultRecord>(
                                 query, ReadResult, fmt::format("selection {} not found", id)));
-    CORDON_ASSIGN_OR_RETURN(
-        Statement profiles,
-        db_.Prepare("SELECT profile_id FROM profile_hits WHERE result_id = ? AND org_id = ? "
-                    "ORDER BY profile_id",
-                    "reading profile hits"));
-    profiles.Bind(1, id).Bind(2, scope.org_id);
-    CORDON_ASSIGN_OR_RETURN(record.profile_ids,
-                            ReadAll<std::string>(profiles, [](const Statement& row) {
-                              return Result<std::string>(row.Text(0));
-                            }));
+    CORDON_RETURN_IF_ERROR(LoadProfileIds(scope, record));
     return record;
   }
 
@@ -703,6 +694,7 @@ class SqliteTx final : public WriteTx {
     query.Bind(index++, filter.limit + 1);
     CORDON_ASSIGN_OR_RETURN(std::vector<ScreeningResultRecord> rows,
                             ReadAll<ScreeningResultRecord>(query, ReadResult));
+    for (ScreeningResultRecord& row : rows) CORDON_RETURN_IF_ERROR(LoadProfileIds(scope, row));
     Page<ScreeningResultRecord> page;
     if (rows.size() > static_cast<size_t>(filter.limit)) {
       rows.resize(static_cast<size_t>(filter.limit));
@@ -1200,6 +1192,20 @@ class SqliteTx final : public WriteTx {
   }
 
  private:
+  Status LoadProfileIds(const Scope& scope, ScreeningResultRecord& record) {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement profiles,
+        db_.Prepare("SELECT profile_id FROM profile_hits WHERE result_id = ? AND org_id = ? "
+                    "ORDER BY profile_id",
+                    "reading profile hits"));
+    profiles.Bind(1, record.id).Bind(2, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(record.profile_ids,
+                            ReadAll<std::string>(profiles, [](const Statement& row) {
+                              return Result<std::string>(row.Text(0));
+                            }));
+    return Status::Ok();
+  }
+
   // Bumps the organisation's rules generation (see ScreeningInputsVersion).
   // UPDATE first, INSERT when there was no row: writers are serialised, and
   // this avoids a non-portable upsert.

@@ -248,7 +248,8 @@ class ReadTx {
   // A stored result (selected or not), with its profile_ids.
   virtual Result<ScreeningResultRecord> GetScreeningResult(const Scope& scope,
                                                            const std::string& id) = 0;
-  // Selected results only (the selection queue), filtered and paginated.
+  // Selected results only (the selection queue), filtered and paginated, each
+  // with its profile_ids.
   virtual Result<Page<ScreeningResultRecord>> ListSelections(const Scope& scope,
                                                              const SelectionFilter& filter) = 0;
   // The finding of a result; kNotFound when none is recorded (or not visible).
