@@ -102,6 +102,7 @@ Result<Deadlines> ComputeDeadlines(const RuleSet& rules, const Calendar& calenda
             deadline.due, EndOfPeriod(calendar, deadline.due, extension->unit, extension->days));
         ++deadline.extensions;
       }
+      if (deadline.extensions > 0) deadline.reference += "; extended: " + extension->reference;
     }
     deadline.provisional = calendar.AnyProvisional(*anchor, deadline.due);
     deadlines.items.push_back(std::move(deadline));

@@ -75,6 +75,9 @@ TEST(EuDeadlines, ExtensionCountsFromTheOriginalDueDate) {
   EXPECT_EQ(FormatDate(response->original_due), "2025-05-06");
   EXPECT_EQ(FormatDate(response->due), "2025-05-20");
   EXPECT_EQ(response->extensions, 1);
+  EXPECT_NE(response->reference.find("extended: Regulation (EU) No 608/2013 Art. 23(4)"),
+            std::string::npos)
+      << response->reference;
   // Only response_due moves.
   EXPECT_EQ(Due(deadlines, "declarant_notice_due"), "2025-04-17");
 
