@@ -1,0 +1,61 @@
+// Fuzz target: JSON Lines declarations from outside (files, the NATS stream,
+// API bodies) must never crash the reader, whatever the bytes; every record
+// is either a declaration or an error with a line and a reason; and what is
+// accepted survives the round trip through both formats unchanged.
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "screening/declaration.h"
+#include "screening/declaration_test_util.h"
+
+namespace {
+
+// What a reader accepted must read back equal from its JSON and CSV forms.
+void CheckRoundTrip(const cordon::Declaration& declaration) {
+  std::string line;
+  cordon::declaration_test::AppendJsonLine(line, declaration);
+  line.pop_back();  // the '\n'
+  cordon::Result<cordon::Declaration> again = cordon::ParseDeclarationJson(line);
+  if (!again.ok() || !cordon::declaration_test::SameDeclaration(*again, declaration)) {
+    __builtin_trap();
+  }
+  std::string csv = cordon::declaration_test::CsvHeader();
+  cordon::declaration_test::AppendCsvRows(csv, declaration);
+  std::istringstream input(csv);
+  auto source = cordon::OpenCsv(input);
+  cordon::Declaration from_csv;
+  cordon::ReadError error;
+  if (source->Next(&from_csv, &error) != cordon::ReadOutcome::kDeclaration ||
+      !cordon::declaration_test::SameDeclaration(from_csv, declaration) ||
+      source->Next(&from_csv, &error) != cordon::ReadOutcome::kEnd) {
+    __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string text(reinterpret_cast<const char*>(data), size);
+  std::istringstream input(text);
+  auto source = cordon::OpenJsonLines(input);
+  cordon::Declaration declaration;
+  cordon::ReadError error;
+  long long last_line = 0;
+  while (true) {
+    cordon::ReadOutcome outcome = source->Next(&declaration, &error);
+    if (outcome == cordon::ReadOutcome::kEnd) break;
+    if (outcome == cordon::ReadOutcome::kDeclaration) {
+      CheckRoundTrip(declaration);
+    } else {
+      // Errors carry a line after the previous record's, and a reason.
+      if (error.line <= last_line || error.reason.empty()) __builtin_trap();
+      last_line = error.line;
+    }
+  }
+  // The same bytes as one API body.
+  cordon::Result<cordon::Declaration> body = cordon::ParseDeclarationJson(text);
+  if (body.ok()) CheckRoundTrip(*body);
+  return 0;
+}
