@@ -20,11 +20,16 @@
 
 namespace cordon {
 
+class ScreeningService;  // screening/screening_service.h
+
 struct ApiServices {
   Store& store;
   const Clock& clock;
   IdentityService& identity;
   ApplicationService& applications;
+  // Risk screening routes (screenings, profiles, watchlist, selections);
+  // they answer 503 while it is null.
+  ScreeningService* screening = nullptr;
 };
 
 struct RouteInfo {

@@ -16,6 +16,7 @@
 
 #include "api/problem.h"
 #include "api/router.h"
+#include "screening/screening_service.h"
 #include "store/sqlite_store.h"
 #include "support/test_support.h"
 
@@ -52,13 +53,17 @@ struct Backend {
     store = std::move(opened).value();
     identity = std::make_unique<IdentityService>(*store, clock, rng);
     applications = std::make_unique<ApplicationService>(*store, clock, rng);
+    screening = std::make_unique<ScreeningService>(*store, clock, rng);
   }
   ~Backend() {
+    screening.reset();
     applications.reset();
     identity.reset();
     store.reset();
   }
-  ApiServices Services() { return ApiServices{*store, clock, *identity, *applications}; }
+  ApiServices Services() {
+    return ApiServices{*store, clock, *identity, *applications, screening.get()};
+  }
 
   test_support::TempDir dir{"cordon-api"};  // declared first: outlives the store
   FakeClock clock{StartTime()};
@@ -66,6 +71,7 @@ struct Backend {
   std::unique_ptr<Store> store;
   std::unique_ptr<IdentityService> identity;
   std::unique_ptr<ApplicationService> applications;
+  std::unique_ptr<ScreeningService> screening;
 };
 
 // ---------------------------------------------------------------- OpenAPI
@@ -722,6 +728,277 @@ TEST_F(ApiServerTest, StopBeforeRunDoesNotHang) {
   server.Stop();
   std::thread runner([&] { server.Run(); });
   runner.join();
+}
+
+// ---------------------------------------------------------------- screening
+
+// Customs DE with an analyst and a frontline officer, and ZENTRA granted.
+class ScreeningApiTest : public ApiServerTest {
+ protected:
+  void SetUp() override {
+    ApiServerTest::SetUp();
+    AddUser(customs_id_, "analyst@customs-de.demo", Role::kRiskAnalyst);
+    AddUser(customs_id_, "frontline@customs-de.demo", Role::kFrontlineOfficer);
+    analyst_ = Login("analyst@customs-de.demo");
+    frontline_ = Login("frontline@customs-de.demo");
+    const std::string rep = Login("legal@zentra.demo");
+    const std::string officer = Login("officer@customs-de.demo");
+    httplib::Result created =
+        client_->Post("/api/v1/applications", Bearer(rep), kApplicationBody, "application/json");
+    ASSERT_TRUE(created);
+    const std::string id = Body(created)["id"];
+    ASSERT_EQ(
+        client_->Post("/api/v1/applications/" + id + "/submit", Bearer(rep), "", "application/json")
+            ->status,
+        200);
+    ASSERT_EQ(client_
+                  ->Post("/api/v1/applications/" + id + "/decision", Bearer(officer),
+                         R"({"decision":"grant","valid_until":"2027-03-01"})", "application/json")
+                  ->status,
+              200);
+  }
+
+  static json Declaration(const std::string& id, const std::string& description,
+                          const std::string& office = "DEHAM") {
+    json declaration = json::parse(R"({"type":"import","transport_mode":"sea","origin":"CN",
+      "consignor":{"name":"Shenzhen Bright Trading Co., Ltd.","country":"CN"},
+      "consignee":{"name":"Nordhandel GmbH","country":"DE"},
+      "items":[{"hs":"640411","quantity":1200,"unit":"pairs","gross_kg":900,"value":4800,
+                "currency":"USD"}]})");
+    declaration["id"] = id;
+    declaration["office"] = office;
+    declaration["items"][0]["description"] = description;
+    return declaration;
+  }
+
+  httplib::Result PostJson(const std::string& path, const std::string& token, const json& body) {
+    return client_->Post(path, Bearer(token), body.dump(), "application/json");
+  }
+
+  static std::set<std::string> Fields(const httplib::Result& result) {
+    std::set<std::string> fields;
+    const json problem = Body(result);
+    for (const json& error : problem["errors"]) fields.insert(error["field"]);
+    return fields;
+  }
+
+  std::string analyst_;
+  std::string frontline_;
+};
+
+TEST_F(ScreeningApiTest, ScreensABatchWithResultsErrorsAndSummary) {
+  json bad = Declaration("D2", "shoes");
+  bad["items"][0]["hs"] = "64x";
+  json body = {
+      {"declarations", json::array({Declaration("D1", "sport shoes ZENTRA air runner"), bad,
+                                    "not an object", Declaration("D3", "plain cotton socks")})}};
+  httplib::Result result = PostJson("/api/v1/screenings", analyst_, body);
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  const json response = Body(result);
+  ASSERT_EQ(response["results"].size(), 2u);
+  EXPECT_EQ(response["results"][0]["id"], "D1");
+  EXPECT_EQ(response["results"][0]["channel"], "red");
+  EXPECT_EQ(response["results"][0]["selected"], true);
+  EXPECT_EQ(response["results"][0]["hits"][0]["kind"], "mark");
+  EXPECT_EQ(response["results"][0]["hits"][0]["mark"], "ZENTRA");
+  EXPECT_EQ(response["results"][0]["hits"][0]["relevance"], "listed_goods");
+  EXPECT_EQ(response["results"][1]["id"], "D3");
+  ASSERT_EQ(response["errors"].size(), 2u);
+  EXPECT_EQ(response["errors"][0]["index"], 1);
+  EXPECT_EQ(response["errors"][0]["id"], "D2");
+  EXPECT_NE(response["errors"][0]["error"].get<std::string>().find("items[0].hs"),
+            std::string::npos);
+  EXPECT_EQ(response["errors"][1]["index"], 2);
+  EXPECT_TRUE(response["errors"][1]["id"].is_null());
+  EXPECT_EQ(response["summary"], json::parse(R"({"declarations":4,"screened":2,"errors":2,
+    "selected":1,"by_channel":{"green":1,"yellow":0,"red":1}})"));
+  EXPECT_TRUE(response["run_id"].is_null());
+
+  // Budget selection over the batch.
+  body = {{"declarations",
+           json::array({Declaration("D1", "ZENTRA shoes"), Declaration("D2", "plain socks"),
+                        Declaration("D3", "ZENTRA shoes")})},
+          {"budget", "34%"}};
+  result = PostJson("/api/v1/screenings", analyst_, body);
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(Body(result)["summary"]["selected"], 2);  // ceil(1.02)
+}
+
+TEST_F(ScreeningApiTest, BadScreeningRequestsNameTheirFields) {
+  httplib::Result result = PostJson("/api/v1/screenings", analyst_, json::object());
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 422);
+  EXPECT_EQ(Fields(result), (std::set<std::string>{"declarations"}));
+
+  json too_many = {{"declarations", json::array()}};
+  for (int index = 0; index < 10001; ++index) too_many["declarations"].push_back(json::object());
+  result = PostJson("/api/v1/screenings", analyst_, too_many);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 422);
+  EXPECT_EQ(Fields(result), (std::set<std::string>{"declarations"}));
+
+  json options = {{"declarations", json::array({Declaration("D1", "shoes")})},
+                  {"budget", "lots"},
+                  {"capacity", {{"DEHAM", -1}}},
+                  {"store", "yes"}};
+  result = PostJson("/api/v1/screenings", analyst_, options);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 422);
+  EXPECT_EQ(Fields(result), (std::set<std::string>{"budget", "capacity.DEHAM", "store"}));
+
+  options = {{"declarations", json::array({Declaration("D1", "shoes")})},
+             {"budget", 5},
+             {"capacity", {{"DEHAM", 1}}}};
+  result = PostJson("/api/v1/screenings", analyst_, options);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 422);
+  EXPECT_EQ(Fields(result), (std::set<std::string>{"capacity"}));
+
+  // Right holders and frontline officers do not screen.
+  const std::string rep = Login("legal@zentra.demo");
+  EXPECT_EQ(PostJson("/api/v1/screenings", rep, {{"declarations", json::array()}})->status, 403);
+  EXPECT_EQ(PostJson("/api/v1/screenings", frontline_, {{"declarations", json::array()}})->status,
+            403);
+}
+
+TEST_F(ScreeningApiTest, ProfilesAndWatchlistCrud) {
+  json body = {{"name", "Shoes from CN"},
+               {"weight", 0.4},
+               {"rule", {{"field", "origin"}, {"op", "eq"}, {"value", "CN"}}}};
+  httplib::Result created = PostJson("/api/v1/profiles", analyst_, body);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json profile = Body(created);
+  const std::string id = profile["id"];
+  EXPECT_EQ(created->get_header_value("Location"), "/api/v1/profiles/" + id);
+  EXPECT_EQ(profile["version"], 1);
+  EXPECT_EQ(profile["owner_org_id"], customs_id_);
+
+  httplib::Result listed = client_->Get("/api/v1/profiles", Bearer(analyst_));
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200);
+  EXPECT_EQ(Body(listed)["items"].size(), 1u);
+
+  body["name"] = "Shoes from CN or HK";
+  body["version"] = 1;
+  httplib::Result updated =
+      client_->Put("/api/v1/profiles/" + id, Bearer(analyst_), body.dump(), "application/json");
+  ASSERT_TRUE(updated);
+  ASSERT_EQ(updated->status, 200) << updated->body;
+  EXPECT_EQ(Body(updated)["version"], 2);
+  updated =
+      client_->Put("/api/v1/profiles/" + id, Bearer(analyst_), body.dump(), "application/json");
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->status, 409);
+
+  json bad = {{"name", "x"}, {"rule", {{"field", "orign"}, {"op", "eq"}, {"value", "CN"}}}};
+  httplib::Result refused = PostJson("/api/v1/profiles", analyst_, bad);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422);
+  EXPECT_EQ(Fields(refused), (std::set<std::string>{"rule.field"}));
+
+  const std::string rep = Login("legal@zentra.demo");
+  EXPECT_EQ(client_->Get("/api/v1/profiles", Bearer(rep))->status, 403);
+  EXPECT_EQ(PostJson("/api/v1/profiles", rep, body)->status, 403);
+
+  httplib::Result deleted = client_->Delete("/api/v1/profiles/" + id, Bearer(analyst_));
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204);
+  EXPECT_EQ(client_->Get("/api/v1/profiles/" + id, Bearer(analyst_))->status, 404);
+
+  httplib::Result entry = PostJson("/api/v1/watchlist", analyst_,
+                                   {{"name", "Shenzhen Bright Trading Co., Ltd."},
+                                    {"country", "CN"},
+                                    {"reason", "earlier seizures"}});
+  ASSERT_TRUE(entry);
+  ASSERT_EQ(entry->status, 201) << entry->body;
+  const std::string entry_id = Body(entry)["id"];
+  EXPECT_EQ(entry->get_header_value("Location"), "/api/v1/watchlist/" + entry_id);
+  httplib::Result fetched = client_->Get("/api/v1/watchlist/" + entry_id, Bearer(analyst_));
+  ASSERT_TRUE(fetched);
+  EXPECT_EQ(Body(fetched)["reason"], "earlier seizures");
+  httplib::Result renamed =
+      client_->Put("/api/v1/watchlist/" + entry_id, Bearer(analyst_),
+                   json({{"name", "Bright Trading"}, {"version", 1}}).dump(), "application/json");
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->status, 200) << renamed->body;
+  EXPECT_EQ(client_->Get("/api/v1/watchlist", Bearer(analyst_))->status, 200);
+  EXPECT_EQ(client_->Get("/api/v1/watchlist", Bearer(frontline_))->status, 403);
+  EXPECT_EQ(client_->Delete("/api/v1/watchlist/" + entry_id, Bearer(analyst_))->status, 204);
+  EXPECT_EQ(client_->Delete("/api/v1/watchlist/" + entry_id, Bearer(analyst_))->status, 404);
+}
+
+TEST_F(ScreeningApiTest, SelectionQueueAndFindings) {
+  json body = {{"declarations", json::array({Declaration("D1", "ZENTRA shoes", "DEHAM"),
+                                             Declaration("D2", "plain socks", "DEHAM")})},
+               {"store", true}};
+  httplib::Result screened = PostJson("/api/v1/screenings", analyst_, body);
+  ASSERT_TRUE(screened);
+  ASSERT_EQ(screened->status, 200) << screened->body;
+  EXPECT_TRUE(Body(screened)["run_id"].is_string());
+
+  httplib::Result queue =
+      client_->Get("/api/v1/selections?office=DEHAM&status=open&limit=10", Bearer(frontline_));
+  ASSERT_TRUE(queue);
+  ASSERT_EQ(queue->status, 200) << queue->body;
+  json items = Body(queue)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_TRUE(Body(queue)["next_cursor"].is_null());
+  EXPECT_EQ(items[0]["declaration_id"], "D1");
+  EXPECT_EQ(items[0]["status"], "open");
+  EXPECT_TRUE(items[0]["finding"].is_null());
+  const std::string id = items[0]["id"];
+
+  httplib::Result one = client_->Get("/api/v1/selections/" + id, Bearer(frontline_));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Body(one)["hits"][0]["mark"], "ZENTRA");
+
+  httplib::Result bad =
+      PostJson("/api/v1/selections/" + id + "/finding", frontline_, {{"outcome", "fine"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422);
+  EXPECT_EQ(Fields(bad), (std::set<std::string>{"outcome"}));
+  httplib::Result finding =
+      PostJson("/api/v1/selections/" + id + "/finding", frontline_,
+               {{"outcome", "suspected_ipr_infringement"}, {"notes", "no hologram on the box"}});
+  ASSERT_TRUE(finding);
+  ASSERT_EQ(finding->status, 201) << finding->body;
+  EXPECT_EQ(Body(finding)["selection_id"], id);
+  httplib::Result second = PostJson("/api/v1/selections/" + id + "/finding", frontline_,
+                                    {{"outcome", "no_irregularity"}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 409);
+
+  one = client_->Get("/api/v1/selections/" + id, Bearer(frontline_));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(Body(one)["status"], "done");
+  EXPECT_EQ(Body(one)["finding"]["outcome"], "suspected_ipr_infringement");
+
+  httplib::Result bad_query =
+      client_->Get("/api/v1/selections?office=hamburg&status=x&limit=0", Bearer(frontline_));
+  ASSERT_TRUE(bad_query);
+  EXPECT_EQ(bad_query->status, 422);
+  EXPECT_EQ(Fields(bad_query), (std::set<std::string>{"limit"}));
+  bad_query = client_->Get("/api/v1/selections?office=hamburg&status=x", Bearer(frontline_));
+  ASSERT_TRUE(bad_query);
+  EXPECT_EQ(Fields(bad_query), (std::set<std::string>{"office", "status"}));
+  const std::string rep = Login("legal@zentra.demo");
+  EXPECT_EQ(client_->Get("/api/v1/selections", Bearer(rep))->status, 403);
+  EXPECT_EQ(client_->Get("/api/v1/selections/res_nothing", Bearer(frontline_))->status, 404);
+}
+
+TEST_F(ScreeningApiTest, ScreeningRoutesAnswer503WithoutTheService) {
+  StopServer();
+  ApiServices services = backend_.Services();
+  services.screening = nullptr;
+  StartServer(services);
+  const std::string analyst = Login("analyst@customs-de.demo");
+  httplib::Result result = client_->Get("/api/v1/profiles", Bearer(analyst));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 503);
+  EXPECT_EQ(Body(result)["type"], "/problems/unavailable");
 }
 
 }  // namespace

@@ -200,6 +200,149 @@ json Schemas() {
                                {"decision"});
   schemas["Reason"] = Object({{"reason", String()}}, {"reason"});
   schemas["OptionalReason"] = Object({{"reason", String()}});
+  // --- risk screening
+  schemas["Declaration"] = {
+      {"type", "object"},
+      {"description",
+       "a declaration in the shape of issue 3 (id, type, lodged_at, office, transport_mode, "
+       "origin, dispatch, destination, e_commerce, consignor, consignee, declarant, route, "
+       "containers, items[hs, description, brand, quantity, unit, gross_kg, value, currency]); "
+       "see docs/declarations.md"},
+      {"required", json::array({"id", "items"})}};
+  schemas["ScreeningRequest"] = Object(
+      {{"declarations", {{"type", "array"}, {"items", Ref("Declaration")}, {"maxItems", 10000}}},
+       {"budget",
+        {{"type", json::array({"string", "number"})},
+         {"description", "select the top P % by score, e.g. \"5%\" or 5"}}},
+       {"capacity",
+        {{"type", "object"},
+         {"additionalProperties", {{"type", "integer"}, {"minimum", 0}}},
+         {"description", "per office (UN/LOCODE): how many declarations it can inspect"}}},
+       {"store",
+        {{"type", "boolean"},
+         {"description", "store the results as a run; selected ones join the selection queue"}}}},
+      {"declarations"});
+  schemas["ScreeningHit"] = Object(
+      {{"kind", Enum({"mark", "profile", "watchlist", "small_consignment", "model"})},
+       {"item", {{"type", "integer"}, {"description", "item index; absent for the declaration"}}},
+       {"field", Enum({"description", "brand"})},
+       {"mark", {{"type", "string"}, {"description", "the recorded mark as filed"}}},
+       {"application", String()},
+       {"found", {{"type", "string"}, {"description", "the text as it stood in the declaration"}}},
+       {"distance", {{"type", "integer"}}},
+       {"relevance", Enum({"listed_goods", "class_related", "unrelated"})},
+       {"authorised", Boolean()},
+       {"profile", String()},
+       {"entry", String()},
+       {"name", String()},
+       {"party", Enum({"consignor", "consignee", "declarant"})},
+       {"similarity", {{"type", "number"}}},
+       {"reason", String()},
+       {"weight", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}},
+      {"kind", "weight"});
+  schemas["ScreeningResult"] =
+      Object({{"id", {{"type", "string"}, {"description", "the declaration id"}}},
+              {"score", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+              {"channel", Enum({"green", "yellow", "red"})},
+              {"selected", Boolean()},
+              {"office", String()},
+              {"hits", ArrayOf(Ref("ScreeningHit"))}},
+             {"id", "score", "channel", "selected", "hits"});
+  schemas["ScreeningError"] =
+      Object({{"index", {{"type", "integer"}, {"description", "position in declarations"}}},
+              {"id", {{"type", json::array({"string", "null"})}}},
+              {"error", {{"type", "string"}, {"description", "names the field"}}}},
+             {"index", "id", "error"});
+  schemas["ScreeningSummary"] = Object(
+      {{"declarations", {{"type", "integer"}}},
+       {"screened", {{"type", "integer"}}},
+       {"errors", {{"type", "integer"}}},
+       {"selected", {{"type", "integer"}}},
+       {"by_channel", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}}},
+      {"declarations", "screened", "errors", "selected", "by_channel"});
+  schemas["ScreeningResponse"] = Object({{"results", ArrayOf(Ref("ScreeningResult"))},
+                                         {"errors", ArrayOf(Ref("ScreeningError"))},
+                                         {"summary", Ref("ScreeningSummary")},
+                                         {"run_id",
+                                          {{"type", json::array({"string", "null"})},
+                                           {"description", "the stored run when store was true"}}}},
+                                        {"results", "errors", "summary", "run_id"});
+
+  json profile_input = {
+      {"name", String()},
+      {"description", String()},
+      {"weight", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+      {"valid_from", DateOrNull()},
+      {"valid_to", DateOrNull()},
+      {"share_with_partners", Boolean()},
+      {"active", Boolean()},
+      {"rule",
+       {{"type", "object"},
+        {"description",
+         "a condition ({field, op, value}) or all/any/not of rules; see docs/profiles.md"}}},
+      {"version",
+       {{"type", "integer"},
+        {"description", "on update: the version read; a different stored version gives 409"}}}};
+  schemas["RiskProfileInput"] = Object(profile_input, {"name", "rule"});
+  json profile = profile_input;
+  profile["id"] = String();
+  profile["owner_org_id"] = String();
+  profile["owner_user_id"] = String();
+  profile["created_at"] = DateTime();
+  profile["updated_at"] = DateTime();
+  schemas["RiskProfile"] = Object(profile, {"id", "name", "weight", "rule", "version"});
+  schemas["RiskProfileList"] = Object({{"items", ArrayOf(Ref("RiskProfile"))}}, {"items"});
+
+  json entry_input = {
+      {"name", String()},
+      {"address", String()},
+      {"country", {{"type", json::array({"string", "null"})}, {"pattern", "^[A-Z]{2}$"}}},
+      {"reason", String()},
+      {"source", {{"type", "string"}, {"description", "analyst (default), referral:<id>, ..."}}},
+      {"weight", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+      {"version", {{"type", "integer"}, {"description", "on update: the version read"}}}};
+  schemas["WatchlistEntryInput"] = Object(entry_input, {"name"});
+  json entry = entry_input;
+  entry["id"] = String();
+  entry["owner_org_id"] = String();
+  entry["created_at"] = DateTime();
+  entry["updated_at"] = DateTime();
+  schemas["WatchlistEntry"] = Object(entry, {"id", "name", "weight", "version"});
+  schemas["WatchlistEntryList"] = Object({{"items", ArrayOf(Ref("WatchlistEntry"))}}, {"items"});
+
+  schemas["FindingInput"] =
+      Object({{"outcome", Enum({"no_irregularity", "suspected_ipr_infringement", "other"})},
+              {"notes", {{"type", "string"}, {"maxLength", 10000}}}},
+             {"outcome"});
+  schemas["Finding"] =
+      Object({{"id", String()},
+              {"selection_id", String()},
+              {"outcome", Enum({"no_irregularity", "suspected_ipr_infringement", "other"})},
+              {"notes", String()},
+              {"officer_id", String()},
+              {"at", DateTime()}},
+             {"id", "selection_id", "outcome", "notes", "officer_id", "at"});
+  schemas["Selection"] =
+      Object({{"id", String()},
+              {"run_id", String()},
+              {"declaration_id", String()},
+              {"office", String()},
+              {"score", {{"type", "number"}}},
+              {"channel", Enum({"green", "yellow", "red"})},
+              {"selected", Boolean()},
+              {"status", Enum({"open", "done"})},
+              {"hits", ArrayOf(Ref("ScreeningHit"))},
+              {"profiles", ArrayOf(String())},
+              {"created_at", DateTime()},
+              {"finding", {{"oneOf", json::array({Ref("Finding"), {{"type", "null"}}})}}}},
+             {"id", "run_id", "declaration_id", "office", "score", "channel", "status", "hits",
+              "finding"});
+  schemas["SelectionList"] =
+      Object({{"items", ArrayOf(Ref("Selection"))},
+              {"next_cursor",
+               {{"type", json::array({"string", "null"})},
+                {"description", "pass as ?cursor= for the next page; null on the last"}}}},
+             {"items", "next_cursor"});
   schemas["Empty"] = Object(json::object());
   schemas["OpenApiDocument"] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
   return schemas;
@@ -298,10 +441,11 @@ json BuildOperation(const Operation& op) {
   json responses;
   json success = {{"description", op.success_status == 204 ? "Done" : "Success"}};
   if (!op.success_schema.empty()) success["content"] = JsonContent(op.success_schema);
-  if (op.success_status == 201 && op.path == "/api/v1/applications") {
+  if (op.success_status == 201 &&
+      (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
+       op.path == "/api/v1/watchlist")) {
     success["headers"] = {
-        {"Location",
-         {{"description", "URL of the new application"}, {"schema", {{"type", "string"}}}}}};
+        {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
   responses[std::to_string(op.success_status)] = std::move(success);
   std::vector<std::string> problems = op.problems;
@@ -345,6 +489,24 @@ std::vector<Operation> Operations() {
         {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}}}});
   const std::vector<std::string> state_change = {"Forbidden", "NotFound", "Conflict",
                                                  "InvalidInput"};
+  const json profile_id = json::array({PathId("risk profile id (prf_...)")});
+  const json entry_id = json::array({PathId("watchlist entry id (wle_...)")});
+  const json selection_id = json::array({PathId("selection id (res_...)")});
+  auto query_parameter = [](const char* name, json schema, const char* description) {
+    return json{{"name", name},
+                {"in", "query"},
+                {"required", false},
+                {"description", description},
+                {"schema", std::move(schema)}};
+  };
+  const json selection_parameters = json::array(
+      {query_parameter("office", {{"type", "string"}, {"pattern", "^[A-Z]{2}[A-Z2-9]{3}$"}},
+                       "only this office (UN/LOCODE)"),
+       query_parameter("status", Enum({"open", "done"}), "open: no finding yet"),
+       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
+       query_parameter("limit",
+                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
+                       "page size")});
   return {
       Op("get", "/api/v1/health", "getHealth", "Liveness and store check", "system")
           .Public()
@@ -446,6 +608,85 @@ std::vector<Operation> Operations() {
           .Returns(200, "Application")
           .Problems(state_change)
           .Parameters(application_id),
+
+      Op("post", "/api/v1/screenings", "screenDeclarations",
+         "Screen a batch of up to 10,000 declarations against the administration's recorded "
+         "marks, risk profiles and watchlist (risk analyst); malformed declarations are listed "
+         "in errors, the others screened",
+         "screening")
+          .Body("ScreeningRequest")
+          .Returns(200, "ScreeningResponse")
+          .Problems({"Forbidden", "InvalidInput"}),
+      Op("get", "/api/v1/profiles", "listProfiles",
+         "The administration's risk profiles (risk analyst)", "screening")
+          .Returns(200, "RiskProfileList")
+          .Problems({"Forbidden"}),
+      Op("post", "/api/v1/profiles", "createProfile", "Create a risk profile (risk analyst)",
+         "screening")
+          .Body("RiskProfileInput")
+          .Returns(201, "RiskProfile")
+          .Problems({"Forbidden", "InvalidInput"}),
+      Op("get", "/api/v1/profiles/{id}", "getProfile", "One risk profile (risk analyst)",
+         "screening")
+          .Returns(200, "RiskProfile")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(profile_id),
+      Op("put", "/api/v1/profiles/{id}", "updateProfile",
+         "Replace a risk profile (risk analyst); optimistic concurrency through version",
+         "screening")
+          .Body("RiskProfileInput")
+          .Returns(200, "RiskProfile")
+          .Problems(state_change)
+          .Parameters(profile_id),
+      Op("delete", "/api/v1/profiles/{id}", "deleteProfile",
+         "Delete a risk profile (risk analyst); its recorded hits are kept", "screening")
+          .Returns(204)
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(profile_id),
+      Op("get", "/api/v1/watchlist", "listWatchlist",
+         "The administration's watchlist of traders (risk analyst)", "screening")
+          .Returns(200, "WatchlistEntryList")
+          .Problems({"Forbidden"}),
+      Op("post", "/api/v1/watchlist", "createWatchlistEntry",
+         "Put a trader on the watchlist (risk analyst)", "screening")
+          .Body("WatchlistEntryInput")
+          .Returns(201, "WatchlistEntry")
+          .Problems({"Forbidden", "InvalidInput"}),
+      Op("get", "/api/v1/watchlist/{id}", "getWatchlistEntry", "One watchlist entry", "screening")
+          .Returns(200, "WatchlistEntry")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(entry_id),
+      Op("put", "/api/v1/watchlist/{id}", "updateWatchlistEntry",
+         "Replace a watchlist entry (risk analyst); optimistic concurrency through version",
+         "screening")
+          .Body("WatchlistEntryInput")
+          .Returns(200, "WatchlistEntry")
+          .Problems(state_change)
+          .Parameters(entry_id),
+      Op("delete", "/api/v1/watchlist/{id}", "deleteWatchlistEntry",
+         "Take a trader off the watchlist (risk analyst)", "screening")
+          .Returns(204)
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(entry_id),
+      Op("get", "/api/v1/selections", "listSelections",
+         "The selection queue: declarations selected for inspection, best score first, "
+         "cursor-paginated (frontline officer, IPR officer, risk analyst)",
+         "screening")
+          .Returns(200, "SelectionList")
+          .Problems({"Forbidden", "InvalidInput"})
+          .Parameters(selection_parameters),
+      Op("get", "/api/v1/selections/{id}", "getSelection",
+         "One selection with its hits and finding", "screening")
+          .Returns(200, "Selection")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(selection_id),
+      Op("post", "/api/v1/selections/{id}/finding", "recordFinding",
+         "Record the inspection outcome of a selection, once (frontline or IPR officer)",
+         "screening")
+          .Body("FindingInput")
+          .Returns(201, "Finding")
+          .Problems(state_change)
+          .Parameters(selection_id),
   };
 }
 

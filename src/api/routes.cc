@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "api/problem.h"
+#include "screening/screening.h"
+#include "screening/screening_service.h"
 
 namespace cordon::api {
 namespace {
@@ -21,6 +23,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::string_view kApplicationsPath = "/api/v1/applications";
+constexpr std::string_view kProfilesPath = "/api/v1/profiles";
+constexpr std::string_view kWatchlistPath = "/api/v1/watchlist";
+// POST /api/v1/screenings: declarations per request (issue 3).
+constexpr size_t kMaxBatchDeclarations = 10000;
 // Bodies nest a few levels (application -> rights -> marks); anything deeper
 // than this is not a Cordon document, and refusing it early keeps recursive
 // consumers of the parsed value far from the stack's end.
@@ -366,6 +372,250 @@ Handler ApplicationActionHandler(const ApiServices& services, BodyRule rule,
   };
 }
 
+// --- risk screening
+
+// Parses ?limit= (1..1000) into *limit, or adds a field error.
+void ParseLimit(const RequestContext& context, int* limit, std::vector<FieldError>& errors) {
+  std::optional<std::string> text = context.request.Query("limit");
+  if (!text) return;
+  int value = 0;
+  const char* end = text->data() + text->size();
+  auto [parsed_end, error] = std::from_chars(text->data(), end, value);
+  if (text->empty() || error != std::errc() || parsed_end != end || value < 1 ||
+      value > kMaxPageLimit) {
+    errors.push_back({"limit", "must be an integer between 1 and 1000"});
+  } else {
+    *limit = value;
+  }
+}
+
+json NextCursor(const std::string& cursor) { return cursor.empty() ? json(nullptr) : json(cursor); }
+
+// Screening routes need the screening service; a server started without it
+// answers 503 rather than crashing.
+using ScreeningHandler = HttpResponse (*)(ScreeningService&, const RequestContext&);
+
+Handler WithScreening(const ApiServices& services, ScreeningHandler handler) {
+  return [&services, handler](const RequestContext& context) {
+    if (services.screening == nullptr) {
+      return ProblemFor(Unavailable("risk screening is not configured on this server"),
+                        context.request.path);
+    }
+    return handler(*services.screening, context);
+  };
+}
+
+// {"declarations":[...], "budget":"5%"|5, "capacity":{"DEHAM":20}, "store":true}
+HttpResponse Screen(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  std::vector<FieldError> errors;
+  BatchRequest request;
+  auto declarations = body.value.find("declarations");
+  if (declarations == body.value.end() || declarations->is_null()) {
+    errors.push_back({"declarations", "is required"});
+  } else if (!declarations->is_array()) {
+    errors.push_back({"declarations", "must be an array of declarations"});
+  } else if (declarations->size() > kMaxBatchDeclarations) {
+    errors.push_back({"declarations",
+                      "must hold at most 10000 declarations; send several "
+                      "batches, or use cordon screen for files"});
+  } else {
+    request.declarations.reserve(declarations->size());
+    // Each declaration is read by the screening module's own parser, which
+    // reports its fields; an element that is not an object becomes an error
+    // entry of the response, not a failed request.
+    for (const json& declaration : *declarations) {
+      request.declarations.push_back(
+          declaration.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+  }
+  if (auto budget = body.value.find("budget"); budget != body.value.end() && !budget->is_null()) {
+    if (budget->is_string()) {
+      Result<double> parsed = ParseBudget(budget->get<std::string>());
+      if (parsed.ok()) {
+        request.budget_percent = *parsed;
+      } else {
+        errors.push_back({"budget", "must be a percentage from 0 to 100, e.g. \"5%\""});
+      }
+    } else if (budget->is_number() && budget->get<double>() >= 0 && budget->get<double>() <= 100) {
+      request.budget_percent = budget->get<double>();
+    } else {
+      errors.push_back({"budget", "must be a percentage from 0 to 100, e.g. \"5%\""});
+    }
+  }
+  if (auto capacity = body.value.find("capacity");
+      capacity != body.value.end() && !capacity->is_null()) {
+    if (!capacity->is_object()) {
+      errors.push_back({"capacity", "must be an object of office: count, e.g. {\"DEHAM\": 20}"});
+    } else {
+      std::map<std::string, int> by_office;
+      for (const auto& [office, count] : capacity->items()) {
+        if (!count.is_number_integer() || count.get<long long>() < 0 ||
+            count.get<long long>() > 1000000000) {
+          errors.push_back({"capacity." + office, "must be a non-negative integer"});
+        } else {
+          by_office[office] = static_cast<int>(count.get<long long>());
+        }
+      }
+      request.capacity = std::move(by_office);
+    }
+  }
+  if (auto store = body.value.find("store"); store != body.value.end() && !store->is_null()) {
+    if (store->is_boolean()) {
+      request.store = store->get<bool>();
+    } else {
+      errors.push_back({"store", "must be true or false"});
+    }
+  }
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid screening request", std::move(errors)),
+                      context.request.path);
+  }
+  Result<BatchOutcome> outcome = screening.ScreenBatch(*context.caller, request);
+  if (!outcome.ok()) return ProblemFor(outcome.error(), context.request.path);
+
+  // Results are written as AppendResultJson writes them for files (the same
+  // bytes as `cordon screen`), without a DOM per result.
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/json";
+  std::string& text = response.body;
+  text = "{\"results\":[";
+  for (size_t index = 0; index < outcome->results.size(); ++index) {
+    if (index > 0) text += ',';
+    AppendResultJson(outcome->results[index], &text);
+  }
+  text += "],\"errors\":";
+  json error_list = json::array();
+  for (const BatchError& error : outcome->errors) {
+    error_list.push_back({{"index", error.index},
+                          {"id", error.id.empty() ? json(nullptr) : json(error.id)},
+                          {"error", error.error}});
+  }
+  text += error_list.dump(-1, ' ', false, json::error_handler_t::replace);
+  const ScreeningSummary& summary = outcome->summary;
+  json summary_json = {{"declarations", summary.declarations},
+                       {"screened", summary.screened},
+                       {"errors", summary.errors},
+                       {"selected", summary.selected},
+                       {"by_channel", summary.by_channel}};
+  text += ",\"summary\":" + summary_json.dump();
+  text += ",\"run_id\":" +
+          (outcome->run_id.empty() ? std::string("null") : json(outcome->run_id).dump());
+  text += '}';
+  return response;
+}
+
+HttpResponse CreatedAt(std::string_view collection, const std::string& id, json body) {
+  HttpResponse response = JsonResponse(201, body);
+  response.headers.emplace_back("Location", std::string(collection) + "/" + id);
+  return response;
+}
+
+HttpResponse ListProfiles(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.ListProfiles(*context.caller), context,
+                 [](const std::vector<StoredProfile>& profiles) {
+                   json items = json::array();
+                   for (const StoredProfile& profile : profiles) items.push_back(ToJson(profile));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse CreateProfile(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.CreateProfile(*context.caller, body.value), context,
+                 [](const StoredProfile& profile) {
+                   return CreatedAt(kProfilesPath, profile.profile.id, ToJson(profile));
+                 });
+}
+
+HttpResponse GetProfile(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.GetProfile(*context.caller, context.Param("id")), context,
+                 [](const StoredProfile& profile) { return JsonResponse(200, ToJson(profile)); });
+}
+
+HttpResponse UpdateProfile(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.UpdateProfile(*context.caller, context.Param("id"), body.value), context,
+                 [](const StoredProfile& profile) { return JsonResponse(200, ToJson(profile)); });
+}
+
+HttpResponse DeleteProfile(ScreeningService& screening, const RequestContext& context) {
+  return RespondStatus(screening.DeleteProfile(*context.caller, context.Param("id")), context);
+}
+
+HttpResponse ListWatchlist(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.ListWatchlist(*context.caller), context,
+                 [](const std::vector<StoredWatchlistEntry>& entries) {
+                   json items = json::array();
+                   for (const StoredWatchlistEntry& entry : entries) items.push_back(ToJson(entry));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse CreateWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.CreateWatchlistEntry(*context.caller, body.value), context,
+                 [](const StoredWatchlistEntry& entry) {
+                   return CreatedAt(kWatchlistPath, entry.entry.id, ToJson(entry));
+                 });
+}
+
+HttpResponse GetWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
+  return Respond(
+      screening.GetWatchlistEntry(*context.caller, context.Param("id")), context,
+      [](const StoredWatchlistEntry& entry) { return JsonResponse(200, ToJson(entry)); });
+}
+
+HttpResponse UpdateWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(
+      screening.UpdateWatchlistEntry(*context.caller, context.Param("id"), body.value), context,
+      [](const StoredWatchlistEntry& entry) { return JsonResponse(200, ToJson(entry)); });
+}
+
+HttpResponse DeleteWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
+  return RespondStatus(screening.DeleteWatchlistEntry(*context.caller, context.Param("id")),
+                       context);
+}
+
+HttpResponse ListSelections(ScreeningService& screening, const RequestContext& context) {
+  SelectionQuery query;
+  std::vector<FieldError> errors;
+  query.office = context.request.Query("office");
+  query.status = context.request.Query("status");
+  if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
+  ParseLimit(context, &query.limit, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(
+      screening.ListSelections(*context.caller, query), context, [](const Page<Selection>& page) {
+        json items = json::array();
+        for (const Selection& selection : page.items) items.push_back(ToJson(selection));
+        return JsonResponse(
+            200, {{"items", std::move(items)}, {"next_cursor", NextCursor(page.next_cursor)}});
+      });
+}
+
+HttpResponse GetSelection(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.GetSelection(*context.caller, context.Param("id")), context,
+                 [](const Selection& selection) { return JsonResponse(200, ToJson(selection)); });
+}
+
+HttpResponse RecordFinding(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.RecordFinding(*context.caller, context.Param("id"), body.value), context,
+                 [](const FindingRecord& finding) { return JsonResponse(201, ToJson(finding)); });
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -429,6 +679,24 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
                  services, BodyRule::kRequired,
                  [](ApplicationService& apps, const Caller& caller, const std::string& id,
                     const json& body) { return apps.Revoke(caller, id, body); }));
+
+  router.Add({"POST", "/api/v1/screenings", kAuth}, WithScreening(services, Screen));
+  router.Add({"GET", "/api/v1/profiles", kAuth}, WithScreening(services, ListProfiles));
+  router.Add({"POST", "/api/v1/profiles", kAuth}, WithScreening(services, CreateProfile));
+  router.Add({"GET", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, GetProfile));
+  router.Add({"PUT", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, UpdateProfile));
+  router.Add({"DELETE", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, DeleteProfile));
+  router.Add({"GET", "/api/v1/watchlist", kAuth}, WithScreening(services, ListWatchlist));
+  router.Add({"POST", "/api/v1/watchlist", kAuth}, WithScreening(services, CreateWatchlistEntry));
+  router.Add({"GET", "/api/v1/watchlist/{id}", kAuth}, WithScreening(services, GetWatchlistEntry));
+  router.Add({"PUT", "/api/v1/watchlist/{id}", kAuth},
+             WithScreening(services, UpdateWatchlistEntry));
+  router.Add({"DELETE", "/api/v1/watchlist/{id}", kAuth},
+             WithScreening(services, DeleteWatchlistEntry));
+  router.Add({"GET", "/api/v1/selections", kAuth}, WithScreening(services, ListSelections));
+  router.Add({"GET", "/api/v1/selections/{id}", kAuth}, WithScreening(services, GetSelection));
+  router.Add({"POST", "/api/v1/selections/{id}/finding", kAuth},
+             WithScreening(services, RecordFinding));
 }
 
 }  // namespace cordon::api

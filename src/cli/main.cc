@@ -4,6 +4,8 @@
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
 //   cordon orgs add ... / cordon users add ...   (bootstrap without the demo)
+//   cordon screen --in FILE --out FILE ...          (screen_command.h)
+//   cordon demo load --db FILE                      (hidden: the demo data without serving)
 //
 // Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage.
 #include <CLI/CLI.hpp>
@@ -21,11 +23,13 @@
 #include <thread>
 
 #include "api/api.h"
+#include "cli/screen_command.h"
 #include "core/random.h"
 #include "core/time.h"
 #include "demo/demo.h"
 #include "identity/identity.h"
 #include "rights/rights.h"
+#include "screening/screening_service.h"
 #include "store/sqlite_store.h"
 
 namespace cordon {
@@ -130,7 +134,8 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo) {
   }
   IdentityService identity(**store, clock, rng);
   ApplicationService applications(**store, clock, rng);
-  ApiServer server(ApiServices{**store, clock, identity, applications});
+  ScreeningService screening(**store, clock, rng);
+  ApiServer server(ApiServices{**store, clock, identity, applications, &screening});
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
 
@@ -156,6 +161,17 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo) {
   // Run() also returns when the listener fails; wake the signal thread then.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  return 0;
+}
+
+int LoadDemo(const std::string& db_path) {
+  Result<std::unique_ptr<Store>> store = OpenStore(db_path);
+  if (!store.ok()) return Fail(store.error());
+  SystemClock clock;
+  SystemRng rng;
+  Result<bool> loaded = LoadDemoData(**store, clock, rng);
+  if (!loaded.ok()) return Fail(loaded.error());
+  std::printf("%s\n", *loaded ? "demo data loaded" : "demo data already present");
   return 0;
 }
 
@@ -311,6 +327,41 @@ int Main(int argc, char** argv) {
   users_add->add_option("--name", new_user.name, "Full name");
   users_add->add_option("--role", user_role, "Role, e.g. admin, ipr_officer")->required();
 
+  ScreenCommandOptions screen_options;
+  CLI::App* screen = app.add_subcommand(
+      "screen", "Screen a file of declarations (JSON Lines or CSV); one result line per record");
+  screen->add_option("--in", screen_options.in, "Declarations: .jsonl or .csv")->required();
+  screen->add_option("--out", screen_options.out, "Results, one JSON line per input record")
+      ->required();
+  screen->add_option("--format", screen_options.format, "Input format (default: from --in)")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  screen->add_option("--db", screen_options.db,
+                     "Screen for an administration of this database and store the results");
+  screen->add_option("--org", screen_options.org,
+                     "The screening administration (name or id; default: the only customs one)");
+  screen->add_option("--rights", screen_options.rights,
+                     "Screen against a JSON array of application bodies (treated as granted)");
+  screen->add_option("--profiles", screen_options.profiles,
+                     "With --rights: a JSON array of risk profile bodies");
+  screen->add_option("--watchlist", screen_options.watchlist,
+                     "With --rights: a JSON array of watchlist entry bodies");
+  screen->add_option("--budget", screen_options.budget, "Select the top P % by score, e.g. 5%");
+  screen->add_option("--capacity", screen_options.capacity,
+                     "Select per office up to its capacity, e.g. DEHAM=20,DEFRA=5");
+  screen->add_option("--threads", screen_options.threads, "Screening threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  // Declarations per chunk; small values let tests cross chunk boundaries.
+  screen->add_option("--chunk", screen_options.chunk, "Declarations per chunk")
+      ->check(CLI::Range(1, 1 << 20))
+      ->group("");
+
+  // Hidden: the demo data set without serving it (tests, scripted demos).
+  CLI::App* demo_cmd = app.add_subcommand("demo", "Demo data")->group("");
+  demo_cmd->require_subcommand(1);
+  CLI::App* demo_load = demo_cmd->add_subcommand("load", "Load the demo data set (once)");
+  demo_load->add_option("--db", db_path, "SQLite database file")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -319,6 +370,8 @@ int Main(int argc, char** argv) {
   }
 
   if (serve->parsed()) return Serve(db_path, listen, demo);
+  if (screen->parsed()) return RunScreenCommand(screen_options);
+  if (demo_load->parsed()) return LoadDemo(db_path);
   if (import->parsed()) return ImportApplications(db_path, import_file, filed_with);
   if (export_cmd->parsed()) return ExportApplications(db_path, export_org, export_out);
   if (orgs_add->parsed()) {

@@ -8,6 +8,7 @@
 
 #include "identity/identity.h"
 #include "rights/rights.h"
+#include "screening/screening_service.h"
 
 namespace cordon {
 namespace {
@@ -15,6 +16,9 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kMarkerAction = "demo.loaded";
+// The screening part has its own marker, so a demo database loaded before
+// screening existed gets it on the next start.
+constexpr const char* kScreeningMarkerAction = "demo.screening_loaded";
 constexpr const char* kMarkerObject = "demo";
 
 struct DemoOrg {
@@ -343,6 +347,152 @@ Status PlayApplication(Store& store, const Clock& clock, Rng& rng, const DemoApp
   }
 }
 
+// --- risk screening: Customs DE's analyst writes profiles and a watchlist
+// and screens a small batch, so the selection queue has work in it.
+
+json Condition(const char* field, const char* op, json value) {
+  return {{"field", field}, {"op", op}, {"value", std::move(value)}};
+}
+
+std::vector<json> DemoProfiles(Date today) {
+  return {
+      {{"name", "Sports shoes from CN/HK under 5 EUR per kg"},
+       {"description", "Counterfeit trainers are declared far below the price of the originals."},
+       {"weight", 0.4},
+       {"valid_from", FormatDate(AddDays(today, -30))},
+       {"rule",
+        {{"all",
+          {Condition("origin", "in", {"CN", "HK"}),
+           Condition("item.hs", "prefix", {"6402", "6404"}),
+           Condition("item.currency", "eq", "EUR"), Condition("item.value_per_kg", "lt", 5)}}}}},
+      {{"name", "Electronics in e-commerce parcels from CN/HK"},
+       {"weight", 0.35},
+       {"rule",
+        {{"all",
+          {Condition("e_commerce", "is", true), Condition("origin", "in", {"CN", "HK"}),
+           Condition("item.hs", "prefix", {"8504", "8507", "8517", "8518"})}}}}},
+      {{"name", "Perfume routed through UAE hubs"},
+       {"weight", 0.3},
+       {"rule",
+        {{"all",
+          {Condition("item.hs", "prefix", {"3303"}), Condition("route", "prefix", {"AE"})}}}}},
+      {{"name", "Cheap motorcycle helmets (paused)"},
+       {"weight", 0.3},
+       {"active", false},
+       {"rule",
+        {{"all",
+          {Condition("item.hs", "prefix", {"6506"}), Condition("item.unit_value", "lt", 8)}}}}},
+  };
+}
+
+std::vector<json> DemoWatchlist() {
+  return {
+      {{"name", "Shenzhen Bright Trading Co., Ltd."},
+       {"country", "CN"},
+       {"reason", "Named as a known infringer in Zentra's application; two detentions last year"},
+       {"weight", 0.6}},
+      {{"name", "Dongguan Rapid Electronics Co., Ltd."},
+       {"country", "CN"},
+       {"reason", "Named as a known infringer in Lumio's application"},
+       {"weight", 0.6}},
+      {{"name", "Golden Fragrance Trading FZE"},
+       {"country", "AE"},
+       {"reason", "Referral from Customs NL: counterfeit perfume"},
+       {"weight", 0.5}},
+  };
+}
+
+json DemoDeclaration(const std::string& id, const std::string& lodged_at, const char* office,
+                     const char* mode, const char* origin, bool e_commerce,
+                     std::pair<const char*, const char*> consignor,
+                     std::pair<const char*, const char*> consignee, std::vector<std::string> route,
+                     const char* hs, const char* description, double quantity, const char* unit,
+                     double gross_kg, double value, const char* currency) {
+  return {{"id", id},
+          {"type", "import"},
+          {"lodged_at", lodged_at},
+          {"office", office},
+          {"transport_mode", mode},
+          {"origin", origin},
+          {"dispatch", origin},
+          {"destination", "DE"},
+          {"e_commerce", e_commerce},
+          {"consignor", {{"name", consignor.first}, {"country", consignor.second}}},
+          {"consignee", {{"name", consignee.first}, {"country", consignee.second}}},
+          {"route", route},
+          {"items",
+           {{{"hs", hs},
+             {"description", description},
+             {"quantity", quantity},
+             {"unit", unit},
+             {"gross_kg", gross_kg},
+             {"value", value},
+             {"currency", currency}}}}};
+}
+
+std::vector<json> DemoDeclarations(Timestamp now) {
+  const std::string at = FormatTimestamp(now);
+  const std::string year = FormatDate(DateOf(now)).substr(0, 4);
+  int serial = 0;
+  auto id = [&] { return "DEMO-" + year + "-" + std::to_string(100001 + serial++); };
+  return {
+      DemoDeclaration(id(), at, "DEHAM", "sea", "CN", false,
+                      {"Shenzhen Bright Trading Co., Ltd.", "CN"}, {"Nordhandel GmbH", "DE"},
+                      {"CNSZX", "SGSIN", "DEHAM"}, "640411", "sport shoes ZENTRA air runner", 1200,
+                      "pairs", 900, 4200, "EUR"),
+      DemoDeclaration(id(), at, "DEFRA", "express", "CN", true,
+                      {"Dongguan Rapid Electronics Co., Ltd.", "CN"}, {"Jonas Meier", "DE"},
+                      {"CNSZX", "DEFRA"}, "850760", "LUMI0 power bank 20000mAh", 2, "pieces", 0.8,
+                      35, "EUR"),
+      DemoDeclaration(id(), at, "DEHAM", "sea", "CN", false, {"Ningbo Cotton Mill Co., Ltd.", "CN"},
+                      {"Textil Nord GmbH", "DE"}, {"CNNGB", "DEHAM"}, "610910",
+                      "plain cotton t-shirts", 5000, "pieces", 1000, 9000, "USD"),
+      DemoDeclaration(id(), at, "DEMUC", "air", "AE", false, {"Golden Fragrance Trading FZE", "AE"},
+                      {"Parfum Sud GmbH", "DE"}, {"AEJEA", "DEMUC"}, "330300",
+                      "eau de parfum AURELE NUIT 100ml", 600, "pieces", 150, 3000, "EUR"),
+      DemoDeclaration(id(), at, "DEHAM", "road", "NL", false, {"Zentra Logistics B.V.", "NL"},
+                      {"Sporthaus Nord GmbH", "DE"}, {"NLRTM", "DEHAM"}, "640411",
+                      "ZENTRA air runner shoes", 300, "pairs", 240, 18000, "EUR"),
+      DemoDeclaration(id(), at, "DEHAM", "sea", "CN", false, {"Xiamen Home Goods Co.", "CN"},
+                      {"Wohnen GmbH", "DE"}, {"CNXMN", "DEHAM"}, "340600", "lumio scented candles",
+                      2000, "pieces", 400, 1500, "USD"),
+      DemoDeclaration(id(), at, "DELEJ", "rail", "CN", false, {"Yiwu Moto Parts Co.", "CN"},
+                      {"Motorrad Ost GmbH", "DE"}, {"CNYIW", "DELEJ"}, "650610",
+                      "VELOClTA racing helmets", 400, "pieces", 600, 2400, "USD"),
+      DemoDeclaration(id(), at, "DEFRA", "air", "IN", false, {"Mumbai Generics Pvt. Ltd.", "IN"},
+                      {"Apotheken Service GmbH", "DE"}, {"INBOM", "DEFRA"}, "300490",
+                      "KESTRELlN 20 mg tablets", 10000, "packs", 300, 5000, "EUR"),
+      DemoDeclaration(id(), at, "DEMUC", "postal", "CN", true, {"Shop 1688", "CN"},
+                      {"Lea Schmidt", "DE"}, {"CNPVG", "DEMUC"}, "821191", "kitchen knives", 2,
+                      "pieces", 0.6, 12, "EUR"),
+      DemoDeclaration(id(), at, "DEHAM", "sea", "VN", false, {"Saigon Footwear JSC", "VN"},
+                      {"Nordhandel GmbH", "DE"}, {"VNSGN", "DEHAM"}, "640411", "ZENTRAA sneakers",
+                      800, "pairs", 600, 3000, "USD"),
+  };
+}
+
+Status LoadScreeningDemo(Store& store, const Clock& clock, Rng& rng) {
+  ScreeningService screening(store, clock, rng);
+  CORDON_ASSIGN_OR_RETURN(Caller analyst, CallerFor(store, "analyst@customs-de.demo"));
+  for (const json& body : DemoProfiles(clock.Today())) {
+    CORDON_RETURN_IF_ERROR(screening.CreateProfile(analyst, body).status());
+  }
+  for (const json& body : DemoWatchlist()) {
+    CORDON_RETURN_IF_ERROR(screening.CreateWatchlistEntry(analyst, body).status());
+  }
+  BatchRequest batch;
+  batch.store = true;
+  for (const json& declaration : DemoDeclarations(clock.Now())) {
+    batch.declarations.push_back(declaration.dump());
+  }
+  CORDON_ASSIGN_OR_RETURN(BatchOutcome outcome, screening.ScreenBatch(analyst, batch));
+  if (!outcome.errors.empty()) {
+    return Internal("demo declaration " + outcome.errors[0].id +
+                    " is invalid: " + outcome.errors[0].error);
+  }
+  return Status::Ok();
+}
+
 // A clock standing at a fixed instant, for stories set in the past.
 class PastClock final : public Clock {
  public:
@@ -363,22 +513,52 @@ std::vector<DemoLogin> DemoLogins() {
   return logins;
 }
 
+namespace {
+
+// Appends a demo completion marker to Customs DE's audit log.
+Status AppendMarker(Store& store, const Clock& clock, const std::string& customs_de,
+                    const char* action, const json& detail) {
+  return store.Write([&](WriteTx& tx) -> Status {
+    AuditEvent marker;
+    marker.at = clock.Now();
+    marker.org_id = customs_de;
+    marker.action = action;
+    marker.object_type = "demo";
+    marker.object_id = kMarkerObject;
+    marker.detail = detail.dump();
+    return tx.AppendAuditEvent(marker).status();
+  });
+}
+
+}  // namespace
+
 Result<bool> LoadDemoData(Store& store, const Clock& clock, Rng& rng) {
   bool has_orgs = false;
   bool has_marker = false;
+  bool has_screening_marker = false;
+  std::string customs_de;
   CORDON_RETURN_IF_ERROR(store.Read([&](ReadTx& tx) -> Status {
     Result<Organisation> customs = tx.FindOrganisationByName(Orgs()[0].name);
     if (!customs.ok()) {
       return customs.error().code() == ErrorCode::kNotFound ? Status::Ok() : customs.status();
     }
     has_orgs = true;
+    customs_de = customs->id;
     CORDON_ASSIGN_OR_RETURN(auto events, tx.ListAuditEvents(Scope{customs->id}, kMarkerObject));
     for (const AuditEvent& event : events) {
       if (event.action == kMarkerAction) has_marker = true;
+      if (event.action == kScreeningMarkerAction) has_screening_marker = true;
     }
     return Status::Ok();
   }));
-  if (has_marker) return false;
+  if (has_marker) {
+    if (has_screening_marker) return false;
+    CORDON_RETURN_IF_ERROR(LoadScreeningDemo(store, clock, rng));
+    CORDON_RETURN_IF_ERROR(
+        AppendMarker(store, clock, customs_de, kScreeningMarkerAction,
+                     json{{"declarations", DemoDeclarations(clock.Now()).size()}}));
+    return true;
+  }
   if (has_orgs) {
     return Conflict(
         "the database holds demo organisations but no record of a completed demo load (an "
@@ -414,17 +594,17 @@ Result<bool> LoadDemoData(Store& store, const Clock& clock, Rng& rng) {
     }
   }
 
-  const std::string customs_de = org_ids[Orgs()[0].name];
-  CORDON_RETURN_IF_ERROR(store.Write([&](WriteTx& tx) -> Status {
-    AuditEvent marker;
-    marker.at = clock.Now();
-    marker.org_id = customs_de;
-    marker.action = kMarkerAction;
-    marker.object_type = "demo";
-    marker.object_id = kMarkerObject;
-    marker.detail = json{{"applications", Applications().size()}}.dump();
-    return tx.AppendAuditEvent(marker).status();
-  }));
+  customs_de = org_ids[Orgs()[0].name];
+  CORDON_RETURN_IF_ERROR(AppendMarker(store, clock, customs_de, kMarkerAction,
+                                      json{{"applications", Applications().size()}}));
+  Status screening = LoadScreeningDemo(store, clock, rng);
+  if (!screening.ok()) {
+    Error error = screening.error();
+    return error.Prefix("demo screening data: ");
+  }
+  CORDON_RETURN_IF_ERROR(
+      AppendMarker(store, clock, customs_de, kScreeningMarkerAction,
+                   json{{"declarations", DemoDeclarations(clock.Now()).size()}}));
   return true;
 }
 

@@ -1,6 +1,8 @@
 // Demo data: fictional customs administrations, right holders, agencies and
-// users, and applications for action in every state of their life cycle, for
-// `cordon serve --demo` and for tests. No real brands.
+// users, applications for action in every state of their life cycle, and
+// Customs DE's risk profiles, watchlist and a screened batch (so the
+// selection queue has work), for `cordon serve --demo` and for tests. No real
+// brands.
 //
 // Thread safety: LoadDemoData must not run concurrently with itself on one store.
 #pragma once
@@ -25,7 +27,8 @@ struct DemoLogin {
 inline constexpr const char* kDemoPassword = "cordon-demo";
 
 // Loads the demo data set unless it is already there. Returns true when it
-// loaded, false when the store already held it (idempotent). kConflict when a
+// loaded something, false when the store already held it all (idempotent; a
+// demo database from before screening gets the screening part only). kConflict when a
 // previous load was interrupted half-way (the organisations exist but the
 // completion marker does not): start from an empty database then.
 // Dates are relative to clock.Today(), so states such as "expired" and
