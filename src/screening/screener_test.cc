@@ -2,6 +2,7 @@
 // scoring and channels, selection under budget and capacity, and the result
 // lines' JSON.
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "screening/screening.h"
@@ -185,12 +186,19 @@ std::vector<std::string> SelectedIds(const std::vector<ScreeningResult>& results
 }
 
 TEST(Selection, BudgetTakesTheTopPercentTiesByInputOrder) {
-  std::vector<ScreeningResult> results =
-      Results({{"DEHAM", 0.5}, {"DEHAM", 0.9}, {"DEHAM", 0.5}, {"DEHAM", 0.2}, {"DEHAM", 0.0},
-               {"DEHAM", 0.5}, {"DEHAM", 0.1}, {"DEHAM", 0.3}, {"DEHAM", 0.0}, {"DEHAM", 0.4}});
-  ASSERT_TRUE(SelectByBudget(results, 20).ok());  // 2 of 10
+  std::vector<ScreeningResult> results = Results({{"DEHAM", 0.5},
+                                                  {"DEHAM", 0.9},
+                                                  {"DEHAM", 0.5},
+                                                  {"DEHAM", 0.2},
+                                                  {"DEHAM", 0.0},
+                                                  {"DEHAM", 0.5},
+                                                  {"DEHAM", 0.1},
+                                                  {"DEHAM", 0.3},
+                                                  {"DEHAM", 0.0},
+                                                  {"DEHAM", 0.4}});
+  ASSERT_TRUE(SelectByBudget(results, 20).ok());                            // 2 of 10
   EXPECT_EQ(SelectedIds(results), (std::vector<std::string>{"D0", "D1"}));  // 0.9 and the first 0.5
-  ASSERT_TRUE(SelectByBudget(results, 25).ok());  // ceil(2.5) = 3
+  ASSERT_TRUE(SelectByBudget(results, 25).ok());                            // ceil(2.5) = 3
   EXPECT_EQ(SelectedIds(results), (std::vector<std::string>{"D0", "D1", "D2"}));
   ASSERT_TRUE(SelectByBudget(results, 100).ok());  // never a zero score
   EXPECT_EQ(SelectedIds(results).size(), 8u);
@@ -233,8 +241,8 @@ TEST(Selection, ParsesBudgetsAndCapacities) {
   ASSERT_TRUE(capacity.ok());
   EXPECT_EQ(capacity->at("DEHAM"), 20);
   EXPECT_EQ(capacity->at("DEFRA"), 5);
-  for (const char* bad : {"", "DEHAM", "DEHAM=", "DEHAM=x", "=3", "DEHAM=1,DEHAM=2", "HAMBURG=3",
-                          "DEHAM=1,"}) {
+  for (const char* bad :
+       {"", "DEHAM", "DEHAM=", "DEHAM=x", "=3", "DEHAM=1,DEHAM=2", "HAMBURG=3", "DEHAM=1,"}) {
     auto parsed = ParseCapacity(bad);
     ASSERT_FALSE(parsed.ok()) << bad;
     EXPECT_EQ(parsed.error().fields()[0].field, "capacity");
