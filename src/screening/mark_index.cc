@@ -1,21 +1,26 @@
 #include "screening/mark_index.h"
 
 #include <hs/hs.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/codes.h"
 #include "screening/embedded_data.h"
 #include "screening/text_normalise.h"
+
+// Inlined into the probe loops, which run for every residue of every span.
+#define CORDON_ALWAYS_INLINE __attribute__((always_inline))
 
 namespace cordon {
 namespace {
@@ -37,7 +42,8 @@ int AllowedDistance(std::string_view key) {
   return 0;
 }
 
-// What a Hyperscan id stands for.
+// What a Hyperscan id stands for (FuzzyEngine::kPigeonhole and
+// kHyperscanEditDistance only).
 enum class PieceKind : uint8_t {
   kWhole,         // literal " key ": an exact, word-aligned occurrence
   kPrefix,        // literal " " + key[0, length): a span starts here
@@ -83,6 +89,18 @@ struct Key {
   std::vector<Occurrence> occurrences;
 };
 
+// `upper` (already upper case) and `country` are the same code, ignoring the
+// case of `country`.
+bool SameCountry(std::string_view upper, std::string_view country) {
+  if (upper.size() != country.size()) return false;
+  for (size_t i = 0; i < upper.size(); ++i) {
+    char c = country[i];
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    if (c != upper[i]) return false;
+  }
+  return true;
+}
+
 std::string UpperAscii(std::string_view text) {
   std::string upper(text);
   for (char& c : upper) {
@@ -90,6 +108,319 @@ std::string UpperAscii(std::string_view text) {
   }
   return upper;
 }
+
+// ---------------------------------------------------------------------------
+// Flat hash tables of the deletion index. Open addressing with linear
+// probing over power-of-two arrays, slots chosen by multiply-shift of a
+// 64-bit value; no per-entry allocation and no pointers to chase.
+
+constexpr uint32_t kNoValue = 0xFFFFFFFFu;
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
+
+// FNV-1a, one byte at a time: spans are hashed incrementally as they grow
+// word by word.
+inline uint64_t HashByte(uint64_t hash, unsigned char byte) { return (hash ^ byte) * kFnvPrime; }
+
+uint64_t HashBytes(std::string_view bytes) {
+  uint64_t hash = kFnvOffset;
+  for (char c : bytes) hash = HashByte(hash, static_cast<unsigned char>(c));
+  return hash;
+}
+
+// Smallest power-of-two exponent with 2^bits >= wanted (at least 2^4).
+int BitsFor(size_t wanted) {
+  int bits = 4;
+  while ((size_t{1} << bits) < wanted) ++bits;
+  return bits;
+}
+
+// A set of distinct byte strings, each with its insertion index as value
+// (the keys matched exactly, the generic words). A hit on the 64-bit hash is
+// confirmed by comparing bytes, so collisions cost time, never correctness.
+class StringTable {
+ public:
+  void Add(std::string_view text) {
+    entries_.push_back(Entry{HashBytes(text), static_cast<uint32_t>(arena_.size()),
+                             static_cast<uint32_t>(text.size())});
+    arena_.append(text);
+  }
+
+  void Finish() {
+    const int bits = BitsFor(entries_.size() * 2);
+    shift_ = 64 - bits;
+    slots_.assign(size_t{1} << bits, kNoValue);
+    const size_t mask = slots_.size() - 1;
+    for (uint32_t entry = 0; entry < entries_.size(); ++entry) {
+      size_t slot = Slot(entries_[entry].hash);
+      while (slots_[slot] != kNoValue) slot = (slot + 1) & mask;
+      slots_[slot] = entry;
+    }
+  }
+
+  // The value of `text` (whose HashBytes is `hash`), or kNoValue.
+  uint32_t Find(std::string_view text, uint64_t hash) const {
+    if (entries_.empty()) return kNoValue;
+    const size_t mask = slots_.size() - 1;
+    for (size_t slot = Slot(hash);; slot = (slot + 1) & mask) {
+      const uint32_t entry = slots_[slot];
+      if (entry == kNoValue) return kNoValue;
+      const Entry& candidate = entries_[entry];
+      if (candidate.hash == hash && candidate.size == text.size() &&
+          std::memcmp(arena_.data() + candidate.offset, text.data(), text.size()) == 0) {
+        return entry;
+      }
+    }
+  }
+  uint32_t Find(std::string_view text) const { return Find(text, HashBytes(text)); }
+
+  size_t size() const { return entries_.size(); }
+  size_t bytes() const {
+    return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+           slots_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  struct Entry {
+    uint64_t hash;
+    uint32_t offset;  // in arena_
+    uint32_t size;
+  };
+  size_t Slot(uint64_t hash) const {
+    return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  std::string arena_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> slots_;
+  int shift_ = 60;
+};
+
+// Polynomial hashes of byte strings (mod 2^64, odd base): from the prefix
+// hashes of a text, the hash of any substring, and of a substring with a few
+// bytes deleted or with its halves joined, costs a few multiplications, so a
+// deletion variant is probed without being built. A collision only adds a
+// candidate; every candidate is verified on the text.
+constexpr uint64_t kBase = 0x9E3779B97F4A7C15ULL;  // odd
+
+// Probe classes: the same bytes mean different things in different tables,
+// so each class salts its hashes.
+constexpr uint64_t kKeyClass = 0x243F6A8885A308D3ULL;      // every key as it stands
+constexpr uint64_t kWhole1Class = 0x13198A2E03707344ULL;   // key, 1 deletion (keys of 5-8)
+constexpr uint64_t kWhole2Class = 0xA4093822299F31D0ULL;   // key, <= 2 deletions (keys of 9+)
+constexpr uint64_t kBeforeClass = 0x082EFA98EC4E6C89ULL;   // the part of a key before a space
+constexpr uint64_t kAfterClass = 0x452821E638D01377ULL;    // the part after a space
+constexpr uint64_t kBefore1Class = 0xBE5466CF34E90C6CULL;  // the same, <= 1 deletion (keys of 9+)
+constexpr uint64_t kAfter1Class = 0xC0AC29B7C97C50DDULL;
+
+// murmur3's finaliser: every bit of the result depends on every bit of `x`.
+inline uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xFF51AFD7ED558CCDULL;
+  x ^= x >> 33;
+  x *= 0xC4CEB9FE1A85EC53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// A polynomial hash is already well spread over its 64 bits; one
+// multiplication spreads the salt too. Both the index and the probes use it.
+inline uint64_t Salted(uint64_t hash, uint64_t probe_class) {
+  return (hash ^ probe_class) * 0x9E3779B97F4A7C15ULL;
+}
+
+// A value in [0, range) from 32 random bits (Lemire's multiply-shift).
+inline size_t Reduce(uint32_t bits, size_t range) {
+  return static_cast<size_t>((uint64_t{bits} * range) >> 32);
+}
+
+// A fixed-size array of 64-bit words for the big tables, aligned to 2 MiB
+// and (on Linux) marked for transparent huge pages: probes land at random
+// in tens of MiB, and with 4 KiB pages nearly every one would also miss the
+// TLB.
+class HugeArray {
+ public:
+  HugeArray() = default;
+  HugeArray(const HugeArray&) = delete;
+  HugeArray& operator=(const HugeArray&) = delete;
+  ~HugeArray() { std::free(data_); }
+
+  void Assign(size_t size) {
+    std::free(data_);
+    constexpr size_t kHugePage = size_t{1} << 21;
+    const size_t wanted = std::max<size_t>(64, size * sizeof(uint64_t));
+    const size_t align = wanted >= kHugePage ? kHugePage : 64;
+    const size_t bytes = (wanted + align - 1) / align * align;
+    data_ = static_cast<uint64_t*>(std::aligned_alloc(align, bytes));
+    if (data_ == nullptr) std::abort();  // out of memory
+#ifdef MADV_HUGEPAGE
+    if (align == kHugePage) madvise(data_, bytes, MADV_HUGEPAGE);
+#endif
+    std::memset(data_, 0, bytes);
+    size_ = size;
+    bytes_ = bytes;
+  }
+  uint64_t& operator[](size_t i) { return data_[i]; }
+  uint64_t operator[](size_t i) const { return data_[i]; }
+  const uint64_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  uint64_t* data_ = nullptr;
+  size_t size_ = 0;
+  size_t bytes_ = 0;
+};
+
+// Salted hash -> the keys that have it. Slots are one 64-bit word each: a
+// 32-bit fingerprint and either a key or (top bit set) a run of keys. A
+// filter sits in front: one 64-bit word per hash with two bits set (about 16
+// bits per distinct hash, ~2% false positives), so most probes of a
+// description, which find nothing, cost one access to a few MiB and none to
+// the slots. Probing is split in steps (FilterWord, Passes, Slot, Visit) so
+// that a caller can issue the memory accesses of many probes before waiting
+// for any.
+class ProbeTable {
+ public:
+  // `entries` of (salted hash, key); duplicates allowed.
+  void Build(std::vector<std::pair<uint64_t, uint32_t>> entries) {
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    std::vector<std::pair<uint64_t, uint32_t>> distinct;  // (hash, value)
+    for (size_t i = 0; i < entries.size();) {
+      size_t end = i + 1;
+      while (end < entries.size() && entries[end].first == entries[i].first) ++end;
+      uint32_t value = entries[i].second;
+      if (end - i > 1) {
+        value = kRunFlag | static_cast<uint32_t>(run_begin_.size());
+        run_begin_.push_back(static_cast<uint32_t>(run_keys_.size()));
+        for (size_t j = i; j < end; ++j) run_keys_.push_back(entries[j].second);
+      }
+      distinct.emplace_back(entries[i].first, value);
+      i = end;
+    }
+    run_begin_.push_back(static_cast<uint32_t>(run_keys_.size()));
+    distinct_ = distinct.size();
+    entries.clear();
+    entries.shrink_to_fit();
+
+    filter_.Assign(std::max<size_t>(8, distinct.size() / 4));
+    slots_.Assign(std::max<size_t>(16, distinct.size() * 3 / 2));
+    for (const auto& [hash, value] : distinct) {
+      filter_[FilterWord(hash)] |= FilterBits(hash);
+      size_t slot = Slot(hash);
+      while (slots_[slot] != 0) slot = slot + 1 == slots_.size() ? 0 : slot + 1;
+      slots_[slot] = (uint64_t{Fingerprint(hash)} << 32) | value;
+    }
+  }
+
+  bool empty() const { return distinct_ == 0; }
+  uint32_t FilterWord(uint64_t hash) const {
+    return static_cast<uint32_t>(Reduce(static_cast<uint32_t>(hash), filter_.size()));
+  }
+  const uint64_t* FilterAddress(uint32_t word) const { return filter_.data() + word; }
+  bool Passes(uint64_t hash, uint32_t word) const {
+    const uint64_t bits = FilterBits(hash);
+    return (filter_[word] & bits) == bits;
+  }
+  bool Passes(uint64_t hash) const { return Passes(hash, FilterWord(hash)); }
+  size_t Slot(uint64_t hash) const {
+    return Reduce(static_cast<uint32_t>(hash >> 32), slots_.size());
+  }
+  const uint64_t* SlotAddress(size_t slot) const { return slots_.data() + slot; }
+
+  // Calls `visit(key)` for every key stored under `hash` (a salted hash
+  // that Passes), starting at its Slot.
+  template <typename Visitor>
+  void Visit(uint64_t hash, Visitor&& visit) const {
+    const uint32_t fingerprint = Fingerprint(hash);
+    for (size_t slot = Slot(hash);; slot = slot + 1 == slots_.size() ? 0 : slot + 1) {
+      const uint64_t entry = slots_[slot];
+      if (entry == 0) return;
+      if (static_cast<uint32_t>(entry >> 32) != fingerprint) continue;
+      const auto value = static_cast<uint32_t>(entry);
+      if ((value & kRunFlag) == 0) {
+        visit(value);
+      } else {
+        const uint32_t run = value & ~kRunFlag;
+        for (uint32_t i = run_begin_[run]; i < run_begin_[run + 1]; ++i) visit(run_keys_[i]);
+      }
+      // Another distinct hash may share the fingerprint; keep looking.
+    }
+  }
+
+  size_t distinct() const { return distinct_; }
+  size_t bytes() const {
+    return filter_.bytes() + slots_.bytes() +
+           (run_begin_.capacity() + run_keys_.capacity()) * sizeof(uint32_t);
+  }
+
+ private:
+  static constexpr uint32_t kRunFlag = 0x80000000u;
+  static uint64_t FilterBits(uint64_t hash) {
+    const uint64_t mixed = hash * 0x9E3779B97F4A7C15ULL;
+    return (uint64_t{1} << (mixed >> 58)) | (uint64_t{1} << ((mixed >> 52) & 63));
+  }
+  static uint32_t Fingerprint(uint64_t hash) {
+    return static_cast<uint32_t>((hash * 0xD6E8FEB86659FD93ULL) >> 32) | 1u;  // never 0
+  }
+  HugeArray filter_;
+  HugeArray slots_;  // 0 = empty
+  std::vector<uint32_t> run_begin_;
+  std::vector<uint32_t> run_keys_;
+  size_t distinct_ = 0;
+};
+
+// Up to two sorted positions left out of a piece of text.
+struct Gaps {
+  uint32_t position[2];
+  uint32_t count;
+};
+
+// Prefix hashes of a text: prefix[i] is the hash of text[0, i).
+void PrefixHashes(std::string_view text, std::vector<uint64_t>& prefix) {
+  prefix.resize(text.size() + 1);
+  uint64_t hash = 0;
+  prefix[0] = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    hash = hash * kBase + static_cast<unsigned char>(text[i]);
+    prefix[i + 1] = hash;
+  }
+}
+
+// A text with its prefix hashes, and hashes of its pieces with a few bytes
+// left out. `powers[i]` is kBase^i, for i up to the longest piece hashed.
+struct HashedText {
+  const char* text;
+  const uint64_t* prefix;
+  const uint64_t* powers;
+
+  uint64_t Piece(uint32_t begin, uint32_t end) const {
+    return prefix[end] - prefix[begin] * powers[end - begin];
+  }
+  uint64_t Join(uint64_t left, uint64_t right, uint32_t right_size) const {
+    return left * powers[right_size] + right;
+  }
+  // [begin, end) without the byte at `gap`.
+  uint64_t Without(uint32_t begin, uint32_t end, uint32_t gap) const {
+    return Join(Piece(begin, gap), Piece(gap + 1, end), end - gap - 1);
+  }
+  // [begin, end) without the bytes at `first` < `second`.
+  uint64_t Without(uint32_t begin, uint32_t end, uint32_t first, uint32_t second) const {
+    return Join(Join(Piece(begin, first), Piece(first + 1, second), second - first - 1),
+                Piece(second + 1, end), end - second - 1);
+  }
+  // The hash of [begin, end) without `gaps`.
+  uint64_t Without(uint32_t begin, uint32_t end, const Gaps& gaps) const {
+    switch (gaps.count) {
+      case 0:
+        return Piece(begin, end);
+      case 1:
+        return Without(begin, end, gaps.position[0]);
+      default:
+        return Without(begin, end, gaps.position[0], gaps.position[1]);
+    }
+  }
+};
 
 }  // namespace
 
@@ -120,18 +451,70 @@ struct ApplicationHit {
   int distance;
 };
 
+// A word of the padded text: [begin, end).
+struct TextWord {
+  uint32_t begin;
+  uint32_t end;
+};
+
+// A span of words [first, last] of the padded text; its size in bytes, and
+// without camel-case spaces.
+struct SpanRecord {
+  uint32_t first;
+  uint32_t last;
+  uint32_t size;
+  uint32_t joined_size;
+};
+
+// One probe of the deletion index: a salted hash, for a span.
+struct ProbeRecord {
+  uint64_t hash;
+  uint32_t span;
+  uint32_t filter_word;  // ProbeTable::FilterWord(hash)
+};
+
+// The probes of one description for one table, written without per-probe
+// capacity checks (Reserve before each span's probes).
+struct ProbeList {
+  std::vector<ProbeRecord> records;
+  size_t size = 0;
+
+  void Reserve(size_t extra) {
+    if (records.size() < size + extra) records.resize(std::max(records.size() * 2, size + extra));
+  }
+  void Push(const ProbeRecord& record) { records[size++] = record; }
+};
+
 struct MatchBuffers {
   NormalisedText normalised;
   std::string padded;  // " " + key + " ": word boundaries are spaces
-  std::string joined;  // a span without its camel-case spaces
-  // For typing variants: non_generic_before[p] counts the words starting
-  // before padded position p that are not generic words (computed lazily).
+  std::string joined;  // a span without its camel-case spaces (Hyperscan engines)
+  // Hyperscan engines, for typing variants: non_generic_before[p] counts the
+  // words starting before padded position p that are not generic words
+  // (computed lazily).
   std::vector<uint32_t> non_generic_before;
   bool generic_counted = false;
+  // Deletion index: the words of `padded`; camel_before[p] counts the
+  // camel-case spaces before padded position p (only when there are any);
+  // `joined_text` is `padded` without them; prefix hashes of both;
+  // word_generic[w] is -1 until looked up, then 0 or 1; the spans, probes
+  // and (span, key) pairs of one description.
+  std::vector<TextWord> words;
+  bool has_camel = false;
+  std::vector<uint32_t> camel_before;
+  std::string joined_text;
+  std::vector<uint64_t> padded_prefix;
+  std::vector<uint64_t> joined_prefix;
+  std::vector<int8_t> word_generic;
+  std::vector<SpanRecord> spans;
+  ProbeList probes;             // in IndexData::probes
+  ProbeList whole2_probes;      // in IndexData::whole2
+  std::vector<uint64_t> pairs;  // span << 32 | key
   std::vector<Candidate> candidates;
   std::vector<ApplicationHit> hits;
   std::vector<ApplicationHit> kept;
-  const void* impl = nullptr;
+  std::string consignor_key;  // NormalisePartyName, when needed
+  std::string consignee_key;
 };
 
 }  // namespace screening_internal
@@ -139,40 +522,66 @@ struct MatchBuffers {
 using screening_internal::ApplicationHit;
 using screening_internal::Candidate;
 using screening_internal::MatchBuffers;
+using screening_internal::ProbeList;
+using screening_internal::ProbeRecord;
+using screening_internal::SpanRecord;
+using screening_internal::TextWord;
 
 namespace screening_internal {
 
 struct IndexData {
   std::vector<ApplicationData> applications;
   std::vector<Key> keys;
-  // Hyperscan id -> refs [ref_begin[id], ref_begin[id + 1]).
-  std::vector<uint32_t> ref_begin;
-  std::vector<PieceRef> refs;
-  hs_database_t* database = nullptr;
-  hs_scratch_t* prototype_scratch = nullptr;
-  std::mutex clone_mutex;  // hs_clone_scratch of the prototype, one at a time
-  FuzzyEngine engine = FuzzyEngine::kPigeonhole;
-  std::vector<std::string> generic_storage;
-  std::unordered_set<std::string_view> generic_words;
+  FuzzyEngine engine = FuzzyEngine::kDeletionIndex;
+  StringTable generic_words;  // matching keys of data/generic_words.txt + extra
   bool drop_generic_variants = true;
   size_t max_key_size = 0;
   size_t mark_count = 0;
   size_t pattern_count = 0;
   size_t database_bytes = 0;
 
+  // FuzzyEngine::kDeletionIndex: the residues of keys allowed two edits
+  // (most entries) in `whole2`, every other probe class in `probes`; what
+  // the length filter and verification need per key without touching
+  // `keys`.
+  ProbeTable probes;
+  ProbeTable whole2;
+  std::string key_arena;
+  std::vector<uint32_t> key_offset;
+  std::vector<uint32_t> key_size;
+  std::vector<uint8_t> key_limit;
+  std::vector<uint64_t> powers;  // kBase^i for i <= max_span
+  // Keys within their own limit of each key: neighbours[neighbour_begin[k],
+  // neighbour_begin[k + 1]).
+  std::vector<uint32_t> neighbour_begin;
+  std::vector<uint32_t> neighbours;
+  size_t min_size1 = 0, max_size1 = 0;  // keys allowed one edit (0 when none)
+  size_t min_size2 = 0, max_size2 = 0;  // keys allowed two edits (0 when none)
+  size_t max_span = 0;                  // longest span that can be a hit
+  bool has_parts = false;               // a fuzzy key has a space
+  bool has_parts2 = false;              // a key allowed two edits has a space
+
+  // FuzzyEngine::kPigeonhole and kHyperscanEditDistance.
+  // Hyperscan id -> refs [ref_begin[id], ref_begin[id + 1]).
+  std::vector<uint32_t> ref_begin;
+  std::vector<PieceRef> refs;
+  hs_database_t* database = nullptr;
+  hs_scratch_t* prototype_scratch = nullptr;
+  std::mutex clone_mutex;  // hs_clone_scratch of the prototype, one at a time
+
   ~IndexData() {
     if (prototype_scratch != nullptr) hs_free_scratch(prototype_scratch);
     if (database != nullptr) hs_free_database(database);
   }
+
+  bool IsGeneric(std::string_view word) const { return generic_words.Find(word) != kNoValue; }
 
   bool AllGeneric(std::string_view span) const {
     size_t start = 0;
     while (start <= span.size()) {
       size_t space = span.find(' ', start);
       if (space == std::string_view::npos) space = span.size();
-      if (generic_words.find(span.substr(start, space - start)) == generic_words.end()) {
-        return false;
-      }
+      if (!IsGeneric(span.substr(start, space - start))) return false;
       start = space + 1;
     }
     return true;
@@ -221,6 +630,10 @@ int BoundedLevenshtein(std::string_view a, std::string_view b, int limit) {
   return BoundedLevenshtein(a.data(), a.size(), b.data(), b.size(), limit);
 }
 
+// ---------------------------------------------------------------------------
+// FuzzyEngine::kPigeonhole and kHyperscanEditDistance: candidates from
+// Hyperscan matches.
+
 bool IsWordStart(const std::string& padded, size_t position) {
   return position >= 1 && position + 1 < padded.size() && padded[position - 1] == ' ' &&
          padded[position] != ' ';
@@ -241,7 +654,7 @@ void CountGenericWords(const IndexData& impl, MatchBuffers& buffers) {
     if (IsWordStart(padded, position)) {
       const size_t word_end = padded.find(' ', position);
       const std::string_view word(padded.data() + position, word_end - position);
-      if (impl.generic_words.find(word) == impl.generic_words.end()) ++count;
+      if (!impl.IsGeneric(word)) ++count;
       for (size_t inside = position + 1; inside <= word_end; ++inside) {
         buffers.non_generic_before[inside] = count;
       }
@@ -454,9 +867,620 @@ std::string HexEscaped(std::string_view literal) {
   return pattern;
 }
 
+// ---------------------------------------------------------------------------
+// FuzzyEngine::kDeletionIndex.
+
+// The words of `padded`, and whether any space between them is one the
+// normaliser put at a camel-case boundary (it maps to no input bytes); if so,
+// camel_before and joined_text for reading those spaces as absent.
+void SplitWords(MatchBuffers& buffers) {
+  const std::string& padded = buffers.padded;
+  const NormalisedText& normalised = buffers.normalised;
+  std::vector<TextWord>& words = buffers.words;
+  words.clear();
+  buffers.has_camel = false;
+  const auto size = static_cast<uint32_t>(padded.size());
+  uint32_t begin = 1;
+  for (uint32_t position = 1; position < size; ++position) {
+    if (padded[position] != ' ') continue;
+    words.push_back(TextWord{begin, position});
+    begin = position + 1;
+    if (position + 1 < size &&
+        normalised.source_begin[position - 1] == normalised.source_end[position - 1]) {
+      buffers.has_camel = true;
+    }
+  }
+  buffers.word_generic.assign(words.size(), -1);
+  if (!buffers.has_camel) return;
+  buffers.camel_before.assign(size + 1, 0);
+  buffers.joined_text.clear();
+  uint32_t count = 0;
+  for (uint32_t position = 0; position < size; ++position) {
+    buffers.camel_before[position] = count;
+    const bool camel = position >= 1 && position + 1 < size && padded[position] == ' ' &&
+                       normalised.source_begin[position - 1] == normalised.source_end[position - 1];
+    if (camel) {
+      ++count;
+    } else {
+      buffers.joined_text.push_back(padded[position]);
+    }
+  }
+  buffers.camel_before[size] = count;
+}
+
+// Words [first, last] are all generic words (looked up once per word).
+bool AllGenericWords(const IndexData& impl, MatchBuffers& buffers, size_t first, size_t last) {
+  for (size_t w = first; w <= last; ++w) {
+    int8_t& generic = buffers.word_generic[w];
+    if (generic < 0) {
+      const TextWord& word = buffers.words[w];
+      generic = impl.IsGeneric(
+                    std::string_view(buffers.padded.data() + word.begin, word.end - word.begin))
+                    ? 1
+                    : 0;
+    }
+    if (generic == 0) return false;
+  }
+  return true;
+}
+
+// The distance between `key` and the span of words [first, last], reading
+// camel-case spaces as present or absent (keys allowed no edit: as present
+// only); a candidate when within the key's limit, except typing variants made
+// only of generic words.
+void VerifySpan(const IndexData& impl, uint32_t key_id, size_t first, size_t last,
+                MatchBuffers& buffers) {
+  const int limit = impl.key_limit[key_id];
+  const char* key_text = impl.key_arena.data() + impl.key_offset[key_id];
+  const size_t key_size = impl.key_size[key_id];
+  const uint32_t begin = buffers.words[first].begin;
+  const uint32_t end = buffers.words[last].end;
+  const auto size = static_cast<size_t>(end - begin);
+  int distance = BoundedLevenshtein(buffers.padded.data() + begin, size, key_text, key_size, limit);
+  if (distance > 0 && limit > 0 && buffers.has_camel) {
+    const uint32_t camel = buffers.camel_before[end] - buffers.camel_before[begin];
+    if (camel > 0) {
+      const uint32_t joined_begin = begin - buffers.camel_before[begin];
+      distance = std::min(distance, BoundedLevenshtein(buffers.joined_text.data() + joined_begin,
+                                                       size - camel, key_text, key_size, limit));
+    }
+  }
+  if (distance > limit) return;
+  if (distance > 0 && impl.drop_generic_variants && AllGenericWords(impl, buffers, first, last)) {
+    return;
+  }
+  buffers.candidates.push_back(Candidate{key_id, begin, end, distance});
+}
+
+// Calls `emit(hash)` with the hash of [begin, end) without `fixed` (a
+// position outside [first, last), or kNoGap) and without g, for every g in
+// [first, last). Moving the gap from g to g + 1 puts text[g] back at g's
+// rank and takes text[g + 1] out, which changes the hash by one
+// multiply-add, so each residue costs a few instructions.
+constexpr uint32_t kNoGap = 0xFFFFFFFFu;
+
+template <typename Emit>
+CORDON_ALWAYS_INLINE inline void Deletions(const HashedText& text, uint32_t begin, uint32_t end,
+                                           uint32_t fixed, uint32_t first, uint32_t last,
+                                           Emit&& emit) {
+  if (first >= last) return;
+  const uint32_t residue_size = end - begin - (fixed == kNoGap ? 1 : 2);
+  const uint32_t below = fixed != kNoGap && fixed < first ? 1 : 0;
+  uint64_t hash = fixed == kNoGap ? text.Without(begin, end, first)
+                  : fixed < first ? text.Without(begin, end, fixed, first)
+                                  : text.Without(begin, end, first, fixed);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.text);
+  for (uint32_t gap = first;; ++gap) {
+    emit(hash);
+    if (gap + 1 >= last) break;
+    const uint32_t rank = gap - begin - below;
+    hash +=
+        (uint64_t{bytes[gap]} - uint64_t{bytes[gap + 1]}) * text.powers[residue_size - 1 - rank];
+  }
+}
+
+// The probes for one span [begin, end) of `text` (the padded text, or the
+// joined text when the span has camel-case spaces); `space` is the position
+// of its first space, or 0 when it is one word. Every key allowed one or two
+// edits and within its limit of the span is stored under one of the salted
+// hashes passed to `emit` (small table) or `emit_whole2` (large table),
+// with others that verification rejects. Why this finds them all is in the
+// header comment ("Typing variants").
+template <typename Emit, typename EmitWhole2>
+void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
+               uint32_t space, Emit&& emit, EmitWhole2&& emit_whole2) {
+  const size_t size = end - begin;
+  // Residues of a key allowed k edits are its deletion variants: sizes
+  // from key size - k up to key size.
+  auto fits1 = [&impl](size_t residue) {
+    return residue + 1 >= impl.min_size1 && residue <= impl.max_size1;
+  };
+  auto fits2 = [&impl](size_t residue) {
+    return residue + 2 >= impl.min_size2 && residue <= impl.max_size2;
+  };
+  auto emit1 = [&emit](uint64_t hash) CORDON_ALWAYS_INLINE { emit(Salted(hash, kWhole1Class)); };
+  auto emit2 = [&emit_whole2](uint64_t hash)
+                   CORDON_ALWAYS_INLINE { emit_whole2(Salted(hash, kWhole2Class)); };
+  const bool size1 = impl.max_size1 > 0 && size + 1 >= impl.min_size1 && size <= impl.max_size1 + 1;
+  const bool size2 = impl.max_size2 > 0 && size + 2 >= impl.min_size2 && size <= impl.max_size2 + 2;
+  if (space == 0) {
+    // One word: symmetric deletion. Within one edit, the span and the key
+    // lose at most one byte each to become equal; within two, two each.
+    if (size1) {
+      if (fits1(size)) emit1(text.Piece(begin, end));
+      if (fits1(size - 1)) Deletions(text, begin, end, kNoGap, begin, end, emit1);
+    }
+    if (size2) {
+      if (fits2(size)) emit2(text.Piece(begin, end));
+      if (fits2(size - 1)) Deletions(text, begin, end, kNoGap, begin, end, emit2);
+      if (fits2(size - 2)) {
+        for (uint32_t second = begin + 1; second < end; ++second) {
+          Deletions(text, begin, end, second, begin, second, emit2);
+        }
+      }
+    }
+    return;
+  }
+  // Several words. Either the first space is an edit (deleted, or in place
+  // of a letter of the key): the span without it is within one edit less of
+  // the key, or of the key less one byte...
+  if (size1 && fits1(size - 1)) emit1(text.Without(begin, end, space));
+  if (size2) {
+    if (fits2(size - 1)) emit2(text.Without(begin, end, space));
+    if (fits2(size - 2)) {
+      Deletions(text, begin, end, space, begin, space, emit2);
+      Deletions(text, begin, end, space, space + 1, end, emit2);
+    }
+  }
+  // ... or it stands for a space of the key, and the words before and after
+  // it match the key's parts before and after that space with the edits
+  // shared between them: one part is exact, or (two edits) each is within
+  // one.
+  if (!impl.has_parts) return;
+  emit(Salted(text.Piece(begin, space), kBeforeClass));
+  emit(Salted(text.Piece(space + 1, end), kAfterClass));
+  if (!impl.has_parts2 || !size2) return;
+  // Each part within one edit of the key's: the shorter part's residues
+  // must be in the index (checked here, in the filter only), and then the
+  // longer part's, the more selective, are probed.
+  const bool before_longer = space - begin >= end - (space + 1);
+  const uint32_t short_begin = before_longer ? space + 1 : begin;
+  const uint32_t short_end = before_longer ? end : space;
+  const uint64_t short_class = before_longer ? kAfter1Class : kBefore1Class;
+  bool short_found = impl.probes.Passes(Salted(text.Piece(short_begin, short_end), short_class));
+  if (!short_found) {
+    Deletions(text, short_begin, short_end, kNoGap, short_begin, short_end,
+              [&](uint64_t hash) { short_found |= impl.probes.Passes(Salted(hash, short_class)); });
+  }
+  if (!short_found) return;
+  const uint32_t long_begin = before_longer ? begin : space + 1;
+  const uint32_t long_end = before_longer ? space : end;
+  const uint64_t long_class = before_longer ? kBefore1Class : kAfter1Class;
+  auto emit_long = [&emit, long_class](uint64_t hash) { emit(Salted(hash, long_class)); };
+  emit_long(text.Piece(long_begin, long_end));
+  Deletions(text, long_begin, long_end, kNoGap, long_begin, long_end, emit_long);
+}
+
+// When [begin, end) of `text` is a key, adds (span, key) and (span,
+// neighbour) for each of its neighbours (keys within their own limit of it)
+// to `pairs` and returns true. A span that is a mark, the commonest hit,
+// then costs one probe instead of dozens.
+bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
+              uint32_t span, std::vector<uint64_t>& pairs) {
+  const uint64_t hash = Salted(text.Piece(begin, end), kKeyClass);
+  if (!impl.probes.Passes(hash)) return false;
+  const uint32_t size = end - begin;
+  uint32_t found = kNoValue;
+  impl.probes.Visit(hash, [&](uint32_t key) {
+    if (impl.key_size[key] == size &&
+        std::memcmp(impl.key_arena.data() + impl.key_offset[key], text.text + begin, size) == 0) {
+      found = key;
+    }
+  });
+  if (found == kNoValue) return false;
+  pairs.push_back(uint64_t{span} << 32 | found);
+  for (uint32_t i = impl.neighbour_begin[found]; i < impl.neighbour_begin[found + 1]; ++i) {
+    pairs.push_back(uint64_t{span} << 32 | impl.neighbours[i]);
+  }
+  return true;
+}
+
+// Every span of whole words that can be a hit is probed, as it stands and
+// (if it has camel-case spaces) joined, and the keys found are verified. The
+// probes of the whole description are collected first and then run in
+// steps, each step prefetching what the next one reads, so that the cache
+// misses of a hundred-odd probes overlap instead of queueing.
+void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
+  if (impl.probes.empty() && impl.whole2.empty()) return;
+  const std::vector<TextWord>& words = buffers.words;
+  PrefixHashes(buffers.padded, buffers.padded_prefix);
+  const HashedText padded{buffers.padded.data(), buffers.padded_prefix.data(), impl.powers.data()};
+  HashedText joined = padded;
+  if (buffers.has_camel) {
+    PrefixHashes(buffers.joined_text, buffers.joined_prefix);
+    joined =
+        HashedText{buffers.joined_text.data(), buffers.joined_prefix.data(), impl.powers.data()};
+  }
+  std::vector<SpanRecord>& spans = buffers.spans;
+  ProbeList& probes = buffers.probes;
+  ProbeList& whole2_probes = buffers.whole2_probes;
+  std::vector<uint64_t>& pairs = buffers.pairs;  // span << 32 | key
+  spans.clear();
+  probes.size = 0;
+  whole2_probes.size = 0;
+  pairs.clear();
+  for (size_t first = 0; first < words.size(); ++first) {
+    const uint32_t begin = words[first].begin;
+    for (size_t last = first; last < words.size(); ++last) {
+      const uint32_t end = words[last].end;
+      const uint32_t size = end - begin;
+      const uint32_t camel =
+          buffers.has_camel ? buffers.camel_before[end] - buffers.camel_before[begin] : 0;
+      const uint32_t joined_size = size - camel;
+      if (joined_size > impl.max_span) break;
+      const auto span = static_cast<uint32_t>(spans.size());
+      spans.push_back(
+          SpanRecord{static_cast<uint32_t>(first), static_cast<uint32_t>(last), size, joined_size});
+      // At most this many probes per table for the span, raw and joined.
+      const size_t bound = 2 * (size_t{size} + 2) * (size_t{size} + 2) + 16;
+      probes.Reserve(bound);
+      whole2_probes.Reserve(bound);
+      auto emit = [&impl, &probes, span](uint64_t hash) CORDON_ALWAYS_INLINE {
+        const uint32_t word = impl.probes.FilterWord(hash);
+        __builtin_prefetch(impl.probes.FilterAddress(word));
+        probes.Push(ProbeRecord{hash, span, word});
+      };
+      auto emit_whole2 = [&impl, &whole2_probes, span](uint64_t hash) CORDON_ALWAYS_INLINE {
+        const uint32_t word = impl.whole2.FilterWord(hash);
+        __builtin_prefetch(impl.whole2.FilterAddress(word));
+        whole2_probes.Push(ProbeRecord{hash, span, word});
+      };
+      if (size <= impl.max_key_size && ExactKey(impl, padded, begin, end, span, pairs)) {
+        // The span is a key: that key and its neighbours are the candidates.
+      } else if (size <= impl.max_span) {
+        ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0, emit, emit_whole2);
+      }
+      if (camel > 0) {
+        // The same span with its camel-case spaces read as absent.
+        uint32_t space = 0;
+        for (size_t w = first; w < last; ++w) {
+          const uint32_t gap = words[w].end;
+          if (buffers.camel_before[gap + 1] == buffers.camel_before[gap]) {
+            space = gap - buffers.camel_before[gap];
+            break;
+          }
+        }
+        ProbeSpan(impl, joined, begin - buffers.camel_before[begin],
+                  end - buffers.camel_before[end], space, emit, emit_whole2);
+      }
+    }
+  }
+
+  // Filter; survivors prefetch their slot. Then slots -> (span, key) pairs
+  // whose sizes are compatible.
+  auto run = [&](const ProbeTable& table, ProbeList& list) {
+    size_t kept = 0;
+    for (size_t i = 0; i < list.size; ++i) {
+      const ProbeRecord& probe = list.records[i];
+      if (!table.Passes(probe.hash, probe.filter_word)) continue;
+      __builtin_prefetch(table.SlotAddress(table.Slot(probe.hash)));
+      list.records[kept++] = probe;
+    }
+    list.size = kept;
+  };
+  run(impl.probes, probes);
+  run(impl.whole2, whole2_probes);
+  auto visit = [&](const ProbeTable& table, const ProbeList& list) {
+    for (size_t i = 0; i < list.size; ++i) {
+      const ProbeRecord& probe = list.records[i];
+      const SpanRecord& span = spans[probe.span];
+      table.Visit(probe.hash, [&](uint32_t key) {
+        const uint32_t key_size = impl.key_size[key];
+        const uint32_t limit = impl.key_limit[key];
+        const bool fits = key_size <= span.size + limit && span.size <= key_size + limit;
+        const bool joined_fits = span.joined_size != span.size && limit > 0 &&
+                                 key_size <= span.joined_size + limit &&
+                                 span.joined_size <= key_size + limit;
+        if (fits || joined_fits) pairs.push_back(uint64_t{probe.span} << 32 | key);
+      });
+    }
+  };
+  visit(impl.probes, probes);
+  visit(impl.whole2, whole2_probes);
+  if (pairs.empty()) return;
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  for (const uint64_t pair : pairs) {
+    const SpanRecord& span = spans[pair >> 32];
+    VerifySpan(impl, static_cast<uint32_t>(pair), span.first, span.last, buffers);
+  }
+}
+
+// Keys that share a residue in one class, as (key, other) both ways.
+void PairsInRuns(const std::vector<std::pair<uint64_t, uint32_t>>& sorted,
+                 std::vector<std::pair<uint32_t, uint32_t>>& pairs) {
+  for (size_t i = 0; i < sorted.size();) {
+    size_t end = i + 1;
+    while (end < sorted.size() && sorted[end].first == sorted[i].first) ++end;
+    for (size_t a = i; a < end; ++a) {
+      for (size_t b = i; b < end; ++b) {
+        if (sorted[a].second != sorted[b].second)
+          pairs.emplace_back(sorted[a].second, sorted[b].second);
+      }
+    }
+    i = end;
+  }
+}
+
+// Indexes every key under its probe classes, then finds each key's
+// neighbours: the keys K' within limit(K') of it, which are exactly the
+// typing-variant hits of a span equal to it. Keys with the same limit are
+// neighbours only if they share a residue of that limit's class (symmetric
+// deletion), found by sorting; the others are found by probing the built
+// tables with the key's residues of the other class.
+void BuildDeletionIndex(IndexData& impl) {
+  std::vector<std::pair<uint64_t, uint32_t>> entries;  // small table, but whole1
+  std::vector<std::pair<uint64_t, uint32_t>> whole1_entries;
+  std::vector<std::pair<uint64_t, uint32_t>> whole2_entries;
+  for (const Key& key : impl.keys) impl.max_key_size = std::max(impl.max_key_size, key.text.size());
+  impl.powers.assign(impl.max_key_size + 3, 1);
+  for (size_t i = 1; i < impl.powers.size(); ++i) impl.powers[i] = impl.powers[i - 1] * kBase;
+  std::vector<uint64_t> prefix;
+  for (uint32_t key_id = 0; key_id < impl.keys.size(); ++key_id) {
+    const Key& key = impl.keys[key_id];
+    const auto size = static_cast<uint32_t>(key.text.size());
+    const int limit = key.max_distance;
+    impl.key_offset.push_back(static_cast<uint32_t>(impl.key_arena.size()));
+    impl.key_arena += key.text;
+    impl.key_size.push_back(size);
+    impl.key_limit.push_back(static_cast<uint8_t>(limit));
+    impl.max_span = std::max(impl.max_span, size + static_cast<size_t>(limit));
+    PrefixHashes(key.text, prefix);
+    const HashedText text{key.text.data(), prefix.data(), impl.powers.data()};
+    auto add = [&entries, key_id](uint64_t hash, uint64_t probe_class) {
+      entries.emplace_back(Salted(hash, probe_class), key_id);
+    };
+    add(text.Piece(0, size), kKeyClass);
+    if (limit == 0) continue;
+    if (limit == 1) {
+      impl.min_size1 = impl.min_size1 == 0 ? size : std::min<size_t>(impl.min_size1, size);
+      impl.max_size1 = std::max<size_t>(impl.max_size1, size);
+      whole1_entries.emplace_back(Salted(text.Piece(0, size), kWhole1Class), key_id);
+      for (uint32_t gap = 0; gap < size; ++gap) {
+        whole1_entries.emplace_back(Salted(text.Without(0, size, gap), kWhole1Class), key_id);
+      }
+    } else {
+      impl.min_size2 = impl.min_size2 == 0 ? size : std::min<size_t>(impl.min_size2, size);
+      impl.max_size2 = std::max<size_t>(impl.max_size2, size);
+      auto add2 = [&](const Gaps& gaps) {
+        whole2_entries.emplace_back(Salted(text.Without(0, size, gaps), kWhole2Class), key_id);
+      };
+      add2(Gaps{{0, 0}, 0});
+      for (uint32_t gap = 0; gap < size; ++gap) add2(Gaps{{gap, 0}, 1});
+      for (uint32_t second = 1; second < size; ++second) {
+        for (uint32_t first = 0; first < second; ++first) add2(Gaps{{first, second}, 2});
+      }
+    }
+    for (uint32_t space = 0; space < size; ++space) {
+      if (key.text[space] != ' ') continue;
+      impl.has_parts = true;
+      add(text.Piece(0, space), kBeforeClass);
+      add(text.Piece(space + 1, size), kAfterClass);
+      if (limit < 2) continue;
+      impl.has_parts2 = true;
+      add(text.Piece(0, space), kBefore1Class);
+      for (uint32_t gap = 0; gap < space; ++gap) add(text.Without(0, space, gap), kBefore1Class);
+      add(text.Piece(space + 1, size), kAfter1Class);
+      for (uint32_t gap = space + 1; gap < size; ++gap) {
+        add(text.Without(space + 1, size, gap), kAfter1Class);
+      }
+    }
+  }
+  std::sort(whole1_entries.begin(), whole1_entries.end());
+  whole1_entries.erase(std::unique(whole1_entries.begin(), whole1_entries.end()),
+                       whole1_entries.end());
+  std::sort(whole2_entries.begin(), whole2_entries.end());
+  whole2_entries.erase(std::unique(whole2_entries.begin(), whole2_entries.end()),
+                       whole2_entries.end());
+  std::vector<std::pair<uint32_t, uint32_t>> candidates;
+  PairsInRuns(whole1_entries, candidates);
+  PairsInRuns(whole2_entries, candidates);
+  entries.insert(entries.end(), whole1_entries.begin(), whole1_entries.end());
+  whole1_entries = {};
+  impl.probes.Build(std::move(entries));
+  impl.whole2.Build(std::move(whole2_entries));
+
+  // Neighbours across limits: a key probes the class it is not indexed in.
+  for (uint32_t key_id = 0; key_id < impl.keys.size(); ++key_id) {
+    const std::string& text = impl.keys[key_id].text;
+    const auto size = static_cast<uint32_t>(text.size());
+    const int limit = impl.key_limit[key_id];
+    PrefixHashes(text, prefix);
+    const HashedText hashed{text.data(), prefix.data(), impl.powers.data()};
+    auto visit = [&](const ProbeTable& table, uint64_t hash) {
+      if (!table.Passes(hash)) return;
+      table.Visit(hash, [&](uint32_t other) {
+        if (other != key_id) candidates.emplace_back(key_id, other);
+      });
+    };
+    if (limit != 1 && impl.max_size1 > 0 && size + 1 >= impl.min_size1 &&
+        size <= impl.max_size1 + 1) {
+      visit(impl.probes, Salted(hashed.Piece(0, size), kWhole1Class));
+      for (uint32_t gap = 0; gap < size; ++gap) {
+        visit(impl.probes, Salted(hashed.Without(0, size, gap), kWhole1Class));
+      }
+    }
+    if (limit != 2 && impl.max_size2 > 0 && size + 2 >= impl.min_size2 &&
+        size <= impl.max_size2 + 2) {
+      visit(impl.whole2, Salted(hashed.Piece(0, size), kWhole2Class));
+      for (uint32_t gap = 0; gap < size; ++gap) {
+        visit(impl.whole2, Salted(hashed.Without(0, size, gap), kWhole2Class));
+      }
+      for (uint32_t second = 1; second < size; ++second) {
+        for (uint32_t first = 0; first < second; ++first) {
+          visit(impl.whole2, Salted(hashed.Without(0, size, first, second), kWhole2Class));
+        }
+      }
+    }
+  }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  impl.neighbour_begin.assign(impl.keys.size() + 1, 0);
+  for (const auto& [key_id, other] : candidates) {
+    const std::string& text = impl.keys[key_id].text;
+    const std::string& other_text = impl.keys[other].text;
+    const int limit = impl.key_limit[other];
+    if (BoundedLevenshtein(text, other_text, limit) > limit) continue;
+    impl.neighbours.push_back(other);
+    ++impl.neighbour_begin[key_id + 1];
+  }
+  for (size_t k = 0; k < impl.keys.size(); ++k)
+    impl.neighbour_begin[k + 1] += impl.neighbour_begin[k];
+
+  impl.pattern_count = impl.probes.distinct() + impl.whole2.distinct();
+  impl.database_bytes = impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
+                        (impl.key_offset.capacity() + impl.key_size.capacity() +
+                         impl.neighbour_begin.capacity() + impl.neighbours.capacity()) *
+                            sizeof(uint32_t) +
+                        impl.key_limit.capacity() + impl.powers.capacity() * sizeof(uint64_t);
+}
+
 Result<NiceHsTable> LoadNiceHs(const MarkIndexOptions& options) {
   if (options.nice_hs_path.empty()) return NiceHsTable::Embedded();
   return NiceHsTable::Load(options.nice_hs_path);
+}
+
+// From verified candidates to hits: per application, hits inside a longer
+// hit of the same application are dropped, then the best occurrence of each
+// key is kept (smallest distance, then earliest); relevance and
+// authorisation are added. Shared by all engines, so they differ only in how
+// candidates are found.
+std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
+                                  std::string_view description, std::string_view hs_code,
+                                  const PartyRef& consignor, const PartyRef& consignee) {
+  std::vector<MarkHit> result;
+  std::vector<Candidate>& candidates = buffers.candidates;
+  if (candidates.empty()) return result;
+
+  // Unique spans (smallest distance); the Hyperscan engines still have to
+  // drop typing variants made only of ordinary words.
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(
+      std::unique(candidates.begin(), candidates.end(),
+                  [](const Candidate& a, const Candidate& b) { return a.SameSpan(b); }),
+      candidates.end());
+  if (impl.engine != FuzzyEngine::kDeletionIndex && impl.drop_generic_variants) {
+    candidates.erase(
+        std::remove_if(candidates.begin(), candidates.end(),
+                       [&](const Candidate& candidate) {
+                         return candidate.distance > 0 &&
+                                impl.AllGeneric(
+                                    std::string_view(buffers.padded)
+                                        .substr(candidate.begin, candidate.end - candidate.begin));
+                       }),
+        candidates.end());
+  }
+
+  std::vector<ApplicationHit>& hits = buffers.hits;
+  hits.clear();
+  for (const Candidate& candidate : candidates) {
+    for (const Occurrence& occurrence : impl.keys[candidate.key].occurrences) {
+      hits.push_back(ApplicationHit{occurrence.application, candidate.key, occurrence.mark,
+                                    candidate.begin, candidate.end, candidate.distance});
+    }
+  }
+  auto contained = [&hits](const ApplicationHit& inner) {
+    for (const ApplicationHit& outer : hits) {
+      if (outer.application == inner.application && outer.key != inner.key &&
+          outer.begin <= inner.begin && inner.end <= outer.end &&
+          (outer.end - outer.begin) > (inner.end - inner.begin)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<ApplicationHit>& kept = buffers.kept;
+  kept.clear();
+  for (const ApplicationHit& hit : hits) {
+    if (!contained(hit)) kept.push_back(hit);
+  }
+  std::sort(kept.begin(), kept.end(), [](const ApplicationHit& a, const ApplicationHit& b) {
+    return std::tie(a.application, a.key, a.distance, a.begin, a.end, a.mark) <
+           std::tie(b.application, b.key, b.distance, b.begin, b.end, b.mark);
+  });
+  kept.erase(std::unique(kept.begin(), kept.end(),
+                         [](const ApplicationHit& a, const ApplicationHit& b) {
+                           return a.application == b.application && a.key == b.key;
+                         }),
+             kept.end());
+  std::sort(kept.begin(), kept.end(), [](const ApplicationHit& a, const ApplicationHit& b) {
+    return std::tie(a.begin, a.end, a.application, a.mark) <
+           std::tie(b.begin, b.end, b.application, b.mark);
+  });
+  if (kept.empty()) return result;
+
+  // Relevance and authorisation. Party names are normalised only when a hit
+  // belongs to an application that lists authorised parties.
+  std::string item_hs;  // digits only; short, so no allocation
+  for (char c : hs_code) {
+    if (c >= '0' && c <= '9') item_hs.push_back(c);
+  }
+  int item_chapter = 0;
+  if (item_hs.size() >= 2) item_chapter = (item_hs[0] - '0') * 10 + (item_hs[1] - '0');
+  bool parties_normalised = false;
+  std::string& consignor_key = buffers.consignor_key;
+  std::string& consignee_key = buffers.consignee_key;
+
+  result.reserve(kept.size());
+  for (const ApplicationHit& hit : kept) {
+    const ApplicationData& application = impl.applications[hit.application];
+    const MarkData& mark = application.marks[hit.mark];
+    MarkHit& out = result.emplace_back();
+    out.mark = mark.text;
+    out.application_id = application.id;
+    out.right_index = mark.right_index;
+    // Padded positions are key positions + 1.
+    const auto [found_begin, found_end] =
+        buffers.normalised.SourceRange(hit.begin - 1, hit.end - 1);
+    out.found_begin = found_begin;
+    out.found_end = found_end;
+    out.found.assign(description.substr(found_begin, found_end - found_begin));
+    out.distance = hit.distance;
+    if (item_hs.size() < 2) {
+      out.relevance = Relevance::kClassRelated;
+    } else {
+      out.relevance = Relevance::kUnrelated;
+      for (const std::string& goods : application.goods_hs) {
+        if (item_hs.starts_with(goods) || goods.starts_with(item_hs)) {
+          out.relevance = Relevance::kListedGoods;
+          break;
+        }
+      }
+      if (out.relevance == Relevance::kUnrelated && item_chapter >= 1 &&
+          mark.chapters.test(static_cast<size_t>(item_chapter))) {
+        out.relevance = Relevance::kClassRelated;
+      }
+    }
+    if (application.authorised.empty()) continue;
+    if (!parties_normalised) {
+      consignor_key.clear();
+      consignee_key.clear();
+      if (!consignor.name.empty()) NormalisePartyName(consignor.name, &consignor_key);
+      if (!consignee.name.empty()) NormalisePartyName(consignee.name, &consignee_key);
+      parties_normalised = true;
+    }
+    for (const PartyKey& party : application.authorised) {
+      if (party.country.empty() || party.name_key.empty()) continue;
+      if ((!consignor_key.empty() && party.name_key == consignor_key &&
+           SameCountry(party.country, consignor.country)) ||
+          (!consignee_key.empty() && party.name_key == consignee_key &&
+           SameCountry(party.country, consignee.country))) {
+        out.authorised = true;
+        break;
+      }
+    }
+  }
+  return result;
 }
 
 }  // namespace
@@ -569,10 +1593,12 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
   if (!errors.empty()) return InvalidInput("mark index: invalid input", std::move(errors));
 
   // Generic vocabulary, as matching keys.
-  auto add_generic = [&impl](std::string_view word) {
+  std::unordered_map<std::string, bool> generic_seen;
+  auto add_generic = [&impl, &generic_seen](std::string_view word) {
     std::string key = NormaliseForMatching(word).text;
-    if (!key.empty() && key.find(' ') == std::string::npos) {
-      impl->generic_storage.push_back(std::move(key));
+    if (!key.empty() && key.find(' ') == std::string::npos &&
+        generic_seen.try_emplace(key, true).second) {
+      impl->generic_words.Add(key);
     }
   };
   const std::string_view generic_text = embedded::GenericWordsText();
@@ -593,8 +1619,12 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
     line_start = line_end + 1;
   }
   for (const std::string& word : options.extra_generic_words) add_generic(word);
-  impl->generic_storage.shrink_to_fit();  // string_views below point into it
-  for (const std::string& word : impl->generic_storage) impl->generic_words.insert(word);
+  impl->generic_words.Finish();
+
+  if (options.fuzzy_engine == FuzzyEngine::kDeletionIndex) {
+    BuildDeletionIndex(*impl);
+    return std::shared_ptr<const MarkIndex>(new MarkIndex(std::move(impl)));
+  }
 
   // Patterns: one Hyperscan id per distinct literal (or edit-distance pattern),
   // each with the list of (key, piece) it stands for.
@@ -726,151 +1756,37 @@ Result<MarkIndex::Scratch> MarkIndex::NewScratch() const {
 std::vector<MarkHit> MarkIndex::Match(std::string_view description, std::string_view hs_code,
                                       const PartyRef& consignor, const PartyRef& consignee,
                                       Scratch& scratch) const {
-  std::vector<MarkHit> result;
-  if (impl_->database == nullptr) return result;
+  if (impl_->keys.empty()) return {};
   if (scratch.index_ != this || scratch.buffers_ == nullptr) {
     std::fprintf(stderr, "MarkIndex::Match: scratch does not belong to this index\n");
     std::abort();
   }
   MatchBuffers& buffers = *scratch.buffers_;
   NormaliseForMatching(description, &buffers.normalised);
-  if (buffers.normalised.text.empty()) return result;
+  if (buffers.normalised.text.empty()) return {};
   buffers.padded.clear();
   buffers.padded.push_back(' ');
   buffers.padded += buffers.normalised.text;
   buffers.padded.push_back(' ');
   buffers.candidates.clear();
-  buffers.generic_counted = false;
 
-  ScanContext context{impl_.get(), &buffers};
-  const hs_error_t status = hs_scan(impl_->database, buffers.padded.data(),
-                                    static_cast<unsigned int>(buffers.padded.size()), 0,
-                                    scratch.scratch_, OnMatch, &context);
-  if (status != HS_SUCCESS) {
-    // HS_SCRATCH_IN_USE (one Scratch on two threads) or a scratch of another
-    // database: both programmer errors.
-    std::fprintf(stderr, "MarkIndex::Match: hs_scan failed with %d\n", status);
-    std::abort();
-  }
-  if (buffers.candidates.empty()) return result;
-
-  // Unique spans; drop typing variants made only of ordinary words.
-  std::vector<Candidate>& candidates = buffers.candidates;
-  std::sort(candidates.begin(), candidates.end());
-  candidates.erase(
-      std::unique(candidates.begin(), candidates.end(),
-                  [](const Candidate& a, const Candidate& b) { return a.SameSpan(b); }),
-      candidates.end());
-  if (impl_->drop_generic_variants) {
-    candidates.erase(
-        std::remove_if(candidates.begin(), candidates.end(),
-                       [&](const Candidate& candidate) {
-                         return candidate.distance > 0 &&
-                                impl_->AllGeneric(
-                                    std::string_view(buffers.padded)
-                                        .substr(candidate.begin, candidate.end - candidate.begin));
-                       }),
-        candidates.end());
-  }
-
-  // Per application: drop hits inside a longer hit of the same application,
-  // then keep the best occurrence of each key.
-  std::vector<ApplicationHit>& hits = buffers.hits;
-  hits.clear();
-  for (const Candidate& candidate : candidates) {
-    for (const Occurrence& occurrence : impl_->keys[candidate.key].occurrences) {
-      hits.push_back(ApplicationHit{occurrence.application, candidate.key, occurrence.mark,
-                                    candidate.begin, candidate.end, candidate.distance});
+  if (impl_->engine == FuzzyEngine::kDeletionIndex) {
+    SplitWords(buffers);
+    FindCandidates(*impl_, buffers);
+  } else {
+    buffers.generic_counted = false;
+    ScanContext context{impl_.get(), &buffers};
+    const hs_error_t status = hs_scan(impl_->database, buffers.padded.data(),
+                                      static_cast<unsigned int>(buffers.padded.size()), 0,
+                                      scratch.scratch_, OnMatch, &context);
+    if (status != HS_SUCCESS) {
+      // HS_SCRATCH_IN_USE (one Scratch on two threads) or a scratch of
+      // another database: both programmer errors.
+      std::fprintf(stderr, "MarkIndex::Match: hs_scan failed with %d\n", status);
+      std::abort();
     }
   }
-  auto contained = [&hits](const ApplicationHit& inner) {
-    for (const ApplicationHit& outer : hits) {
-      if (outer.application == inner.application && outer.key != inner.key &&
-          outer.begin <= inner.begin && inner.end <= outer.end &&
-          (outer.end - outer.begin) > (inner.end - inner.begin)) {
-        return true;
-      }
-    }
-    return false;
-  };
-  std::vector<ApplicationHit>& kept = buffers.kept;
-  kept.clear();
-  for (const ApplicationHit& hit : hits) {
-    if (!contained(hit)) kept.push_back(hit);
-  }
-  std::sort(kept.begin(), kept.end(), [](const ApplicationHit& a, const ApplicationHit& b) {
-    return std::tie(a.application, a.key, a.distance, a.begin, a.end, a.mark) <
-           std::tie(b.application, b.key, b.distance, b.begin, b.end, b.mark);
-  });
-  kept.erase(std::unique(kept.begin(), kept.end(),
-                         [](const ApplicationHit& a, const ApplicationHit& b) {
-                           return a.application == b.application && a.key == b.key;
-                         }),
-             kept.end());
-  std::sort(kept.begin(), kept.end(), [](const ApplicationHit& a, const ApplicationHit& b) {
-    return std::tie(a.begin, a.end, a.application, a.mark) <
-           std::tie(b.begin, b.end, b.application, b.mark);
-  });
-
-  if (kept.empty()) return result;
-
-  // Relevance and authorisation.
-  std::string item_hs;
-  for (char c : hs_code) {
-    if (c >= '0' && c <= '9') item_hs.push_back(c);
-  }
-  int item_chapter = 0;
-  if (item_hs.size() >= 2) item_chapter = (item_hs[0] - '0') * 10 + (item_hs[1] - '0');
-  const std::string consignor_key =
-      consignor.name.empty() ? "" : NormalisePartyName(consignor.name);
-  const std::string consignee_key =
-      consignee.name.empty() ? "" : NormalisePartyName(consignee.name);
-  const std::string consignor_country = UpperAscii(consignor.country);
-  const std::string consignee_country = UpperAscii(consignee.country);
-
-  result.reserve(kept.size());
-  for (const ApplicationHit& hit : kept) {
-    const ApplicationData& application = impl_->applications[hit.application];
-    const MarkData& mark = application.marks[hit.mark];
-    MarkHit out;
-    out.mark = mark.text;
-    out.application_id = application.id;
-    out.right_index = mark.right_index;
-    // Padded positions are key positions + 1.
-    const auto [found_begin, found_end] =
-        buffers.normalised.SourceRange(hit.begin - 1, hit.end - 1);
-    out.found_begin = found_begin;
-    out.found_end = found_end;
-    out.found = std::string(description.substr(found_begin, found_end - found_begin));
-    out.distance = hit.distance;
-    if (item_hs.size() < 2) {
-      out.relevance = Relevance::kClassRelated;
-    } else {
-      out.relevance = Relevance::kUnrelated;
-      for (const std::string& goods : application.goods_hs) {
-        if (item_hs.starts_with(goods) || goods.starts_with(item_hs)) {
-          out.relevance = Relevance::kListedGoods;
-          break;
-        }
-      }
-      if (out.relevance == Relevance::kUnrelated && item_chapter >= 1 &&
-          mark.chapters.test(static_cast<size_t>(item_chapter))) {
-        out.relevance = Relevance::kClassRelated;
-      }
-    }
-    for (const PartyKey& party : application.authorised) {
-      if (party.country.empty() || party.name_key.empty()) continue;
-      if ((!consignor_key.empty() && party.name_key == consignor_key &&
-           party.country == consignor_country) ||
-          (!consignee_key.empty() && party.name_key == consignee_key &&
-           party.country == consignee_country)) {
-        out.authorised = true;
-        break;
-      }
-    }
-    result.push_back(std::move(out));
-  }
-  return result;
+  return AssembleHits(*impl_, buffers, description, hs_code, consignor, consignee);
 }
 
 size_t MarkIndex::application_count() const { return impl_->applications.size(); }

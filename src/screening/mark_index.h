@@ -25,19 +25,55 @@
 //    (data/generic_words.txt plus MarkIndexOptions::extra_generic_words) is
 //    dropped: "velocity" is one edit from VELOCITA and is not a disguise.
 //    Exact hits are never dropped.
-//  - Hyperscan (vectorscan) scans each description once with one database of
-//    literals, whatever the number of marks: each mark itself, and for marks
-//    with typing variants the k+1 pieces of the pigeonhole principle (a text
-//    within k edits of a mark contains one of k+1 disjoint pieces of it
-//    unchanged, at a position shifted by at most k). Every piece hit is
-//    verified by computing the exact edit distance against word-aligned spans
-//    of the description, so `distance` is exact and nothing within the limits
-//    is missed. Hyperscan's own approximate matching (hs_expr_ext
-//    edit_distance) gives the same hits and is kept as
-//    FuzzyEngine::kHyperscanEditDistance for small indexes and as a test
-//    oracle, but it does not scale: measured on this project's machine,
-//    compiling 1,000 fictional marks took 6 s and 5,000 took 95 s (scanning
-//    at 43,000 descriptions/s), against seconds for 50,000 marks here.
+//  - Candidates come from hash tables, not from scanning (FuzzyEngine::
+//    kDeletionIndex, the default). Every span of whole words of the
+//    description no longer than the longest mark plus 2 bytes is looked up:
+//     * a span equal to a mark: one lookup; the candidates are that mark and
+//       its neighbours, the marks within their own limit of it, listed when
+//       the index is built;
+//     * otherwise, symmetric deletion: marks of 5-8 letters are indexed by
+//       themselves and each variant with one byte deleted, marks of 9 or more
+//       by every variant with up to two bytes deleted. A text within k edits
+//       of a mark becomes equal to it after at most k deletions on each side
+//       (a substitution deletes one byte on each side, an insertion or
+//       deletion one on one side), so a one-word span probes its own variants
+//       with up to k deletions;
+//     * a span of several words looks at its first space, which either is an
+//       edit (deleted, or standing for a letter of the mark: the span without
+//       it is within k - 1 edits of the mark, or of the mark less one byte,
+//       so it probes its variants with up to k - 1 deletions) or stands for a
+//       space of the mark (then the words before and after it match the
+//       mark's parts before and after that space with the k edits shared:
+//       one part exact, or with k = 2 each part within one edit, probed by
+//       symmetric deletion of the longer part once the shorter part's
+//       variants are known to be indexed).
+//    Every candidate is verified with the exact, bounded edit distance
+//    (camel-case spaces read as present and as absent), so `distance` is
+//    exact and nothing within the limits is missed; mark_index_test.cc
+//    compares the engine with a brute-force reading of these rules on random,
+//    deliberately crowded registers.
+//  - Cost per description does not grow with the number of marks (issue 3):
+//    the probes of a span depend on its length only, and each is O(1) (a bit
+//    filter, then a 64-bit slot). Only true near neighbours grow with a
+//    crowded register. Probes of a description are batched and prefetched,
+//    tables sit on huge pages. Measured with the seeded 50,000-mark register
+//    of bench/screening_match_bench.cc on this project's shared 2-core
+//    machine (figures in the commit messages): index build about 1 s, tables
+//    about 42 MiB, about 17,000 instructions per description (callgrind).
+//  - Why not Hyperscan: for the exact part alone, its literal database of the
+//    same 49,853 marks compiled in 4.2 s and scanned at 415-470 ns per
+//    description, while the hash lookups that typing variants need anyway
+//    find exact marks as a by-product. The previous engine
+//    (FuzzyEngine::kPigeonhole: Hyperscan literals for marks and their
+//    pigeonhole pieces, each piece hit verified) ran 21,000-57,000
+//    descriptions/s with a 4.8-8.6 s build, because short pieces match often
+//    in a crowded register; it is kept for comparison in the benchmark.
+//    Hyperscan's own approximate matching (hs_expr_ext edit_distance) is
+//    kept as FuzzyEngine::kHyperscanEditDistance for small indexes and as a
+//    test oracle; it does not scale (1,000 marks compiled in 6 s, 5,000 in
+//    95 s). The engines differ in one corner only: the Hyperscan engines read
+//    a camel-case space as absent only when the span is also within the
+//    limit with it present.
 //  - Per description, one hit per application and mark: the occurrence with
 //    the smallest distance, then the earliest. A hit whose found text lies
 //    inside the found text of a longer mark of the same application is
@@ -60,7 +96,7 @@
 #include "screening/nice_hs.h"
 
 struct hs_database;
-struct hs_scratch;
+struct hs_scratch;  // FuzzyEngine::kPigeonhole and kHyperscanEditDistance only
 
 namespace cordon {
 
@@ -125,7 +161,8 @@ struct MarkHit {
 };
 
 enum class FuzzyEngine {
-  kPigeonhole,             // literal pieces + exact verification; any number of marks
+  kDeletionIndex,          // deletion variants in hash tables (the default)
+  kPigeonhole,             // Hyperscan literal pieces + verification (the previous engine)
   kHyperscanEditDistance,  // Hyperscan edit_distance patterns; small indexes only
 };
 
@@ -133,7 +170,7 @@ struct MarkIndexOptions {
   // Nice class -> HS chapter table; the compiled-in copy of
   // data/nice_hs.json when empty, else the file at this path.
   std::string nice_hs_path;
-  FuzzyEngine fuzzy_engine = FuzzyEngine::kPigeonhole;
+  FuzzyEngine fuzzy_engine = FuzzyEngine::kDeletionIndex;
   // kHyperscanEditDistance is refused above this many distinct marks, since
   // its compile time grows much faster than linearly.
   size_t max_edit_distance_marks = 2000;
@@ -145,8 +182,9 @@ struct MarkIndexOptions {
 
 class MarkIndex {
  public:
-  // Per-thread working memory for Match: Hyperscan scratch space plus
-  // reusable buffers. Movable, not copyable; tied to the index that made it.
+  // Per-thread working memory for Match: reusable buffers (and Hyperscan
+  // scratch space for the Hyperscan engines). Movable, not copyable; tied to
+  // the index that made it.
   class Scratch {
    public:
     Scratch(Scratch&& other) noexcept;
@@ -177,8 +215,9 @@ class MarkIndex {
   MarkIndex(const MarkIndex&) = delete;
   MarkIndex& operator=(const MarkIndex&) = delete;
 
-  // A new Scratch for one thread (cloned from a prototype; cheap). kInternal
-  // only when Hyperscan cannot allocate.
+  // A new Scratch for one thread (cheap: buffers grow on first use; the
+  // Hyperscan engines clone a prototype scratch). kInternal only when
+  // Hyperscan cannot allocate.
   Result<Scratch> NewScratch() const;
 
   // Every recorded mark found in `description`, in order of position, with
@@ -194,10 +233,13 @@ class MarkIndex {
 
   // Figures for logs and benchmarks.
   size_t application_count() const;
-  size_t mark_count() const;      // marks given (with duplicates across applications)
-  size_t key_count() const;       // distinct normalised marks
-  size_t pattern_count() const;   // literals or patterns in the Hyperscan database
-  size_t database_bytes() const;  // size of the Hyperscan database
+  size_t mark_count() const;  // marks given (with duplicates across applications)
+  size_t key_count() const;   // distinct normalised marks
+  // kDeletionIndex: distinct hashes in its tables, and the bytes of its
+  // tables; the Hyperscan engines: literals or patterns in the database, and
+  // its size.
+  size_t pattern_count() const;
+  size_t database_bytes() const;
 
  private:
   explicit MarkIndex(std::unique_ptr<screening_internal::IndexData> impl);

@@ -2,9 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
 #include <thread>
+#include <tuple>
 
 #include "rights/rights.h"
+#include "screening/embedded_data.h"
+#include "screening/text_normalise.h"
 
 namespace cordon {
 namespace {
@@ -344,6 +351,410 @@ TEST(MarkIndex, PigeonholeAgreesWithHyperscanEditDistance) {
       EXPECT_EQ(actual[i].application_id, expected[i].application_id) << description;
       EXPECT_EQ(actual[i].found, expected[i].found) << description;
       EXPECT_EQ(actual[i].distance, expected[i].distance) << description;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Differential tests: the fast engine against a brute-force reference that
+// follows the header's rules literally (every word-aligned span against
+// every key with a full Levenshtein table), on random, deliberately crowded
+// registers. Speed work on the index must never drop or add a hit.
+
+// A hit as compared: application, mark as filed, quoted range, distance.
+using HitTuple = std::tuple<std::string, std::string, size_t, size_t, int>;
+
+int FullLevenshtein(std::string_view a, std::string_view b) {
+  std::vector<int> previous(b.size() + 1);
+  std::vector<int> current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      current[j] = std::min(
+          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+class BruteForceMatcher {
+ public:
+  BruteForceMatcher(const std::vector<IndexedApplication>& applications,
+                    const MarkIndexOptions& options)
+      : applications_(applications), drop_generic_(options.drop_generic_variants) {
+    auto add_generic = [this](std::string_view word) {
+      const std::string key = NormaliseForMatching(word).text;
+      if (!key.empty() && key.find(' ') == std::string::npos) generic_.insert(key);
+    };
+    const std::string_view text = embedded::GenericWordsText();
+    size_t line_start = 0;
+    while (line_start < text.size()) {
+      size_t line_end = text.find('\n', line_start);
+      if (line_end == std::string_view::npos) line_end = text.size();
+      const std::string_view line = text.substr(line_start, line_end - line_start);
+      if (!line.empty() && line[0] != '#') {
+        size_t word_start = 0;
+        while (word_start < line.size()) {
+          size_t word_end = line.find(' ', word_start);
+          if (word_end == std::string_view::npos) word_end = line.size();
+          if (word_end > word_start) add_generic(line.substr(word_start, word_end - word_start));
+          word_start = word_end + 1;
+        }
+      }
+      line_start = line_end + 1;
+    }
+    for (const std::string& word : options.extra_generic_words) add_generic(word);
+    for (size_t a = 0; a < applications.size(); ++a) {
+      for (size_t m = 0; m < applications[a].marks.size(); ++m) {
+        const std::string key = NormaliseForMatching(applications[a].marks[m].text).text;
+        auto [it, inserted] = key_ids_.try_emplace(key, keys_.size());
+        if (inserted) keys_.push_back(Key{key, Limit(key), {}});
+        keys_[it->second].occurrences.emplace_back(a, m);
+      }
+    }
+  }
+
+  std::vector<HitTuple> Match(std::string_view description) const {
+    const NormalisedText normalised = NormaliseForMatching(description);
+    if (normalised.text.empty()) return {};
+    const std::string padded = " " + normalised.text + " ";
+    std::vector<std::pair<size_t, size_t>> words;  // [begin, end) in padded
+    size_t begin = 1;
+    for (size_t p = 1; p < padded.size(); ++p) {
+      if (padded[p] == ' ') {
+        words.emplace_back(begin, p);
+        begin = p + 1;
+      }
+    }
+    auto camel = [&](size_t p) {  // a space the normaliser put at a camel-case boundary
+      return normalised.source_begin[p - 1] == normalised.source_end[p - 1];
+    };
+    struct Candidate {
+      size_t key, begin, end;
+      int distance;
+    };
+    std::vector<Candidate> candidates;
+    for (size_t first = 0; first < words.size(); ++first) {
+      for (size_t last = first; last < words.size(); ++last) {
+        const size_t b = words[first].first;
+        const size_t e = words[last].second;
+        const std::string span = padded.substr(b, e - b);
+        std::string joined;
+        for (size_t p = b; p < e; ++p) {
+          if (!(padded[p] == ' ' && camel(p))) joined.push_back(padded[p]);
+        }
+        bool all_generic = true;
+        for (size_t w = first; w <= last; ++w) {
+          const std::string word = padded.substr(words[w].first, words[w].second - words[w].first);
+          if (!generic_.count(word)) all_generic = false;
+        }
+        for (size_t k = 0; k < keys_.size(); ++k) {
+          const Key& key = keys_[k];
+          const auto size_gap = [&](const std::string& s) {
+            return s.size() > key.text.size() ? s.size() - key.text.size()
+                                              : key.text.size() - s.size();
+          };
+          int distance = size_gap(span) <= static_cast<size_t>(key.limit)
+                             ? FullLevenshtein(span, key.text)
+                             : 99;
+          if (key.limit > 0 && joined != span &&
+              size_gap(joined) <= static_cast<size_t>(key.limit)) {
+            distance = std::min(distance, FullLevenshtein(joined, key.text));
+          }
+          if (distance > key.limit) continue;
+          if (distance > 0 && drop_generic_ && all_generic) continue;
+          candidates.push_back(Candidate{k, b, e, distance});
+        }
+      }
+    }
+    struct Hit {
+      size_t application, key, mark, begin, end;
+      int distance;
+    };
+    std::vector<Hit> hits;
+    for (const Candidate& c : candidates) {
+      for (const auto& [application, mark] : keys_[c.key].occurrences) {
+        hits.push_back(Hit{application, c.key, mark, c.begin, c.end, c.distance});
+      }
+    }
+    std::map<std::pair<size_t, size_t>, Hit> best;  // (application, key) -> best hit
+    for (const Hit& hit : hits) {
+      bool contained = false;
+      for (const Hit& outer : hits) {
+        if (outer.application == hit.application && outer.key != hit.key &&
+            outer.begin <= hit.begin && hit.end <= outer.end &&
+            outer.end - outer.begin > hit.end - hit.begin) {
+          contained = true;
+        }
+      }
+      if (contained) continue;
+      auto [it, inserted] = best.try_emplace({hit.application, hit.key}, hit);
+      if (!inserted &&
+          std::tie(hit.distance, hit.begin, hit.end, hit.mark) <
+              std::tie(it->second.distance, it->second.begin, it->second.end, it->second.mark)) {
+        it->second = hit;
+      }
+    }
+    std::vector<Hit> kept;
+    for (const auto& [unused, hit] : best) kept.push_back(hit);
+    std::sort(kept.begin(), kept.end(), [](const Hit& a, const Hit& b) {
+      return std::tie(a.begin, a.end, a.application, a.mark) <
+             std::tie(b.begin, b.end, b.application, b.mark);
+    });
+    std::vector<HitTuple> result;
+    for (const Hit& hit : kept) {
+      const auto [found_begin, found_end] = normalised.SourceRange(hit.begin - 1, hit.end - 1);
+      result.emplace_back(applications_[hit.application].id,
+                          applications_[hit.application].marks[hit.mark].text, found_begin,
+                          found_end, hit.distance);
+    }
+    return result;
+  }
+
+ private:
+  struct Key {
+    std::string text;
+    int limit;
+    std::vector<std::pair<size_t, size_t>> occurrences;  // (application, mark)
+  };
+  static int Limit(std::string_view key) {
+    size_t letters = 0;
+    for (char c : key) {
+      if (c == ' ') continue;
+      if (static_cast<unsigned char>(c) >= 0x80) return 0;
+      ++letters;
+    }
+    return letters >= 9 ? 2 : letters >= 5 ? 1 : 0;
+  }
+  std::vector<IndexedApplication> applications_;
+  bool drop_generic_;
+  std::set<std::string> generic_;
+  std::map<std::string, size_t> key_ids_;
+  std::vector<Key> keys_;
+};
+
+std::vector<HitTuple> Tuples(const std::vector<MarkHit>& hits) {
+  std::vector<HitTuple> tuples;
+  for (const MarkHit& hit : hits) {
+    tuples.emplace_back(hit.application_id, hit.mark, hit.found_begin, hit.found_end, hit.distance);
+  }
+  return tuples;
+}
+
+std::string Show(const std::vector<HitTuple>& hits) {
+  std::string text;
+  for (const auto& [application, mark, begin, end, distance] : hits) {
+    text += application + ":" + mark + "@" + std::to_string(begin) + "-" + std::to_string(end) +
+            "/d" + std::to_string(distance) + " ";
+  }
+  return text;
+}
+
+// Random registers crowded on purpose (a small alphabet, so many marks are
+// within an edit or two of each other and of the text), and descriptions
+// made of mutated marks, camel case, separators and generic words.
+class RandomCase {
+ public:
+  explicit RandomCase(uint64_t seed) : rng_(seed) {}
+
+  size_t Uniform(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  std::string Word(size_t min_size, size_t max_size) {
+    static const std::string kLetters = "aeiknorstz";
+    std::string word;
+    const size_t size = min_size + Uniform(max_size - min_size + 1);
+    for (size_t i = 0; i < size; ++i) word.push_back(kLetters[Uniform(kLetters.size())]);
+    return word;
+  }
+
+  std::string Mark() {
+    switch (Uniform(8)) {
+      case 0:
+        return Word(2, 4);  // exact only
+      case 1:
+      case 2:
+        return Word(5, 8);  // one edit
+      case 3:
+      case 4:
+        return Word(9, 13);  // two edits
+      case 5:
+        return Word(2, 6) + " " + Word(2, 7);
+      case 6:
+        return Word(3, 5) + " " + Word(1, 3) + " " + Word(3, 6);
+      default:
+        return Word(3, 6) + "\xD0\xB4";  // a Cyrillic letter: exact only
+    }
+  }
+
+  std::vector<IndexedApplication> Applications(size_t count) {
+    std::vector<IndexedApplication> applications;
+    std::vector<std::string> marks;
+    for (size_t a = 0; a < count; ++a) {
+      IndexedApplication application;
+      application.id = "app-" + std::to_string(a);
+      const size_t mark_count = 1 + Uniform(3);
+      for (size_t m = 0; m < mark_count; ++m) {
+        std::string mark;
+        if (!marks.empty() && Chance(0.3)) {
+          mark = Mutate(marks[Uniform(marks.size())], 1 + Uniform(2));  // a near neighbour
+        } else if (!marks.empty() && Chance(0.1)) {
+          mark = marks[Uniform(marks.size())];  // the same mark in another application
+        } else {
+          mark = Mark();
+        }
+        if (NormaliseForMatching(mark).text.empty()) mark = Word(5, 8);
+        marks.push_back(mark);
+        application.marks.push_back(RecordedMark{Upper(mark), static_cast<int>(m), {25}});
+      }
+      applications.push_back(std::move(application));
+    }
+    return applications;
+  }
+
+  // `edits` random insertions, deletions or substitutions (spaces included).
+  std::string Mutate(std::string text, size_t edits) {
+    static const std::string kAlphabet = "aeiknorstz ";
+    for (size_t e = 0; e < edits; ++e) {
+      const size_t kind = Uniform(3);
+      if (kind == 0 || text.empty()) {
+        text.insert(text.begin() + static_cast<long>(Uniform(text.size() + 1)),
+                    kAlphabet[Uniform(kAlphabet.size())]);
+      } else if (kind == 1) {
+        text.erase(Uniform(text.size()), 1);
+      } else {
+        text[Uniform(text.size())] = kAlphabet[Uniform(kAlphabet.size())];
+      }
+    }
+    return text;
+  }
+
+  static std::string Upper(std::string text) {
+    for (char& c : text) {
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return text;
+  }
+
+  // Camel case: "zentrarun" -> "ZenTrarun"-like mixes that split words.
+  std::string Camel(std::string text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] >= 'a' && text[i] <= 'z' && (i == 0 || Chance(0.25))) {
+        text[i] = static_cast<char>(text[i] - 'a' + 'A');
+      }
+    }
+    return text;
+  }
+
+  std::string Description(const std::vector<IndexedApplication>& applications) {
+    static const std::vector<std::string> kFiller = {
+        "shoes", "cotton", "for", "men", "t-shirts", "set of 3", "size 42", "velocity", "kestrel",
+        "storm", "iron",   "ka",  "z",   "n",        "sport",    "star",    "tiger",    "zone"};
+    std::string text;
+    const size_t parts = 1 + Uniform(4);
+    for (size_t p = 0; p < parts; ++p) {
+      if (!text.empty()) text += Chance(0.8) ? " " : (Chance(0.5) ? ", " : "-");
+      if (Chance(0.55)) {
+        const IndexedApplication& application = applications[Uniform(applications.size())];
+        std::string mark = application.marks[Uniform(application.marks.size())].text;
+        for (char& c : mark) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+        mark = Mutate(mark, Chance(0.4) ? 0 : 1 + Uniform(3));
+        if (Chance(0.3)) mark = Camel(mark);
+        if (Chance(0.1)) mark = Upper(mark);
+        if (Chance(0.05) && mark.size() >= 3) {  // separators inside the word
+          std::string dotted;
+          for (char c : mark) {
+            if (!dotted.empty()) dotted.push_back('.');
+            dotted.push_back(c);
+          }
+          mark = dotted;
+        }
+        text += mark;
+      } else if (Chance(0.5)) {
+        text += kFiller[Uniform(kFiller.size())];
+      } else {
+        text += Chance(0.3) ? Camel(Word(3, 12)) : Word(1, 12);
+      }
+    }
+    return text;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+TEST(MarkIndexDifferential, DeletionIndexAgreesWithBruteForceOnRandomRegisters) {
+  size_t descriptions_checked = 0;
+  size_t hits_checked = 0;
+  size_t typing_variants = 0;
+  size_t camel_case = 0;
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    RandomCase random(seed);
+    const auto applications = random.Applications(8 + random.Uniform(40));
+    MarkIndexOptions options;
+    options.drop_generic_variants = seed % 5 != 0;
+    if (seed % 3 == 0) options.extra_generic_words = {"zone", "star", "tiger"};
+    auto built = MarkIndex::Build(applications, options);
+    ASSERT_TRUE(built.ok()) << built.error().ToString();
+    auto scratch = (*built)->NewScratch();
+    ASSERT_TRUE(scratch.ok());
+    const BruteForceMatcher reference(applications, options);
+    for (int d = 0; d < 150; ++d) {
+      const std::string description = random.Description(applications);
+      const auto expected = reference.Match(description);
+      const auto actual = Tuples((*built)->Match(description, "", {}, {}, *scratch));
+      ASSERT_EQ(actual, expected) << "seed " << seed << ", description \"" << description
+                                  << "\"\n  engine:    " << Show(actual)
+                                  << "\n  reference: " << Show(expected);
+      ++descriptions_checked;
+      hits_checked += expected.size();
+      for (const HitTuple& hit : expected) typing_variants += std::get<4>(hit) > 0 ? 1 : 0;
+      camel_case += description != RandomCase::Upper(description) &&
+                            NormaliseForMatching(description).text.size() >
+                                NormaliseForMatching(RandomCase::Upper(description)).text.size()
+                        ? 1
+                        : 0;
+    }
+  }
+  // The generator must exercise what it is meant to.
+  EXPECT_GT(hits_checked, descriptions_checked / 2);
+  EXPECT_GT(typing_variants, hits_checked / 5);
+  EXPECT_GT(camel_case, descriptions_checked / 20);
+  std::printf("  %zu descriptions, %zu hits (%zu typing variants, %zu with camel case)\n",
+              descriptions_checked, hits_checked, typing_variants, camel_case);
+}
+
+// Without camel case (where the engines differ by design: the earlier
+// engines never read a camel-case space as absent together with another
+// edit), all three engines give the same hits on random registers.
+TEST(MarkIndexDifferential, EnginesAgreeWithoutCamelCase) {
+  for (uint64_t seed = 101; seed <= 106; ++seed) {
+    RandomCase random(seed);
+    const auto applications = random.Applications(6 + random.Uniform(10));
+    auto fast = MarkIndex::Build(applications);
+    MarkIndexOptions pigeonhole_options;
+    pigeonhole_options.fuzzy_engine = FuzzyEngine::kPigeonhole;
+    auto pigeonhole = MarkIndex::Build(applications, pigeonhole_options);
+    MarkIndexOptions oracle_options;
+    oracle_options.fuzzy_engine = FuzzyEngine::kHyperscanEditDistance;
+    auto oracle = MarkIndex::Build(applications, oracle_options);
+    ASSERT_TRUE(fast.ok() && pigeonhole.ok() && oracle.ok());
+    auto fast_scratch = (*fast)->NewScratch();
+    auto pigeonhole_scratch = (*pigeonhole)->NewScratch();
+    auto oracle_scratch = (*oracle)->NewScratch();
+    ASSERT_TRUE(fast_scratch.ok() && pigeonhole_scratch.ok() && oracle_scratch.ok());
+    for (int d = 0; d < 100; ++d) {
+      const std::string description = RandomCase::Upper(random.Description(applications));
+      const auto expected = Tuples((*oracle)->Match(description, "", {}, {}, *oracle_scratch));
+      ASSERT_EQ(Tuples((*fast)->Match(description, "", {}, {}, *fast_scratch)), expected)
+          << "seed " << seed << ": " << description;
+      ASSERT_EQ(Tuples((*pigeonhole)->Match(description, "", {}, {}, *pigeonhole_scratch)),
+                expected)
+          << "seed " << seed << ": " << description;
     }
   }
 }

@@ -371,13 +371,144 @@ bool IsUpper(const Unit& unit) {
   return unit.kind == UnitKind::kLetter && unit.letter_case == UnitCase::kUpper;
 }
 
+bool IsAscii(std::string_view input) {
+  const char* data = input.data();
+  size_t size = input.size();
+  uint64_t any_high = 0;
+  while (size >= 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, data, 8);
+    any_high |= chunk;
+    data += 8;
+    size -= 8;
+  }
+  while (size > 0) {
+    any_high |= static_cast<unsigned char>(*data);
+    ++data;
+    --size;
+  }
+  return (any_high & 0x8080808080808080ULL) == 0;
+}
+
+bool AsciiLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+bool AsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool AsciiWordByte(unsigned char c) { return AsciiLower(c) || AsciiUpper(c) || AsciiDigit(c); }
+
+// Steps 5-9 of the header for input that is all ASCII (the usual
+// description): every byte is one unit, so the rules run on the bytes
+// directly, without utf8proc and without building units. Must give exactly
+// what the general path gives (text_normalise_test.cc checks this on random
+// input by comparing with the same input plus a non-ASCII separator).
+void NormaliseAscii(std::string_view input, NormalisedText* out, Buffers& buffers) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(input.data());
+  const size_t size = input.size();
+
+  // Step 6: words, split at camel-case boundaries (same conditions as the
+  // general path, on bytes).
+  std::vector<Word>& words = buffers.words;
+  words.clear();
+  size_t index = 0;
+  while (index < size) {
+    if (!AsciiWordByte(bytes[index])) {
+      ++index;
+      continue;
+    }
+    size_t first = index;
+    while (index < size && AsciiWordByte(bytes[index])) {
+      if (index >= first + 2 && index + 2 < size && AsciiUpper(bytes[index]) &&
+          AsciiLower(bytes[index - 1]) && AsciiLower(bytes[index - 2]) &&
+          AsciiLower(bytes[index + 1]) && AsciiLower(bytes[index + 2])) {
+        words.push_back(Word{first, index - 1});
+        first = index;
+      }
+      ++index;
+    }
+    words.push_back(Word{first, index - 1});
+  }
+
+  // Step 7: runs of single characters separated by exactly one byte.
+  std::vector<Word>& merged = buffers.merged;
+  merged.clear();
+  size_t word_index = 0;
+  while (word_index < words.size()) {
+    size_t run_end = word_index;
+    if (words[word_index].first == words[word_index].last) {
+      while (run_end + 1 < words.size() && words[run_end + 1].first == words[run_end + 1].last &&
+             words[run_end + 1].first == words[run_end].last + 2) {
+        ++run_end;
+      }
+    }
+    if (run_end - word_index + 1 >= 3) {
+      merged.push_back(Word{words[word_index].first, words[run_end].last});
+    } else {
+      run_end = word_index;
+      merged.push_back(words[word_index]);
+    }
+    word_index = run_end + 1;
+  }
+
+  // Steps 8-9. At most one key byte per input byte plus one space per word.
+  const size_t bound = size + merged.size();
+  out->text.resize(bound);
+  out->source_begin.resize(bound);
+  out->source_end.resize(bound);
+  char* text = out->text.data();
+  uint32_t* source_begin = out->source_begin.data();
+  uint32_t* source_end = out->source_end.data();
+  size_t length = 0;
+  for (size_t w = 0; w < merged.size(); ++w) {
+    const Word& word = merged[w];
+    bool has_letter = false;
+    for (size_t u = word.first; u <= word.last; ++u) {
+      if (AsciiLower(bytes[u]) || AsciiUpper(bytes[u])) {
+        has_letter = true;
+        break;
+      }
+    }
+    if (w > 0) {
+      const auto gap_begin = static_cast<uint32_t>(merged[w - 1].last + 1);
+      const uint32_t gap_end = std::max(gap_begin, static_cast<uint32_t>(word.first));
+      text[length] = ' ';
+      source_begin[length] = gap_begin;
+      source_end[length] = gap_end;
+      ++length;
+    }
+    for (size_t u = word.first; u <= word.last; ++u) {
+      const unsigned char byte = bytes[u];
+      char c;
+      if (AsciiLower(byte)) {
+        c = static_cast<char>(byte);
+      } else if (AsciiUpper(byte)) {
+        c = static_cast<char>(byte - 'A' + 'a');
+      } else if (AsciiDigit(byte)) {
+        c = has_letter ? DigitAsLetter(static_cast<char>(byte)) : static_cast<char>(byte);
+      } else {
+        continue;  // a separator inside a collapsed run
+      }
+      if (c == 'l') c = 'i';
+      text[length] = c;
+      source_begin[length] = static_cast<uint32_t>(u);
+      source_end[length] = static_cast<uint32_t>(u + 1);
+      ++length;
+    }
+  }
+  out->text.resize(length);
+  out->source_begin.resize(length);
+  out->source_end.resize(length);
+}
+
 }  // namespace
 
 void NormaliseForMatching(std::string_view input, NormalisedText* out) {
+  Buffers& buffers = ThreadBuffers();
+  if (IsAscii(input)) {
+    NormaliseAscii(input, out, buffers);
+    return;
+  }
   out->text.clear();
   out->source_begin.clear();
   out->source_end.clear();
-  Buffers& buffers = ThreadBuffers();
   std::vector<Unit>& units = buffers.units;
   units.clear();
   UnitWriter writer(&units);
@@ -511,62 +642,90 @@ constexpr std::string_view kLegalForms[] = {
     "ab",  "ad",   "ag",           "aps",  "as",      "asa",  "bhd",         "bv",   "bvba",
     "cie", "cjsc", "co",           "comp", "company", "corp", "corporation", "cv",   "dd",
     "doo", "eg",   "ehf",          "eirl", "eood",    "ev",   "gbr",         "gk",   "gmbh",
-    "hf",  "inc",  "incorporated", "jsc",  "kft",     "kg",   "kgaa",        "kk",   "llc",
-    "llp", "lp",   "ltd",          "ltda", "limited", "mbh",  "nv",          "nyrt", "oao",
+    "hf",  "inc",  "incorporated", "jsc",  "kft",     "kg",   "kgaa",        "kk",   "limited",
+    "llc", "llp",  "lp",           "ltd",  "ltda",    "mbh",  "nv",          "nyrt", "oao",
     "ohg", "ojsc", "ood",          "ooo",  "oy",      "oyj",  "pao",         "pjsc", "plc",
-    "pte", "pt",   "pty",          "pvt",  "sa",      "sae",  "sal",         "sarl", "sas",
-    "sau", "sdn",  "se",           "sl",   "slu",     "snc",  "spa",         "sp",   "spzoo",
-    "srl", "sro",  "tbk",          "tov",  "ug",      "vof",  "zao",         "zoo",  "zrt",
-};
+    "pt",  "pte",  "pty",          "pvt",  "sa",      "sae",  "sal",         "sarl", "sas",
+    "sau", "sdn",  "se",           "sl",   "slu",     "snc",  "sp",          "spa",  "spzoo",
+    "srl", "sro",  "tbk",          "tov",  "ug",      "vof",  "zao",         "zoo",  "zrt"};
 
 bool IsLegalForm(std::string_view word) {
-  for (std::string_view form : kLegalForms) {
-    if (form == word) return true;
-  }
-  return false;
+  static_assert(std::is_sorted(std::begin(kLegalForms), std::end(kLegalForms)),
+                "kLegalForms must be sorted for binary search");
+  return std::binary_search(std::begin(kLegalForms), std::end(kLegalForms), word);
 }
 
 }  // namespace
 
 std::string NormalisePartyName(std::string_view name) {
-  utf8proc_uint8_t* mapped = nullptr;
-  const utf8proc_ssize_t mapped_size = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
-      static_cast<utf8proc_ssize_t>(name.size()), &mapped,
-      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-                                     UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
-  std::string folded;
-  if (mapped_size >= 0 && mapped != nullptr) {
-    folded.assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(mapped_size));
-  } else {
-    folded.assign(name);  // invalid UTF-8: compare the bytes as they are
-  }
-  std::free(mapped);
+  std::string key;
+  NormalisePartyName(name, &key);
+  return key;
+}
 
-  std::vector<std::string> words(1);
+void NormalisePartyName(std::string_view name, std::string* key) {
+  // Case folding: plain ASCII (most trade names) needs no utf8proc: NFKC,
+  // mark stripping and ignorable removal do nothing to ASCII, and folding is
+  // A-Z -> a-z.
+  thread_local std::string folded;
+  if (IsAscii(name)) {
+    folded.assign(name);
+    for (char& c : folded) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+  } else {
+    utf8proc_uint8_t* mapped = nullptr;
+    const utf8proc_ssize_t mapped_size = utf8proc_map(
+        reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
+        static_cast<utf8proc_ssize_t>(name.size()), &mapped,
+        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                                       UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
+    if (mapped_size >= 0 && mapped != nullptr) {
+      folded.assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(mapped_size));
+    } else {
+      folded.assign(name);  // invalid UTF-8: compare the bytes as they are
+    }
+    std::free(mapped);
+  }
+
+  // Words, compacted in place ("." and "'" deleted, other punctuation ends a
+  // word); `words` holds their [begin, end) in `folded`.
+  thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
+  words.clear();
+  size_t write = 0;
+  size_t word_begin = 0;
+  bool in_word = false;
   for (size_t position = 0; position < folded.size(); ++position) {
     const auto byte = static_cast<unsigned char>(folded[position]);
     if (byte == '.' || byte == '\'') continue;
     const bool word_byte = byte >= 0x80 || (byte >= 'a' && byte <= 'z') ||
                            (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'Z');
     if (word_byte) {
-      words.back().push_back(static_cast<char>(byte));
-    } else if (!words.back().empty()) {
-      words.emplace_back();
+      if (!in_word) {
+        word_begin = write;
+        in_word = true;
+      }
+      folded[write++] = static_cast<char>(byte);
+    } else if (in_word) {
+      words.emplace_back(static_cast<uint32_t>(word_begin), static_cast<uint32_t>(write));
+      in_word = false;
     }
   }
-  if (words.back().empty()) words.pop_back();
+  if (in_word) words.emplace_back(static_cast<uint32_t>(word_begin), static_cast<uint32_t>(write));
+  auto word = [](size_t index) {
+    return std::string_view(folded).substr(words[index].first,
+                                           words[index].second - words[index].first);
+  };
 
   size_t first = 0;
   size_t last = words.size();
-  while (last > first + 1 && IsLegalForm(words[last - 1])) --last;
-  while (last > first + 1 && IsLegalForm(words[first])) ++first;
-  std::string key;
+  while (last > first + 1 && IsLegalForm(word(last - 1))) --last;
+  while (last > first + 1 && IsLegalForm(word(first))) ++first;
+  key->clear();
   for (size_t w = first; w < last; ++w) {
-    if (!key.empty()) key.push_back(' ');
-    key += words[w];
+    if (!key->empty()) key->push_back(' ');
+    key->append(word(w));
   }
-  return key;
 }
 
 }  // namespace cordon

@@ -88,5 +88,7 @@ NormalisedText NormaliseForMatching(std::string_view input);
 // give the same key. A name that is only a legal form keeps it, so it is not
 // compared as empty.
 std::string NormalisePartyName(std::string_view name);
+// The same into `*key`, reusing its buffer (the matcher's hot path).
+void NormalisePartyName(std::string_view name, std::string* key);
 
 }  // namespace cordon

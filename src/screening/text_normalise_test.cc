@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace cordon {
@@ -148,6 +149,49 @@ TEST(NormalisePartyName, RemovesLegalFormsAndPunctuation) {
   EXPECT_EQ(NormalisePartyName(""), "");
   // Different companies stay different.
   EXPECT_NE(NormalisePartyName("Zentra Logistics B.V."), NormalisePartyName("Zentra Logistic BV"));
+}
+
+TEST(NormalisePartyName, OutputBufferOverloadGivesTheSameKey) {
+  std::string key = "left over";
+  NormalisePartyName("Zentra Logistics B.V.", &key);
+  EXPECT_EQ(key, "zentra logistics");
+  NormalisePartyName("", &key);
+  EXPECT_EQ(key, "");
+}
+
+// Pure-ASCII input takes a fast path (no utf8proc, no per-character units).
+// A trailing no-break space (U+00A0, a separator) sends the same text down
+// the general path without changing its key or offsets, so the two paths can
+// be compared on random ASCII.
+TEST(NormaliseForMatching, AsciiFastPathEqualsTheGeneralPath) {
+  std::mt19937_64 rng(7);
+  const std::string alphabet = "aAbBzZeEoOiIlL0134578269 .-_/,'&()xXyY";
+  for (int round = 0; round < 20000; ++round) {
+    std::string input;
+    const size_t size = rng() % 24;
+    for (size_t i = 0; i < size; ++i) input.push_back(alphabet[rng() % alphabet.size()]);
+    if (round % 7 == 0) input += "\t\n";
+    const NormalisedText fast = NormaliseForMatching(input);
+    const NormalisedText general = NormaliseForMatching(input + "\xC2\xA0");
+    ASSERT_EQ(fast.text, general.text) << "\"" << input << "\"";
+    ASSERT_EQ(fast.source_begin, general.source_begin) << "\"" << input << "\"";
+    ASSERT_EQ(fast.source_end, general.source_end) << "\"" << input << "\"";
+  }
+}
+
+TEST(NormalisePartyName, AsciiFastPathEqualsTheGeneralPath) {
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> parts = {"Zentra", "LOGISTICS", "b.v.",  "GmbH", "&", "Co.,",
+                                          "Ltd",    "o'brien",   "S.p.A", "AS",   "-", "Inc."};
+  for (int round = 0; round < 5000; ++round) {
+    std::string name;
+    const size_t count = rng() % 6;
+    for (size_t i = 0; i < count; ++i) {
+      if (!name.empty()) name += rng() % 4 == 0 ? "  " : " ";
+      name += parts[rng() % parts.size()];
+    }
+    ASSERT_EQ(NormalisePartyName(name), NormalisePartyName(name + "\xC2\xA0")) << name;
+  }
 }
 
 }  // namespace
