@@ -5,6 +5,7 @@
 //   cordon applications export --db FILE --org NAME [--out FILE]
 //   cordon orgs add ... / cordon users add ...   (bootstrap without the demo)
 //   cordon screen --in FILE --out FILE ...          (screen_command.h)
+//   cordon train ... / cordon eval ...              (commands.h: learned targeting)
 //   cordon demo load --db FILE                      (hidden: the demo data without serving)
 //
 // Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage.
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "cli/commands.h"
 #include "cli/screen_command.h"
 #include "core/random.h"
 #include "core/time.h"
@@ -362,12 +364,16 @@ int Main(int argc, char** argv) {
   CLI::App* demo_load = demo_cmd->add_subcommand("load", "Load the demo data set (once)");
   demo_load->add_option("--db", db_path, "SQLite database file")->capture_default_str();
 
+  cli::TargetingCommands targeting(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
     return code == 0 ? 0 : kExitUsage;
   }
+
+  if (std::optional<int> code = targeting.Run(argv)) return *code;
 
   if (serve->parsed()) return Serve(db_path, listen, demo);
   if (screen->parsed()) return RunScreenCommand(screen_options);

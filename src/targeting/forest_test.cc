@@ -1,0 +1,77 @@
+// The tree evaluator gives XGBoost's own predictions.
+#include "targeting/forest.h"
+
+#include <gtest/gtest.h>
+#include <xgboost/c_api.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+namespace cordon::targeting::internal {
+namespace {
+
+TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
+  constexpr size_t kRows = 400, kColumns = 5;
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> uniform(0, 1);
+  std::vector<float> values(kRows * kColumns);
+  std::vector<float> labels(kRows);
+  for (size_t row = 0; row < kRows; ++row) {
+    for (size_t column = 0; column < kColumns; ++column) {
+      // Every fifth value missing, so default directions are exercised.
+      values[row * kColumns + column] =
+          rng() % 5 == 0 ? std::numeric_limits<float>::quiet_NaN() : uniform(rng);
+    }
+    float x = values[row * kColumns];
+    labels[row] = (std::isnan(x) ? 0.7f : x) + 0.3f * uniform(rng) > 0.8f ? 1.0f : 0.0f;
+  }
+  DMatrixHandle matrix = nullptr;
+  ASSERT_EQ(XGDMatrixCreateFromMat(values.data(), kRows, kColumns,
+                                   std::numeric_limits<float>::quiet_NaN(), &matrix),
+            0);
+  ASSERT_EQ(XGDMatrixSetFloatInfo(matrix, "label", labels.data(), kRows), 0);
+  BoosterHandle booster = nullptr;
+  ASSERT_EQ(XGBoosterCreate(&matrix, 1, &booster), 0);
+  XGBoosterSetParam(booster, "objective", "binary:logistic");
+  XGBoosterSetParam(booster, "tree_method", "hist");
+  XGBoosterSetParam(booster, "max_depth", "4");
+  XGBoosterSetParam(booster, "nthread", "1");
+  XGBoosterSetParam(booster, "verbosity", "0");
+  for (int iteration = 0; iteration < 30; ++iteration) {
+    ASSERT_EQ(XGBoosterUpdateOneIter(booster, iteration, matrix), 0);
+  }
+  bst_ulong length = 0;
+  const char* buffer = nullptr;
+  ASSERT_EQ(XGBoosterSaveModelToBuffer(booster, R"({"format": "json"})", &length, &buffer), 0);
+  Result<Forest> forest = Forest::FromXgboostJson(std::string_view(buffer, length));
+  ASSERT_TRUE(forest.ok()) << forest.error().ToString();
+  EXPECT_EQ(forest->trees(), 30u);
+  EXPECT_EQ(forest->features(), kColumns);
+
+  const bst_ulong* shape = nullptr;
+  bst_ulong dimensions = 0;
+  const float* predictions = nullptr;
+  ASSERT_EQ(XGBoosterPredictFromDMatrix(booster, matrix,
+                                        R"({"type": 0, "training": false, "iteration_begin": 0,
+                   "iteration_end": 0, "strict_shape": false})",
+                                        &shape, &dimensions, &predictions),
+            0);
+  for (size_t row = 0; row < kRows; ++row) {
+    EXPECT_NEAR(forest->Probability(values.data() + row * kColumns), predictions[row], 1e-5) << row;
+  }
+  XGBoosterFree(booster);
+  XGDMatrixFree(matrix);
+}
+
+TEST(Forest, RejectsWhatItCannotEvaluate) {
+  EXPECT_EQ(Forest::FromXgboostJson("not json").error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(Forest::FromXgboostJson("{}").error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(Forest::FromXgboostJson(R"({"learner": {"objective": {"name": "reg:squarederror"}}})")
+                .error()
+                .code(),
+            ErrorCode::kCorrupt);
+}
+
+}  // namespace
+}  // namespace cordon::targeting::internal

@@ -1,0 +1,496 @@
+// Training (XGBoost C API), the model file, scoring and explanations.
+#include <xgboost/c_api.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <numeric>
+#include <sstream>
+
+#include "targeting/features.h"
+#include "targeting/forest.h"
+#include "targeting/internal.h"
+#include "targeting/targeting.h"
+
+namespace cordon::targeting {
+namespace {
+
+using internal::FeatureBuilder;
+using internal::FeatureMatrix;
+using internal::Forest;
+using nlohmann::ordered_json;
+
+// Model file layout (docs/targeting.md, "Model file"); integers little-endian:
+//   8 bytes  magic "CORDONTM"
+//   4 bytes  format version
+//   8 bytes  header length H, then H bytes of JSON (mapping, options, encoder
+//            tables, feature names, training metadata)
+//   8 bytes  booster length B, then B bytes of XGBoost JSON
+//   4 bytes  CRC-32 (IEEE) of everything before it
+constexpr char kMagic[8] = {'C', 'O', 'R', 'D', 'O', 'N', 'T', 'M'};
+constexpr std::array<double, 4> kReportedRates = {1, 2, 5, 10};
+
+uint32_t Crc32(std::string_view bytes) {
+  static const std::array<uint32_t, 256> kTable = [] {
+    std::array<uint32_t, 256> table{};
+    for (uint32_t index = 0; index < 256; ++index) {
+      uint32_t value = index;
+      for (int bit = 0; bit < 8; ++bit)
+        value = (value & 1) ? 0xEDB88320u ^ (value >> 1) : value >> 1;
+      table[index] = value;
+    }
+    return table;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char byte : bytes) crc = kTable[(crc ^ byte) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
+
+void PutUint(std::string& out, uint64_t value, int bytes) {
+  for (int index = 0; index < bytes; ++index)
+    out.push_back(static_cast<char>(value >> (8 * index)));
+}
+
+uint64_t GetUint(std::string_view bytes, size_t offset, int count) {
+  uint64_t value = 0;
+  for (int index = 0; index < count; ++index) {
+    value |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[offset + index]))
+             << (8 * index);
+  }
+  return value;
+}
+
+Error XgboostError(const std::string& what) {
+  return Internal("XGBoost " + what + " failed: " + XGBGetLastError());
+}
+
+// Owning handles, so every early return frees what XGBoost allocated.
+struct DMatrix {
+  DMatrixHandle handle = nullptr;
+  ~DMatrix() {
+    if (handle) XGDMatrixFree(handle);
+  }
+};
+struct Booster {
+  BoosterHandle handle = nullptr;
+  ~Booster() {
+    if (handle) XGBoosterFree(handle);
+  }
+};
+
+Status MakeDMatrix(const FeatureMatrix& matrix, const std::vector<float>* labels, DMatrix& out) {
+  if (XGDMatrixCreateFromMat(matrix.values.data(), matrix.rows, matrix.columns,
+                             std::numeric_limits<float>::quiet_NaN(), &out.handle) != 0) {
+    return XgboostError("XGDMatrixCreateFromMat");
+  }
+  if (labels && XGDMatrixSetFloatInfo(out.handle, "label", labels->data(), labels->size()) != 0) {
+    return XgboostError("XGDMatrixSetFloatInfo(label)");
+  }
+  return Status::Ok();
+}
+
+std::string FormatParam(double value) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+
+Status SetParams(BoosterHandle booster, const TrainOptions& options) {
+  const std::vector<std::pair<std::string, std::string>> params = {
+      {"booster", "gbtree"},
+      {"objective", "binary:logistic"},
+      {"eval_metric", "auc"},
+      {"tree_method", "hist"},
+      {"seed", std::to_string(options.seed)},
+      {"nthread", std::to_string(options.threads)},
+      {"eta", FormatParam(options.learning_rate)},
+      {"max_depth", std::to_string(options.max_depth)},
+      {"min_child_weight", FormatParam(options.min_child_weight)},
+      {"subsample", FormatParam(options.subsample)},
+      {"colsample_bytree", FormatParam(options.colsample_bytree)},
+      {"lambda", FormatParam(options.reg_lambda)},
+      {"alpha", FormatParam(options.reg_alpha)},
+      {"max_bin", std::to_string(options.max_bin)},
+      {"verbosity", "0"},
+  };
+  for (const auto& [name, value] : params) {
+    if (XGBoosterSetParam(booster, name.c_str(), value.c_str()) != 0) {
+      return XgboostError("XGBoosterSetParam(" + name + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// "[12]\tvalid-auc:0.93210" → 0.93210.
+std::optional<double> ParseEval(const char* text, const char* metric) {
+  const char* found = std::strstr(text, metric);
+  if (!found) return std::nullopt;
+  return std::strtod(found + std::strlen(metric), nullptr);
+}
+
+ordered_json TrainingInfoToJson(const TrainingInfo& info) {
+  return ordered_json{
+      {"seed", info.seed},
+      {"train_rows", info.train_rows},
+      {"train_positives", info.train_positives},
+      {"valid_rows", info.valid_rows},
+      {"rounds", info.rounds},
+      {"best_iteration", info.best_iteration},
+      {"valid", info.valid ? internal::MetricsToJsonValue(*info.valid) : ordered_json(nullptr)},
+      {"train_seconds", info.train_seconds},
+      {"created_at", info.created_at},
+      {"label_column", info.label_column},
+  };
+}
+
+}  // namespace
+
+struct Model::Impl {
+  Mapping mapping;
+  TrainingInfo info;
+  FeatureBuilder features;
+  Forest forest;
+  std::string booster_json;
+  // XGBoost computes the SHAP contributions; its handle is created on first
+  // use and guarded, since the C API does not promise concurrent prediction.
+  mutable std::mutex booster_mutex;
+  mutable BoosterHandle booster = nullptr;
+
+  ~Impl() {
+    if (booster) XGBoosterFree(booster);
+  }
+  Result<BoosterHandle> LockedBooster() const;
+};
+
+Result<BoosterHandle> Model::Impl::LockedBooster() const {
+  if (booster) return booster;
+  BoosterHandle handle = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &handle) != 0) return XgboostError("XGBoosterCreate");
+  if (XGBoosterLoadModelFromBuffer(handle, booster_json.data(), booster_json.size()) != 0) {
+    XGBoosterFree(handle);
+    return XgboostError("XGBoosterLoadModelFromBuffer");
+  }
+  XGBoosterSetParam(handle, "nthread", "1");
+  booster = handle;
+  return booster;
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+Model::~Model() = default;
+
+const Mapping& Model::mapping() const { return impl_->mapping; }
+const TrainingInfo& Model::info() const { return impl_->info; }
+const std::vector<std::string>& Model::feature_names() const {
+  return impl_->features.feature_names();
+}
+
+std::string Model::ToBytes() const {
+  ordered_json header = ordered_json::object();
+  header["format"] = "cordon-targeting-model";
+  header["mapping"] = internal::MappingToJsonValue(impl_->mapping);
+  header["options"] = internal::TrainOptionsToJson(impl_->info.options);
+  header["training"] = TrainingInfoToJson(impl_->info);
+  header["tables"] = impl_->features.ToJson();
+  std::string header_text = header.dump();
+  std::string bytes(kMagic, sizeof kMagic);
+  PutUint(bytes, kFormatVersion, 4);
+  PutUint(bytes, header_text.size(), 8);
+  bytes += header_text;
+  PutUint(bytes, impl_->booster_json.size(), 8);
+  bytes += impl_->booster_json;
+  PutUint(bytes, Crc32(bytes), 4);
+  return bytes;
+}
+
+Result<Model> Model::FromBytes(std::string_view bytes) {
+  constexpr size_t kPrefix = sizeof kMagic + 4;
+  if (bytes.size() < kPrefix || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    return Corrupt("not a Cordon targeting model file (no CORDONTM signature)");
+  }
+  uint32_t version = static_cast<uint32_t>(GetUint(bytes, sizeof kMagic, 4));
+  if (version != kFormatVersion) {
+    return InvalidInput("model file format version " + std::to_string(version) +
+                            " is not supported; this build reads version " +
+                            std::to_string(kFormatVersion) + " (retrain or upgrade Cordon)",
+                        {{"model", "unsupported format version " + std::to_string(version)}});
+  }
+  if (bytes.size() < kPrefix + 8 + 8 + 4) return Corrupt("the model file is truncated");
+  uint32_t stored_crc = static_cast<uint32_t>(GetUint(bytes, bytes.size() - 4, 4));
+  if (Crc32(bytes.substr(0, bytes.size() - 4)) != stored_crc) {
+    return Corrupt("the model file fails its checksum (damaged or truncated)");
+  }
+  uint64_t header_size = GetUint(bytes, kPrefix, 8);
+  if (header_size > bytes.size() - kPrefix - 8 - 8 - 4) return Corrupt("bad model header length");
+  std::string_view header_text = bytes.substr(kPrefix + 8, header_size);
+  size_t booster_at = kPrefix + 8 + header_size;
+  uint64_t booster_size = GetUint(bytes, booster_at, 8);
+  if (booster_size != bytes.size() - booster_at - 8 - 4) return Corrupt("bad booster length");
+
+  auto impl = std::make_unique<Impl>();
+  impl->booster_json = std::string(bytes.substr(booster_at + 8, booster_size));
+  ordered_json header = ordered_json::parse(header_text, nullptr, false);
+  if (header.is_discarded() || !header.is_object()) return Corrupt("the model header is not JSON");
+  try {
+    if (header.at("format") != "cordon-targeting-model") return Corrupt("unknown model format");
+    Result<Mapping> mapping = internal::MappingFromJsonValue(header.at("mapping"));
+    if (!mapping.ok())
+      return Corrupt("the model's mapping is invalid: " + mapping.error().message());
+    impl->mapping = std::move(mapping).value();
+    TrainingInfo& info = impl->info;
+    Status options = internal::TrainOptionsFromJson(header.at("options"), "options", info.options);
+    if (!options.ok())
+      return Corrupt("the model's options are invalid: " + options.error().message());
+    const ordered_json& training = header.at("training");
+    info.seed = training.at("seed").get<uint64_t>();
+    info.train_rows = training.at("train_rows").get<size_t>();
+    info.train_positives = training.at("train_positives").get<size_t>();
+    info.valid_rows = training.at("valid_rows").get<size_t>();
+    info.rounds = training.at("rounds").get<int>();
+    info.best_iteration = training.at("best_iteration").get<int>();
+    if (!training.at("valid").is_null()) {
+      CORDON_ASSIGN_OR_RETURN(info.valid, internal::MetricsFromJsonValue(training.at("valid")));
+    }
+    info.train_seconds = training.at("train_seconds").get<double>();
+    info.created_at = training.at("created_at").get<std::string>();
+    info.label_column = training.at("label_column").get<std::string>();
+    CORDON_ASSIGN_OR_RETURN(
+        impl->features, FeatureBuilder::FromJson(header.at("tables"), impl->mapping, info.options));
+  } catch (const nlohmann::json::exception& error) {
+    return Corrupt(std::string("the model header is malformed: ") + error.what());
+  }
+  CORDON_ASSIGN_OR_RETURN(impl->forest, Forest::FromXgboostJson(impl->booster_json));
+  if (impl->forest.features() != impl->features.feature_names().size()) {
+    return Corrupt("the booster's feature count differs from the encoder tables'");
+  }
+  return Model(std::move(impl));
+}
+
+Result<Model> Model::Load(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return NotFound("cannot open the model file " + path);
+  std::stringstream content;
+  content << file.rdbuf();
+  Result<Model> model = FromBytes(content.str());
+  if (!model.ok()) {
+    Error error = model.error();
+    return error.Prefix(path + ": ");
+  }
+  return model;
+}
+
+Status Model::Save(const std::string& path) const {
+  std::string bytes = ToBytes();
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
+    if (!file) return Unavailable("cannot write " + temp);
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    return Unavailable("cannot rename " + temp + " to " + path);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<double>> Model::ScoreBatch(const Dataset& data) const {
+  CORDON_ASSIGN_OR_RETURN(FeatureMatrix matrix, impl_->features.Transform(data));
+  std::vector<double> scores(matrix.rows);
+  for (size_t row = 0; row < matrix.rows; ++row)
+    scores[row] = impl_->forest.Probability(matrix.Row(row));
+  return scores;
+}
+
+Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k) const {
+  CORDON_ASSIGN_OR_RETURN(FeatureMatrix matrix, impl_->features.Transform(data));
+  std::vector<Prediction> predictions(matrix.rows);
+  for (size_t row = 0; row < matrix.rows; ++row) {
+    predictions[row].probability = impl_->forest.Probability(matrix.Row(row));
+  }
+  if (top_k <= 0 || matrix.rows == 0) return predictions;
+  std::vector<float> contributions;
+  {
+    std::lock_guard lock(impl_->booster_mutex);
+    CORDON_ASSIGN_OR_RETURN(BoosterHandle booster, impl_->LockedBooster());
+    DMatrix dmatrix;
+    CORDON_RETURN_IF_ERROR(MakeDMatrix(matrix, nullptr, dmatrix));
+    const bst_ulong* shape = nullptr;
+    bst_ulong dimensions = 0;
+    const float* result = nullptr;
+    const char* config =
+        R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false})";
+    if (XGBoosterPredictFromDMatrix(booster, dmatrix.handle, config, &shape, &dimensions,
+                                    &result) != 0) {
+      return XgboostError("XGBoosterPredictFromDMatrix(contributions)");
+    }
+    size_t expected = matrix.rows * (matrix.columns + 1);
+    size_t total = 1;
+    for (bst_ulong index = 0; index < dimensions; ++index) total *= shape[index];
+    if (total != expected) return Internal("unexpected contribution shape from XGBoost");
+    contributions.assign(result, result + expected);
+  }
+  const auto& names = impl_->features.feature_names();
+  size_t stride = matrix.columns + 1;  // the last column is the bias
+  std::vector<size_t> order(matrix.columns);
+  for (size_t row = 0; row < matrix.rows; ++row) {
+    const float* row_contributions = contributions.data() + row * stride;
+    std::iota(order.begin(), order.end(), 0);
+    size_t keep = std::min<size_t>(static_cast<size_t>(top_k), order.size());
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
+      float magnitude_a = std::fabs(row_contributions[a]);
+      float magnitude_b = std::fabs(row_contributions[b]);
+      return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
+    });
+    for (size_t index = 0; index < keep; ++index) {
+      size_t feature = order[index];
+      predictions[row].top.push_back({names[feature], matrix.Row(row)[feature],
+                                      row_contributions[feature],
+                                      impl_->features.Detail(data, row, feature)});
+    }
+  }
+  return predictions;
+}
+
+Result<Prediction> Model::Score(const Record& record, int top_k) const {
+  // One row through the same reader as files, so both paths see one meaning
+  // of every column.
+  std::string header, line;
+  auto append = [](std::string& out, std::string_view text) {
+    if (!out.empty()) out.push_back(',');
+    out.push_back('"');
+    for (char c : text) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  };
+  for (const auto& [column, value] : record) {
+    append(header, column);
+    append(line, value);
+  }
+  // Mapped columns the record lacks read as empty.
+  auto ensure = [&](const std::string& column) {
+    if (!column.empty() && !record.contains(column)) {
+      append(header, column);
+      append(line, "");
+    }
+  };
+  const Mapping& mapping = impl_->mapping;
+  for (const KeyColumn& key : mapping.keys) ensure(key.column);
+  for (const NumericColumn& number : mapping.numeric) ensure(number.column);
+  ensure(mapping.id_column);
+  ensure(mapping.date_column);
+  if (header.empty()) return InvalidInput("an empty record");
+  CORDON_ASSIGN_OR_RETURN(Dataset data,
+                          ParseDataset(header + "\n" + line + "\n", mapping, "-", "record"));
+  CORDON_ASSIGN_OR_RETURN(std::vector<Prediction> predictions, Explain(data, top_k));
+  return std::move(predictions.front());
+}
+
+Result<Model> Train(const Dataset& train, const Dataset* valid, const Mapping& mapping,
+                    const TrainOptions& options, const Clock& clock) {
+  Timestamp started = clock.Now();
+  CORDON_RETURN_IF_ERROR(internal::ValidateTrainOptions(options));
+  for (const Dataset* data : {&train, valid}) {
+    if (!data) continue;
+    const char* which = data == &train ? "training" : "validation";
+    if (data->labels.size() != data->rows || data->rows == 0) {
+      return InvalidInput(std::string("the ") + which + " data has no labels",
+                          {{"label", "is required"}});
+    }
+    size_t positives = std::count_if(data->labels.begin(), data->labels.end(),
+                                     [](float label) { return label > 0; });
+    if (positives == 0 || positives == data->rows) {
+      return InvalidInput(
+          std::string("the ") + which + " data needs both positive and negative outcomes",
+          {{"label", "has one class only"}});
+    }
+  }
+  CORDON_ASSIGN_OR_RETURN(FeatureBuilder features, FeatureBuilder::Plan(mapping, options));
+  CORDON_ASSIGN_OR_RETURN(FeatureMatrix train_matrix, features.FitTransform(train));
+  std::optional<FeatureMatrix> valid_matrix;
+  if (valid) {
+    CORDON_ASSIGN_OR_RETURN(valid_matrix, features.Transform(*valid));
+  }
+
+  DMatrix train_dmatrix, valid_dmatrix;
+  CORDON_RETURN_IF_ERROR(MakeDMatrix(train_matrix, &train.labels, train_dmatrix));
+  if (valid) CORDON_RETURN_IF_ERROR(MakeDMatrix(*valid_matrix, &valid->labels, valid_dmatrix));
+  Booster booster;
+  DMatrixHandle cache[2] = {train_dmatrix.handle, valid_dmatrix.handle};
+  if (XGBoosterCreate(cache, valid ? 2 : 1, &booster.handle) != 0) {
+    return XgboostError("XGBoosterCreate");
+  }
+  CORDON_RETURN_IF_ERROR(SetParams(booster.handle, options));
+
+  int rounds = valid ? options.max_rounds : options.rounds_without_valid;
+  int best_iteration = -1;
+  double best_auc = -1;
+  for (int iteration = 0; iteration < rounds; ++iteration) {
+    if (XGBoosterUpdateOneIter(booster.handle, iteration, train_dmatrix.handle) != 0) {
+      return XgboostError("XGBoosterUpdateOneIter");
+    }
+    if (!valid) continue;
+    const char* names[1] = {"valid"};
+    const char* evaluation = nullptr;
+    if (XGBoosterEvalOneIter(booster.handle, iteration, &valid_dmatrix.handle, names, 1,
+                             &evaluation) != 0) {
+      return XgboostError("XGBoosterEvalOneIter");
+    }
+    std::optional<double> auc = ParseEval(evaluation, "valid-auc:");
+    if (!auc) return Internal(std::string("cannot read XGBoost's evaluation: ") + evaluation);
+    if (*auc > best_auc) {
+      best_auc = *auc;
+      best_iteration = iteration;
+    } else if (iteration - best_iteration >= options.early_stopping_rounds) {
+      break;
+    }
+  }
+  int kept_rounds = valid ? best_iteration + 1 : rounds;
+  Booster kept;
+  if (XGBoosterSlice(booster.handle, 0, kept_rounds, 1, &kept.handle) != 0) {
+    return XgboostError("XGBoosterSlice");
+  }
+  bst_ulong length = 0;
+  const char* buffer = nullptr;
+  if (XGBoosterSaveModelToBuffer(kept.handle, R"({"format": "json"})", &length, &buffer) != 0) {
+    return XgboostError("XGBoosterSaveModelToBuffer");
+  }
+
+  auto impl = std::make_unique<Model::Impl>();
+  impl->mapping = mapping;
+  impl->booster_json.assign(buffer, length);
+  CORDON_ASSIGN_OR_RETURN(impl->forest, Forest::FromXgboostJson(impl->booster_json));
+  impl->features = std::move(features);
+  TrainingInfo& info = impl->info;
+  info.options = options;
+  info.seed = options.seed;
+  info.train_rows = train.rows;
+  info.train_positives = static_cast<size_t>(std::count_if(train.labels.begin(), train.labels.end(),
+                                                           [](float label) { return label > 0; }));
+  info.valid_rows = valid ? valid->rows : 0;
+  info.label_column = train.label_column;
+  info.rounds = kept_rounds;
+  info.best_iteration = valid ? best_iteration : -1;
+  if (valid) {
+    std::vector<double> scores(valid_matrix->rows);
+    for (size_t row = 0; row < scores.size(); ++row) {
+      scores[row] = impl->forest.Probability(valid_matrix->Row(row));
+    }
+    CORDON_ASSIGN_OR_RETURN(info.valid, Evaluate(scores, valid->labels, valid->revenue,
+                                                 std::span<const double>(kReportedRates)));
+  }
+  Timestamp finished = clock.Now();
+  info.train_seconds = std::chrono::duration<double>(finished - started).count();
+  info.created_at = FormatTimestamp(finished);
+  return Model(std::move(impl));
+}
+
+}  // namespace cordon::targeting

@@ -1,0 +1,214 @@
+// Training, the model file (versioned, checksummed, deterministic), scoring
+// and explanations.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/test_support.h"
+#include "targeting/targeting.h"
+#include "targeting/test_util.h"
+
+namespace cordon::targeting {
+namespace {
+
+using test::FixtureData;
+using test::FixtureMapping;
+
+class ModelTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    mapping_ = new Mapping(FixtureMapping());
+    train_ = new Dataset(FixtureData("train.csv", *mapping_));
+    test_ = new Dataset(FixtureData("test.csv", *mapping_));
+  }
+  static void TearDownTestSuite() {
+    delete mapping_;
+    delete train_;
+    delete test_;
+  }
+
+  static Result<Model> TrainFixture(const TrainOptions& options, bool with_valid) {
+    FakeClock clock(Timestamp(std::chrono::milliseconds(1'700'000'000'000)));
+    return Train(*train_, with_valid ? test_ : nullptr, *mapping_, options, clock);
+  }
+
+  static Mapping* mapping_;
+  static Dataset* train_;
+  static Dataset* test_;
+};
+
+Mapping* ModelTest::mapping_ = nullptr;
+Dataset* ModelTest::train_ = nullptr;
+Dataset* ModelTest::test_ = nullptr;
+
+TEST_F(ModelTest, LearnsTheFixtureSignal) {
+  Result<Model> model = TrainFixture(mapping_->train, /*with_valid=*/true);
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  const TrainingInfo& info = model->info();
+  EXPECT_EQ(info.train_rows, 900u);
+  EXPECT_EQ(info.valid_rows, 400u);
+  EXPECT_GE(info.best_iteration, 0);
+  EXPECT_EQ(info.rounds, info.best_iteration + 1) << "the model keeps the selected round";
+  ASSERT_TRUE(info.valid);
+  ASSERT_EQ(info.valid->at.size(), 4u);
+  EXPECT_EQ(info.valid->at[3].rate, 10);
+  EXPECT_EQ(info.label_column, "Inspected Outcome");
+  EXPECT_EQ(info.created_at, "2023-11-14T22:13:20.000Z");
+
+  Result<std::vector<double>> scores = model->ScoreBatch(*test_);
+  ASSERT_TRUE(scores.ok());
+  std::vector<double> rates = {10};
+  Result<Metrics> metrics = Evaluate(*scores, test_->labels, test_->revenue, rates);
+  ASSERT_TRUE(metrics.ok());
+  double base_rate = static_cast<double>(metrics->positives) / metrics->rows;
+  EXPECT_GT(metrics->at[0].precision, base_rate + 0.4) << "precision@10 far above the base rate";
+  EXPECT_GT(*metrics->auc, 0.8);
+  EXPECT_EQ(*info.valid->auc, *metrics->auc) << "the recorded figures are the kept model's";
+  for (double score : *scores) {
+    EXPECT_GE(score, 0.0);
+    EXPECT_LE(score, 1.0);
+  }
+}
+
+TEST_F(ModelTest, SameSeedSameBytesAndScores) {
+  Result<Model> first = TrainFixture(mapping_->train, true);
+  Result<Model> second = TrainFixture(mapping_->train, true);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->ToBytes(), second->ToBytes());
+  TrainOptions other = mapping_->train;
+  other.seed = 99;
+  Result<Model> reseeded = TrainFixture(other, true);
+  ASSERT_TRUE(reseeded.ok());
+  EXPECT_NE(reseeded->ToBytes(), first->ToBytes()) << "the seed reaches folds and sampling";
+}
+
+TEST_F(ModelTest, SaveLoadRoundTripGivesTheSameScores) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok()) << model.error().ToString();
+  EXPECT_EQ(model->info().rounds, mapping_->train.rounds_without_valid);
+  EXPECT_EQ(model->info().best_iteration, -1);
+  EXPECT_FALSE(model->info().valid);
+  std::string bytes = model->ToBytes();
+  Result<Model> loaded = Model::FromBytes(bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
+  EXPECT_EQ(loaded->ToBytes(), bytes);
+  EXPECT_EQ(loaded->mapping(), model->mapping());
+  EXPECT_EQ(loaded->info().options, model->info().options);
+  EXPECT_EQ(loaded->feature_names(), model->feature_names());
+  Result<std::vector<double>> before = model->ScoreBatch(*test_);
+  Result<std::vector<double>> after = loaded->ScoreBatch(*test_);
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_EQ(*before, *after);
+
+  test_support::TempDir dir("cordon-targeting");
+  std::string path = dir.File("model.cordon");
+  ASSERT_TRUE(model->Save(path).ok());
+  Result<Model> from_file = Model::Load(path);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().ToString();
+  EXPECT_EQ(from_file->ToBytes(), bytes);
+}
+
+TEST_F(ModelTest, UnknownVersionIsRefusedClearly) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  std::string bytes = model->ToBytes();
+  bytes[8] = 2;  // the version follows the 8-byte signature
+  Result<Model> loaded = Model::FromBytes(bytes);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_NE(loaded.error().message().find("format version 2 is not supported"), std::string::npos)
+      << loaded.error().message();
+}
+
+TEST_F(ModelTest, DamagedFilesAreCorrupt) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  std::string bytes = model->ToBytes();
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x20;
+  EXPECT_EQ(Model::FromBytes(flipped).error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(Model::FromBytes(bytes.substr(0, bytes.size() - 10)).error().code(),
+            ErrorCode::kCorrupt);
+  EXPECT_EQ(Model::FromBytes("{\"not\": \"a model\"}").error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(Model::FromBytes("").error().code(), ErrorCode::kCorrupt);
+  EXPECT_EQ(Model::Load("/nonexistent/model.cordon").error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ModelTest, ScoreOneRecordMatchesTheBatchAndExplains) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  Record record = {{"Decl No", "200001"},  {"Filed", "2024-05-02"}, {"Importer", "IMP011"},
+                   {"Declarant", "DCL04"}, {"HS Code", "640399"},   {"Origin", "CN"},
+                   {"Office", "DEHAM"},    {"Value EUR", "310.5"},  {"Mass kg", "95.0"},
+                   {"Duty Rate", "8"}};
+  Result<Prediction> prediction = model->Score(record, 3);
+  ASSERT_TRUE(prediction.ok()) << prediction.error().ToString();
+  ASSERT_EQ(prediction->top.size(), 3u);
+  for (size_t index = 1; index < prediction->top.size(); ++index) {
+    EXPECT_GE(std::fabs(prediction->top[index - 1].contribution),
+              std::fabs(prediction->top[index].contribution));
+  }
+  EXPECT_GT(prediction->probability, 0.5) << "CN footwear 640399 undervalued is the risky kind";
+
+  // The same declaration through the CSV path scores the same.
+  std::string csv =
+      "Decl No,Filed,Importer,Declarant,HS Code,Origin,Office,Value EUR,Mass kg,Duty Rate\n"
+      "200001,2024-05-02,IMP011,DCL04,640399,CN,DEHAM,310.5,95.0,8\n";
+  Result<Dataset> data = ParseDataset(csv, *mapping_, "-", "inline");
+  ASSERT_TRUE(data.ok()) << data.error().ToString();
+  Result<std::vector<double>> batch = model->ScoreBatch(*data);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->front(), prediction->probability);
+
+  // Explanations name the inputs behind a rate.
+  Result<std::vector<Prediction>> explained = model->Explain(*data, 100);
+  ASSERT_TRUE(explained.ok());
+  bool found_pair = false;
+  for (const Contribution& contribution : explained->front().top) {
+    if (contribution.feature == "rate:origin*hs6") {
+      found_pair = true;
+      EXPECT_EQ(contribution.detail, "origin=CN hs6=640399");
+      EXPECT_GT(contribution.value, 0.3);
+    }
+  }
+  EXPECT_TRUE(found_pair);
+
+  // Missing columns read as empty: still a score.
+  Result<Prediction> sparse = model->Score(Record{{"Origin", "CN"}}, 2);
+  ASSERT_TRUE(sparse.ok()) << sparse.error().ToString();
+  EXPECT_GE(sparse->probability, 0.0);
+}
+
+TEST_F(ModelTest, ScoringNeedsTheModelsRoles) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  Mapping fewer = *mapping_;
+  fewer.keys.pop_back();  // no "office"
+  fewer.interactions = {{"origin", "hs6"}};
+  Dataset data = FixtureData("test.csv", fewer);
+  Result<std::vector<double>> scores = model->ScoreBatch(data);
+  ASSERT_FALSE(scores.ok());
+  EXPECT_NE(scores.error().message().find("\"office\""), std::string::npos);
+}
+
+TEST_F(ModelTest, TrainingRejectsUnusableData) {
+  Dataset unlabelled = *train_;
+  unlabelled.labels.clear();
+  FakeClock clock(Timestamp{});
+  Result<Model> no_labels = Train(unlabelled, nullptr, *mapping_, mapping_->train, clock);
+  ASSERT_FALSE(no_labels.ok());
+  EXPECT_NE(no_labels.error().message().find("no labels"), std::string::npos);
+  Dataset one_class = *train_;
+  std::fill(one_class.labels.begin(), one_class.labels.end(), 0.0f);
+  Result<Model> single = Train(one_class, nullptr, *mapping_, mapping_->train, clock);
+  ASSERT_FALSE(single.ok());
+  EXPECT_NE(single.error().message().find("both positive and negative"), std::string::npos);
+  TrainOptions bad = mapping_->train;
+  bad.max_depth = 0;
+  Result<Model> options = Train(*train_, nullptr, *mapping_, bad, clock);
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.error().message().find("max_depth"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cordon::targeting
