@@ -5,15 +5,16 @@
 // memory, descriptions per second on one core (best and median of several
 // runs, wall clock and thread CPU time, since the machine may be shared) and
 // on all cores, p50/p99 per description, peak memory before the baselines,
-// and the same descriptions through straightforward baselines (one
+// the same engine without its span cache, and the same descriptions through
+// straightforward baselines (one
 // std::regex per mark and one substring search per mark, on a sample) and
 // through the previous engine (FuzzyEngine::kPigeonhole), so the ratios are
 // visible in one run.
 //
 // A plain driver (it prints figures, no Google Benchmark loop): arguments
-// --marks N, --descriptions N, --repeat N, --baseline-sample N,
-// --pigeonhole-sample N (0 skips the previous engine); anything else (such as
-// bench/run's --benchmark_min_time) is ignored.
+// --marks N, --descriptions N, --repeat N, --uncached-runs N,
+// --baseline-sample N, --pigeonhole-sample N (0 skips that part); anything
+// else (such as bench/run's --benchmark_min_time) is ignored.
 #include <sys/resource.h>
 #include <time.h>
 
@@ -281,6 +282,7 @@ struct Options {
   size_t repeat = 5;
   size_t baseline_sample = 20;
   size_t pigeonhole_sample = 20000;
+  size_t uncached_runs = 3;
 };
 
 Options ParseOptions(int argc, char** argv) {
@@ -291,6 +293,7 @@ Options ParseOptions(int argc, char** argv) {
     if (flag == "--descriptions") options.descriptions = std::strtoul(argv[++i], nullptr, 10);
     if (flag == "--repeat") options.repeat = std::max(1ul, std::strtoul(argv[++i], nullptr, 10));
     if (flag == "--baseline-sample") options.baseline_sample = std::strtoul(argv[++i], nullptr, 10);
+    if (flag == "--uncached-runs") options.uncached_runs = std::strtoul(argv[++i], nullptr, 10);
     if (flag == "--pigeonhole-sample") {
       options.pigeonhole_sample = std::strtoul(argv[++i], nullptr, 10);
     }
@@ -493,6 +496,31 @@ int Run(int argc, char** argv) {
               *std::max_element(multi_rates.begin(), multi_rates.end()), Median(multi_rates));
   std::printf("peak RSS (index, descriptions, buffers; before the baselines): %.1f MiB\n",
               static_cast<double>(PeakRssKb()) / 1024.0);
+
+  // The same engine without its span cache: what a stream of descriptions
+  // that never repeat a word would cost.
+  if (options.uncached_runs > 0) {
+    MarkIndexOptions uncached_options;
+    uncached_options.span_cache_entries = 0;
+    auto uncached = MarkIndex::Build(applications_copy, uncached_options);
+    if (uncached.ok()) {
+      auto uncached_scratch = (*uncached)->NewScratch();
+      std::vector<double> uncached_rates;
+      for (size_t run = 0; run < options.uncached_runs; ++run) {
+        const auto start = Clock::now();
+        size_t uncached_hits = 0;
+        for (const Description& description : descriptions) {
+          uncached_hits += match(**uncached, description, *uncached_scratch).size();
+        }
+        uncached_rates.push_back(static_cast<double>(descriptions.size()) /
+                                 Seconds(Clock::now() - start));
+        if (uncached_hits != hits) std::printf("? uncached hits %zu\n", uncached_hits);
+      }
+      std::printf("one core without the span cache: best %.0f, median %.0f descriptions/s\n",
+                  *std::max_element(uncached_rates.begin(), uncached_rates.end()),
+                  Median(uncached_rates));
+    }
+  }
 
   // The previous engine (Hyperscan literal pieces), on a sample.
   const size_t pigeonhole_sample = std::min(options.pigeonhole_sample, descriptions.size());

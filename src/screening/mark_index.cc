@@ -485,6 +485,77 @@ struct ProbeList {
   void Push(const ProbeRecord& record) { records[size++] = record; }
 };
 
+// A party name and its NormalisePartyName key, for reuse while the name
+// stays the same.
+struct PartyMemo {
+  std::string name;
+  std::string key;
+  bool valid = false;
+
+  void Normalise(std::string_view new_name) {
+    if (valid && new_name == name) return;
+    name.assign(new_name);
+    NormalisePartyName(new_name, &key);
+    valid = true;
+  }
+};
+
+// The hits of spans already matched, by the span's bytes: for a span without
+// camel-case spaces, what probing and verification find (keys and
+// distances, after the generic-word rule) depends on nothing else.
+// Descriptions repeat their words and phrases (Zipf), so most spans of a
+// stream are found here and cost one lookup instead of dozens of probes.
+// Direct-mapped, 64-byte entries; a span longer than kBytes or with more
+// than kHits hits is not kept. Per Scratch, so no locking.
+class SpanCache {
+ public:
+  static constexpr size_t kBytes = 32;
+  static constexpr size_t kHits = 5;
+
+  struct Entry {
+    uint64_t hash;
+    uint16_t size;  // 0 = empty
+    uint16_t count;
+    uint32_t hits[kHits];  // key | distance << 30
+    char bytes[kBytes];
+  };
+  static_assert(sizeof(Entry) == 64);
+
+  void Resize(size_t entries) {
+    size_t size = 0;
+    if (entries > 0) {
+      size = 1;
+      while (size < entries) size <<= 1;
+    }
+    entries_.assign(size, Entry{});
+  }
+  bool enabled() const { return !entries_.empty(); }
+
+  const Entry* Find(uint64_t hash, const char* bytes, size_t size) const {
+    const Entry& entry = entries_[Slot(hash)];
+    if (entry.size != size || entry.hash != hash || std::memcmp(entry.bytes, bytes, size) != 0) {
+      return nullptr;
+    }
+    return &entry;
+  }
+
+  void Insert(uint64_t hash, const char* bytes, size_t size, const uint32_t* hits, size_t count) {
+    if (size == 0 || size > kBytes || count > kHits) return;
+    Entry& entry = entries_[Slot(hash)];
+    entry.hash = hash;
+    entry.size = static_cast<uint16_t>(size);
+    entry.count = static_cast<uint16_t>(count);
+    std::memcpy(entry.hits, hits, count * sizeof(uint32_t));
+    std::memcpy(entry.bytes, bytes, size);
+  }
+
+ private:
+  size_t Slot(uint64_t hash) const {
+    return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 40) & (entries_.size() - 1);
+  }
+  std::vector<Entry> entries_;
+};
+
 struct MatchBuffers {
   NormalisedText normalised;
   std::string padded;  // " " + key + " ": word boundaries are spaces
@@ -507,14 +578,19 @@ struct MatchBuffers {
   std::vector<uint64_t> joined_prefix;
   std::vector<int8_t> word_generic;
   std::vector<SpanRecord> spans;
-  ProbeList probes;             // in IndexData::probes
-  ProbeList whole2_probes;      // in IndexData::whole2
-  std::vector<uint64_t> pairs;  // span << 32 | key
+  ProbeList probes;                    // in IndexData::probes
+  ProbeList whole2_probes;             // in IndexData::whole2
+  std::vector<uint64_t> pairs;         // (2 * span + joined) << 32 | key
+  std::vector<uint32_t> cache_misses;  // 2 * span + joined, to store after probing
+  SpanCache cache;
   std::vector<Candidate> candidates;
   std::vector<ApplicationHit> hits;
   std::vector<ApplicationHit> kept;
-  std::string consignor_key;  // NormalisePartyName, when needed
-  std::string consignee_key;
+  // The parties' NormalisePartyName keys, kept for the next call: the items
+  // of one declaration share their parties.
+  PartyMemo consignor;
+  PartyMemo consignee;
+  std::string item_hs;
 };
 
 }  // namespace screening_internal
@@ -524,6 +600,7 @@ using screening_internal::Candidate;
 using screening_internal::MatchBuffers;
 using screening_internal::ProbeList;
 using screening_internal::ProbeRecord;
+using screening_internal::SpanCache;
 using screening_internal::SpanRecord;
 using screening_internal::TextWord;
 
@@ -532,9 +609,45 @@ namespace screening_internal {
 struct IndexData {
   std::vector<ApplicationData> applications;
   std::vector<Key> keys;
+
+  // What assembling hits reads, flat so that a hit costs a few cache lines
+  // rather than a chain of pointers: per key its (application, mark) pairs
+  // (marks numbered across applications, in order); per mark and
+  // application what a MarkHit needs; strings in one arena, laid out
+  // application by application.
+  struct Occurrence {
+    uint32_t application;
+    uint32_t mark;
+  };
+  struct MarkRecord {
+    uint32_t text_offset;
+    uint32_t text_size;
+    int right_index;
+    std::bitset<100> chapters;
+  };
+  struct ApplicationRecord {
+    uint32_t id_offset;
+    uint32_t id_size;
+    uint32_t goods_begin;  // into goods
+    uint32_t goods_end;
+    uint32_t parties_begin;  // into parties
+    uint32_t parties_end;
+  };
+  std::vector<uint32_t> occurrence_begin;  // keys + 1
+  std::vector<Occurrence> occurrences;
+  std::vector<MarkRecord> mark_records;
+  std::vector<ApplicationRecord> application_records;
+  std::vector<std::pair<uint32_t, uint32_t>> goods;  // (offset, size) in strings
+  std::vector<PartyKey> parties;
+  std::string strings;
+
+  std::string_view String(uint32_t offset, uint32_t size) const {
+    return std::string_view(strings).substr(offset, size);
+  }
   FuzzyEngine engine = FuzzyEngine::kDeletionIndex;
   StringTable generic_words;  // matching keys of data/generic_words.txt + extra
   bool drop_generic_variants = true;
+  size_t span_cache_entries = 0;
   size_t max_key_size = 0;
   size_t mark_count = 0;
   size_t pattern_count = 0;
@@ -870,19 +983,28 @@ std::string HexEscaped(std::string_view literal) {
 // ---------------------------------------------------------------------------
 // FuzzyEngine::kDeletionIndex.
 
-// The words of `padded`, and whether any space between them is one the
-// normaliser put at a camel-case boundary (it maps to no input bytes); if so,
-// camel_before and joined_text for reading those spaces as absent.
+// The words of `padded` and its prefix hashes, and whether any space between
+// words is one the normaliser put at a camel-case boundary (it maps to no
+// input bytes); if so, camel_before and joined_text (with its prefix hashes)
+// for reading those spaces as absent.
 void SplitWords(MatchBuffers& buffers) {
   const std::string& padded = buffers.padded;
   const NormalisedText& normalised = buffers.normalised;
   std::vector<TextWord>& words = buffers.words;
+  std::vector<uint64_t>& prefix = buffers.padded_prefix;
   words.clear();
   buffers.has_camel = false;
   const auto size = static_cast<uint32_t>(padded.size());
+  prefix.resize(size + 1);
+  prefix[0] = 0;
+  prefix[1] = ' ';
+  uint64_t hash = ' ';
   uint32_t begin = 1;
   for (uint32_t position = 1; position < size; ++position) {
-    if (padded[position] != ' ') continue;
+    const char c = padded[position];
+    hash = hash * kBase + static_cast<unsigned char>(c);
+    prefix[position + 1] = hash;
+    if (c != ' ') continue;
     words.push_back(TextWord{begin, position});
     begin = position + 1;
     if (position + 1 < size &&
@@ -906,6 +1028,7 @@ void SplitWords(MatchBuffers& buffers) {
     }
   }
   buffers.camel_before[size] = count;
+  PrefixHashes(buffers.joined_text, buffers.joined_prefix);
 }
 
 // Words [first, last] are all generic words (looked up once per word).
@@ -1061,12 +1184,12 @@ void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, ui
   Deletions(text, long_begin, long_end, kNoGap, long_begin, long_end, emit_long);
 }
 
-// When [begin, end) of `text` is a key, adds (span, key) and (span,
-// neighbour) for each of its neighbours (keys within their own limit of it)
-// to `pairs` and returns true. A span that is a mark, the commonest hit,
+// When [begin, end) of `text` is a key, adds (probe_span, key) and
+// (probe_span, neighbour) for each of its neighbours (keys within their own
+// limit of it) to `pairs` and returns true. A span that is a mark, the commonest hit,
 // then costs one probe instead of dozens.
 bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
-              uint32_t span, std::vector<uint64_t>& pairs) {
+              uint32_t probe_span, std::vector<uint64_t>& pairs) {
   const uint64_t hash = Salted(text.Piece(begin, end), kKeyClass);
   if (!impl.probes.Passes(hash)) return false;
   const uint32_t size = end - begin;
@@ -1078,9 +1201,9 @@ bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uin
     }
   });
   if (found == kNoValue) return false;
-  pairs.push_back(uint64_t{span} << 32 | found);
+  pairs.push_back(uint64_t{probe_span} << 32 | found);
   for (uint32_t i = impl.neighbour_begin[found]; i < impl.neighbour_begin[found + 1]; ++i) {
-    pairs.push_back(uint64_t{span} << 32 | impl.neighbours[i]);
+    pairs.push_back(uint64_t{probe_span} << 32 | impl.neighbours[i]);
   }
   return true;
 }
@@ -1093,22 +1216,25 @@ bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uin
 void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
   if (impl.probes.empty() && impl.whole2.empty()) return;
   const std::vector<TextWord>& words = buffers.words;
-  PrefixHashes(buffers.padded, buffers.padded_prefix);
   const HashedText padded{buffers.padded.data(), buffers.padded_prefix.data(), impl.powers.data()};
   HashedText joined = padded;
   if (buffers.has_camel) {
-    PrefixHashes(buffers.joined_text, buffers.joined_prefix);
     joined =
         HashedText{buffers.joined_text.data(), buffers.joined_prefix.data(), impl.powers.data()};
   }
   std::vector<SpanRecord>& spans = buffers.spans;
   ProbeList& probes = buffers.probes;
   ProbeList& whole2_probes = buffers.whole2_probes;
-  std::vector<uint64_t>& pairs = buffers.pairs;  // span << 32 | key
+  // (probe_span, key), probe_span = 2 * span + 1 for the joined reading.
+  std::vector<uint64_t>& pairs = buffers.pairs;
+  std::vector<uint32_t>& cache_misses = buffers.cache_misses;
+  SpanCache& cache = buffers.cache;
+  if (cache.enabled() != (impl.span_cache_entries > 0)) cache.Resize(impl.span_cache_entries);
   spans.clear();
   probes.size = 0;
   whole2_probes.size = 0;
   pairs.clear();
+  cache_misses.clear();
   for (size_t first = 0; first < words.size(); ++first) {
     const uint32_t begin = words[first].begin;
     for (size_t last = first; last < words.size(); ++last) {
@@ -1121,27 +1247,40 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
       const auto span = static_cast<uint32_t>(spans.size());
       spans.push_back(
           SpanRecord{static_cast<uint32_t>(first), static_cast<uint32_t>(last), size, joined_size});
+      if (camel == 0 && cache.enabled() && size <= SpanCache::kBytes) {
+        const SpanCache::Entry* entry =
+            cache.Find(padded.Piece(begin, end), padded.text + begin, size);
+        if (entry != nullptr) {
+          for (uint32_t i = 0; i < entry->count; ++i) {
+            buffers.candidates.push_back(Candidate{entry->hits[i] & 0x3FFFFFFFu, begin, end,
+                                                   static_cast<int>(entry->hits[i] >> 30)});
+          }
+          continue;
+        }
+        cache_misses.push_back(span);
+      }
       // At most this many probes per table for the span, raw and joined.
       const size_t bound = 2 * (size_t{size} + 2) * (size_t{size} + 2) + 16;
       probes.Reserve(bound);
       whole2_probes.Reserve(bound);
-      auto emit = [&impl, &probes, span](uint64_t hash) CORDON_ALWAYS_INLINE {
+      uint32_t probe_span = 2 * span;
+      auto emit = [&impl, &probes, &probe_span](uint64_t hash) CORDON_ALWAYS_INLINE {
         const uint32_t word = impl.probes.FilterWord(hash);
         __builtin_prefetch(impl.probes.FilterAddress(word));
-        probes.Push(ProbeRecord{hash, span, word});
+        probes.Push(ProbeRecord{hash, probe_span, word});
       };
-      auto emit_whole2 = [&impl, &whole2_probes, span](uint64_t hash) CORDON_ALWAYS_INLINE {
+      auto emit_whole2 = [&impl, &whole2_probes, &probe_span](uint64_t hash) CORDON_ALWAYS_INLINE {
         const uint32_t word = impl.whole2.FilterWord(hash);
         __builtin_prefetch(impl.whole2.FilterAddress(word));
-        whole2_probes.Push(ProbeRecord{hash, span, word});
+        whole2_probes.Push(ProbeRecord{hash, probe_span, word});
       };
-      if (size <= impl.max_key_size && ExactKey(impl, padded, begin, end, span, pairs)) {
-        // The span is a key: that key and its neighbours are the candidates.
-      } else if (size <= impl.max_span) {
+      if (size <= impl.max_span &&
+          !(size <= impl.max_key_size && ExactKey(impl, padded, begin, end, probe_span, pairs))) {
         ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0, emit, emit_whole2);
       }
       if (camel > 0) {
         // The same span with its camel-case spaces read as absent.
+        probe_span = 2 * span + 1;
         uint32_t space = 0;
         for (size_t w = first; w < last; ++w) {
           const uint32_t gap = words[w].end;
@@ -1156,8 +1295,8 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
     }
   }
 
-  // Filter; survivors prefetch their slot. Then slots -> (span, key) pairs
-  // whose sizes are compatible.
+  // Filter; survivors prefetch their slot. Then slots -> (probe_span, key)
+  // pairs whose sizes are compatible with that reading of the span.
   auto run = [&](const ProbeTable& table, ProbeList& list) {
     size_t kept = 0;
     for (size_t i = 0; i < list.size; ++i) {
@@ -1173,26 +1312,54 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
   auto visit = [&](const ProbeTable& table, const ProbeList& list) {
     for (size_t i = 0; i < list.size; ++i) {
       const ProbeRecord& probe = list.records[i];
-      const SpanRecord& span = spans[probe.span];
+      const SpanRecord& span = spans[probe.span >> 1];
+      const uint32_t size = (probe.span & 1) != 0 ? span.joined_size : span.size;
       table.Visit(probe.hash, [&](uint32_t key) {
         const uint32_t key_size = impl.key_size[key];
         const uint32_t limit = impl.key_limit[key];
-        const bool fits = key_size <= span.size + limit && span.size <= key_size + limit;
-        const bool joined_fits = span.joined_size != span.size && limit > 0 &&
-                                 key_size <= span.joined_size + limit &&
-                                 span.joined_size <= key_size + limit;
-        if (fits || joined_fits) pairs.push_back(uint64_t{probe.span} << 32 | key);
+        if (key_size <= size + limit && size <= key_size + limit) {
+          pairs.push_back(uint64_t{probe.span} << 32 | key);
+        }
       });
     }
   };
   visit(impl.probes, probes);
   visit(impl.whole2, whole2_probes);
-  if (pairs.empty()) return;
+
+  // Verify each (span, key) once, whichever reading found it.
+  for (uint64_t& pair : pairs) pair = (pair >> 33) << 32 | (pair & 0xFFFFFFFFu);
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  const size_t verified_from = buffers.candidates.size();
   for (const uint64_t pair : pairs) {
     const SpanRecord& span = spans[pair >> 32];
     VerifySpan(impl, static_cast<uint32_t>(pair), span.first, span.last, buffers);
+  }
+
+  // Remember the hits of the spans not found in the cache (often none).
+  // Verified candidates come in span order, like cache_misses.
+  size_t next = verified_from;
+  uint32_t hits[SpanCache::kHits];
+  for (const uint32_t span_id : cache_misses) {
+    const SpanRecord& span = spans[span_id];
+    const uint32_t begin = words[span.first].begin;
+    const uint32_t end = words[span.last].end;
+    while (next < buffers.candidates.size() &&
+           std::tie(buffers.candidates[next].begin, buffers.candidates[next].end) <
+               std::tie(begin, end)) {
+      ++next;
+    }
+    size_t count = 0;
+    for (; next < buffers.candidates.size() && buffers.candidates[next].begin == begin &&
+           buffers.candidates[next].end == end;
+         ++next) {
+      const Candidate& candidate = buffers.candidates[next];
+      if (count < SpanCache::kHits) {
+        hits[count] = candidate.key | static_cast<uint32_t>(candidate.distance) << 30;
+      }
+      ++count;
+    }
+    cache.Insert(padded.Piece(begin, end), padded.text + begin, end - begin, hits, count);
   }
 }
 
@@ -1345,6 +1512,46 @@ void BuildDeletionIndex(IndexData& impl) {
                         impl.key_limit.capacity() + impl.powers.capacity() * sizeof(uint64_t);
 }
 
+// Fills IndexData's flat records for assembling hits (every engine).
+void FlattenForHits(IndexData& impl) {
+  std::vector<uint32_t> first_mark(impl.applications.size() + 1, 0);
+  for (uint32_t a = 0; a < impl.applications.size(); ++a) {
+    const ApplicationData& application = impl.applications[a];
+    IndexData::ApplicationRecord record{};
+    record.id_offset = static_cast<uint32_t>(impl.strings.size());
+    record.id_size = static_cast<uint32_t>(application.id.size());
+    impl.strings += application.id;
+    record.goods_begin = static_cast<uint32_t>(impl.goods.size());
+    for (const std::string& goods : application.goods_hs) {
+      impl.goods.emplace_back(static_cast<uint32_t>(impl.strings.size()),
+                              static_cast<uint32_t>(goods.size()));
+      impl.strings += goods;
+    }
+    record.goods_end = static_cast<uint32_t>(impl.goods.size());
+    record.parties_begin = static_cast<uint32_t>(impl.parties.size());
+    impl.parties.insert(impl.parties.end(), application.authorised.begin(),
+                        application.authorised.end());
+    record.parties_end = static_cast<uint32_t>(impl.parties.size());
+    first_mark[a] = static_cast<uint32_t>(impl.mark_records.size());
+    for (const MarkData& mark : application.marks) {
+      impl.mark_records.push_back(IndexData::MarkRecord{static_cast<uint32_t>(impl.strings.size()),
+                                                        static_cast<uint32_t>(mark.text.size()),
+                                                        mark.right_index, mark.chapters});
+      impl.strings += mark.text;
+    }
+    impl.application_records.push_back(record);
+  }
+  impl.occurrence_begin.reserve(impl.keys.size() + 1);
+  for (const Key& key : impl.keys) {
+    impl.occurrence_begin.push_back(static_cast<uint32_t>(impl.occurrences.size()));
+    for (const Occurrence& occurrence : key.occurrences) {
+      impl.occurrences.push_back(IndexData::Occurrence{
+          occurrence.application, first_mark[occurrence.application] + occurrence.mark});
+    }
+  }
+  impl.occurrence_begin.push_back(static_cast<uint32_t>(impl.occurrences.size()));
+}
+
 Result<NiceHsTable> LoadNiceHs(const MarkIndexOptions& options) {
   if (options.nice_hs_path.empty()) return NiceHsTable::Embedded();
   return NiceHsTable::Load(options.nice_hs_path);
@@ -1384,7 +1591,9 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
   std::vector<ApplicationHit>& hits = buffers.hits;
   hits.clear();
   for (const Candidate& candidate : candidates) {
-    for (const Occurrence& occurrence : impl.keys[candidate.key].occurrences) {
+    for (uint32_t i = impl.occurrence_begin[candidate.key];
+         i < impl.occurrence_begin[candidate.key + 1]; ++i) {
+      const IndexData::Occurrence& occurrence = impl.occurrences[i];
       hits.push_back(ApplicationHit{occurrence.application, candidate.key, occurrence.mark,
                                     candidate.begin, candidate.end, candidate.distance});
     }
@@ -1421,23 +1630,23 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
 
   // Relevance and authorisation. Party names are normalised only when a hit
   // belongs to an application that lists authorised parties.
-  std::string item_hs;  // digits only; short, so no allocation
+  std::string& item_hs = buffers.item_hs;  // digits only
+  item_hs.clear();
   for (char c : hs_code) {
     if (c >= '0' && c <= '9') item_hs.push_back(c);
   }
   int item_chapter = 0;
   if (item_hs.size() >= 2) item_chapter = (item_hs[0] - '0') * 10 + (item_hs[1] - '0');
-  bool parties_normalised = false;
-  std::string& consignor_key = buffers.consignor_key;
-  std::string& consignee_key = buffers.consignee_key;
+  bool consignor_normalised = false;
+  bool consignee_normalised = false;
 
   result.reserve(kept.size());
   for (const ApplicationHit& hit : kept) {
-    const ApplicationData& application = impl.applications[hit.application];
-    const MarkData& mark = application.marks[hit.mark];
+    const IndexData::ApplicationRecord& application = impl.application_records[hit.application];
+    const IndexData::MarkRecord& mark = impl.mark_records[hit.mark];
     MarkHit& out = result.emplace_back();
-    out.mark = mark.text;
-    out.application_id = application.id;
+    out.mark.assign(impl.String(mark.text_offset, mark.text_size));
+    out.application_id.assign(impl.String(application.id_offset, application.id_size));
     out.right_index = mark.right_index;
     // Padded positions are key positions + 1.
     const auto [found_begin, found_end] =
@@ -1450,7 +1659,8 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
       out.relevance = Relevance::kClassRelated;
     } else {
       out.relevance = Relevance::kUnrelated;
-      for (const std::string& goods : application.goods_hs) {
+      for (uint32_t g = application.goods_begin; g < application.goods_end; ++g) {
+        const std::string_view goods = impl.String(impl.goods[g].first, impl.goods[g].second);
         if (item_hs.starts_with(goods) || goods.starts_with(item_hs)) {
           out.relevance = Relevance::kListedGoods;
           break;
@@ -1461,20 +1671,27 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
         out.relevance = Relevance::kClassRelated;
       }
     }
-    if (application.authorised.empty()) continue;
-    if (!parties_normalised) {
-      consignor_key.clear();
-      consignee_key.clear();
-      if (!consignor.name.empty()) NormalisePartyName(consignor.name, &consignor_key);
-      if (!consignee.name.empty()) NormalisePartyName(consignee.name, &consignee_key);
-      parties_normalised = true;
-    }
-    for (const PartyKey& party : application.authorised) {
+    // Countries first: a name is normalised only when a party of the same
+    // country could match it, and then once per description.
+    for (uint32_t p = application.parties_begin; p < application.parties_end; ++p) {
+      const PartyKey& party = impl.parties[p];
       if (party.country.empty() || party.name_key.empty()) continue;
-      if ((!consignor_key.empty() && party.name_key == consignor_key &&
-           SameCountry(party.country, consignor.country)) ||
-          (!consignee_key.empty() && party.name_key == consignee_key &&
-           SameCountry(party.country, consignee.country))) {
+      bool same = false;
+      if (!consignor.name.empty() && SameCountry(party.country, consignor.country)) {
+        if (!consignor_normalised) {
+          buffers.consignor.Normalise(consignor.name);
+          consignor_normalised = true;
+        }
+        same = party.name_key == buffers.consignor.key;
+      }
+      if (!same && !consignee.name.empty() && SameCountry(party.country, consignee.country)) {
+        if (!consignee_normalised) {
+          buffers.consignee.Normalise(consignee.name);
+          consignee_normalised = true;
+        }
+        same = party.name_key == buffers.consignee.key;
+      }
+      if (same) {
         out.authorised = true;
         break;
       }
@@ -1528,6 +1745,7 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
   auto impl = std::make_unique<IndexData>();
   impl->engine = options.fuzzy_engine;
   impl->drop_generic_variants = options.drop_generic_variants;
+  impl->span_cache_entries = options.span_cache_entries;
 
   // Validate and convert; collect every bad field.
   std::vector<FieldError> errors;
@@ -1620,6 +1838,7 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
   }
   for (const std::string& word : options.extra_generic_words) add_generic(word);
   impl->generic_words.Finish();
+  FlattenForHits(*impl);
 
   if (options.fuzzy_engine == FuzzyEngine::kDeletionIndex) {
     BuildDeletionIndex(*impl);

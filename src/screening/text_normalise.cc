@@ -163,7 +163,7 @@ const char* LookAlike(char32_t code_point) {
 }
 
 // Rule 8 of the header: digits that stand for letters inside a word.
-char DigitAsLetter(char digit) {
+constexpr char DigitAsLetter(char digit) {
   switch (digit) {
     case '0':
       return 'o';
@@ -390,66 +390,111 @@ bool IsAscii(std::string_view input) {
   return (any_high & 0x8080808080808080ULL) == 0;
 }
 
-bool AsciiLower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-bool AsciiUpper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
-bool AsciiDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool AsciiWordByte(unsigned char c) { return AsciiLower(c) || AsciiUpper(c) || AsciiDigit(c); }
+// Byte classes of the ASCII fast path, and the key byte of each letter
+// (lower case, "l" read as "i", rule 9) and of each digit used as a letter
+// (rule 8).
+enum AsciiClass : uint8_t { kSeparatorByte = 0, kLowerByte = 1, kUpperByte = 2, kDigitByte = 4 };
+
+constexpr std::array<uint8_t, 128> kAsciiClass = [] {
+  std::array<uint8_t, 128> classes{};
+  for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLowerByte;
+  for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kUpperByte;
+  for (int c = '0'; c <= '9'; ++c) classes[c] = kDigitByte;
+  return classes;
+}();
+
+constexpr std::array<char, 128> kAsciiKey = [] {
+  std::array<char, 128> keys{};
+  for (int c = 'a'; c <= 'z'; ++c) keys[c] = static_cast<char>(c == 'l' ? 'i' : c);
+  for (int c = 'A'; c <= 'Z'; ++c) keys[c] = keys[c - 'A' + 'a'];
+  for (int c = '0'; c <= '9'; ++c) keys[c] = DigitAsLetter(static_cast<char>(c));
+  return keys;
+}();
+
+// A word of the fast path: bytes [first, last], and whether it has a letter.
+struct AsciiWord {
+  uint32_t first;
+  uint32_t last;
+  uint32_t has_letter;
+};
 
 // Steps 5-9 of the header for input that is all ASCII (the usual
 // description): every byte is one unit, so the rules run on the bytes
-// directly, without utf8proc and without building units. Must give exactly
-// what the general path gives (text_normalise_test.cc checks this on random
-// input by comparing with the same input plus a non-ASCII separator).
-void NormaliseAscii(std::string_view input, NormalisedText* out, Buffers& buffers) {
+// directly, with lookup tables, without utf8proc and without building units.
+// Must give exactly what the general path gives (text_normalise_test.cc
+// checks this on random input by comparing with the same input plus a
+// non-ASCII separator).
+void NormaliseAscii(std::string_view input, NormalisedText* out, std::vector<AsciiWord>& words,
+                    std::vector<AsciiWord>& merged) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(input.data());
-  const size_t size = input.size();
+  const auto size = static_cast<uint32_t>(input.size());
+  auto kind = [bytes](uint32_t index) { return kAsciiClass[bytes[index]]; };
 
-  // Step 6: words, split at camel-case boundaries (same conditions as the
-  // general path, on bytes).
-  std::vector<Word>& words = buffers.words;
-  words.clear();
-  size_t index = 0;
+  // Step 6: words, split at camel-case boundaries: an upper-case letter with
+  // two lower-case letters before it (in the same part) and two after.
+  if (words.size() < size + 1) words.resize(size + 1);
+  size_t word_count = 0;
+  bool any_single = false;  // a one-character word: step 7 may collapse a run
+  uint32_t index = 0;
   while (index < size) {
-    if (!AsciiWordByte(bytes[index])) {
+    if (kind(index) == kSeparatorByte) {
       ++index;
       continue;
     }
-    size_t first = index;
-    while (index < size && AsciiWordByte(bytes[index])) {
-      if (index >= first + 2 && index + 2 < size && AsciiUpper(bytes[index]) &&
-          AsciiLower(bytes[index - 1]) && AsciiLower(bytes[index - 2]) &&
-          AsciiLower(bytes[index + 1]) && AsciiLower(bytes[index + 2])) {
-        words.push_back(Word{first, index - 1});
+    uint32_t first = index;
+    uint32_t classes = 0;
+    while (index < size) {
+      const uint8_t here = kind(index);
+      if (here == kSeparatorByte) break;
+      if (here == kUpperByte && index >= first + 2 && index + 2 < size &&
+          kind(index - 1) == kLowerByte && kind(index - 2) == kLowerByte &&
+          kind(index + 1) == kLowerByte && kind(index + 2) == kLowerByte) {
+        words[word_count++] = AsciiWord{first, index - 1, 1};
         first = index;
+        classes = 0;
       }
+      classes |= here;
       ++index;
     }
-    words.push_back(Word{first, index - 1});
+    any_single |= first == index - 1;
+    words[word_count++] = AsciiWord{first, index - 1, (classes & (kLowerByte | kUpperByte)) != 0};
   }
 
-  // Step 7: runs of single characters separated by exactly one byte.
-  std::vector<Word>& merged = buffers.merged;
-  merged.clear();
-  size_t word_index = 0;
-  while (word_index < words.size()) {
-    size_t run_end = word_index;
-    if (words[word_index].first == words[word_index].last) {
-      while (run_end + 1 < words.size() && words[run_end + 1].first == words[run_end + 1].last &&
-             words[run_end + 1].first == words[run_end].last + 2) {
-        ++run_end;
+  // Step 7: runs of three or more single characters separated by exactly
+  // one byte collapse into one word (the only words with separators inside).
+  const AsciiWord* final_words = words.data();
+  size_t final_count = word_count;
+  bool collapsed = false;
+  if (any_single) {
+    if (merged.size() < word_count + 1) merged.resize(word_count + 1);
+    size_t merged_count = 0;
+    size_t word_index = 0;
+    while (word_index < word_count) {
+      size_t run_end = word_index;
+      if (words[word_index].first == words[word_index].last) {
+        while (run_end + 1 < word_count && words[run_end + 1].first == words[run_end + 1].last &&
+               words[run_end + 1].first == words[run_end].last + 2) {
+          ++run_end;
+        }
       }
+      if (run_end - word_index + 1 >= 3) {
+        uint32_t has_letter = 0;
+        for (size_t w = word_index; w <= run_end; ++w) has_letter |= words[w].has_letter;
+        merged[merged_count++] =
+            AsciiWord{words[word_index].first, words[run_end].last, has_letter};
+        collapsed = true;
+      } else {
+        run_end = word_index;
+        merged[merged_count++] = words[word_index];
+      }
+      word_index = run_end + 1;
     }
-    if (run_end - word_index + 1 >= 3) {
-      merged.push_back(Word{words[word_index].first, words[run_end].last});
-    } else {
-      run_end = word_index;
-      merged.push_back(words[word_index]);
-    }
-    word_index = run_end + 1;
+    final_words = merged.data();
+    final_count = merged_count;
   }
 
   // Steps 8-9. At most one key byte per input byte plus one space per word.
-  const size_t bound = size + merged.size();
+  const size_t bound = size + final_count;
   out->text.resize(bound);
   out->source_begin.resize(bound);
   out->source_end.resize(bound);
@@ -457,39 +502,34 @@ void NormaliseAscii(std::string_view input, NormalisedText* out, Buffers& buffer
   uint32_t* source_begin = out->source_begin.data();
   uint32_t* source_end = out->source_end.data();
   size_t length = 0;
-  for (size_t w = 0; w < merged.size(); ++w) {
-    const Word& word = merged[w];
-    bool has_letter = false;
-    for (size_t u = word.first; u <= word.last; ++u) {
-      if (AsciiLower(bytes[u]) || AsciiUpper(bytes[u])) {
-        has_letter = true;
-        break;
-      }
-    }
+  for (size_t w = 0; w < final_count; ++w) {
+    const AsciiWord& word = final_words[w];
     if (w > 0) {
-      const auto gap_begin = static_cast<uint32_t>(merged[w - 1].last + 1);
-      const uint32_t gap_end = std::max(gap_begin, static_cast<uint32_t>(word.first));
+      // The space stands for whatever separated the words in the input.
+      const uint32_t gap_begin = final_words[w - 1].last + 1;
       text[length] = ' ';
       source_begin[length] = gap_begin;
-      source_end[length] = gap_end;
+      source_end[length] = std::max(gap_begin, word.first);
       ++length;
     }
-    for (size_t u = word.first; u <= word.last; ++u) {
-      const unsigned char byte = bytes[u];
-      char c;
-      if (AsciiLower(byte)) {
-        c = static_cast<char>(byte);
-      } else if (AsciiUpper(byte)) {
-        c = static_cast<char>(byte - 'A' + 'a');
-      } else if (AsciiDigit(byte)) {
-        c = has_letter ? DigitAsLetter(static_cast<char>(byte)) : static_cast<char>(byte);
-      } else {
-        continue;  // a separator inside a collapsed run
+    if (!collapsed && word.has_letter != 0) {
+      // The common word: letters (and digits read as letters), no separator.
+      for (uint32_t u = word.first; u <= word.last; ++u) {
+        text[length] = kAsciiKey[bytes[u]];
+        source_begin[length] = u;
+        source_end[length] = u + 1;
+        ++length;
       }
-      if (c == 'l') c = 'i';
-      text[length] = c;
-      source_begin[length] = static_cast<uint32_t>(u);
-      source_end[length] = static_cast<uint32_t>(u + 1);
+      continue;
+    }
+    for (uint32_t u = word.first; u <= word.last; ++u) {
+      const unsigned char byte = bytes[u];
+      const uint8_t here = kAsciiClass[byte];
+      if (here == kSeparatorByte) continue;  // inside a collapsed run
+      text[length] =
+          here == kDigitByte && word.has_letter == 0 ? static_cast<char>(byte) : kAsciiKey[byte];
+      source_begin[length] = u;
+      source_end[length] = u + 1;
       ++length;
     }
   }
@@ -503,7 +543,9 @@ void NormaliseAscii(std::string_view input, NormalisedText* out, Buffers& buffer
 void NormaliseForMatching(std::string_view input, NormalisedText* out) {
   Buffers& buffers = ThreadBuffers();
   if (IsAscii(input)) {
-    NormaliseAscii(input, out, buffers);
+    thread_local std::vector<AsciiWord> ascii_words;
+    thread_local std::vector<AsciiWord> ascii_merged;
+    NormaliseAscii(input, out, ascii_words, ascii_merged);
     return;
   }
   out->text.clear();
@@ -649,9 +691,34 @@ constexpr std::string_view kLegalForms[] = {
     "sau", "sdn",  "se",           "sl",   "slu",     "snc",  "sp",          "spa",  "spzoo",
     "srl", "sro",  "tbk",          "tov",  "ug",      "vof",  "zao",         "zoo",  "zrt"};
 
+// A word of up to 8 bytes as one integer, for comparing words in one step.
+constexpr uint64_t PackWord(std::string_view word) {
+  uint64_t packed = 0;
+  for (size_t i = 0; i < word.size(); ++i) {
+    packed |= uint64_t{static_cast<unsigned char>(word[i])} << (8 * i);
+  }
+  return packed;
+}
+
+// kLegalForms of up to 8 bytes, packed and sorted.
+constexpr auto kPackedLegalForms = [] {
+  std::array<uint64_t, std::size(kLegalForms)> packed{};
+  size_t count = 0;
+  for (std::string_view form : kLegalForms) {
+    if (form.size() <= 8) packed[count++] = PackWord(form);
+  }
+  for (size_t i = count; i < packed.size(); ++i) packed[i] = ~uint64_t{0};
+  std::sort(packed.begin(), packed.end());
+  return packed;
+}();
+
 bool IsLegalForm(std::string_view word) {
   static_assert(std::is_sorted(std::begin(kLegalForms), std::end(kLegalForms)),
                 "kLegalForms must be sorted for binary search");
+  if (word.empty()) return false;
+  if (word.size() <= 8) {
+    return std::binary_search(kPackedLegalForms.begin(), kPackedLegalForms.end(), PackWord(word));
+  }
   return std::binary_search(std::begin(kLegalForms), std::end(kLegalForms), word);
 }
 
