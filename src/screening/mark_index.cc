@@ -3,6 +3,10 @@
 #include <hs/hs.h>
 #include <sys/mman.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bitset>
@@ -1842,6 +1846,12 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
 
   if (options.fuzzy_engine == FuzzyEngine::kDeletionIndex) {
     BuildDeletionIndex(*impl);
+#if defined(__GLIBC__)
+    // Building sorts tens of MiB of entries; once the allocator's mmap
+    // threshold has risen, glibc keeps such freed memory. Give it back, so
+    // the process holds the index, not its build.
+    malloc_trim(0);
+#endif
     return std::shared_ptr<const MarkIndex>(new MarkIndex(std::move(impl)));
   }
 

@@ -733,14 +733,10 @@ std::string NormalisePartyName(std::string_view name) {
 void NormalisePartyName(std::string_view name, std::string* key) {
   // Case folding: plain ASCII (most trade names) needs no utf8proc: NFKC,
   // mark stripping and ignorable removal do nothing to ASCII, and folding is
-  // A-Z -> a-z.
+  // A-Z -> a-z, done below byte by byte.
   thread_local std::string folded;
-  if (IsAscii(name)) {
-    folded.assign(name);
-    for (char& c : folded) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-  } else {
+  std::string_view source = name;
+  if (!IsAscii(name)) {
     utf8proc_uint8_t* mapped = nullptr;
     const utf8proc_ssize_t mapped_size = utf8proc_map(
         reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
@@ -753,46 +749,48 @@ void NormalisePartyName(std::string_view name, std::string* key) {
       folded.assign(name);  // invalid UTF-8: compare the bytes as they are
     }
     std::free(mapped);
+    source = folded;
   }
 
-  // Words, compacted in place ("." and "'" deleted, other punctuation ends a
-  // word); `words` holds their [begin, end) in `folded`.
+  // Words, written to *key joined by single spaces ("." and "'" deleted,
+  // other punctuation ends a word); `words` holds their [begin, end) there.
   thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
   words.clear();
-  size_t write = 0;
-  size_t word_begin = 0;
+  key->clear();
+  key->reserve(source.size() + 1);
   bool in_word = false;
-  for (size_t position = 0; position < folded.size(); ++position) {
-    const auto byte = static_cast<unsigned char>(folded[position]);
+  for (const char c : source) {
+    auto byte = static_cast<unsigned char>(c);
     if (byte == '.' || byte == '\'') continue;
-    const bool word_byte = byte >= 0x80 || (byte >= 'a' && byte <= 'z') ||
-                           (byte >= '0' && byte <= '9') || (byte >= 'A' && byte <= 'Z');
+    if (byte >= 'A' && byte <= 'Z') byte = static_cast<unsigned char>(byte - 'A' + 'a');
+    const bool word_byte =
+        byte >= 0x80 || (byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9');
     if (word_byte) {
       if (!in_word) {
-        word_begin = write;
+        if (!words.empty()) key->push_back(' ');
+        words.emplace_back(static_cast<uint32_t>(key->size()), 0);
         in_word = true;
       }
-      folded[write++] = static_cast<char>(byte);
+      key->push_back(static_cast<char>(byte));
     } else if (in_word) {
-      words.emplace_back(static_cast<uint32_t>(word_begin), static_cast<uint32_t>(write));
+      words.back().second = static_cast<uint32_t>(key->size());
       in_word = false;
     }
   }
-  if (in_word) words.emplace_back(static_cast<uint32_t>(word_begin), static_cast<uint32_t>(write));
-  auto word = [](size_t index) {
-    return std::string_view(folded).substr(words[index].first,
-                                           words[index].second - words[index].first);
+  if (in_word) words.back().second = static_cast<uint32_t>(key->size());
+  auto word = [&key](size_t index) {
+    return std::string_view(key->data() + words[index].first,
+                            words[index].second - words[index].first);
   };
 
+  // Legal forms off the end, then off the start; at least one word stays.
   size_t first = 0;
   size_t last = words.size();
   while (last > first + 1 && IsLegalForm(word(last - 1))) --last;
   while (last > first + 1 && IsLegalForm(word(first))) ++first;
-  key->clear();
-  for (size_t w = first; w < last; ++w) {
-    if (!key->empty()) key->push_back(' ');
-    key->append(word(w));
-  }
+  if (last == 0) return;
+  key->resize(words[last - 1].second);
+  key->erase(0, words[first].first);
 }
 
 }  // namespace cordon
