@@ -12,9 +12,10 @@
 // visible in one run.
 //
 // A plain driver (it prints figures, no Google Benchmark loop): arguments
-// --marks N, --descriptions N, --repeat N, --uncached-runs N,
-// --baseline-sample N, --pigeonhole-sample N (0 skips that part); anything
-// else (such as bench/run's --benchmark_min_time) is ignored.
+// --marks N, --descriptions N, --repeat N, --span-cache ENTRIES,
+// --uncached-runs N, --baseline-sample N, --pigeonhole-sample N (0 skips
+// that part); anything else (such as bench/run's --benchmark_min_time) is
+// ignored.
 #include <sys/resource.h>
 #include <time.h>
 
@@ -283,6 +284,7 @@ struct Options {
   size_t baseline_sample = 20;
   size_t pigeonhole_sample = 20000;
   size_t uncached_runs = 3;
+  size_t span_cache = MarkIndexOptions{}.span_cache_entries;
 };
 
 Options ParseOptions(int argc, char** argv) {
@@ -294,6 +296,7 @@ Options ParseOptions(int argc, char** argv) {
     if (flag == "--repeat") options.repeat = std::max(1ul, std::strtoul(argv[++i], nullptr, 10));
     if (flag == "--baseline-sample") options.baseline_sample = std::strtoul(argv[++i], nullptr, 10);
     if (flag == "--uncached-runs") options.uncached_runs = std::strtoul(argv[++i], nullptr, 10);
+    if (flag == "--span-cache") options.span_cache = std::strtoul(argv[++i], nullptr, 10);
     if (flag == "--pigeonhole-sample") {
       options.pigeonhole_sample = std::strtoul(argv[++i], nullptr, 10);
     }
@@ -391,7 +394,9 @@ int Run(int argc, char** argv) {
 
   const long rss_before_build = CurrentRssKb();
   const auto build_start = Clock::now();
-  auto built = MarkIndex::Build(std::move(applications));
+  MarkIndexOptions index_options;
+  index_options.span_cache_entries = options.span_cache;
+  auto built = MarkIndex::Build(std::move(applications), index_options);
   const double build_seconds = Seconds(Clock::now() - build_start);
   if (!built.ok()) {
     std::fprintf(stderr, "build failed: %s\n", built.error().ToString().c_str());

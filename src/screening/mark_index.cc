@@ -532,6 +532,8 @@ class SpanCache {
       while (size < entries) size <<= 1;
     }
     entries_.assign(size, Entry{});
+    doorkeeper_.assign(std::max<size_t>(1, size / 4), 0);  // 16 bits per entry
+    doorkeeper_uses_ = 0;
   }
   bool enabled() const { return !entries_.empty(); }
 
@@ -545,6 +547,21 @@ class SpanCache {
 
   void Insert(uint64_t hash, const char* bytes, size_t size, const uint32_t* hits, size_t count) {
     if (size == 0 || size > kBytes || count > kHits) return;
+    // Doorkeeper (as in TinyLFU): a span is stored the second time it is
+    // missed, so spans seen once (the words around a mark) do not evict the
+    // frequent ones. Cleared now and then, so it reflects recent traffic.
+    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
+    const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
+    uint64_t& word = doorkeeper_[bit / 64];
+    const uint64_t mask = uint64_t{1} << (bit % 64);
+    if (++doorkeeper_uses_ >= doorkeeper_.size() * 16) {
+      std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
+      doorkeeper_uses_ = 0;
+    }
+    if ((word & mask) == 0) {
+      word |= mask;
+      return;
+    }
     Entry& entry = entries_[Slot(hash)];
     entry.hash = hash;
     entry.size = static_cast<uint16_t>(size);
@@ -558,6 +575,8 @@ class SpanCache {
     return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 40) & (entries_.size() - 1);
   }
   std::vector<Entry> entries_;
+  std::vector<uint64_t> doorkeeper_;
+  size_t doorkeeper_uses_ = 0;
 };
 
 struct MatchBuffers {

@@ -60,14 +60,18 @@
 //  - Each Scratch remembers the hits of spans it has matched, by their bytes
 //    (MarkIndexOptions::span_cache_entries, 4,096 x 64 bytes by default):
 //    descriptions repeat their words and phrases, so most spans cost one
-//    lookup; spans with camel-case spaces are not remembered.
+//    lookup. A span is stored the second time it is missed (a doorkeeper bit
+//    set, as in TinyLFU), so one-off spans around a mark do not evict the
+//    frequent ones; spans with camel-case spaces are not stored.
 //  - Measured with the seeded 50,000-mark register of
 //    bench/screening_match_bench.cc on this project's 2-core machine, shared
-//    with other builds (load 4-6), so the figures are lower bounds (details
-//    in the commit messages): index build 0.7-1.3 s, tables 41 MiB; one core
-//    up to 640,000 descriptions/s by thread CPU time (84% of spans found in
-//    the span cache), about 7,000 instructions per description (callgrind;
-//    17,000 without the cache); p50 about 1 us, p99 8-12 us.
+//    with other builds and benchmarks (load 4-6), so the figures are lower
+//    bounds and vary between runs (details in the commit messages): index
+//    build 0.6-1.1 s, tables 41 MiB (process +59 MiB); one core best
+//    300,000-760,000 descriptions/s (170,000-430,000 without the span
+//    cache), 7-17x the previous engine in the same run; about 6,800
+//    instructions per description (callgrind; 17,000 without the cache);
+//    p50 about 1 us, p99 9-13 us.
 //  - Why not Hyperscan: for the exact part alone, its literal database of the
 //    same 49,853 marks compiled in 4.2 s and scanned at 415-470 ns per
 //    description, while the hash lookups that typing variants need anyway
