@@ -102,7 +102,8 @@ class [[nodiscard]] Result {
   bool ok() const { return std::holds_alternative<T>(data_); }
   const T& value() const& { return std::get<T>(data_); }
   T& value() & { return std::get<T>(data_); }
-  T&& value() && { return std::get<T>(std::move(data_)); }
+  // By value, not T&&: `for (auto& x : F().value())` must not dangle.
+  T value() && { return std::get<T>(std::move(data_)); }
   const Error& error() const { return std::get<Error>(data_); }
   Status status() const { return ok() ? Status() : Status(error()); }
 
