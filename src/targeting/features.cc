@@ -64,6 +64,57 @@ std::string FormatNumber(double value) {
 
 }  // namespace
 
+FeatureBuilder::Cell& FeatureBuilder::CellTable::Insert(uint64_t key) {
+  if ((size_ + 1) * 2 > keys_.size()) Grow();
+  size_t mask = keys_.size() - 1;
+  for (size_t slot = Mix(key) & mask;; slot = (slot + 1) & mask) {
+    if (keys_[slot] == key) return cells_[slot];
+    if (keys_[slot] == kUnseen) {
+      keys_[slot] = key;
+      ++size_;
+      return cells_[slot];
+    }
+  }
+}
+
+const FeatureBuilder::Cell* FeatureBuilder::CellTable::Find(uint64_t key) const {
+  if (keys_.empty()) return nullptr;
+  size_t mask = keys_.size() - 1;
+  for (size_t slot = Mix(key) & mask;; slot = (slot + 1) & mask) {
+    if (keys_[slot] == key) return &cells_[slot];
+    if (keys_[slot] == kUnseen) return nullptr;
+  }
+}
+
+void FeatureBuilder::CellTable::Clear() {
+  keys_.clear();
+  cells_.clear();
+  size_ = 0;
+}
+
+void FeatureBuilder::CellTable::Grow() {
+  std::vector<uint64_t> old_keys = std::move(keys_);
+  std::vector<Cell> old_cells = std::move(cells_);
+  size_t capacity = old_keys.empty() ? 16 : old_keys.size() * 2;
+  keys_.assign(capacity, kUnseen);
+  cells_.assign(capacity, Cell{});
+  size_ = 0;
+  for (size_t slot = 0; slot < old_keys.size(); ++slot) {
+    if (old_keys[slot] != kUnseen) Insert(old_keys[slot]) = old_cells[slot];
+  }
+}
+
+std::vector<std::pair<uint64_t, FeatureBuilder::Cell>> FeatureBuilder::CellTable::Sorted() const {
+  std::vector<std::pair<uint64_t, Cell>> entries;
+  entries.reserve(size_);
+  for (size_t slot = 0; slot < keys_.size(); ++slot) {
+    if (keys_[slot] != kUnseen) entries.emplace_back(keys_[slot], cells_[slot]);
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return entries;
+}
+
 Result<FeatureBuilder> FeatureBuilder::Plan(const Mapping& mapping, const TrainOptions& options) {
   FeatureBuilder builder;
   builder.mapping_ = mapping;
@@ -204,6 +255,9 @@ Result<FeatureBuilder> FeatureBuilder::Plan(const Mapping& mapping, const TrainO
     builder.feature_names_.push_back(builder.numerics_[index].name);
     builder.feature_sources_.emplace_back(-1 - static_cast<int>(index), false);
   }
+  for (const Encoder& encoder : builder.encoders_) {
+    for (int part : encoder.combine) builder.encoders_[part].in_combine = true;
+  }
   builder.dictionaries_.resize(builder.atoms_.size());
   for (MedianTable& table : builder.medians_) table.levels.resize(builder.hs_atoms_.size());
   return builder;
@@ -232,23 +286,28 @@ Result<FeatureBuilder::Columns> FeatureBuilder::Resolve(const Dataset& data) con
   return columns;
 }
 
-std::string FeatureBuilder::AtomValue(const Dataset& data, const Columns& columns, int atom,
-                                      size_t row) const {
+std::string FeatureBuilder::HsDigitsOf(const Dataset& data, const Columns& columns,
+                                       size_t row) const {
+  if (hs_atoms_.empty()) return std::string();
+  return HsDigits(data.keys[columns.keys[atoms_[hs_atoms_[0]].key]][row]);
+}
+
+std::string_view FeatureBuilder::AtomValue(const Dataset& data, const Columns& columns, int atom,
+                                           size_t row, const std::string& hs_digits) const {
   const Atom& spec = atoms_[atom];
-  const std::string& text = data.keys[columns.keys[spec.key]][row];
-  if (spec.hs_digits == 0) return text;
-  std::string digits = HsDigits(text);
-  if (digits.size() > static_cast<size_t>(spec.hs_digits)) digits.resize(spec.hs_digits);
-  return digits;
+  if (spec.hs_digits == 0) return data.keys[columns.keys[spec.key]][row];
+  return std::string_view(hs_digits).substr(0, static_cast<size_t>(spec.hs_digits));
 }
 
 FeatureBuilder::AtomIdTable FeatureBuilder::AtomIds(const Dataset& data,
                                                     const Columns& columns) const {
   AtomIdTable ids(atoms_.size(), std::vector<uint32_t>(data.rows, kUnseenId));
-  for (size_t atom = 0; atom < atoms_.size(); ++atom) {
-    const auto& dictionary = dictionaries_[atom];
-    for (size_t row = 0; row < data.rows; ++row) {
-      auto found = dictionary.find(AtomValue(data, columns, static_cast<int>(atom), row));
+  for (size_t row = 0; row < data.rows; ++row) {
+    std::string hs_digits = HsDigitsOf(data, columns, row);
+    for (size_t atom = 0; atom < atoms_.size(); ++atom) {
+      const Dictionary& dictionary = dictionaries_[atom];
+      auto found =
+          dictionary.find(AtomValue(data, columns, static_cast<int>(atom), row, hs_digits));
       if (found != dictionary.end()) ids[atom][row] = found->second;
     }
   }
@@ -389,12 +448,15 @@ Result<FeatureMatrix> FeatureBuilder::FitTransform(const Dataset& train) {
   CORDON_ASSIGN_OR_RETURN(Columns columns, Resolve(train));
 
   // Dictionaries: ids in order of first appearance, so fitting is deterministic.
-  for (size_t atom = 0; atom < atoms_.size(); ++atom) {
-    auto& dictionary = dictionaries_[atom];
-    dictionary.clear();
-    for (size_t row = 0; row < train.rows; ++row) {
-      dictionary.emplace(AtomValue(train, columns, static_cast<int>(atom), row),
-                         static_cast<uint32_t>(dictionary.size()));
+  for (Dictionary& dictionary : dictionaries_) dictionary.clear();
+  for (size_t row = 0; row < train.rows; ++row) {
+    std::string hs_digits = HsDigitsOf(train, columns, row);
+    for (size_t atom = 0; atom < atoms_.size(); ++atom) {
+      Dictionary& dictionary = dictionaries_[atom];
+      std::string_view value = AtomValue(train, columns, static_cast<int>(atom), row, hs_digits);
+      if (dictionary.find(value) == dictionary.end()) {
+        dictionary.emplace(std::string(value), static_cast<uint32_t>(dictionary.size()));
+      }
     }
   }
   AtomIdTable ids = AtomIds(train, columns);
@@ -446,7 +508,7 @@ Result<FeatureMatrix> FeatureBuilder::FitTransform(const Dataset& train) {
   std::vector<std::vector<float>> counts(encoders_.size());
   for (size_t e = 0; e < encoders_.size(); ++e) {
     Encoder& encoder = encoders_[e];
-    encoder.table.clear();
+    encoder.table.Clear();
     std::vector<uint64_t> keys(train.rows);
     // Per key: totals, and per fold, so each row can leave its own fold out.
     std::unordered_map<uint64_t, uint32_t> slot_of;
@@ -460,7 +522,7 @@ Result<FeatureMatrix> FeatureBuilder::FitTransform(const Dataset& train) {
       Cell& cell = per_fold[it->second * folds + fold[row]];
       cell.rows += 1;
       cell.positives += train.labels[row];
-      Cell& total = encoder.table[keys[row]];
+      Cell& total = encoder.table.Insert(keys[row]);
       total.rows += 1;
       total.positives += train.labels[row];
     }
@@ -468,7 +530,7 @@ Result<FeatureMatrix> FeatureBuilder::FitTransform(const Dataset& train) {
     counts[e].resize(train.rows);
     for (size_t row = 0; row < train.rows; ++row) {
       uint32_t f = fold[row];
-      const Cell& total = encoder.table[keys[row]];
+      const Cell& total = *encoder.table.Find(keys[row]);
       const Cell& own = per_fold[slots[row] * folds + f];
       double n = static_cast<double>(total.rows) - own.rows;
       double k = static_cast<double>(total.positives) - own.positives;
@@ -507,36 +569,39 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
   out.columns = feature_names_.size();
   out.values.assign(out.rows * out.columns, kNaN);
   const double m = options_.prior_weight;
+  const double global_logit = Logit(global_rate_);
   std::vector<double> rates(encoders_.size());
-  std::vector<float> counts(encoders_.size());
+  std::vector<double> logits(encoders_.size());
+  std::vector<float> rows_seen(encoders_.size());
   for (size_t row = 0; row < data.rows; ++row) {
     for (size_t e = 0; e < encoders_.size(); ++e) {
       const Encoder& encoder = encoders_[e];
       double n = 0, k = 0;
       uint64_t key = EncoderKey(encoder, ids, row);
       if (key != kUnseen) {
-        auto found = encoder.table.find(key);
-        if (found != encoder.table.end()) {
-          n = found->second.rows;
-          k = found->second.positives;
+        if (const Cell* cell = encoder.table.Find(key)) {
+          n = cell->rows;
+          k = cell->positives;
         }
       }
       double prior = global_rate_;
       if (encoder.parent >= 0) {
         prior = rates[encoder.parent];
       } else if (!encoder.combine.empty()) {
-        double logit = -Logit(global_rate_) * static_cast<double>(encoder.combine.size() - 1);
-        for (int part : encoder.combine) logit += Logit(rates[part]);
+        double logit = -global_logit * static_cast<double>(encoder.combine.size() - 1);
+        for (int part : encoder.combine) logit += logits[part];
         prior = Sigmoid(logit);
       }
       rates[e] = n + m > 0 ? (k + m * prior) / (n + m) : prior;
-      counts[e] = static_cast<float>(std::log1p(n));
+      if (encoder.in_combine) logits[e] = Logit(rates[e]);
+      rows_seen[e] = static_cast<float>(n);
     }
     float* values = out.values.data() + row * out.columns;
     for (size_t feature = 0; feature < feature_sources_.size(); ++feature) {
       auto [source, is_count] = feature_sources_[feature];
       if (source < 0) continue;
-      values[feature] = is_count ? counts[source] : static_cast<float>(rates[source]);
+      values[feature] =
+          is_count ? std::log1p(rows_seen[source]) : static_cast<float>(rates[source]);
     }
   }
   NumericFeatures(data, columns, ids, out, feature_names_.size() - numerics_.size());
@@ -551,7 +616,7 @@ std::string FeatureBuilder::Detail(const Dataset& data, size_t row, size_t featu
   if (source >= 0) {
     for (int atom : encoders_[source].atoms) {
       if (!detail.empty()) detail += " ";
-      std::string value = AtomValue(data, *columns, atom, row);
+      std::string value(AtomValue(data, *columns, atom, row, HsDigitsOf(data, *columns, row)));
       detail += atoms_[atom].name + "=" + (value.empty() ? "(empty)" : value);
     }
     return detail;
@@ -587,9 +652,7 @@ nlohmann::ordered_json FeatureBuilder::ToJson() const {
   ordered_json encoders = ordered_json::array();
   for (const Encoder& encoder : encoders_) {
     // Sorted by key so the bytes do not depend on hash table order.
-    std::vector<std::pair<uint64_t, Cell>> cells(encoder.table.begin(), encoder.table.end());
-    std::sort(cells.begin(), cells.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::pair<uint64_t, Cell>> cells = encoder.table.Sorted();
     ordered_json keys = ordered_json::array(), rows = ordered_json::array(),
                  positives = ordered_json::array();
     for (const auto& [key, cell] : cells) {
@@ -659,10 +722,10 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
       if (rows.size() != keys.size() || positives.size() != keys.size()) {
         return Corrupt("encoder " + encoder.name + " has columns of different lengths");
       }
-      encoder.table.reserve(keys.size());
       for (size_t index = 0; index < keys.size(); ++index) {
-        encoder.table[keys[index].get<uint64_t>()] = {rows[index].get<float>(),
-                                                      positives[index].get<float>()};
+        uint64_t key = keys[index].get<uint64_t>();
+        if (key == kUnseen) return Corrupt("encoder " + encoder.name + " stores a reserved key");
+        encoder.table.Insert(key) = {rows[index].get<float>(), positives[index].get<float>()};
       }
     }
     const auto& medians = tables.at("hs_medians");

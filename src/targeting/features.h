@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -67,13 +68,37 @@ class FeatureBuilder {
     float rows = 0;
     float positives = 0;
   };
+  // Open addressing with linear probing, keyed by EncoderKey (kUnseen never
+  // stored): one probe is usually one cache line, where a node-based map
+  // costs two dependent misses per look-up.
+  class CellTable {
+   public:
+    Cell& Insert(uint64_t key);
+    const Cell* Find(uint64_t key) const;
+    size_t size() const { return size_; }
+    void Clear();
+    // Entries sorted by key (deterministic serialisation).
+    std::vector<std::pair<uint64_t, Cell>> Sorted() const;
+
+   private:
+    void Grow();
+    std::vector<uint64_t> keys_;
+    std::vector<Cell> cells_;
+    size_t size_ = 0;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using Dictionary = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
   struct Encoder {
     std::string name;          // "importer", "hs6", "origin*hs6"
     std::vector<int> atoms;    // into atoms_
     int parent = -1;           // encoder whose rate is the prior (hierarchy)
     std::vector<int> combine;  // else: encoders whose log-odds combine into the prior
     bool emit = true;          // a feature (implicit parents are not)
-    std::unordered_map<uint64_t, Cell> table;
+    CellTable table;
+    bool in_combine = false;  // some encoder combines this one's log-odds
   };
   struct Numeric {
     std::string name;  // feature name
@@ -111,7 +136,11 @@ class FeatureBuilder {
   using AtomIdTable = std::vector<std::vector<uint32_t>>;  // [atom][row]
 
   Result<Columns> Resolve(const Dataset& data) const;
-  std::string AtomValue(const Dataset& data, const Columns& columns, int atom, size_t row) const;
+  // An atom's value for a row; HS levels are cut from `hs_digits` (HsDigits
+  // of the row's code), computed once per row by the caller.
+  std::string_view AtomValue(const Dataset& data, const Columns& columns, int atom, size_t row,
+                             const std::string& hs_digits) const;
+  std::string HsDigitsOf(const Dataset& data, const Columns& columns, size_t row) const;
   // Ids of every atom for every row; kUnseenId for values not in training.
   AtomIdTable AtomIds(const Dataset& data, const Columns& columns) const;
   uint64_t EncoderKey(const Encoder& encoder, const AtomIdTable& ids, size_t row) const;
@@ -125,8 +154,8 @@ class FeatureBuilder {
   Mapping mapping_;
   TrainOptions options_;
   std::vector<Atom> atoms_;
-  std::vector<std::unordered_map<std::string, uint32_t>> dictionaries_;  // per atom
-  std::vector<Encoder> encoders_;                                        // parents before children
+  std::vector<Dictionary> dictionaries_;  // per atom
+  std::vector<Encoder> encoders_;         // parents before children
   std::vector<Numeric> numerics_;
   std::vector<MedianTable> medians_;  // one per kHsDeviation numeric
   std::vector<int> hs_atoms_;         // atom index of hs6, hs4, hs2 (empty without hs)

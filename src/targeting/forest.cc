@@ -43,26 +43,53 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
           default_left.size() != count || count == 0) {
         return Corrupt("a tree's node arrays differ in length");
       }
+      for (size_t node = 0; node < count; ++node) {
+        if (left[node] == -1) continue;
+        if (left[node] <= 0 || right[node] <= 0 || static_cast<size_t>(left[node]) >= count ||
+            static_cast<size_t>(right[node]) >= count ||
+            split_index[node] >= forest.feature_count_ || split_index[node] >= kDefaultLeft) {
+          return Corrupt("a tree node points outside its tree or its features");
+        }
+      }
+      // Breadth-first from the root, placing each node's children side by
+      // side; `placed` maps XGBoost's node ids to positions in nodes_.
       uint32_t root = static_cast<uint32_t>(forest.nodes_.size());
       forest.tree_roots_.push_back(root);
-      for (size_t node = 0; node < count; ++node) {
-        Node out;
-        bool leaf = left[node] == -1;
-        if (!leaf) {
-          if (left[node] <= 0 || right[node] <= 0 || static_cast<size_t>(left[node]) >= count ||
-              static_cast<size_t>(right[node]) >= count ||
-              split_index[node] >= forest.feature_count_) {
-            return Corrupt("a tree node points outside its tree");
-          }
-          out.left = static_cast<int32_t>(root + left[node]);
-          out.right = static_cast<int32_t>(root + right[node]);
-          out.feature = split_index[node];
+      std::vector<int32_t> queue = {0};
+      std::vector<uint32_t> placed(count, UINT32_MAX);
+      std::vector<uint32_t> depth(count, 0);
+      uint32_t tree_depth = 0;
+      placed[0] = root;
+      forest.nodes_.emplace_back();
+      for (size_t head = 0; head < queue.size(); ++head) {
+        int32_t id = queue[head];
+        Node& out = forest.nodes_[placed[id]];
+        tree_depth = std::max(tree_depth, depth[id]);
+        if (left[id] == -1) {
+          out.threshold = std::numeric_limits<float>::infinity();
+          out.left = placed[id];
+          out.feature = kDefaultLeft;
+          out.leaf = condition[id];
+          continue;
         }
-        out.value = condition[node];
-        const json& flag = default_left[node];
-        out.default_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
-        forest.nodes_.push_back(out);
+        out.threshold = condition[id];
+        const json& flag = default_left[id];
+        bool missing_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
+        out.feature = split_index[id] | (missing_left ? kDefaultLeft : 0);
+        uint32_t first_child = static_cast<uint32_t>(forest.nodes_.size());
+        out.left = first_child;
+        for (int32_t side : {0, 1}) {
+          int32_t child = side == 0 ? left[id] : right[id];
+          if (placed[child] != UINT32_MAX) return Corrupt("a tree node has two parents");
+          placed[child] = first_child + side;
+          depth[child] = depth[id] + 1;
+          queue.push_back(child);
+        }
+        // emplace_back may move nodes_; `out` is not used after this.
+        forest.nodes_.emplace_back();
+        forest.nodes_.emplace_back();
       }
+      forest.tree_depths_.push_back(tree_depth);
     }
   } catch (const std::exception& error) {
     return Corrupt(std::string("the booster JSON is malformed: ") + error.what());
@@ -73,20 +100,44 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
 double Forest::Margin(const float* features) const {
   double margin = base_margin_;
   const Node* nodes = nodes_.data();
-  for (uint32_t root : tree_roots_) {
-    const Node* node = nodes + root;
-    while (node->left >= 0) {
-      float x = features[node->feature];
-      bool go_left = std::isnan(x) ? node->default_left : x < node->value;
-      node = nodes + (go_left ? node->left : node->right);
+  for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
+    uint32_t index = tree_roots_[tree];
+    for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
+      index = Step(nodes, index, features);
     }
-    margin += node->value;
+    margin += nodes[index].leaf;
   }
   return margin;
 }
 
 double Forest::Probability(const float* features) const {
   return 1.0 / (1.0 + std::exp(-Margin(features)));
+}
+
+void Forest::Probabilities(const float* rows, size_t count, size_t stride, double* out) const {
+  // Rows walk each tree in lockstep, one level at a time: the walks are
+  // independent, so the processor overlaps their memory and compare latencies.
+  constexpr size_t kBlock = 32;
+  const Node* nodes = nodes_.data();
+  for (size_t first = 0; first < count; first += kBlock) {
+    size_t block = std::min(kBlock, count - first);
+    const float* block_rows = rows + first * stride;
+    double margins[kBlock];
+    uint32_t position[kBlock];
+    std::fill(margins, margins + block, base_margin_);
+    for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
+      std::fill(position, position + block, tree_roots_[tree]);
+      for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
+        for (size_t row = 0; row < block; ++row) {
+          position[row] = Step(nodes, position[row], block_rows + row * stride);
+        }
+      }
+      for (size_t row = 0; row < block; ++row) margins[row] += nodes[position[row]].leaf;
+    }
+    for (size_t row = 0; row < block; ++row) {
+      out[first + row] = 1.0 / (1.0 + std::exp(-margins[row]));
+    }
+  }
 }
 
 }  // namespace cordon::targeting::internal

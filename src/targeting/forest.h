@@ -7,6 +7,8 @@
 // (tested against XGBoost to 1e-5).
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -24,20 +26,39 @@ class Forest {
   // Sum of leaf values plus the base margin (log-odds).
   double Margin(const float* features) const;
   double Probability(const float* features) const;
+  // Probabilities of `rows` rows of `stride` floats each. Walks the trees in
+  // the outer loop over blocks of rows, so each tree stays in cache while a
+  // block passes through it: several times faster than row by row for
+  // forests larger than the cache.
+  void Probabilities(const float* rows, size_t count, size_t stride, double* out) const;
 
   size_t trees() const { return tree_roots_.size(); }
   size_t features() const { return feature_count_; }
 
  private:
+  // The right child is always left + 1: trees are re-laid out breadth first
+  // with siblings side by side. A leaf points to itself with an infinite
+  // threshold and missing values going left, so a walk can take a tree's
+  // full depth in steps without testing for leaves, and several rows can
+  // walk in lockstep.
   struct Node {
-    int32_t left = -1;  // -1: leaf
-    int32_t right = -1;
-    uint32_t feature = 0;
-    float value = 0;  // split threshold (go left when x < value), or leaf value
-    bool default_left = false;
+    float threshold = 0;   // go left when x < threshold
+    uint32_t left = 0;     // index of the left child in nodes_ (itself for a leaf)
+    uint32_t feature = 0;  // bit 31: missing values go left
+    float leaf = 0;        // the leaf value (leaves only)
   };
-  std::vector<Node> nodes_;           // all trees, each tree's nodes contiguous
-  std::vector<uint32_t> tree_roots_;  // offset of each tree's root in nodes_
+  static constexpr uint32_t kDefaultLeft = 1u << 31;
+
+  static uint32_t Step(const Node* nodes, uint32_t index, const float* features) {
+    const Node& node = nodes[index];
+    float x = features[node.feature & ~kDefaultLeft];
+    bool go_left = std::isnan(x) ? (node.feature & kDefaultLeft) != 0 : x < node.threshold;
+    return node.left + (go_left ? 0 : 1);
+  }
+
+  std::vector<Node> nodes_;            // all trees, each tree's nodes contiguous
+  std::vector<uint32_t> tree_roots_;   // offset of each tree's root in nodes_
+  std::vector<uint32_t> tree_depths_;  // steps from the root to the deepest leaf
   double base_margin_ = 0;
   size_t feature_count_ = 0;
 };

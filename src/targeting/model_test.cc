@@ -179,6 +179,33 @@ TEST_F(ModelTest, ScoreOneRecordMatchesTheBatchAndExplains) {
   EXPECT_GE(sparse->probability, 0.0);
 }
 
+TEST_F(ModelTest, ShapContributionsAddUpToTheLogOdds) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  Dataset head = test::Head(*test_, 20);
+  int all = static_cast<int>(model->feature_names().size());
+  Result<std::vector<Prediction>> exact = model->Explain(head, all);
+  ASSERT_TRUE(exact.ok()) << exact.error().ToString();
+  // log-odds = bias + sum of contributions, with one bias for every row.
+  std::vector<double> bias;
+  for (const Prediction& prediction : *exact) {
+    ASSERT_EQ(prediction.top.size(), static_cast<size_t>(all));
+    double sum = 0;
+    for (const Contribution& contribution : prediction.top) sum += contribution.contribution;
+    double p = prediction.probability;
+    bias.push_back(std::log(p / (1 - p)) - sum);
+  }
+  for (double value : bias) EXPECT_NEAR(value, bias.front(), 1e-3);
+
+  Result<std::vector<Prediction>> approximate =
+      model->Explain(head, 3, Model::Attribution::kApproximate);
+  ASSERT_TRUE(approximate.ok()) << approximate.error().ToString();
+  for (size_t row = 0; row < head.rows; ++row) {
+    EXPECT_EQ((*approximate)[row].probability, (*exact)[row].probability);
+    EXPECT_EQ((*approximate)[row].top.size(), 3u);
+  }
+}
+
 TEST_F(ModelTest, ScoringNeedsTheModelsRoles) {
   Result<Model> model = TrainFixture(mapping_->train, false);
   ASSERT_TRUE(model.ok());
