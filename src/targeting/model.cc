@@ -241,8 +241,10 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
   uint64_t compressed_size = GetUint(bytes, kPrefix + 8, 8);
   if (compressed_size != bytes.size() - kPrefix - 8 - 8 - 4)
     return Corrupt("bad compressed length");
-  constexpr uint64_t kMaxPayload = uint64_t{1} << 34;  // 16 GiB: far beyond any real model
-  if (payload_size > kMaxPayload) return Corrupt("bad payload length");
+  // Deflate expands at most ~1032:1; a larger claim is damage (or a trap to
+  // make us allocate), refused before allocating.
+  constexpr uint64_t kMaxDeflateRatio = 1032;
+  if (payload_size > compressed_size * kMaxDeflateRatio) return Corrupt("bad payload length");
   std::string payload(payload_size, '\0');
   uLongf inflated = payload_size;
   if (uncompress(reinterpret_cast<Bytef*>(payload.data()), &inflated,
