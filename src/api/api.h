@@ -21,6 +21,7 @@
 namespace cordon {
 
 class ScreeningService;  // screening/screening_service.h
+class AuditService;      // audit/audit_service.h
 
 struct ApiServices {
   Store& store;
@@ -30,6 +31,8 @@ struct ApiServices {
   // Risk screening routes (screenings, profiles, watchlist, selections);
   // they answer 503 while it is null.
   ScreeningService* screening = nullptr;
+  // Audit log routes (/api/v1/audit/...); they answer 503 while it is null.
+  AuditService* audit = nullptr;
 };
 
 struct RouteInfo {

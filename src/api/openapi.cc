@@ -345,6 +345,53 @@ json Schemas() {
              {"items", "next_cursor"});
   schemas["Empty"] = Object(json::object());
   schemas["OpenApiDocument"] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
+
+  // The tamper-evident audit log (RFC 9162; docs/audit.md).
+  const json base64_hash = {{"type", "string"},
+                            {"contentEncoding", "base64"},
+                            {"description", "32-byte SHA-256 hash, standard padded base64"}};
+  const json size = {{"type", "integer"}, {"minimum", 0}};
+  schemas["AuditKey"] = Object(
+      {{"verifier_key",
+        {{"type", "string"},
+         {"description", "C2SP signed-note verifier key: <origin>+<key id hex>+<base64 key>"}}},
+       {"origin", String()},
+       {"key_id", {{"type", "string"}, {"pattern", "^[0-9a-f]{8}$"}}},
+       {"algorithm", Enum({"Ed25519"})}},
+      {"verifier_key", "origin", "key_id", "algorithm"});
+  schemas["AuditCheckpoint"] =
+      Object({{"tree_size", size},
+              {"root_hash", base64_hash},
+              {"signed_note",
+               {{"type", "string"},
+                {"description",
+                 "C2SP tlog-checkpoint signed with the node's Ed25519 key; the only signed part"}}},
+              {"verifier_key", String()}},
+             {"tree_size", "root_hash", "signed_note", "verifier_key"});
+  schemas["AuditEntry"] = Object(
+      {{"index", size},
+       {"leaf_hash", base64_hash},
+       {"withheld",
+        {{"type", "boolean"},
+         {"description", "true: recorded by another organisation; only the leaf hash is given"}}},
+       {"leaf_input",
+        {{"type", "string"},
+         {"contentEncoding", "base64"},
+         {"description", "the exact entry bytes hashed (absent when withheld)"}}},
+       {"entry",
+        {{"type", "object"},
+         {"description", "leaf_input decoded (canonical JSON); absent when withheld"}}}},
+      {"index", "leaf_hash", "withheld"});
+  schemas["AuditEntryList"] = Object({{"tree_size", size}, {"entries", ArrayOf(Ref("AuditEntry"))}},
+                                     {"tree_size", "entries"});
+  schemas["AuditInclusionProof"] = Object({{"index", size},
+                                           {"tree_size", size},
+                                           {"leaf_hash", base64_hash},
+                                           {"audit_path", ArrayOf(base64_hash)}},
+                                          {"index", "tree_size", "leaf_hash", "audit_path"});
+  schemas["AuditConsistencyProof"] =
+      Object({{"first", size}, {"second", size}, {"consistency_path", ArrayOf(base64_hash)}},
+             {"first", "second", "consistency_path"});
   return schemas;
 }
 
@@ -507,6 +554,13 @@ std::vector<Operation> Operations() {
        query_parameter("limit",
                        {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
                        "page size")});
+  auto required_index = [](const char* name, const char* description) {
+    return json{{"name", name},
+                {"in", "query"},
+                {"required", true},
+                {"description", description},
+                {"schema", {{"type", "integer"}, {"minimum", 0}}}};
+  };
   return {
       Op("get", "/api/v1/health", "getHealth", "Liveness and store check", "system")
           .Public()
@@ -687,6 +741,34 @@ std::vector<Operation> Operations() {
           .Returns(201, "Finding")
           .Problems(state_change)
           .Parameters(selection_id),
+
+      Op("get", "/api/v1/audit/key", "getAuditKey",
+         "The node's public key, to verify audit checkpoints", "audit")
+          .Returns(200, "AuditKey"),
+      Op("get", "/api/v1/audit/checkpoint", "getAuditCheckpoint",
+         "The current head of the audit log as a signed checkpoint", "audit")
+          .Returns(200, "AuditCheckpoint")
+          .Problems({"Unavailable"}),
+      Op("get", "/api/v1/audit/entries", "getAuditEntries",
+         "Audit log entries start..end inclusive, at most 1000 (customs admins and IPR "
+         "officers; entries of other organisations withheld to their leaf hash)",
+         "audit")
+          .Returns(200, "AuditEntryList")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array({required_index("start", "index of the first entry"),
+                                   required_index("end", "index of the last entry (inclusive)")})),
+      Op("get", "/api/v1/audit/proof/inclusion", "getAuditInclusionProof",
+         "RFC 9162 inclusion proof (audit path) of an entry in a tree size", "audit")
+          .Returns(200, "AuditInclusionProof")
+          .Problems({"InvalidInput", "Unavailable"})
+          .Parameters(json::array({required_index("index", "the entry"),
+                                   required_index("tree_size", "a tree size up to the log's")})),
+      Op("get", "/api/v1/audit/proof/consistency", "getAuditConsistencyProof",
+         "RFC 9162 consistency proof between two tree sizes", "audit")
+          .Returns(200, "AuditConsistencyProof")
+          .Problems({"InvalidInput", "Unavailable"})
+          .Parameters(json::array({required_index("first", "the smaller tree size"),
+                                   required_index("second", "the larger tree size")})),
   };
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "api/problem.h"
+#include "audit/audit_service.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
 
@@ -616,6 +618,119 @@ HttpResponse RecordFinding(ScreeningService& screening, const RequestContext& co
                  [](const FindingRecord& finding) { return JsonResponse(201, ToJson(finding)); });
 }
 
+// --- the audit log (docs/audit.md)
+
+// A required query parameter holding a tree index or size (decimal, no sign).
+std::optional<uint64_t> RequiredIndex(const RequestContext& context, const char* name,
+                                      std::vector<FieldError>& errors) {
+  std::optional<std::string> text = context.request.Query(name);
+  if (!text) {
+    errors.push_back({name, "is required"});
+    return std::nullopt;
+  }
+  uint64_t value = 0;
+  const char* end = text->data() + text->size();
+  auto [parsed_end, error] = std::from_chars(text->data(), end, value);
+  if (text->empty() || error != std::errc() || parsed_end != end) {
+    errors.push_back({name, "must be a non-negative integer"});
+    return std::nullopt;
+  }
+  return value;
+}
+
+HttpResponse InvalidQuery(std::vector<FieldError> errors, const RequestContext& context) {
+  return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                    context.request.path);
+}
+
+json HashList(const MerkleProof& proof) {
+  json list = json::array();
+  for (const MerkleHash& hash : proof) list.push_back(MerkleHashToBase64(hash));
+  return list;
+}
+
+HttpResponse GetAuditKey(AuditService& audit, const RequestContext&) {
+  const CheckpointVerifier& key = audit.verifier();
+  char key_id[9];
+  std::snprintf(key_id, sizeof key_id, "%08x", key.key_id());
+  return JsonResponse(200, {{"verifier_key", key.VerifierKey()},
+                            {"origin", key.name()},
+                            {"key_id", key_id},
+                            {"algorithm", "Ed25519"}});
+}
+
+HttpResponse GetAuditCheckpoint(AuditService& audit, const RequestContext& context) {
+  return Respond(audit.CurrentHead(*context.caller), context, [&audit](const AuditHead& head) {
+    return JsonResponse(200, {{"tree_size", head.checkpoint.tree_size},
+                              {"root_hash", MerkleHashToBase64(head.checkpoint.root_hash)},
+                              {"signed_note", head.signed_note},
+                              {"verifier_key", audit.verifier().VerifierKey()}});
+  });
+}
+
+HttpResponse GetAuditEntries(AuditService& audit, const RequestContext& context) {
+  std::vector<FieldError> errors;
+  std::optional<uint64_t> start = RequiredIndex(context, "start", errors);
+  std::optional<uint64_t> end = RequiredIndex(context, "end", errors);
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(audit.Entries(*context.caller, *start, *end), context,
+                 [](const std::vector<AuditEntryView>& views) {
+                   json entries = json::array();
+                   for (const AuditEntryView& view : views) {
+                     json item = {{"index", view.index},
+                                  {"leaf_hash", MerkleHashToBase64(view.leaf_hash)},
+                                  {"withheld", !view.entry.has_value()}};
+                     if (view.entry) {
+                       item["leaf_input"] = AuditBase64(*view.entry);
+                       item["entry"] = json::parse(*view.entry, nullptr, false);
+                     }
+                     entries.push_back(std::move(item));
+                   }
+                   return JsonResponse(200, {{"entries", std::move(entries)}});
+                 });
+}
+
+HttpResponse GetAuditInclusionProof(AuditService& audit, const RequestContext& context) {
+  std::vector<FieldError> errors;
+  std::optional<uint64_t> index = RequiredIndex(context, "index", errors);
+  std::optional<uint64_t> tree_size = RequiredIndex(context, "tree_size", errors);
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(audit.InclusionProof(*context.caller, *index, *tree_size), context,
+                 [](const AuditInclusionProof& proof) {
+                   return JsonResponse(200, {{"index", proof.index},
+                                             {"tree_size", proof.tree_size},
+                                             {"leaf_hash", MerkleHashToBase64(proof.leaf_hash)},
+                                             {"audit_path", HashList(proof.audit_path)}});
+                 });
+}
+
+HttpResponse GetAuditConsistencyProof(AuditService& audit, const RequestContext& context) {
+  std::vector<FieldError> errors;
+  std::optional<uint64_t> first = RequiredIndex(context, "first", errors);
+  std::optional<uint64_t> second = RequiredIndex(context, "second", errors);
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(
+      audit.ConsistencyProof(*context.caller, *first, *second), context,
+      [&](const MerkleProof& proof) {
+        return JsonResponse(
+            200, {{"first", *first}, {"second", *second}, {"consistency_path", HashList(proof)}});
+      });
+}
+
+// Audit routes need the audit service (the node's key); a server started
+// without it answers 503.
+using AuditHandler = HttpResponse (*)(AuditService&, const RequestContext&);
+
+Handler WithAudit(const ApiServices& services, AuditHandler handler) {
+  return [&services, handler](const RequestContext& context) {
+    if (services.audit == nullptr) {
+      return ProblemFor(Unavailable("the audit log is not configured on this server"),
+                        context.request.path);
+    }
+    return handler(*services.audit, context);
+  };
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -697,6 +812,14 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/selections/{id}", kAuth}, WithScreening(services, GetSelection));
   router.Add({"POST", "/api/v1/selections/{id}/finding", kAuth},
              WithScreening(services, RecordFinding));
+
+  router.Add({"GET", "/api/v1/audit/key", kAuth}, WithAudit(services, GetAuditKey));
+  router.Add({"GET", "/api/v1/audit/checkpoint", kAuth}, WithAudit(services, GetAuditCheckpoint));
+  router.Add({"GET", "/api/v1/audit/entries", kAuth}, WithAudit(services, GetAuditEntries));
+  router.Add({"GET", "/api/v1/audit/proof/inclusion", kAuth},
+             WithAudit(services, GetAuditInclusionProof));
+  router.Add({"GET", "/api/v1/audit/proof/consistency", kAuth},
+             WithAudit(services, GetAuditConsistencyProof));
 }
 
 }  // namespace cordon::api

@@ -1,6 +1,7 @@
 // The `cordon` command: one binary, sub-commands per job.
 //
-//   cordon serve --db FILE --listen HOST:PORT [--demo]
+//   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
+//   cordon audit verify --db FILE [--audit-key FILE | --verifier-key KEY]   (audit_commands.h)
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
 //   cordon orgs add ... / cordon users add ...   (bootstrap without the demo)
@@ -9,21 +10,23 @@
 //   cordon demo load --db FILE                      (hidden: the demo data without serving)
 //
 // Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage.
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+#include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <pthread.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "api/api.h"
+#include "audit/audit_service.h"
+#include "cli/audit_commands.h"
 #include "cli/commands.h"
 #include "cli/screen_command.h"
 #include "core/random.h"
@@ -51,8 +54,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& db_path) {
   std::error_code error;
   if (!parent.empty() && db_path != ":memory:") std::filesystem::create_directories(parent, error);
   if (error) {
-    return Unavailable("cannot create the folder " + parent.string() + " for the database: " +
-                       error.message());
+    return Unavailable("cannot create the folder " + parent.string() +
+                       " for the database: " + error.message());
   }
   SqliteOptions options;
   options.path = db_path;
@@ -109,7 +112,14 @@ Result<nlohmann::json> ReadJsonFile(const std::string& path) {
   return document;
 }
 
-int Serve(const std::string& db_path, const std::string& listen, bool demo) {
+// Where the node's audit key comes from (audit_commands.h LoadNodeAuditKey).
+struct AuditKeyOptions {
+  std::string key_path;  // empty: <db>.audit-key
+  std::string origin;    // empty: the existing key's name, or the default for a new key
+};
+
+int Serve(const std::string& db_path, const std::string& listen, bool demo,
+          const AuditKeyOptions& audit_key) {
   // Signals are handled by one thread with sigwait, so no handler runs on a
   // server thread; block them before any thread starts.
   sigset_t signals;
@@ -134,15 +144,22 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo) {
       spdlog::info("demo data already present in {}", db_path);
     }
   }
+  Result<CheckpointSigner> signer =
+      cli::LoadNodeAuditKey(db_path, audit_key.key_path, audit_key.origin, rng);
+  if (!signer.ok()) return Fail(signer.error());
+  spdlog::info("audit checkpoints are signed with {}", signer->verifier().VerifierKey());
   IdentityService identity(**store, clock, rng);
   ApplicationService applications(**store, clock, rng);
   ScreeningService screening(**store, clock, rng);
-  ApiServer server(ApiServices{**store, clock, identity, applications, &screening});
+  AuditService audit(**store, clock, std::move(*signer));
+  ApiServices services{**store, clock, identity, applications, &screening};
+  services.audit = &audit;
+  ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
 
-  std::string host = address->first.find(':') != std::string::npos ? "[" + address->first + "]"
-                                                                     : address->first;
+  std::string host =
+      address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::printf("Cordon listening on http://%s:%d\n", host.c_str(), *port);
   if (demo) {
     std::printf("Demo logins (password \"%s\"):\n", kDemoPassword);
@@ -281,6 +298,14 @@ int Main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve->add_flag("--demo", demo, "Load the demo data set (once) before serving");
+  AuditKeyOptions audit_key;
+  serve->add_option("--audit-key", audit_key.key_path,
+                    "The node's Ed25519 key for audit checkpoints (default: <db>.audit-key; "
+                    "created, mode 0600, on first start)");
+  serve->add_option("--audit-origin", audit_key.origin,
+                    std::string("Log origin (key name) of a new audit key, e.g. "
+                                "customs.example/cordon (default: ") +
+                        cli::kDefaultAuditOrigin + ")");
 
   CLI::App* applications = app.add_subcommand("applications", "Bulk applications for action");
   applications->require_subcommand(1);
@@ -365,6 +390,7 @@ int Main(int argc, char** argv) {
   demo_load->add_option("--db", db_path, "SQLite database file")->capture_default_str();
 
   cli::TargetingCommands targeting(app);
+  cli::AuditCommands audit(app);
 
   try {
     app.parse(argc, argv);
@@ -374,8 +400,9 @@ int Main(int argc, char** argv) {
   }
 
   if (std::optional<int> code = targeting.Run(argv)) return *code;
+  if (std::optional<int> code = audit.Run()) return *code;
 
-  if (serve->parsed()) return Serve(db_path, listen, demo);
+  if (serve->parsed()) return Serve(db_path, listen, demo, audit_key);
   if (screen->parsed()) return RunScreenCommand(screen_options);
   if (demo_load->parsed()) return LoadDemo(db_path);
   if (import->parsed()) return ImportApplications(db_path, import_file, filed_with);

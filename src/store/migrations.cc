@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "store/sqlite_audit.h"
+
 namespace cordon {
 
 namespace {
@@ -201,6 +203,41 @@ CREATE TABLE findings (
   at TEXT NOT NULL
 );
 )sql"},
+    {3, "tamper-evident audit log: leaves, tree nodes, signed checkpoints",
+     R"sql(
+-- The RFC 9162 Merkle tree over audit_events (audit/merkle.h, docs/audit.md).
+-- Leaf idx is the event's position in seq order (0-based); entry holds the
+-- exact bytes hashed (canonical JSON, store.h AuditEntryBytes) and leaf_hash
+-- SHA-256(0x00 || entry). Append-only: rows are inserted in the transaction
+-- that records the event, never updated or deleted.
+CREATE TABLE audit_leaves (
+  idx INTEGER PRIMARY KEY,
+  entry TEXT NOT NULL,
+  leaf_hash BLOB NOT NULL
+);
+
+-- Every perfect subtree above the leaves: (level, idx) covers leaves
+-- [idx * 2^level, (idx + 1) * 2^level). With these, proofs and roots read
+-- O(log n) rows.
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+
+-- Signed checkpoints (C2SP signed notes) handed out by the node, one per
+-- tree size: cordon audit verify checks the log against each.
+CREATE TABLE audit_checkpoints (
+  tree_size INTEGER PRIMARY KEY,
+  root_hash BLOB NOT NULL,
+  signed_note TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+)sql",
+     // Databases from before the log: every recorded event becomes a leaf,
+     // in seq order, so the log covers the whole history from the start.
+     BackfillAuditLog},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that
@@ -234,6 +271,13 @@ Status ApplyOne(SqliteDb& db, const Migration& migration, Timestamp now) {
   std::string what =
       fmt::format("applying schema migration {} ({})", migration.version, migration.description);
   CORDON_RETURN_IF_ERROR(db.Exec(migration.sql, what));
+  if (migration.after_sql != nullptr) {
+    Status after = migration.after_sql(db);
+    if (!after.ok()) {
+      Error error = after.error();
+      return error.Prefix(what + ": ");
+    }
+  }
   CORDON_ASSIGN_OR_RETURN(
       Statement record,
       db.Prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", what));

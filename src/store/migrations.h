@@ -18,6 +18,9 @@ struct Migration {
   int version;
   const char* description;
   const char* sql;  // portable SQL (runs on SQLite and PostgreSQL)
+  // Optional: runs after `sql` in the same transaction, for data that SQL
+  // alone cannot compute (migration 3 hashes the existing audit events).
+  Status (*after_sql)(SqliteDb& db) = nullptr;
 };
 
 // All migrations, in ascending version order.

@@ -63,6 +63,12 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
+  NoteBindResult(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT),
+                 index);
+  return *this;
+}
+
 Statement& Statement::Bind(int index, long long number) {
   NoteBindResult(sqlite3_bind_int64(stmt_, index, number), index);
   return *this;
@@ -101,6 +107,13 @@ std::string Statement::Text(int column) const {
   if (text == nullptr) return std::string();
   return std::string(reinterpret_cast<const char*>(text),
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+std::span<const uint8_t> Statement::Blob(int column) const {
+  const void* bytes = sqlite3_column_blob(stmt_, column);
+  if (bytes == nullptr) return {};
+  return {static_cast<const uint8_t*>(bytes),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 long long Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }

@@ -9,8 +9,10 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -53,6 +55,8 @@ class Statement {
   Statement& Bind(int index, Timestamp ts);
   Statement& Bind(int index, Date date);
   Statement& BindNull(int index);
+  // Binary data (hashes): stored as a BLOB, byte for byte.
+  Statement& BindBlob(int index, std::span<const uint8_t> bytes);
   template <typename T>
   Statement& Bind(int index, const std::optional<T>& value) {
     return value.has_value() ? Bind(index, *value) : BindNull(index);
@@ -66,6 +70,8 @@ class Statement {
   bool IsNull(int column) const;
   std::string Text(int column) const;
   long long Int(int column) const;
+  // A BLOB column's bytes (empty for NULL).
+  std::span<const uint8_t> Blob(int column) const;
   // Columns holding FormatTimestamp / FormatDate text; kCorrupt when not parseable.
   Result<Timestamp> TimestampAt(int column) const;
   Result<std::optional<Timestamp>> OptionalTimestampAt(int column) const;

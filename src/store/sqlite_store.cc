@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "store/migrations.h"
+#include "store/sqlite_audit.h"
 #include "store/sqlite_db.h"
 
 namespace cordon {
@@ -216,22 +217,6 @@ Result<ApplicationRecord> ReadApplication(const Statement& row) {
   record.version = row.Int(9);
   record.body = row.Text(10);
   return record;
-}
-
-constexpr const char* kAuditColumns =
-    "seq, at, org_id, user_id, action, object_type, object_id, detail";
-
-Result<AuditEvent> ReadAuditEvent(const Statement& row) {
-  AuditEvent event;
-  event.seq = row.Int(0);
-  CORDON_ASSIGN_OR_RETURN(event.at, row.TimestampAt(1));
-  event.org_id = row.Text(2);
-  event.user_id = row.Text(3);
-  event.action = row.Text(4);
-  event.object_type = row.Text(5);
-  event.object_id = row.Text(6);
-  event.detail = row.Text(7);
-  return event;
 }
 
 constexpr const char* kRiskProfileColumns =
@@ -555,13 +540,85 @@ class SqliteTx final : public WriteTx {
 
   Result<std::vector<AuditEvent>> ListAuditEvents(const Scope& scope,
                                                   const std::string& object_id) override {
-    std::string sql = fmt::format("SELECT {} FROM audit_events WHERE org_id = ?", kAuditColumns);
+    std::string sql =
+        fmt::format("SELECT {} FROM audit_events WHERE org_id = ?", kAuditEventColumns);
     if (!object_id.empty()) sql += " AND object_id = ?";
     sql += " ORDER BY seq";
     CORDON_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql, "listing audit events"));
     query.Bind(1, scope.org_id);
     if (!object_id.empty()) query.Bind(2, object_id);
-    return ReadAll<AuditEvent>(query, ReadAuditEvent);
+    return ReadAll<AuditEvent>(query, ReadAuditEventRow);
+  }
+
+  Result<const AuditStorage*> AuditTree() override {
+    CORDON_ASSIGN_OR_RETURN(SqliteAuditTree * tree, MutableAuditTree());
+    return tree;
+  }
+
+  Result<std::vector<AuditLeafRecord>> ListAuditLeaves(uint64_t start, uint64_t end) override {
+    CORDON_ASSIGN_OR_RETURN(SqliteAuditTree * tree, MutableAuditTree());
+    end = std::min(end, tree->LeafCount());
+    std::vector<AuditLeafRecord> leaves;
+    if (start >= end) return leaves;
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT idx, entry, leaf_hash FROM audit_leaves WHERE idx >= ? AND idx < ? "
+                    "ORDER BY idx",
+                    "reading audit entries"));
+    query.Bind(1, static_cast<long long>(start)).Bind(2, static_cast<long long>(end));
+    leaves.reserve(end - start);
+    while (true) {
+      CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
+      if (!has_row) break;
+      AuditLeafRecord leaf;
+      leaf.index = static_cast<uint64_t>(query.Int(0));
+      leaf.entry = query.Text(1);
+      std::span<const uint8_t> hash = query.Blob(2);
+      if (hash.size() != kMerkleHashSize) {
+        return Corrupt(fmt::format("the stored leaf hash of audit entry {} is {} bytes", leaf.index,
+                                   hash.size()));
+      }
+      std::copy(hash.begin(), hash.end(), leaf.leaf_hash.begin());
+      leaves.push_back(std::move(leaf));
+    }
+    return leaves;
+  }
+
+  Result<std::vector<AuditEvent>> ListAllAuditEvents(long long after_seq, int limit) override {
+    return ReadAuditEventsAfter(db_, after_seq, std::clamp(limit, 1, 10000));
+  }
+
+  Result<long long> CountAuditEvents() override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query, db_.Prepare("SELECT COUNT(*) FROM audit_events", "counting audit events"));
+    CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
+    return has_row ? query.Int(0) : 0;
+  }
+
+  Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT tree_size, root_hash, signed_note, created_at FROM audit_checkpoints "
+                    "ORDER BY tree_size",
+                    "reading audit checkpoints"));
+    std::vector<AuditCheckpointRecord> checkpoints;
+    while (true) {
+      CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
+      if (!has_row) return checkpoints;
+      AuditCheckpointRecord checkpoint;
+      checkpoint.tree_size = static_cast<uint64_t>(query.Int(0));
+      std::span<const uint8_t> hash = query.Blob(1);
+      if (hash.size() != kMerkleHashSize) {
+        return Corrupt(
+            fmt::format("the stored root hash of the checkpoint at tree size {} is {} "
+                        "bytes",
+                        checkpoint.tree_size, hash.size()));
+      }
+      std::copy(hash.begin(), hash.end(), checkpoint.root_hash.begin());
+      checkpoint.signed_note = query.Text(2);
+      CORDON_ASSIGN_OR_RETURN(checkpoint.created_at, query.TimestampAt(3));
+      checkpoints.push_back(std::move(checkpoint));
+    }
   }
 
   // --- risk screening (reads)
@@ -927,7 +984,37 @@ class SqliteTx final : public WriteTx {
         .Bind(7, event.object_id)
         .Bind(8, event.detail);
     CORDON_RETURN_IF_ERROR(insert.Run());
+    AuditEvent stored = event;
+    stored.seq = seq;
+    CORDON_ASSIGN_OR_RETURN(SqliteAuditTree * tree, MutableAuditTree());
+    CORDON_RETURN_IF_ERROR(tree->AppendEvent(stored));
     return seq;
+  }
+
+  Status InsertAuditCheckpoint(const AuditCheckpointRecord& checkpoint) override {
+    CORDON_ASSIGN_OR_RETURN(SqliteAuditTree * tree, MutableAuditTree());
+    if (checkpoint.tree_size > tree->LeafCount()) {
+      return InvalidInput(fmt::format("a checkpoint of tree size {} exceeds the log's {} entries",
+                                      checkpoint.tree_size, tree->LeafCount()));
+    }
+    const std::string what =
+        fmt::format("keeping the audit checkpoint at tree size {}", checkpoint.tree_size);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement exists,
+        db_.Prepare("SELECT COUNT(*) FROM audit_checkpoints WHERE tree_size = ?", what));
+    exists.Bind(1, static_cast<long long>(checkpoint.tree_size));
+    CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
+    if (has_row && exists.Int(0) > 0) return Status::Ok();
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO audit_checkpoints (tree_size, root_hash, signed_note, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    what));
+    insert.Bind(1, static_cast<long long>(checkpoint.tree_size))
+        .BindBlob(2, checkpoint.root_hash)
+        .Bind(3, checkpoint.signed_note)
+        .Bind(4, checkpoint.created_at);
+    return insert.Run();
   }
 
   // --- risk screening (writes)
@@ -1268,7 +1355,16 @@ class SqliteTx final : public WriteTx {
     return remove.Run();
   }
 
+  // The audit tree of this unit of work, opened on first use.
+  Result<SqliteAuditTree*> MutableAuditTree() {
+    if (audit_tree_ == nullptr) {
+      CORDON_ASSIGN_OR_RETURN(audit_tree_, SqliteAuditTree::Open(db_));
+    }
+    return audit_tree_.get();
+  }
+
   SqliteDb& db_;
+  std::unique_ptr<SqliteAuditTree> audit_tree_;
 };
 
 // Hands out reader connections, one per concurrent Read().

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "core/identity_types.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -40,7 +41,7 @@ struct Scope {
 // A bearer credential: an interactive session or a long-lived API token.
 // Only the SHA-256 of the token is stored.
 struct Credential {
-  std::string id;  // "ses_..." or "tok_..."
+  std::string id;          // "ses_..." or "tok_..."
   std::string token_hash;  // hex SHA-256 of the bearer token
   std::string user_id;
   std::string org_id;
@@ -55,10 +56,10 @@ struct Credential {
 // plus the whole application document as JSON text (`body`), which only the
 // rights module interprets.
 struct ApplicationRecord {
-  std::string id;  // "app_..."
+  std::string id;                 // "app_..."
   std::string holder_org_id;      // the right holder organisation that owns it
   std::string filed_with_org_id;  // the customs administration deciding it
-  std::string kind;    // "national" | "union"
+  std::string kind;               // "national" | "union"
   std::string status;  // stored status: draft|submitted|granted|rejected|suspended|revoked
   std::optional<Date> valid_until;  // set once granted
   std::string holder_name;          // for listing and search
@@ -69,7 +70,7 @@ struct ApplicationRecord {
 };
 
 struct ApplicationFilter {
-  std::optional<std::string> status;  // stored status equals
+  std::optional<std::string> status;            // stored status equals
   std::optional<Date> valid_until_before;       // valid_until < this
   std::optional<Date> valid_until_on_or_after;  // valid_until >= this
   std::optional<std::string> holder_org_id;
@@ -86,8 +87,11 @@ struct Page {
   std::string next_cursor;  // empty when this is the last page
 };
 
-// An append-only record of a state change that matters in law. Issue #5 turns
-// this into the tamper-evident (RFC 9162) log; the store keeps order by `seq`.
+// An append-only record of a state change that matters in law. Every event
+// is also a leaf of the node's tamper-evident audit log (RFC 9162 Merkle tree,
+// audit/audit_log.h): AppendAuditEvent appends both in the same transaction,
+// so the log holds exactly the events, in `seq` order (leaf index = position
+// in seq order, 0-based).
 struct AuditEvent {
   long long seq = 0;  // assigned by the store on append
   Timestamp at{};
@@ -97,6 +101,32 @@ struct AuditEvent {
   std::string object_type;
   std::string object_id;
   std::string detail;  // JSON text
+};
+
+// The bytes an event is logged as: canonical JSON (CanonicalJson) of
+//   {"action","at","detail"|"detail_text","object_id","object_type","org_id",
+//    "seq","user_id","v":1}
+// `at` is FormatTimestamp text. `detail` holds the detail document when it is
+// JSON with a canonical form (no floating-point numbers); otherwise
+// `detail_text` holds the detail text verbatim. Deterministic, so an entry can
+// be recomputed from its audit_events row (cordon audit verify does).
+// kInvalidInput when a field is not valid UTF-8.
+Result<std::string> AuditEntryBytes(const AuditEvent& event);
+
+// One leaf of the audit log as stored.
+struct AuditLeafRecord {
+  uint64_t index = 0;
+  std::string entry;  // the exact bytes hashed
+  MerkleHash leaf_hash{};
+};
+
+// A signed checkpoint (audit/checkpoint.h) the node handed out, kept so that
+// `cordon audit verify` can check the log against every head outsiders hold.
+struct AuditCheckpointRecord {
+  uint64_t tree_size = 0;
+  MerkleHash root_hash{};
+  std::string signed_note;
+  Timestamp created_at{};
 };
 
 // --- Risk screening (issue 3). Bodies are JSON documents only the screening
@@ -235,6 +265,23 @@ class ReadTx {
   virtual Result<std::vector<AuditEvent>> ListAuditEvents(const Scope& scope,
                                                           const std::string& object_id) = 0;
 
+  // --- the tamper-evident audit log over every organisation's events. These
+  // reads are unscoped: the log is one tree per node. Callers (the audit
+  // service) decide who may see which entry; proofs and heads carry hashes
+  // only.
+  // The tree as of this unit of work: entries, leaf and perfect-subtree
+  // hashes (one indexed lookup per hash). Valid until the unit of work ends;
+  // inside a write it grows with each AppendAuditEvent.
+  virtual Result<const AuditStorage*> AuditTree() = 0;
+  // Leaves [start, end) (end clamped to the tree size), in index order.
+  virtual Result<std::vector<AuditLeafRecord>> ListAuditLeaves(uint64_t start, uint64_t end) = 0;
+  // Every organisation's events with seq > after_seq, in seq order, at most
+  // `limit` (1..10000): for re-checking the log against them.
+  virtual Result<std::vector<AuditEvent>> ListAllAuditEvents(long long after_seq, int limit) = 0;
+  virtual Result<long long> CountAuditEvents() = 0;
+  // Stored signed checkpoints, ascending tree size.
+  virtual Result<std::vector<AuditCheckpointRecord>> ListAuditCheckpoints() = 0;
+
   // --- risk screening: everything below is owned by the scope's organisation
   // and visible to it only.
   virtual Result<ScreeningInputsVersion> GetScreeningInputsVersion(const Scope& scope) = 0;
@@ -286,8 +333,15 @@ class WriteTx : public ReadTx {
   // else changed it first).
   virtual Status UpdateApplication(const Scope& scope, const ApplicationRecord& record) = 0;
 
-  // Appends an event; the store assigns `seq`.
+  // Appends an event; the store assigns `seq` and appends the event's entry
+  // (AuditEntryBytes) as the next leaf of the audit log with the tree nodes
+  // it completes, all in this transaction: if the unit of work fails, neither
+  // the event nor its leaf remains. kInvalidInput when the event has no
+  // entry (see AuditEntryBytes).
   virtual Result<long long> AppendAuditEvent(const AuditEvent& event) = 0;
+  // Keeps a signed checkpoint; a second one of the same tree size is ignored
+  // (the first stays). kInvalidInput when tree_size exceeds the log.
+  virtual Status InsertAuditCheckpoint(const AuditCheckpointRecord& checkpoint) = 0;
 
   // --- risk screening. Inserts take the owner from the record; updates and
   // deletes are scoped. Every profile or watchlist change bumps the owner's

@@ -126,9 +126,7 @@ class SqliteStoreTest : public ::testing::Test {
     Reopen();
   }
 
-  void TearDown() override {
-    store_.reset();
-  }
+  void TearDown() override { store_.reset(); }
 
   void Reopen() {
     store_.reset();
@@ -1092,8 +1090,8 @@ TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseToTheScreeningSchema) {
           "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', "
           "'EU', '', '2026-01-01T00:00:00.000Z')");
   Reopen();
-  EXPECT_EQ(RawQuery(path_, "SELECT MAX(version) FROM schema_migrations"), "2");
-  EXPECT_EQ(SqliteSchemaVersion(), 2);
+  EXPECT_EQ(RawQuery(path_, "SELECT MAX(version) FROM schema_migrations"),
+            std::to_string(SqliteSchemaVersion()));
   ASSERT_TRUE(Write([](WriteTx& tx) {
                 return tx.InsertRiskProfile(MakeProfile("prf_1", "org_de", At(2026, 4, 1)));
               }).ok());
