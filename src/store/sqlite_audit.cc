@@ -8,7 +8,15 @@
 namespace cordon {
 namespace {
 
-Result<MerkleHash> HashFromBlob(std::span<const uint8_t> bytes, std::string_view what) {
+long long AsSqlInteger(uint64_t value) { return static_cast<long long>(value); }
+
+}  // namespace
+
+std::string_view HashBytes(const MerkleHash& hash) {
+  return {reinterpret_cast<const char*>(hash.data()), hash.size()};
+}
+
+Result<MerkleHash> HashFromBlob(const std::string& bytes, std::string_view what) {
   if (bytes.size() != kMerkleHashSize) {
     return Corrupt(fmt::format("{} is {} bytes, not a 32-byte hash", what, bytes.size()));
   }
@@ -16,10 +24,6 @@ Result<MerkleHash> HashFromBlob(std::span<const uint8_t> bytes, std::string_view
   std::memcpy(hash.data(), bytes.data(), kMerkleHashSize);
   return hash;
 }
-
-long long AsSqlInteger(uint64_t value) { return static_cast<long long>(value); }
-
-}  // namespace
 
 Result<AuditEvent> ReadAuditEventRow(const Statement& row) {
   AuditEvent event;
@@ -106,7 +110,7 @@ Status SqliteAuditTree::Append(uint64_t index, std::string_view entry,
   CORDON_ASSIGN_OR_RETURN(
       Statement leaf,
       db_->Prepare("INSERT INTO audit_leaves (idx, entry, leaf_hash) VALUES (?, ?, ?)", what));
-  leaf.Bind(1, AsSqlInteger(index)).Bind(2, entry).BindBlob(3, nodes[0].hash);
+  leaf.Bind(1, AsSqlInteger(index)).Bind(2, entry).BindBlob(3, HashBytes(nodes[0].hash));
   CORDON_RETURN_IF_ERROR(leaf.Run());
   for (const MerkleNode& node : nodes.subspan(1)) {
     CORDON_ASSIGN_OR_RETURN(
@@ -114,7 +118,7 @@ Status SqliteAuditTree::Append(uint64_t index, std::string_view entry,
         db_->Prepare("INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", what));
     insert.Bind(1, static_cast<long long>(node.level))
         .Bind(2, AsSqlInteger(node.index))
-        .BindBlob(3, node.hash);
+        .BindBlob(3, HashBytes(node.hash));
     CORDON_RETURN_IF_ERROR(insert.Run());
   }
   ++size_;

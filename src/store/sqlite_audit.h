@@ -45,6 +45,11 @@ class SqliteAuditTree final : public AuditStorage {
   uint64_t size_;
 };
 
+// A hash as the BLOB it is stored as, and back (kCorrupt naming `what` when
+// the stored value is not 32 bytes).
+std::string_view HashBytes(const MerkleHash& hash);
+Result<MerkleHash> HashFromBlob(const std::string& bytes, std::string_view what);
+
 // The audit_events columns and their reader, shared with sqlite_store.cc.
 inline constexpr const char* kAuditEventColumns =
     "seq, at, org_id, user_id, action, object_type, object_id, detail";

@@ -63,7 +63,7 @@ Statement& Statement::Bind(int index, std::string_view text) {
   return *this;
 }
 
-Statement& Statement::BindBlob(int index, std::span<const uint8_t> bytes) {
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
   NoteBindResult(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT),
                  index);
   return *this;
@@ -109,11 +109,11 @@ std::string Statement::Text(int column) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-std::span<const uint8_t> Statement::Blob(int column) const {
+std::string Statement::Blob(int column) const {
   const void* bytes = sqlite3_column_blob(stmt_, column);
-  if (bytes == nullptr) return {};
-  return {static_cast<const uint8_t*>(bytes),
-          static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
+  if (bytes == nullptr) return std::string();
+  return std::string(static_cast<const char*>(bytes),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 long long Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }

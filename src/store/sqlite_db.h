@@ -9,10 +9,8 @@
 
 #include <sqlite3.h>
 
-#include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,8 +53,8 @@ class Statement {
   Statement& Bind(int index, Timestamp ts);
   Statement& Bind(int index, Date date);
   Statement& BindNull(int index);
-  // Binary data (hashes): stored as a BLOB, byte for byte.
-  Statement& BindBlob(int index, std::span<const uint8_t> bytes);
+  // Binary data (BLOB; bytea in PostgreSQL).
+  Statement& BindBlob(int index, std::string_view bytes);
   template <typename T>
   Statement& Bind(int index, const std::optional<T>& value) {
     return value.has_value() ? Bind(index, *value) : BindNull(index);
@@ -69,9 +67,8 @@ class Statement {
 
   bool IsNull(int column) const;
   std::string Text(int column) const;
+  std::string Blob(int column) const;
   long long Int(int column) const;
-  // A BLOB column's bytes (empty for NULL).
-  std::span<const uint8_t> Blob(int column) const;
   // Columns holding FormatTimestamp / FormatDate text; kCorrupt when not parseable.
   Result<Timestamp> TimestampAt(int column) const;
   Result<std::optional<Timestamp>> OptionalTimestampAt(int column) const;

@@ -573,12 +573,10 @@ class SqliteTx final : public WriteTx {
       AuditLeafRecord leaf;
       leaf.index = static_cast<uint64_t>(query.Int(0));
       leaf.entry = query.Text(1);
-      std::span<const uint8_t> hash = query.Blob(2);
-      if (hash.size() != kMerkleHashSize) {
-        return Corrupt(fmt::format("the stored leaf hash of audit entry {} is {} bytes", leaf.index,
-                                   hash.size()));
-      }
-      std::copy(hash.begin(), hash.end(), leaf.leaf_hash.begin());
+      CORDON_ASSIGN_OR_RETURN(
+          leaf.leaf_hash,
+          HashFromBlob(query.Blob(2),
+                       fmt::format("the stored leaf hash of audit entry {}", leaf.index)));
       leaves.push_back(std::move(leaf));
     }
     return leaves;
@@ -607,14 +605,11 @@ class SqliteTx final : public WriteTx {
       if (!has_row) return checkpoints;
       AuditCheckpointRecord checkpoint;
       checkpoint.tree_size = static_cast<uint64_t>(query.Int(0));
-      std::span<const uint8_t> hash = query.Blob(1);
-      if (hash.size() != kMerkleHashSize) {
-        return Corrupt(
-            fmt::format("the stored root hash of the checkpoint at tree size {} is {} "
-                        "bytes",
-                        checkpoint.tree_size, hash.size()));
-      }
-      std::copy(hash.begin(), hash.end(), checkpoint.root_hash.begin());
+      CORDON_ASSIGN_OR_RETURN(
+          checkpoint.root_hash,
+          HashFromBlob(query.Blob(1), fmt::format("the stored root hash of the checkpoint at tree "
+                                                  "size {}",
+                                                  checkpoint.tree_size)));
       checkpoint.signed_note = query.Text(2);
       CORDON_ASSIGN_OR_RETURN(checkpoint.created_at, query.TimestampAt(3));
       checkpoints.push_back(std::move(checkpoint));
@@ -1011,7 +1006,7 @@ class SqliteTx final : public WriteTx {
                     "VALUES (?, ?, ?, ?)",
                     what));
     insert.Bind(1, static_cast<long long>(checkpoint.tree_size))
-        .BindBlob(2, checkpoint.root_hash)
+        .BindBlob(2, HashBytes(checkpoint.root_hash))
         .Bind(3, checkpoint.signed_note)
         .Bind(4, checkpoint.created_at);
     return insert.Run();
