@@ -673,21 +673,21 @@ HttpResponse GetAuditEntries(AuditService& audit, const RequestContext& context)
   std::optional<uint64_t> start = RequiredIndex(context, "start", errors);
   std::optional<uint64_t> end = RequiredIndex(context, "end", errors);
   if (!errors.empty()) return InvalidQuery(std::move(errors), context);
-  return Respond(audit.Entries(*context.caller, *start, *end), context,
-                 [](const std::vector<AuditEntryView>& views) {
-                   json entries = json::array();
-                   for (const AuditEntryView& view : views) {
-                     json item = {{"index", view.index},
-                                  {"leaf_hash", MerkleHashToBase64(view.leaf_hash)},
-                                  {"withheld", !view.entry.has_value()}};
-                     if (view.entry) {
-                       item["leaf_input"] = AuditBase64(*view.entry);
-                       item["entry"] = json::parse(*view.entry, nullptr, false);
-                     }
-                     entries.push_back(std::move(item));
-                   }
-                   return JsonResponse(200, {{"entries", std::move(entries)}});
-                 });
+  return Respond(
+      audit.Entries(*context.caller, *start, *end), context, [](const AuditEntryPage& page) {
+        json entries = json::array();
+        for (const AuditEntryView& view : page.entries) {
+          json item = {{"index", view.index},
+                       {"leaf_hash", MerkleHashToBase64(view.leaf_hash)},
+                       {"withheld", !view.entry.has_value()}};
+          if (view.entry) {
+            item["leaf_input"] = AuditBase64(*view.entry);
+            item["entry"] = json::parse(*view.entry, nullptr, false);
+          }
+          entries.push_back(std::move(item));
+        }
+        return JsonResponse(200, {{"tree_size", page.tree_size}, {"entries", std::move(entries)}});
+      });
 }
 
 HttpResponse GetAuditInclusionProof(AuditService& audit, const RequestContext& context) {

@@ -69,8 +69,7 @@ Result<AuditHead> AuditService::CurrentHead(const Caller& /*caller*/) {
   return head;
 }
 
-Result<std::vector<AuditEntryView>> AuditService::Entries(const Caller& caller, uint64_t start,
-                                                          uint64_t end) {
+Result<AuditEntryPage> AuditService::Entries(const Caller& caller, uint64_t start, uint64_t end) {
   if (!MayReadEntries(caller)) {
     return Forbidden(
         "audit log entries are for admins and IPR officers of a customs administration");
@@ -79,9 +78,11 @@ Result<std::vector<AuditEntryView>> AuditService::Entries(const Caller& caller, 
     return InvalidInput("end is below start", {{"end", "must not be below start"}});
   }
   std::vector<AuditLeafRecord> leaves;
+  AuditEntryPage page;
   CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
     CORDON_ASSIGN_OR_RETURN(const AuditStorage* tree, tx.AuditTree());
     const uint64_t size = tree->LeafCount();
+    page.tree_size = size;
     if (start >= size) {
       return InvalidInput(
           "start " + std::to_string(start) + " is beyond the log of " + std::to_string(size) +
@@ -92,7 +93,7 @@ Result<std::vector<AuditEntryView>> AuditService::Entries(const Caller& caller, 
     CORDON_ASSIGN_OR_RETURN(leaves, tx.ListAuditLeaves(start, last + 1));
     return Status::Ok();
   }));
-  std::vector<AuditEntryView> views;
+  std::vector<AuditEntryView>& views = page.entries;
   views.reserve(leaves.size());
   for (AuditLeafRecord& leaf : leaves) {
     AuditEntryView view;
@@ -101,7 +102,7 @@ Result<std::vector<AuditEntryView>> AuditService::Entries(const Caller& caller, 
     if (EntryOrganisation(leaf.entry) == caller.org_id) view.entry = std::move(leaf.entry);
     views.push_back(std::move(view));
   }
-  return views;
+  return page;
 }
 
 Result<AuditInclusionProof> AuditService::InclusionProof(const Caller& /*caller*/, uint64_t index,

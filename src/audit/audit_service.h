@@ -49,6 +49,12 @@ struct AuditEntryView {
   std::optional<std::string> entry;  // the exact leaf bytes; nullopt when withheld
 };
 
+// A page of entries, with the size of the log it was read from.
+struct AuditEntryPage {
+  uint64_t tree_size = 0;
+  std::vector<AuditEntryView> entries;
+};
+
 struct AuditInclusionProof {
   uint64_t index = 0;
   uint64_t tree_size = 0;
@@ -76,7 +82,7 @@ class AuditService {
   // entry and the page to kMaxEntriesPerPage. kForbidden for callers other
   // than customs admins and IPR officers; kInvalidInput naming `start` (not
   // below the tree size) or `end` (below start).
-  Result<std::vector<AuditEntryView>> Entries(const Caller& caller, uint64_t start, uint64_t end);
+  Result<AuditEntryPage> Entries(const Caller& caller, uint64_t start, uint64_t end);
 
   // RFC 9162 §2.1.3.1 for entry `index` in the tree of `tree_size` entries.
   // kInvalidInput naming `tree_size` (larger than the log) or `index` (not

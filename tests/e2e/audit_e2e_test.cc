@@ -152,6 +152,7 @@ TEST_F(AuditE2eTest, ProofsServedOverHttpVerifyIndependentlyAndVerifyCatchesTamp
   Response entries = officer.Get("/api/v1/audit/entries?start=0&end=" + std::to_string(size - 1));
   ASSERT_EQ(entries.status, 200) << entries.raw;
   ASSERT_EQ(entries.body["entries"].size(), size);
+  EXPECT_EQ(entries.body["tree_size"], size);
   std::vector<std::string> leaf_hashes;
   size_t shown = 0;
   for (const json& item : entries.body["entries"]) {
