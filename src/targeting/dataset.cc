@@ -240,3 +240,31 @@ Status AppendDataset(Dataset& into, const Dataset& more) {
 }
 
 }  // namespace cordon::targeting
+
+namespace cordon::targeting {
+
+Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> rows) {
+  Dataset data;
+  data.keys.resize(mapping.keys.size());
+  data.numeric.resize(mapping.numeric.size());
+  for (const KeyColumn& key : mapping.keys) data.key_names.push_back(key.name);
+  for (const NumericColumn& number : mapping.numeric) data.numeric_names.push_back(number.name);
+  for (const RoleValues& row : rows) {
+    for (size_t index = 0; index < mapping.keys.size(); ++index) {
+      auto found = row.keys.find(mapping.keys[index].name);
+      data.keys[index].emplace_back(found == row.keys.end() ? std::string_view()
+                                                            : Trim(found->second));
+    }
+    for (size_t index = 0; index < mapping.numeric.size(); ++index) {
+      auto found = row.numbers.find(mapping.numeric[index].name);
+      bool usable = found != row.numbers.end() && std::isfinite(found->second);
+      data.numeric[index].push_back(usable ? found->second
+                                           : std::numeric_limits<double>::quiet_NaN());
+    }
+    if (!mapping.date_column.empty()) data.days.push_back(row.day);
+    ++data.rows;
+  }
+  return data;
+}
+
+}  // namespace cordon::targeting

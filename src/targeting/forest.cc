@@ -1,5 +1,6 @@
 #include "targeting/forest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -33,6 +34,7 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
       const auto split_index = tree.at("split_indices").get<std::vector<uint32_t>>();
       const auto condition = tree.at("split_conditions").get<std::vector<float>>();
       const json& default_left = tree.at("default_left");
+      const auto cover = tree.at("sum_hessian").get<std::vector<double>>();
       if (auto types = tree.find("split_type"); types != tree.end()) {
         for (const json& type : *types) {
           if (type.get<int>() != 0) return Corrupt("categorical splits are not supported");
@@ -40,7 +42,7 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
       }
       size_t count = left.size();
       if (right.size() != count || split_index.size() != count || condition.size() != count ||
-          default_left.size() != count || count == 0) {
+          default_left.size() != count || cover.size() != count || count == 0) {
         return Corrupt("a tree's node arrays differ in length");
       }
       for (size_t node = 0; node < count; ++node) {
@@ -90,6 +92,25 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         forest.nodes_.emplace_back();
       }
       forest.tree_depths_.push_back(tree_depth);
+      // Mean leaf values, children before parents: the breadth-first queue
+      // read backwards (XGBoost's FillNodeMeanValues).
+      std::vector<double> mean(count, 0);
+      for (size_t position = queue.size(); position-- > 0;) {
+        int32_t id = queue[position];
+        if (left[id] == -1) {
+          mean[id] = condition[id];
+        } else {
+          double weight = cover[id];
+          mean[id] = weight > 0 ? (mean[left[id]] * cover[left[id]] +
+                                   mean[right[id]] * cover[right[id]]) / weight
+                                : 0;
+        }
+      }
+      forest.means_.resize(forest.nodes_.size());
+      for (size_t id = 0; id < count; ++id) {
+        if (placed[id] == UINT32_MAX) return Corrupt("a tree node is not reachable from the root");
+        forest.means_[placed[id]] = mean[id];
+      }
     }
   } catch (const std::exception& error) {
     return Corrupt(std::string("the booster JSON is malformed: ") + error.what());
@@ -108,6 +129,24 @@ double Forest::Margin(const float* features) const {
     margin += nodes[index].leaf;
   }
   return margin;
+}
+
+void Forest::Contributions(const float* features, double* out) const {
+  std::fill(out, out + feature_count_ + 1, 0.0);
+  double& bias = out[feature_count_];
+  bias = base_margin_;
+  const Node* nodes = nodes_.data();
+  for (uint32_t root : tree_roots_) {
+    uint32_t index = root;
+    double value = means_[index];
+    bias += value;
+    while (nodes[index].left != index) {
+      uint32_t feature = nodes[index].feature & ~kDefaultLeft;
+      index = Step(nodes, index, features);
+      out[feature] += means_[index] - value;
+      value = means_[index];
+    }
+  }
 }
 
 double Forest::Probability(const float* features) const {

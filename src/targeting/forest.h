@@ -31,6 +31,12 @@ class Forest {
   // block passes through it: several times faster than row by row for
   // forests larger than the cache.
   void Probabilities(const float* rows, size_t count, size_t stride, double* out) const;
+  // Path attribution (Saabas; XGBoost's approx_contribs, tested equal to it):
+  // walking each tree from the root, the change in the node's cover-weighted
+  // mean leaf value at each split is credited to the split's feature.
+  // `out` receives features() + 1 values: one per feature, then the bias (the
+  // base margin plus every root's mean). They add up to Margin() exactly.
+  void Contributions(const float* features, double* out) const;
 
   size_t trees() const { return tree_roots_.size(); }
   size_t features() const { return feature_count_; }
@@ -57,6 +63,7 @@ class Forest {
   }
 
   std::vector<Node> nodes_;            // all trees, each tree's nodes contiguous
+  std::vector<double> means_;          // per node: its cover-weighted mean leaf value
   std::vector<uint32_t> tree_roots_;   // offset of each tree's root in nodes_
   std::vector<uint32_t> tree_depths_;  // steps from the root to the deepest leaf
   double base_margin_ = 0;

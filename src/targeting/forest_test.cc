@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <xgboost/c_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -60,6 +61,29 @@ TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
   for (size_t row = 0; row < kRows; ++row) {
     EXPECT_NEAR(forest->Probability(values.data() + row * kColumns), predictions[row], 1e-5) << row;
   }
+
+  // Path attributions: XGBoost's approx_contribs, and they add up to the margin.
+  const float* contributions = nullptr;
+  ASSERT_EQ(XGBoosterPredictFromDMatrix(booster, matrix,
+                                        R"({"type": 3, "training": false, "iteration_begin": 0,
+                   "iteration_end": 0, "strict_shape": false})",
+                                        &shape, &dimensions, &contributions),
+            0);
+  std::vector<double> ours(kColumns + 1);
+  double largest = 0;
+  for (size_t row = 0; row < kRows; ++row) {
+    const float* features = values.data() + row * kColumns;
+    forest->Contributions(features, ours.data());
+    double sum = 0;
+    for (size_t column = 0; column <= kColumns; ++column) {
+      EXPECT_NEAR(ours[column], contributions[row * (kColumns + 1) + column], 1e-4)
+          << row << " " << column;
+      largest = std::max(largest, std::fabs(ours[column]));
+      sum += ours[column];
+    }
+    EXPECT_NEAR(sum, forest->Margin(features), 1e-9) << row;
+  }
+  EXPECT_GT(largest, 0.1);  // the attributions are not all zero
   XGBoosterFree(booster);
   XGDMatrixFree(matrix);
 }

@@ -344,8 +344,15 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
   impl_->forest.Probabilities(matrix.values.data(), matrix.rows, matrix.columns, scores.data());
   for (size_t row = 0; row < matrix.rows; ++row) predictions[row].probability = scores[row];
   if (top_k <= 0 || matrix.rows == 0) return predictions;
-  std::vector<float> contributions;
-  {
+  std::vector<double> contributions;
+  if (attribution == Attribution::kApproximate) {
+    // Cordon's own path attribution: XGBoost's approx_contribs without a
+    // DMatrix or a lock (forest.h).
+    contributions.resize(matrix.rows * (matrix.columns + 1));
+    for (size_t row = 0; row < matrix.rows; ++row) {
+      impl_->forest.Contributions(matrix.Row(row), contributions.data() + row * (matrix.columns + 1));
+    }
+  } else {
     std::lock_guard lock(impl_->booster_mutex);
     CORDON_ASSIGN_OR_RETURN(BoosterHandle booster, impl_->LockedBooster());
     DMatrix dmatrix;
@@ -353,12 +360,8 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
     const bst_ulong* shape = nullptr;
     bst_ulong dimensions = 0;
     const float* result = nullptr;
-    const char* config =
-        attribution == Attribution::kShap
-            ? R"({"type": 2, "training": false, "iteration_begin": 0, "iteration_end": 0,
-                 "strict_shape": false})"
-            : R"({"type": 3, "training": false, "iteration_begin": 0, "iteration_end": 0,
-                 "strict_shape": false})";
+    const char* config = R"({"type": 2, "training": false, "iteration_begin": 0,
+                             "iteration_end": 0, "strict_shape": false})";
     if (XGBoosterPredictFromDMatrix(booster, dmatrix.handle, config, &shape, &dimensions,
                                     &result) != 0) {
       return XgboostError("XGBoosterPredictFromDMatrix(contributions)");
@@ -373,14 +376,15 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
   size_t stride = matrix.columns + 1;  // the last column is the bias
   std::vector<size_t> order(matrix.columns);
   for (size_t row = 0; row < matrix.rows; ++row) {
-    const float* row_contributions = contributions.data() + row * stride;
+    const double* row_contributions = contributions.data() + row * stride;
     std::iota(order.begin(), order.end(), 0);
     size_t keep = std::min<size_t>(static_cast<size_t>(top_k), order.size());
     std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
-      float magnitude_a = std::fabs(row_contributions[a]);
-      float magnitude_b = std::fabs(row_contributions[b]);
+      double magnitude_a = std::fabs(row_contributions[a]);
+      double magnitude_b = std::fabs(row_contributions[b]);
       return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
     });
+    predictions[row].bias = row_contributions[matrix.columns];
     for (size_t index = 0; index < keep; ++index) {
       size_t feature = order[index];
       predictions[row].top.push_back({names[feature], matrix.Row(row)[feature],

@@ -2,6 +2,7 @@
 // and explanations.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "support/test_support.h"
@@ -197,13 +198,52 @@ TEST_F(ModelTest, ShapContributionsAddUpToTheLogOdds) {
   }
   for (double value : bias) EXPECT_NEAR(value, bias.front(), 1e-3);
 
+  for (double value : bias) EXPECT_NEAR(value, exact->front().bias, 1e-3);
+
+  // Path attributions (Cordon's evaluator, what screening shows): bias plus
+  // every contribution is the log-odds too, per row.
   Result<std::vector<Prediction>> approximate =
-      model->Explain(head, 3, Model::Attribution::kApproximate);
+      model->Explain(head, all, Model::Attribution::kApproximate);
   ASSERT_TRUE(approximate.ok()) << approximate.error().ToString();
   for (size_t row = 0; row < head.rows; ++row) {
-    EXPECT_EQ((*approximate)[row].probability, (*exact)[row].probability);
-    EXPECT_EQ((*approximate)[row].top.size(), 3u);
+    const Prediction& prediction = (*approximate)[row];
+    EXPECT_EQ(prediction.probability, (*exact)[row].probability);
+    ASSERT_EQ(prediction.top.size(), static_cast<size_t>(all));
+    double sum = prediction.bias;
+    for (const Contribution& contribution : prediction.top) sum += contribution.contribution;
+    double p = prediction.probability;
+    EXPECT_NEAR(sum, std::log(p / (1 - p)), 1e-6) << row;
   }
+}
+
+TEST_F(ModelTest, ValuesByRoleScoreAsTheCsvRow) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  std::string csv =
+      "Decl No,Filed,Importer,Declarant,HS Code,Origin,Office,Value EUR,Mass kg,Duty Rate\n"
+      "200001,2024-05-02,IMP011,DCL04,640399,CN,DEHAM,310.5,95.0,8\n"
+      "200002,,IMP999,,8471.30,US,FRPAR,,,\n";
+  Result<Dataset> data = ParseDataset(csv, *mapping_, "-", "inline");
+  ASSERT_TRUE(data.ok()) << data.error().ToString();
+  std::vector<RoleValues> rows(2);
+  rows[0].keys = {{"importer", "IMP011"}, {"declarant", "DCL04"}, {"hs", "640399"},
+                  {"origin", "CN"},       {"office", "DEHAM"},    {"not_a_role", "x"}};
+  rows[0].numbers = {{"value", 310.5}, {"mass", 95.0}, {"tax_rate", 8}};
+  rows[0].day = static_cast<int32_t>(
+      std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(2024), std::chrono::month(5),
+                                                        std::chrono::day(2)))
+          .time_since_epoch()
+          .count());
+  rows[1].keys = {{"importer", "IMP999"}, {"hs", "8471.30"}, {"origin", "US"}, {"office", "FRPAR"}};
+  Dataset by_role = DatasetFromRoles(*mapping_, rows);
+  EXPECT_EQ(by_role.rows, 2u);
+  EXPECT_EQ(by_role.keys, data->keys);
+  EXPECT_EQ(by_role.days, data->days);
+  Result<std::vector<double>> expected = model->ScoreBatch(*data);
+  Result<std::vector<double>> actual = model->ScoreBatch(by_role);
+  ASSERT_TRUE(expected.ok() && actual.ok());
+  EXPECT_EQ(*actual, *expected);
+  EXPECT_NE((*actual)[0], (*actual)[1]);
 }
 
 TEST_F(ModelTest, ScoringNeedsTheModelsRoles) {

@@ -182,8 +182,26 @@ struct Contribution {
 
 struct Prediction {
   double probability = 0;
+  // The log-odds before any feature is known (base margin plus the trees'
+  // expected values): bias + every feature's contribution = logit(probability).
+  double bias = 0;
   std::vector<Contribution> top;
 };
+
+// One declaration by role name rather than CSV column: what a caller that
+// does not read CSV (screening) gives. `keys` by key role ("hs" for the code,
+// from which hs6/hs4/hs2 derive), `numbers` by numeric role (NaN: missing);
+// roles the model does not use are ignored, roles it uses but `keys` or
+// `numbers` lack read as empty / missing — as an empty CSV cell would.
+struct RoleValues {
+  std::map<std::string, std::string, std::less<>> keys;
+  std::map<std::string, double, std::less<>> numbers;
+  int32_t day = INT32_MIN;  // days since 1970-01-01; INT32_MIN: no date
+};
+
+// An unlabelled Dataset laid out for `mapping` (its keys and numbers in the
+// mapping's order) from values by role.
+Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> rows);
 
 // What training recorded about itself; stored in the model file.
 struct TrainingInfo {
