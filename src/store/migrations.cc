@@ -238,6 +238,50 @@ CREATE TABLE audit_checkpoints (
      // Databases from before the log: every recorded event becomes a leaf,
      // in seq order, so the log covers the whole history from the start.
      BackfillAuditLog},
+    {4, "targeting models, their activations, and the model inputs of screened declarations",
+     R"sql(
+-- A customs administration's targeting models (issue 4). `bytes` is the model
+-- file itself (docs/targeting.md, "Model file"); `sha256` its hex digest;
+-- `metrics` the training figures as JSON. `version` counts the owner's
+-- uploads from 1. At most one model of an owner is active.
+CREATE TABLE targeting_models (
+  id TEXT PRIMARY KEY,
+  owner_org_id TEXT NOT NULL REFERENCES organisations (id),
+  version INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  metrics TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  UNIQUE (owner_org_id, version)
+);
+CREATE INDEX targeting_models_active ON targeting_models (owner_org_id, active);
+
+-- Every activation and roll-back, in order per administration: the model
+-- active after it and the one active before (NULL: none).
+CREATE TABLE targeting_model_activations (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  seq INTEGER NOT NULL,
+  model_id TEXT NOT NULL REFERENCES targeting_models (id),
+  previous_model_id TEXT,
+  action TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (org_id, seq)
+);
+
+-- What the targeting model reads from a screened declaration (screening's
+-- model_inputs.h: roles per item, JSON), so that `cordon train --db` can
+-- learn from the findings recorded on stored results.
+CREATE TABLE screening_model_inputs (
+  result_id TEXT PRIMARY KEY REFERENCES screening_results (id),
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  inputs TEXT NOT NULL
+);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -306,6 +306,45 @@ Result<FindingRecord> ReadFinding(const Statement& row) {
   return finding;
 }
 
+// Targeting models: every column but the bytes, which only some reads need.
+constexpr const char* kTargetingModelColumns =
+    "id, owner_org_id, version, sha256, size, metrics, description, created_by, created_at, "
+    "active";
+
+Result<TargetingModelRecord> ReadTargetingModel(const Statement& row) {
+  TargetingModelRecord record;
+  record.id = row.Text(0);
+  record.owner_org_id = row.Text(1);
+  record.version = row.Int(2);
+  record.sha256 = row.Text(3);
+  record.size = row.Int(4);
+  record.metrics = row.Text(5);
+  record.description = row.Text(6);
+  record.created_by = row.Text(7);
+  CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(8));
+  record.active = row.Int(9) != 0;
+  return record;
+}
+
+// The same columns plus the bytes (column 10).
+Result<TargetingModelRecord> ReadTargetingModelWithBytes(const Statement& row) {
+  CORDON_ASSIGN_OR_RETURN(TargetingModelRecord record, ReadTargetingModel(row));
+  record.bytes = row.Blob(10);
+  return record;
+}
+
+Result<ModelActivationRecord> ReadModelActivation(const Statement& row) {
+  ModelActivationRecord record;
+  record.org_id = row.Text(0);
+  record.seq = row.Int(1);
+  record.model_id = row.Text(2);
+  record.previous_model_id = row.Text(3);
+  record.action = row.Text(4);
+  record.user_id = row.Text(5);
+  CORDON_ASSIGN_OR_RETURN(record.at, row.TimestampAt(6));
+  return record;
+}
+
 // Runs a prepared, bound statement and reads every row with `reader`.
 template <typename T, typename Reader>
 Result<std::vector<T>> ReadAll(Statement& statement, Reader reader) {
@@ -638,6 +677,13 @@ class SqliteTx final : public WriteTx {
     rules.Bind(1, scope.org_id);
     CORDON_ASSIGN_OR_RETURN(has_row, rules.Step());
     if (has_row) version.rules_generation = rules.Int(0);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement model,
+        db_.Prepare("SELECT id FROM targeting_models WHERE owner_org_id = ? AND active = 1",
+                    "reading the screening inputs version"));
+    model.Bind(1, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(has_row, model.Step());
+    if (has_row) version.active_model_id = model.Text(0);
     return version;
   }
 
@@ -784,6 +830,77 @@ class SqliteTx final : public WriteTx {
       count.selected = query.Int(1);
     }
     return count;
+  }
+
+  // --- targeting models (reads)
+
+  Result<TargetingModelRecord> GetTargetingModel(const Scope& scope, const std::string& id,
+                                                 bool with_bytes) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {}{} FROM targeting_models WHERE id = ? AND "
+                                "owner_org_id = ?",
+                                kTargetingModelColumns, with_bytes ? ", bytes" : ""),
+                    "reading targeting model"));
+    query.Bind(1, id).Bind(2, scope.org_id);
+    return ReadOne<TargetingModelRecord>(
+        query, with_bytes ? ReadTargetingModelWithBytes : ReadTargetingModel,
+        fmt::format("model {} not found", id));
+  }
+
+  Result<std::vector<TargetingModelRecord>> ListTargetingModels(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM targeting_models WHERE owner_org_id = ? "
+                                "ORDER BY version DESC",
+                                kTargetingModelColumns),
+                    "listing targeting models"));
+    query.Bind(1, scope.org_id);
+    return ReadAll<TargetingModelRecord>(query, ReadTargetingModel);
+  }
+
+  Result<TargetingModelRecord> GetActiveTargetingModel(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {}, bytes FROM targeting_models WHERE owner_org_id = ? "
+                                "AND active = 1",
+                                kTargetingModelColumns),
+                    "reading the active targeting model"));
+    query.Bind(1, scope.org_id);
+    return ReadOne<TargetingModelRecord>(query, ReadTargetingModelWithBytes,
+                                         "no targeting model is active");
+  }
+
+  Result<std::vector<ModelActivationRecord>> ListModelActivations(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT org_id, seq, model_id, COALESCE(previous_model_id, ''), action, "
+                    "user_id, at FROM targeting_model_activations WHERE org_id = ? ORDER BY seq",
+                    "listing model activations"));
+    query.Bind(1, scope.org_id);
+    return ReadAll<ModelActivationRecord>(query, ReadModelActivation);
+  }
+
+  Result<std::vector<LabelledScreening>> ListLabelledScreenings(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT r.id, r.declaration_id, i.inputs, f.outcome, r.created_at "
+                    "FROM screening_results r "
+                    "JOIN findings f ON f.result_id = r.id AND f.org_id = r.org_id "
+                    "JOIN screening_model_inputs i ON i.result_id = r.id AND i.org_id = r.org_id "
+                    "WHERE r.org_id = ? ORDER BY r.created_at, r.id",
+                    "listing labelled screenings"));
+    query.Bind(1, scope.org_id);
+    return ReadAll<LabelledScreening>(
+        query, [](const Statement& row) -> Result<LabelledScreening> {
+          LabelledScreening item;
+          item.result_id = row.Text(0);
+          item.declaration_id = row.Text(1);
+          item.inputs = row.Text(2);
+          item.outcome = row.Text(3);
+          CORDON_ASSIGN_OR_RETURN(item.created_at, row.TimestampAt(4));
+          return item;
+        });
   }
 
   // --- writes
@@ -1271,6 +1388,112 @@ class SqliteTx final : public WriteTx {
                     what));
     done.Bind(1, finding.result_id).Bind(2, scope.org_id);
     return done.Run();
+  }
+
+  // --- targeting models (writes)
+
+  Result<long long> InsertTargetingModel(const TargetingModelRecord& record) override {
+    std::string what = fmt::format("inserting targeting model {}", record.id);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement exists, db_.Prepare("SELECT COUNT(*) FROM targeting_models WHERE id = ?", what));
+    exists.Bind(1, record.id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
+    if (has_row && exists.Int(0) > 0) {
+      return Conflict(fmt::format("model {} already exists", record.id));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement next,
+        db_.Prepare("SELECT COALESCE(MAX(version), 0) + 1 FROM targeting_models "
+                    "WHERE owner_org_id = ?",
+                    what));
+    next.Bind(1, record.owner_org_id);
+    CORDON_ASSIGN_OR_RETURN(has_row, next.Step());
+    long long version = has_row ? next.Int(0) : 1;
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO targeting_models (id, owner_org_id, version, sha256, size, bytes, "
+                    "metrics, description, created_by, created_at, active) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    what));
+    insert.Bind(1, record.id)
+        .Bind(2, record.owner_org_id)
+        .Bind(3, version)
+        .Bind(4, record.sha256)
+        .Bind(5, static_cast<long long>(record.bytes.size()))
+        .BindBlob(6, record.bytes)
+        .Bind(7, record.metrics)
+        .Bind(8, record.description)
+        .Bind(9, record.created_by)
+        .Bind(10, record.created_at);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    return version;
+  }
+
+  Result<long long> InsertModelActivation(const Scope& scope,
+                                          const ModelActivationRecord& record) override {
+    std::string what = fmt::format("activating targeting model {}", record.model_id);
+    CORDON_RETURN_IF_ERROR(GetTargetingModel(scope, record.model_id, false).status());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement clear,
+        db_.Prepare("UPDATE targeting_models SET active = 0 WHERE owner_org_id = ? AND active = 1",
+                    what));
+    clear.Bind(1, scope.org_id);
+    CORDON_RETURN_IF_ERROR(clear.Run());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement set,
+        db_.Prepare("UPDATE targeting_models SET active = 1 WHERE id = ? AND owner_org_id = ?",
+                    what));
+    set.Bind(1, record.model_id).Bind(2, scope.org_id);
+    CORDON_RETURN_IF_ERROR(set.Run());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement next,
+        db_.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM targeting_model_activations "
+                    "WHERE org_id = ?",
+                    what));
+    next.Bind(1, scope.org_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, next.Step());
+    long long seq = has_row ? next.Int(0) : 1;
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO targeting_model_activations (org_id, seq, model_id, "
+                    "previous_model_id, action, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    what));
+    insert.Bind(1, scope.org_id)
+        .Bind(2, seq)
+        .Bind(3, record.model_id)
+        .Bind(4, record.previous_model_id.empty() ? std::optional<std::string>()
+                                                  : std::optional<std::string>(
+                                                        record.previous_model_id))
+        .Bind(5, record.action)
+        .Bind(6, record.user_id)
+        .Bind(7, record.at);
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    return seq;
+  }
+
+  Status InsertModelInputs(const Scope& scope, const std::string& result_id,
+                           const std::string& inputs) override {
+    std::string what = fmt::format("storing the model inputs of result {}", result_id);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement exists,
+        db_.Prepare("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND org_id = ?), "
+                    "(SELECT COUNT(*) FROM screening_model_inputs WHERE result_id = ?)",
+                    what));
+    exists.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, result_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
+    if (!has_row || exists.Int(0) == 0) {
+      return NotFound(fmt::format("screening result {} not found", result_id));
+    }
+    if (exists.Int(1) > 0) {
+      return Conflict(fmt::format("result {} already has model inputs", result_id));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screening_model_inputs (result_id, org_id, inputs) "
+                    "VALUES (?, ?, ?)",
+                    what));
+    insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, inputs);
+    return insert.Run();
   }
 
  private:

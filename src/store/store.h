@@ -167,6 +167,7 @@ struct ScreeningInputsVersion {
   long long application_count = 0;
   long long application_version_sum = 0;
   long long rules_generation = 0;
+  std::string active_model_id;  // the active targeting model; empty: none
   bool operator==(const ScreeningInputsVersion&) const = default;
 };
 
@@ -227,6 +228,45 @@ struct FindingRecord {
   std::string notes;
   std::string user_id;  // the officer
   Timestamp at{};
+};
+
+// --- Targeting models (issue 4).
+
+// A customs administration's targeting model: the model file and what
+// listing it needs.
+struct TargetingModelRecord {
+  std::string id;  // "mdl_..."
+  std::string owner_org_id;
+  long long version = 0;  // 1, 2, ... per owner in upload order; assigned on insert
+  std::string sha256;     // hex SHA-256 of the bytes
+  long long size = 0;     // bytes
+  std::string bytes;      // the model file; empty when read without it
+  std::string metrics;    // JSON object: training figures
+  std::string description;
+  std::string created_by;  // user id
+  Timestamp created_at{};
+  bool active = false;
+};
+
+// One activation or roll-back of an administration's model.
+struct ModelActivationRecord {
+  long long seq = 0;  // 1, 2, ... per organisation; assigned on insert
+  std::string org_id;
+  std::string model_id;           // active after it
+  std::string previous_model_id;  // active before it; empty: none
+  std::string action;             // activate | rollback
+  std::string user_id;
+  Timestamp at{};
+};
+
+// A stored result with a finding and the model inputs of its declaration:
+// one labelled example for `cordon train --db`.
+struct LabelledScreening {
+  std::string result_id;
+  std::string declaration_id;
+  std::string inputs;   // screening's model inputs JSON
+  std::string outcome;  // the finding's outcome
+  Timestamp created_at{};
 };
 
 // Operations available inside a read-only unit of work.
@@ -305,6 +345,19 @@ class ReadTx {
   // the start of profile effectiveness figures.
   virtual Result<ProfileHitCount> CountProfileHits(const Scope& scope,
                                                    const std::string& profile_id) = 0;
+
+  // --- targeting models of the scope's organisation.
+  // With `with_bytes` false, `bytes` is left empty (listing, metadata).
+  virtual Result<TargetingModelRecord> GetTargetingModel(const Scope& scope, const std::string& id,
+                                                         bool with_bytes) = 0;
+  // Without bytes, newest (highest version) first.
+  virtual Result<std::vector<TargetingModelRecord>> ListTargetingModels(const Scope& scope) = 0;
+  // The active model with its bytes; kNotFound when none is active.
+  virtual Result<TargetingModelRecord> GetActiveTargetingModel(const Scope& scope) = 0;
+  // Activations and roll-backs, oldest first.
+  virtual Result<std::vector<ModelActivationRecord>> ListModelActivations(const Scope& scope) = 0;
+  // Results with a finding and stored model inputs, oldest first.
+  virtual Result<std::vector<LabelledScreening>> ListLabelledScreenings(const Scope& scope) = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -374,6 +427,20 @@ class WriteTx : public ReadTx {
   // kNotFound when the result is not visible or not selected; kConflict when
   // it already has a finding.
   virtual Status InsertFinding(const Scope& scope, const FindingRecord& finding) = 0;
+
+  // --- targeting models. Inserts a model of record.owner_org_id, inactive,
+  // with the next version number of the owner (returned). kConflict when the
+  // id exists.
+  virtual Result<long long> InsertTargetingModel(const TargetingModelRecord& record) = 0;
+  // Makes record.model_id the organisation's only active model and appends
+  // the record to its activation history (seq assigned and returned).
+  // kNotFound when the model is not the scope's.
+  virtual Result<long long> InsertModelActivation(const Scope& scope,
+                                                  const ModelActivationRecord& record) = 0;
+  // The model inputs of a stored result of the scope (model_inputs.h JSON).
+  // kNotFound when the result is not visible; kConflict when already stored.
+  virtual Status InsertModelInputs(const Scope& scope, const std::string& result_id,
+                                   const std::string& inputs) = 0;
 };
 
 class Store {

@@ -1090,8 +1090,10 @@ TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseToTheScreeningSchema) {
           "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', "
           "'EU', '', '2026-01-01T00:00:00.000Z')");
   Reopen();
+  // Every later migration applies on top of it.
   EXPECT_EQ(RawQuery(path_, "SELECT MAX(version) FROM schema_migrations"),
-            std::to_string(SqliteSchemaVersion()));
+            std::to_string(SqliteMigrations().back().version));
+  EXPECT_EQ(SqliteSchemaVersion(), SqliteMigrations().back().version);
   ASSERT_TRUE(Write([](WriteTx& tx) {
                 return tx.InsertRiskProfile(MakeProfile("prf_1", "org_de", At(2026, 4, 1)));
               }).ok());
@@ -1488,6 +1490,172 @@ TEST_F(ScreeningStoreTest, OneFindingPerSelectionMarksItDone) {
   SelectionFilter open;
   open.status = "open";
   EXPECT_EQ(SelectionIds("org_de", open), (std::vector<std::string>{"res_2", "res_4"}));
+}
+
+// --- targeting models (issue 4)
+
+TargetingModelRecord MakeModel(const std::string& id, const std::string& org_id,
+                               std::string bytes) {
+  TargetingModelRecord model;
+  model.id = id;
+  model.owner_org_id = org_id;
+  model.sha256 = "00ff";
+  model.size = static_cast<long long>(bytes.size());
+  model.bytes = std::move(bytes);
+  model.metrics = R"({"train_rows":10})";
+  model.description = "test model " + id;
+  model.created_by = "usr_analyst";
+  model.created_at = At(2026, 6, 1);
+  return model;
+}
+
+ModelActivationRecord MakeActivation(const std::string& model_id, const std::string& previous,
+                                     const std::string& action) {
+  ModelActivationRecord activation;
+  activation.org_id = "org_de";
+  activation.model_id = model_id;
+  activation.previous_model_id = previous;
+  activation.action = action;
+  activation.user_id = "usr_analyst";
+  activation.at = At(2026, 6, 2);
+  return activation;
+}
+
+TEST_F(ScreeningStoreTest, ModelsKeepTheirBytesVersionsAndOneActivePerAdministration) {
+  // Binary bytes with NULs and every byte value survive unchanged.
+  std::string bytes;
+  for (int round = 0; round < 3; ++round) {
+    for (int value = 0; value < 256; ++value) bytes.push_back(static_cast<char>(value));
+  }
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_ASSIGN_OR_RETURN(long long first,
+                                        tx.InsertTargetingModel(MakeModel("mdl_1", "org_de", bytes)));
+                CORDON_ASSIGN_OR_RETURN(long long second,
+                                        tx.InsertTargetingModel(MakeModel("mdl_2", "org_de", "b")));
+                CORDON_ASSIGN_OR_RETURN(long long other,
+                                        tx.InsertTargetingModel(MakeModel("mdl_cn", "org_cn", "c")));
+                EXPECT_EQ(first, 1);
+                EXPECT_EQ(second, 2);
+                EXPECT_EQ(other, 1);  // versions count per administration
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(Write([](WriteTx& tx) {
+              return tx.InsertTargetingModel(MakeModel("mdl_1", "org_de", "x")).status();
+            })
+                .error()
+                .code(),
+            ErrorCode::kConflict);
+
+  auto stored = ReadValue<TargetingModelRecord>(
+      [](ReadTx& tx) { return tx.GetTargetingModel({"org_de"}, "mdl_1", true); });
+  ASSERT_TRUE(stored.ok()) << stored.error().ToString();
+  EXPECT_EQ(stored->bytes, bytes);
+  EXPECT_EQ(stored->size, 768);
+  EXPECT_EQ(stored->version, 1);
+  EXPECT_EQ(stored->metrics, R"({"train_rows":10})");
+  EXPECT_EQ(stored->created_at, At(2026, 6, 1));
+  EXPECT_FALSE(stored->active);
+  auto metadata = ReadValue<TargetingModelRecord>(
+      [](ReadTx& tx) { return tx.GetTargetingModel({"org_de"}, "mdl_1", false); });
+  ASSERT_TRUE(metadata.ok());
+  EXPECT_TRUE(metadata->bytes.empty());
+  // Another administration's model is as absent as a missing one.
+  EXPECT_EQ(ReadValue<TargetingModelRecord>([](ReadTx& tx) {
+              return tx.GetTargetingModel({"org_de"}, "mdl_cn", false);
+            })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  auto listed = ReadValue<std::vector<TargetingModelRecord>>(
+      [](ReadTx& tx) { return tx.ListTargetingModels({"org_de"}); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "mdl_2");  // newest first
+  EXPECT_EQ(ReadValue<TargetingModelRecord>(
+                [](ReadTx& tx) { return tx.GetActiveTargetingModel({"org_de"}); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+
+  // Activations: one active model, the history in order, the inputs version moves.
+  auto before = ReadValue<ScreeningInputsVersion>(
+      [](ReadTx& tx) { return tx.GetScreeningInputsVersion({"org_de"}); });
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->active_model_id, "");
+  ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertModelActivation({"org_de"}, MakeActivation("mdl_1", "", "activate"))
+                        .status());
+                return tx.InsertModelActivation({"org_de"},
+                                                MakeActivation("mdl_2", "mdl_1", "activate"))
+                    .status();
+              }).ok());
+  EXPECT_EQ(Write([](WriteTx& tx) {
+              return tx.InsertModelActivation({"org_de"}, MakeActivation("mdl_cn", "", "activate"))
+                  .status();
+            })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  auto active = ReadValue<TargetingModelRecord>(
+      [](ReadTx& tx) { return tx.GetActiveTargetingModel({"org_de"}); });
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(active->id, "mdl_2");
+  EXPECT_EQ(active->bytes, "b");
+  auto after = ReadValue<ScreeningInputsVersion>(
+      [](ReadTx& tx) { return tx.GetScreeningInputsVersion({"org_de"}); });
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->active_model_id, "mdl_2");
+  EXPECT_FALSE(*before == *after);
+  auto models = ReadValue<std::vector<TargetingModelRecord>>(
+      [](ReadTx& tx) { return tx.ListTargetingModels({"org_de"}); });
+  ASSERT_TRUE(models.ok());
+  EXPECT_TRUE((*models)[0].active);
+  EXPECT_FALSE((*models)[1].active);
+  auto history = ReadValue<std::vector<ModelActivationRecord>>(
+      [](ReadTx& tx) { return tx.ListModelActivations({"org_de"}); });
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].seq, 1);
+  EXPECT_EQ((*history)[0].previous_model_id, "");
+  EXPECT_EQ((*history)[1].seq, 2);
+  EXPECT_EQ((*history)[1].model_id, "mdl_2");
+  EXPECT_EQ((*history)[1].previous_model_id, "mdl_1");
+  auto other = ReadValue<std::vector<ModelActivationRecord>>(
+      [](ReadTx& tx) { return tx.ListModelActivations({"org_cn"}); });
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
+}
+
+TEST_F(ScreeningStoreTest, LabelledScreeningsAreResultsWithFindingsAndInputs) {
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertModelInputs({"org_de"}, "res_1", R"([{"a":1}])"));
+                CORDON_RETURN_IF_ERROR(tx.InsertModelInputs({"org_de"}, "res_2", R"([{"b":2}])"));
+                CORDON_RETURN_IF_ERROR(tx.InsertFinding({"org_de"}, MakeFinding("fnd_1", "res_1")));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(
+      Write([](WriteTx& tx) { return tx.InsertModelInputs({"org_de"}, "res_1", "[]"); })
+          .error()
+          .code(),
+      ErrorCode::kConflict);
+  EXPECT_EQ(
+      Write([](WriteTx& tx) { return tx.InsertModelInputs({"org_cn"}, "res_3", "[]"); })
+          .error()
+          .code(),
+      ErrorCode::kNotFound);
+  auto labelled = ReadValue<std::vector<LabelledScreening>>(
+      [](ReadTx& tx) { return tx.ListLabelledScreenings({"org_de"}); });
+  ASSERT_TRUE(labelled.ok());
+  ASSERT_EQ(labelled->size(), 1u);  // res_2 has inputs but no finding yet
+  EXPECT_EQ((*labelled)[0].result_id, "res_1");
+  EXPECT_EQ((*labelled)[0].declaration_id, "D1");
+  EXPECT_EQ((*labelled)[0].inputs, R"([{"a":1}])");
+  EXPECT_EQ((*labelled)[0].outcome, "suspected_ipr_infringement");
+  auto other = ReadValue<std::vector<LabelledScreening>>(
+      [](ReadTx& tx) { return tx.ListLabelledScreenings({"org_cn"}); });
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->empty());
 }
 
 }  // namespace
