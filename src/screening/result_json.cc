@@ -111,6 +111,37 @@ void AppendHit(const ScreeningHit& hit, std::string* out) {
     AppendString(hit.found, out);
     AppendKey("similarity", out);
     AppendNumber(hit.similarity, out);
+  } else if (hit.kind == "model") {
+    AppendKey("model", out);
+    AppendString(hit.name, out);
+    if (!hit.reason.empty()) {
+      AppendKey("reason", out);
+      AppendString(hit.reason, out);
+    }
+    AppendKey("probability", out);
+    AppendNumber(hit.probability, out);
+    AppendKey("bias", out);
+    AppendNumber(hit.bias, out);
+    AppendKey("contributions", out);
+    out->push_back('[');
+    for (size_t index = 0; index < hit.contributions.size(); ++index) {
+      const targeting::Contribution& contribution = hit.contributions[index];
+      if (index > 0) out->push_back(',');
+      out->append("{\"feature\":");
+      AppendString(contribution.feature, out);
+      AppendKey("value", out);
+      if (std::isnan(contribution.value)) {
+        out->append("null");
+      } else {
+        AppendNumber(contribution.value, out);
+      }
+      AppendKey("contribution", out);
+      AppendNumber(contribution.contribution, out);
+      AppendKey("detail", out);
+      AppendString(contribution.detail, out);
+      out->push_back('}');
+    }
+    out->push_back(']');
   } else if (!hit.reason.empty()) {
     AppendKey("reason", out);
     AppendString(hit.reason, out);

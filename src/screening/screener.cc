@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/codes.h"
+#include "screening/model_inputs.h"
 #include "screening/screening.h"
 
 namespace cordon {
@@ -69,6 +70,35 @@ std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
   return hit;
 }
 
+// The model hit: every item scored as one row (declaration fields plus the
+// item's), the riskiest item reported.
+ScreeningHit ModelHit(const targeting::Model& model, const std::string& label,
+                      const Declaration& declaration, const ScoringOptions& scoring) {
+  ScreeningHit hit;
+  hit.kind = "model";
+  hit.name = label;
+  std::vector<targeting::RoleValues> inputs = ModelInputs(declaration);
+  targeting::Dataset rows = targeting::DatasetFromRoles(model.mapping(), inputs);
+  Result<std::vector<targeting::Prediction>> predictions = model.Explain(
+      rows, scoring.model_contributions, targeting::Model::Attribution::kApproximate);
+  if (!predictions.ok() || predictions->empty()) {
+    hit.reason = predictions.ok() ? "no items to score"
+                                  : "the model could not score: " + predictions.error().message();
+    return hit;
+  }
+  size_t best = 0;
+  for (size_t row = 1; row < predictions->size(); ++row) {
+    if ((*predictions)[row].probability > (*predictions)[best].probability) best = row;
+  }
+  targeting::Prediction& prediction = (*predictions)[best];
+  hit.item = static_cast<int>(best);
+  hit.probability = prediction.probability;
+  hit.bias = prediction.bias;
+  hit.contributions = std::move(prediction.top);
+  hit.weight = scoring.model_weight * prediction.probability;
+  return hit;
+}
+
 // Indices of `results` ordered best first: score descending, then input order.
 std::vector<size_t> RankByScore(const std::vector<ScreeningResult>& results) {
   std::vector<size_t> order(results.size());
@@ -95,6 +125,10 @@ Result<std::shared_ptr<const Screener>> Screener::Make(ScreenerParts parts) {
   check(scoring.class_related_factor, "scoring.class_related_factor");
   check(scoring.red_threshold, "scoring.red_threshold");
   check(scoring.yellow_threshold, "scoring.yellow_threshold");
+  check(scoring.model_weight, "scoring.model_weight");
+  if (scoring.model_contributions < 0 || scoring.model_contributions > 1000) {
+    errors.push_back({"scoring.model_contributions", "must be between 0 and 1000"});
+  }
   if (errors.empty() && scoring.yellow_threshold > scoring.red_threshold) {
     errors.push_back({"scoring.yellow_threshold", "must not be above scoring.red_threshold"});
   }
@@ -170,6 +204,9 @@ ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
   if (std::optional<ScreeningHit> small = SmallConsignment(declaration)) {
     result.hits.push_back(std::move(*small));
   }
+  if (parts_.model) {
+    result.hits.push_back(ModelHit(*parts_.model, parts_.model_label, declaration, scoring));
+  }
 
   double miss = 1;
   for (const ScreeningHit& hit : result.hits) miss *= 1 - std::clamp(hit.weight, 0.0, 1.0);
@@ -180,6 +217,14 @@ ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
                                                               : "green";
   result.selected = result.channel == "red";
   return result;
+}
+
+std::shared_ptr<const Screener> Screener::WithModel(std::shared_ptr<const targeting::Model> model,
+                                                   std::string label) const {
+  ScreenerParts parts = parts_;
+  parts.model = std::move(model);
+  parts.model_label = std::move(label);
+  return std::shared_ptr<const Screener>(new Screener(std::move(parts)));
 }
 
 Status SelectByBudget(std::vector<ScreeningResult>& results, double percent) {

@@ -5,6 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
+#include "screening/model_inputs.h"
 #include "screening/screening.h"
 
 namespace cordon {
@@ -43,7 +46,7 @@ Declaration Shoes(const std::string& id, const std::string& description) {
 class ScreenerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto screener = Screener::Make({ZentraIndex(), nullptr, nullptr, ScoringOptions{}});
+    auto screener = Screener::Make({ZentraIndex(), nullptr, nullptr, ScoringOptions{}, nullptr, ""});
     ASSERT_TRUE(screener.ok()) << screener.error().ToString();
     screener_ = *screener;
     auto scratch = screener_->NewScratch();
@@ -150,16 +153,119 @@ TEST_F(ScreenerTest, SameInputSameOutput) {
   EXPECT_EQ(first, second);
 }
 
+// A small model in screening's own roles: goods from CN are risky.
+std::shared_ptr<const targeting::Model> OriginModel() {
+  std::vector<targeting::RoleValues> rows;
+  std::vector<float> labels;
+  for (int index = 0; index < 120; ++index) {
+    Declaration declaration = Shoes("M" + std::to_string(index), "sport shoes");
+    const bool risky = index % 2 == 0;
+    declaration.origin = risky ? "CN" : "VN";
+    declaration.items[0].value = 1000 + index;
+    for (targeting::RoleValues& row : ModelInputs(declaration)) rows.push_back(std::move(row));
+    labels.push_back(risky && index % 10 != 0 ? 1.0f : 0.0f);
+  }
+  targeting::Mapping mapping = StoredScreeningsMapping();
+  targeting::Dataset data = targeting::DatasetFromRoles(mapping, rows);
+  data.labels = labels;
+  data.label_column = "outcome";
+  targeting::TrainOptions options;
+  options.rounds_without_valid = 15;
+  options.max_depth = 3;
+  FakeClock clock(Timestamp(std::chrono::milliseconds(1'700'000'000'000)));
+  Result<targeting::Model> model = targeting::Train(data, nullptr, mapping, options, clock);
+  EXPECT_TRUE(model.ok()) << model.error().ToString();
+  return std::make_shared<const targeting::Model>(std::move(model).value());
+}
+
+TEST(ScreenerModel, ModelHitExplainsTheRiskiestItemAndJoinsTheNoisyOr) {
+  ScoringOptions scoring;
+  scoring.model_contributions = 1000;
+  auto screener = Screener::Make(
+      {ZentraIndex(), nullptr, nullptr, scoring, OriginModel(), "origin.model"});
+  ASSERT_TRUE(screener.ok()) << screener.error().ToString();
+  auto scratch = (*screener)->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  const Date day{std::chrono::year(2026) / 3 / 1};
+
+  // Two items: the hit reports the riskier one.
+  Declaration mixed = Shoes("X1", "plain socks");
+  mixed.origin = "VN";
+  ScreeningResult low = (*screener)->Screen(mixed, day, **scratch);
+  ASSERT_EQ(low.hits.size(), 1u);
+  const ScreeningHit& low_hit = low.hits[0];
+  EXPECT_EQ(low_hit.kind, "model");
+  EXPECT_EQ(low_hit.name, "origin.model");
+  Declaration risky = mixed;
+  risky.origin = "CN";
+  risky.items.push_back(risky.items[0]);
+  risky.items[1].value = 5;  // a different row for the second item
+  ScreeningResult high = (*screener)->Screen(risky, day, **scratch);
+  ASSERT_EQ(high.hits.size(), 1u);
+  const ScreeningHit& hit = high.hits[0];
+  EXPECT_GT(hit.probability, low_hit.probability);
+  EXPECT_GT(hit.probability, 0.5);
+  // Bias plus every contribution is the log-odds; the origin is among the reasons.
+  double sum = hit.bias;
+  bool origin_named = false;
+  for (const targeting::Contribution& contribution : hit.contributions) {
+    sum += contribution.contribution;
+    origin_named |= contribution.detail.find("origin=CN") != std::string::npos;
+  }
+  EXPECT_NEAR(sum, std::log(hit.probability / (1 - hit.probability)), 1e-6);
+  EXPECT_TRUE(origin_named);
+  // Score: the model is one more independent signal, at model_weight x p.
+  EXPECT_DOUBLE_EQ(hit.weight, hit.probability);
+  EXPECT_NEAR(high.score, std::round(hit.probability * 10000) / 10000, 1e-12);
+  Declaration marked = risky;
+  marked.items[0].description = "ZENTRA air runner";
+  ScreeningResult both = (*screener)->Screen(marked, day, **scratch);
+  double model_p = 0;
+  for (const ScreeningHit& each : both.hits) {
+    if (each.kind == "model") model_p = each.probability;
+  }
+  EXPECT_NEAR(both.score, std::round((1 - (1 - 0.9) * (1 - model_p)) * 10000) / 10000, 1e-12);
+
+  // The item scored highest is reported, whichever position it has.
+  int best = hit.item;
+  ASSERT_GE(best, 0);
+  ASSERT_LT(best, 2);
+
+  // model_weight scales the model's evidence; 0 reports it without scoring.
+  ScoringOptions muted = scoring;
+  muted.model_weight = 0;
+  auto quiet = (*screener)->WithModel(nullptr, "");
+  EXPECT_EQ(quiet->Screen(risky, day, **scratch).hits.size(), 0u);
+  auto zero = Screener::Make({ZentraIndex(), nullptr, nullptr, muted, OriginModel(), "m"});
+  ASSERT_TRUE(zero.ok());
+  auto zero_scratch = (*zero)->NewScratch();
+  ASSERT_TRUE(zero_scratch.ok());
+  ScreeningResult reported = (*zero)->Screen(risky, day, **zero_scratch);
+  ASSERT_EQ(reported.hits.size(), 1u);
+  EXPECT_EQ(reported.hits[0].weight, 0);
+  EXPECT_EQ(reported.score, 0);
+
+  std::string line;
+  AppendResultJson(high, &line);
+  json parsed = json::parse(line);
+  const json& shown = parsed["hits"][0];
+  EXPECT_EQ(shown["kind"], "model");
+  EXPECT_EQ(shown["model"], "origin.model");
+  EXPECT_NEAR(shown["probability"].get<double>(), hit.probability, 1e-4);
+  EXPECT_EQ(shown["contributions"].size(), hit.contributions.size());
+  EXPECT_TRUE(shown["contributions"][0].contains("detail"));
+}
+
 TEST(ScreenerOptions, RejectsBadScoring) {
   ScoringOptions scoring;
   scoring.mark_exact = 1.5;
   scoring.yellow_threshold = 0.9;
-  auto screener = Screener::Make({nullptr, nullptr, nullptr, scoring});
+  auto screener = Screener::Make({nullptr, nullptr, nullptr, scoring, nullptr, ""});
   ASSERT_FALSE(screener.ok());
   EXPECT_EQ(screener.error().fields().size(), 1u);
   EXPECT_EQ(screener.error().fields()[0].field, "scoring.mark_exact");
   scoring.mark_exact = 0.9;
-  screener = Screener::Make({nullptr, nullptr, nullptr, scoring});
+  screener = Screener::Make({nullptr, nullptr, nullptr, scoring, nullptr, ""});
   ASSERT_FALSE(screener.ok());
   EXPECT_EQ(screener.error().fields()[0].field, "scoring.yellow_threshold");
 }

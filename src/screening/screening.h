@@ -11,7 +11,9 @@
 //   small_consignment  a postal or express consignment of at most 3 units or
 //               under 2 kg gross (Regulation (EU) No 608/2013 Art. 2(19)): the
 //               small-consignments procedure of Art. 26 can apply
-//   model       a learned risk score (issue #4; not yet)
+//   model       the targeting model's probability that an inspection finds
+//               an irregularity, with its largest feature contributions
+//               (model_inputs.h maps the declaration to the model's roles)
 //
 // Score. Every hit carries a weight in [0,1]; the score is the probability
 // that at least one of them is a real signal when each is taken as an
@@ -23,7 +25,9 @@
 // class; unrelated goods and authorised parties weigh 0 (reported, but they do
 // not raise the score). Profiles and watchlist entries weigh what their
 // authors set (watchlist: times the name similarity). Small consignments are
-// a procedural flag and weigh 0.
+// a procedural flag and weigh 0. The model hit weighs model_weight times the
+// model's probability: one more independent piece of evidence, so with
+// model_weight 1 and no other hit the score is the model's probability.
 //
 // Channel: red at score >= red_threshold, yellow at >= yellow_threshold,
 // else green. Selection (selection for physical inspection) is red by default,
@@ -45,6 +49,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "screening/declaration.h"
+#include "targeting/targeting.h"
 #include "screening/mark_index.h"
 #include "screening/profiles.h"
 #include "screening/watchlist.h"
@@ -58,6 +63,8 @@ struct ScoringOptions {
   double class_related_factor = 0.6;
   double red_threshold = 0.7;
   double yellow_threshold = 0.3;
+  double model_weight = 1.0;  // the model hit's weight is this × its probability
+  int model_contributions = 5;  // contributions shown per model hit (0..1000)
 };
 
 struct ScreeningHit {
@@ -79,8 +86,15 @@ struct ScreeningHit {
   std::string entry;  // watchlist entry id
   std::string party;  // consignor | consignee | declarant
   double similarity = 0;
-  // small consignment
+  // small consignment; a model hit that could not be computed
   std::string reason;
+  // model: `name` is the model's label (stored id and version, or file name),
+  // `item` the riskiest item (the one scored highest; its score is the hit's),
+  // `probability` the model's output, and the largest path attributions
+  // (Saabas: bias + all contributions = log-odds; docs/targeting.md).
+  double probability = 0;
+  double bias = 0;
+  std::vector<targeting::Contribution> contributions;
 };
 
 struct ScreeningResult {
@@ -97,6 +111,8 @@ struct ScreenerParts {
   std::shared_ptr<const ProfileSet> profiles;      // may be null
   std::shared_ptr<const WatchlistIndex> watchlist;  // may be null
   ScoringOptions scoring;
+  std::shared_ptr<const targeting::Model> model;  // may be null: no model hit
+  std::string model_label;                        // shown in model hits
 };
 
 class ScreeningScratch;
@@ -115,6 +131,11 @@ class Screener {
                          ScreeningScratch& scratch) const;
 
   const ScoringOptions& scoring() const { return parts_.scoring; }
+  // The same Screener with another model (null: none); the marks, profiles
+  // and watchlist are shared, not copied.
+  std::shared_ptr<const Screener> WithModel(std::shared_ptr<const targeting::Model> model,
+                                            std::string label) const;
+  const targeting::Model* model() const { return parts_.model.get(); }
 
  private:
   explicit Screener(ScreenerParts parts) : parts_(std::move(parts)) {}
