@@ -435,6 +435,16 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
   parts.profiles = profile_set;
   parts.watchlist = watchlist;
   parts.scoring = options_.scoring;
+  // The active targeting model (issue 4). One that no longer loads (stored
+  // by another build, say) is left out with a warning rather than stopping
+  // all screening.
+  Result<std::shared_ptr<const targeting::Model>> model = ActiveModel(org_id, &parts.model_label);
+  if (model.ok()) {
+    parts.model = *model;
+  } else {
+    spdlog::warn("screening of {}: screening without the targeting model: {}", org_id,
+                 model.error().ToString());
+  }
   return Screener::Make(std::move(parts));
 }
 
@@ -454,6 +464,7 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
 
   BatchOutcome outcome;
   std::vector<long long> ordinals;            // input index of each result
+  std::vector<std::string> model_inputs;      // of each result, when storing
   std::map<std::string, size_t> first_index;  // declaration id -> index, when storing
   for (size_t index = 0; index < request.declarations.size(); ++index) {
     const std::string& text = request.declarations[index];
@@ -474,6 +485,7 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
     }
     outcome.results.push_back(screener->Screen(*declaration, today, *scratch));
     ordinals.push_back(static_cast<long long>(index));
+    if (request.store) model_inputs.push_back(ModelInputsToJson(ModelInputs(*declaration)));
   }
   if (request.capacity) {
     CORDON_RETURN_IF_ERROR(SelectByCapacity(outcome.results, *request.capacity));
@@ -510,6 +522,8 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
       CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult(
           Scope{run.org_id},
           MakeRecord(outcome.results[index], run, ordinals[index], ids[index], now)));
+      CORDON_RETURN_IF_ERROR(
+          tx.InsertModelInputs(Scope{run.org_id}, ids[index], model_inputs[index]));
     }
     return Status::Ok();
   }));
@@ -558,6 +572,12 @@ Result<std::vector<std::string>> ScreeningService::StoreResults(
       if (!inserted.ok()) {
         if (inserted.error().code() != ErrorCode::kConflict) return inserted;
         stored[index].clear();
+        continue;
+      }
+      if (results[index].declaration) {
+        CORDON_RETURN_IF_ERROR(tx.InsertModelInputs(
+            Scope{run.org_id}, ids[index],
+            ModelInputsToJson(ModelInputs(*results[index].declaration))));
       }
     }
     return Status::Ok();

@@ -41,6 +41,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "screening/mark_index.h"
+#include "screening/model_inputs.h"
 #include "screening/profiles.h"
 #include "screening/screening.h"
 #include "screening/watchlist.h"
@@ -52,6 +53,7 @@ struct ScreeningServiceOptions {
   ScoringOptions scoring;
   MarkIndexOptions marks;
   size_t max_batch = 10000;  // declarations per ScreenBatch
+  size_t max_model_bytes = 16u << 20;  // largest model file UploadModel accepts (the HTTP body limit)
 };
 
 // A batch of declarations to screen (POST /api/v1/screenings).
@@ -118,10 +120,26 @@ struct Selection {
 nlohmann::json ToJson(const Selection& selection);
 nlohmann::json ToJson(const FindingRecord& finding);
 
-// One result of a run to store, with its position in the run's input.
+// One result of a run to store, with its position in the run's input and,
+// when given, its declaration, whose model inputs (model_inputs.h) are stored
+// with it for `cordon train --db`.
 struct RunResult {
   long long ordinal = 0;
   const ScreeningResult* result = nullptr;
+  const Declaration* declaration = nullptr;
+};
+
+// A stored targeting model as the API shows it: the record's metadata and
+// its metrics (never the bytes).
+nlohmann::json ToJson(const TargetingModelRecord& model);
+nlohmann::json ToJson(const ModelActivationRecord& activation);
+
+// The labelled examples of an administration's stored screenings: the model
+// inputs of every result with a finding; outcome no_irregularity is negative,
+// suspected_ipr_infringement and other are positive.
+struct StoredTrainingData {
+  targeting::Dataset data;  // read through StoredScreeningsMapping(); labelled
+  size_t results = 0;       // results with a finding (one data row per item)
 };
 
 // Selection under a budget or capacities over a stream too long to keep in
@@ -200,6 +218,34 @@ class ScreeningService {
   // Times the mark index was built since start (for tests and logs).
   size_t index_builds() const;
 
+  // The administration's active targeting model, loaded (cached by model id);
+  // null when none is active. `label` (optional) receives "mdl_... vN".
+  Result<std::shared_ptr<const targeting::Model>> ActiveModel(const std::string& org_id,
+                                                              std::string* label = nullptr);
+  // Training data from the findings recorded on the administration's stored
+  // results. kInvalidInput when there are none, or not both outcomes.
+  Result<StoredTrainingData> TrainingData(const std::string& org_id);
+
+  // --- targeting models (docs/targeting.md, "Models in the store"): risk
+  // analysts and admins of a customs administration. Every change is audited
+  // (model.uploaded, model.activated, model.rolled_back).
+  // Upload: the model file's bytes, checked by targeting::Model::FromBytes
+  // (kInvalidInput naming `model`: empty, too large, corrupt, another format
+  // version); stored inactive with the next version number.
+  Result<TargetingModelRecord> UploadModel(const Caller& caller, std::string_view bytes,
+                                           const std::string& description);
+  // Newest first, without bytes.
+  Result<std::vector<TargetingModelRecord>> ListModels(const Caller& caller);
+  Result<TargetingModelRecord> GetModel(const Caller& caller, const std::string& id);
+  Result<std::vector<ModelActivationRecord>> ListModelActivations(const Caller& caller);
+  // Makes the model the one screening uses; activating the active model
+  // changes nothing. kNotFound for another administration's model.
+  Result<TargetingModelRecord> ActivateModel(const Caller& caller, const std::string& id);
+  // Back to the model that was active before the current one was activated
+  // (activations form a stack; a roll-back pops it). kConflict when there is
+  // none.
+  Result<TargetingModelRecord> RollbackModel(const Caller& caller);
+
   // --- risk profiles (body: docs/profiles.md); the owner is the caller's
   // organisation. Update replaces the profile; a "version" in the body must
   // equal the stored one (kConflict otherwise).
@@ -236,6 +282,9 @@ class ScreeningService {
     std::shared_ptr<const Screener> screener;
   };
   Result<std::shared_ptr<const Screener>> BuildScreener(const std::string& org_id, Date today);
+  Result<TargetingModelRecord> ChangeActiveModel(const Caller& caller,
+                                                 const std::string& model_id,
+                                                 const std::string& action);
 
   Store& store_;
   const Clock& clock_;
@@ -246,6 +295,12 @@ class ScreeningService {
   size_t index_builds_ = 0;
   std::mutex build_mutex_;  // one build at a time: they are large
   std::mutex rng_mutex_;    // Rng implementations need not be thread-safe
+  std::mutex model_mutex_;  // guards models_
+  struct LoadedModel {
+    std::shared_ptr<const targeting::Model> model;
+    std::string label;
+  };
+  std::map<std::string, LoadedModel> models_;  // by model id
 };
 
 }  // namespace cordon
