@@ -238,6 +238,21 @@ json Schemas() {
        {"party", Enum({"consignor", "consignee", "declarant"})},
        {"similarity", {{"type", "number"}}},
        {"reason", String()},
+       {"model", {{"type", "string"}, {"description", "model hits: the model (id and version, "
+                                                      "or file name)"}}},
+       {"probability", {{"type", "number"}, {"minimum", 0}, {"maximum", 1},
+                        {"description", "model hits: the model's probability for the item"}}},
+       {"bias", {{"type", "number"},
+                 {"description", "model hits: log-odds before any feature; bias plus every "
+                                 "feature's contribution is the log-odds of probability"}}},
+       {"contributions",
+        ArrayOf(Object({{"feature", String()},
+                        {"value", {{"type", json::array({"number", "null"})}}},
+                        {"contribution", {{"type", "number"},
+                                          {"description", "to the log-odds (path attribution)"}}},
+                        {"detail", {{"type", "string"},
+                                    {"description", "the inputs behind the feature"}}}},
+                       {"feature", "contribution"}))},
        {"weight", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}},
       {"kind", "weight"});
   schemas["ScreeningResult"] =
@@ -309,6 +324,34 @@ json Schemas() {
   entry["updated_at"] = DateTime();
   schemas["WatchlistEntry"] = Object(entry, {"id", "name", "weight", "version"});
   schemas["WatchlistEntryList"] = Object({{"items", ArrayOf(Ref("WatchlistEntry"))}}, {"items"});
+
+  schemas["TargetingModel"] = Object(
+      {{"id", String()},
+       {"version", {{"type", "integer"}, {"description", "the administration's uploads, from 1"}}},
+       {"sha256", {{"type", "string"}, {"description", "hex SHA-256 of the model file"}}},
+       {"size", {{"type", "integer"}, {"description", "bytes"}}},
+       {"description", String()},
+       {"created_by", String()},
+       {"created_at", DateTime()},
+       {"active", Boolean()},
+       {"metrics",
+        {{"type", "object"},
+         {"description", "training figures: rows, positives, validation AUC and precision/recall "
+                         "at 1, 2, 5, 10 %, trees, features, the roles the model reads"}}}},
+      {"id", "version", "sha256", "size", "created_at", "active", "metrics"});
+  schemas["ModelActivation"] =
+      Object({{"seq", {{"type", "integer"}}},
+              {"action", Enum({"activate", "rollback"})},
+              {"model_id", {{"type", "string"}, {"description", "active after it"}}},
+              {"previous_model_id", {{"type", json::array({"string", "null"})}}},
+              {"user_id", String()},
+              {"at", DateTime()}},
+             {"seq", "action", "model_id", "previous_model_id", "user_id", "at"});
+  schemas["TargetingModelList"] =
+      Object({{"items", ArrayOf(Ref("TargetingModel"))},
+              {"active_model_id", {{"type", json::array({"string", "null"})}}},
+              {"activations", ArrayOf(Ref("ModelActivation"))}},
+             {"items", "active_model_id", "activations"});
 
   schemas["FindingInput"] =
       Object({{"outcome", Enum({"no_irregularity", "suspected_ipr_infringement", "other"})},
@@ -436,6 +479,7 @@ struct Operation {
   std::string tag;
   bool auth = true;
   std::string request_schema;  // empty: no body
+  bool binary_body = false;    // the body is a file (application/octet-stream)
   bool request_required = true;
   int success_status = 200;
   std::string success_schema;         // empty: no content
@@ -449,6 +493,10 @@ struct Operation {
   Operation& Body(std::string schema, bool required = true) {
     request_schema = std::move(schema);
     request_required = required;
+    return *this;
+  }
+  Operation& BinaryBody() {
+    binary_body = true;
     return *this;
   }
   Operation& Returns(int status, std::string schema = "") {
@@ -485,12 +533,18 @@ json BuildOperation(const Operation& op) {
     operation["requestBody"] = {{"required", op.request_required},
                                 {"content", JsonContent(op.request_schema)}};
   }
+  if (op.binary_body) {
+    operation["requestBody"] = {
+        {"required", true},
+        {"content",
+         {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+  }
   json responses;
   json success = {{"description", op.success_status == 204 ? "Done" : "Success"}};
   if (!op.success_schema.empty()) success["content"] = JsonContent(op.success_schema);
   if (op.success_status == 201 &&
       (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
-       op.path == "/api/v1/watchlist")) {
+       op.path == "/api/v1/watchlist" || op.path == "/api/v1/models")) {
     success["headers"] = {
         {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
@@ -501,6 +555,7 @@ json BuildOperation(const Operation& op) {
     problems.push_back("MalformedJson");
     problems.push_back("PayloadTooLarge");
   }
+  if (op.binary_body) problems.push_back("PayloadTooLarge");
   problems.push_back("InternalError");
   const std::vector<std::pair<std::string, std::string>> kStatusOf = {
       {"MalformedJson", "400"}, {"Unauthenticated", "401"}, {"Forbidden", "403"},
@@ -539,6 +594,7 @@ std::vector<Operation> Operations() {
   const json profile_id = json::array({PathId("risk profile id (prf_...)")});
   const json entry_id = json::array({PathId("watchlist entry id (wle_...)")});
   const json selection_id = json::array({PathId("selection id (res_...)")});
+  const json model_id = json::array({PathId("model id (mdl_...)")});
   auto query_parameter = [](const char* name, json schema, const char* description) {
     return json{{"name", name},
                 {"in", "query"},
@@ -769,6 +825,39 @@ std::vector<Operation> Operations() {
           .Problems({"InvalidInput", "Unavailable"})
           .Parameters(json::array({required_index("first", "the smaller tree size"),
                                    required_index("second", "the larger tree size")})),
+      Op("post", "/api/v1/models", "uploadModel",
+         "Upload a targeting model file (cordon train --out) as application/octet-stream, "
+         "optionally ?description=; checked and stored inactive with the next version (risk "
+         "analyst)",
+         "models")
+          .BinaryBody()
+          .Returns(201, "TargetingModel")
+          .Problems({"Forbidden", "InvalidInput"})
+          .Parameters(json::array({query_parameter("description", {{"type", "string"},
+                                                                    {"maxLength", 1000}},
+                                                   "a label for the model")})),
+      Op("get", "/api/v1/models", "listModels",
+         "The administration's targeting models, newest first, and the activation history "
+         "(risk analyst)",
+         "models")
+          .Returns(200, "TargetingModelList")
+          .Problems({"Forbidden"}),
+      Op("get", "/api/v1/models/{id}", "getModel", "One model's metadata and training figures",
+         "models")
+          .Returns(200, "TargetingModel")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(model_id),
+      Op("post", "/api/v1/models/{id}/activate", "activateModel",
+         "Make a model the one POST /screenings uses (risk analyst); audited", "models")
+          .Returns(200, "TargetingModel")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(model_id),
+      Op("post", "/api/v1/models/rollback", "rollbackModel",
+         "Go back to the model active before the current one was activated (risk analyst); "
+         "audited",
+         "models")
+          .Returns(200, "TargetingModel")
+          .Problems({"Forbidden", "Conflict"}),
   };
 }
 

@@ -729,6 +729,61 @@ Handler WithAudit(const ApiServices& services, AuditHandler handler) {
     }
     return handler(*services.audit, context);
   };
+// --- targeting models (issue 4; docs/targeting.md "Models in the store")
+
+constexpr std::string_view kModelsPath = "/api/v1/models";
+
+// The body is the model file itself (cordon train --out), sent as
+// application/octet-stream; ?description= labels it.
+HttpResponse UploadModel(ScreeningService& screening, const RequestContext& context) {
+  std::optional<std::string> type = context.request.Header("Content-Type");
+  std::string media = type ? type->substr(0, type->find(';')) : std::string();
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  if (media != "application/octet-stream") {
+    return ProblemFor(
+        InvalidInput("send the model file as the body with Content-Type application/octet-stream",
+                     {{"Content-Type", "must be application/octet-stream"}}),
+        context.request.path);
+  }
+  std::string description = context.request.Query("description").value_or("");
+  return Respond(screening.UploadModel(*context.caller, context.request.body, description),
+                 context, [](const TargetingModelRecord& model) {
+                   return CreatedAt(kModelsPath, model.id, ToJson(model));
+                 });
+}
+
+HttpResponse ListModels(ScreeningService& screening, const RequestContext& context) {
+  Result<std::vector<TargetingModelRecord>> models = screening.ListModels(*context.caller);
+  if (!models.ok()) return ProblemFor(models.error(), context.request.path);
+  Result<std::vector<ModelActivationRecord>> history =
+      screening.ListModelActivations(*context.caller);
+  if (!history.ok()) return ProblemFor(history.error(), context.request.path);
+  json items = json::array();
+  json active = nullptr;
+  for (const TargetingModelRecord& model : *models) {
+    items.push_back(ToJson(model));
+    if (model.active) active = model.id;
+  }
+  json activations = json::array();
+  for (const ModelActivationRecord& activation : *history) activations.push_back(ToJson(activation));
+  return JsonResponse(200, {{"items", std::move(items)},
+                            {"active_model_id", std::move(active)},
+                            {"activations", std::move(activations)}});
+}
+
+HttpResponse GetModel(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.GetModel(*context.caller, context.Param("id")), context,
+                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
+}
+
+HttpResponse ActivateModel(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.ActivateModel(*context.caller, context.Param("id")), context,
+                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
+}
+
+HttpResponse RollbackModel(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.RollbackModel(*context.caller), context,
+                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
 }
 
 }  // namespace
@@ -820,6 +875,12 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
              WithAudit(services, GetAuditInclusionProof));
   router.Add({"GET", "/api/v1/audit/proof/consistency", kAuth},
              WithAudit(services, GetAuditConsistencyProof));
+  router.Add({"POST", "/api/v1/models", kAuth}, WithScreening(services, UploadModel));
+  router.Add({"GET", "/api/v1/models", kAuth}, WithScreening(services, ListModels));
+  router.Add({"GET", "/api/v1/models/{id}", kAuth}, WithScreening(services, GetModel));
+  router.Add({"POST", "/api/v1/models/{id}/activate", kAuth},
+             WithScreening(services, ActivateModel));
+  router.Add({"POST", "/api/v1/models/rollback", kAuth}, WithScreening(services, RollbackModel));
 }
 
 }  // namespace cordon::api

@@ -4,11 +4,12 @@
 //
 //   cordon train --data FILE [--data FILE ...] [--valid FILE] --mapping MAP
 //                [--label COLUMN] --out MODEL [--seed N] [--json]
+//   cordon train --db DB [--org ADMINISTRATION] --out MODEL [--seed N] [--json]
 //   cordon eval  --model MODEL --data FILE [--mapping MAP] [--label COLUMN]
 //                [--rates 1,2,5,10] [--json]
 //
-// (docs/targeting.md). Training from recorded findings (`--db DB`) comes with
-// the screening store; see the issue.
+// (docs/targeting.md). `--db` learns from the findings recorded on the
+// administration's stored screenings, through screening's role map.
 #pragma once
 
 #include <CLI/CLI.hpp>

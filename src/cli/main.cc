@@ -373,6 +373,11 @@ int Main(int argc, char** argv) {
   screen->add_option("--watchlist", screen_options.watchlist,
                      "With --rights: a JSON array of watchlist entry bodies");
   screen->add_option("--budget", screen_options.budget, "Select the top P % by score, e.g. 5%");
+  screen->add_option("--model", screen_options.model,
+                     "A targeting model file (cordon train); default with --db: the "
+                     "administration's active model");
+  screen->add_option("--model-weight", screen_options.model_weight,
+                     "Weight of the model hit: weight x probability (0..1, default 1)");
   screen->add_option("--capacity", screen_options.capacity,
                      "Select per office up to its capacity, e.g. DEHAM=20,DEFRA=5");
   screen->add_option("--threads", screen_options.threads, "Screening threads")

@@ -49,6 +49,7 @@
 #include "core/time.h"
 #include "rights/rights.h"
 #include "screening/declaration.h"
+#include "targeting/targeting.h"
 #include "screening/mark_index.h"
 #include "screening/profiles.h"
 #include "screening/screening.h"
@@ -151,6 +152,7 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
                           MarkIndex::Build(FromApplications(applications)));
 
   ScreenerParts parts;
+  parts.scoring.model_weight = options.model_weight;
   parts.marks = marks;
   if (!options.profiles.empty()) {
     CORDON_ASSIGN_OR_RETURN(json profile_bodies, ReadJsonArrayFile(options.profiles, "profiles"));
@@ -195,7 +197,8 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
   return Screener::Make(std::move(parts));
 }
 
-// --org by name or id; by default the only customs organisation.
+}  // namespace
+
 Result<std::string> ScreeningAdministration(Store& store, const std::string& name_or_id) {
   std::string org_id;
   CORDON_RETURN_IF_ERROR(store.Read([&](ReadTx& tx) -> Status {
@@ -229,6 +232,8 @@ Result<std::string> ScreeningAdministration(Store& store, const std::string& nam
   }));
   return org_id;
 }
+
+namespace {
 
 // Screens records[begin, end) with one scratch.
 void ScreenRange(const Screener& screener, ScreeningScratch& scratch, Date today,
@@ -284,6 +289,10 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
         "recorded against them); --profiles and --watchlist go with --rights");
   }
   if (options.threads < 1) return Usage("--threads must be at least 1");
+  if (!(options.model_weight >= 0 && options.model_weight <= 1)) {
+    return Fail(InvalidInput("--model-weight must be between 0 and 1",
+                             {{"model-weight", "must be between 0 and 1"}}));
+  }
   if (options.chunk < 1) return Usage("--chunk must be at least 1");
   std::string format = options.format;
   if (format.empty()) {
@@ -334,7 +343,9 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
     store = std::move(opened).value();
     Result<std::string> org_id = ScreeningAdministration(*store, options.org);
     if (!org_id.ok()) return Fail(org_id.error());
-    service = std::make_unique<ScreeningService>(*store, clock, rng);
+    ScreeningServiceOptions service_options;
+    service_options.scoring.model_weight = options.model_weight;
+    service = std::make_unique<ScreeningService>(*store, clock, rng, service_options);
     Result<std::shared_ptr<const Screener>> built = service->ScreenerFor(*org_id);
     if (!built.ok()) return Fail(built.error());
     screener = *built;
@@ -345,6 +356,18 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
     Result<std::shared_ptr<const Screener>> built = ScreenerFromFiles(options);
     if (!built.ok()) return Fail(built.error());
     screener = *built;
+  }
+  // --model: this model file instead of the administration's active model
+  // (--db), or a model with --rights.
+  if (!options.model.empty()) {
+    Result<targeting::Model> model = targeting::Model::Load(options.model);
+    if (!model.ok()) return Fail(model.error());
+    screener = screener->WithModel(std::make_shared<const targeting::Model>(std::move(model).value()),
+                                   std::filesystem::path(options.model).filename().string());
+  }
+  if (screener->model()) {
+    spdlog::info("screening with the targeting model ({} trees, {} features)",
+                 screener->model()->info().rounds, screener->model()->feature_names().size());
   }
 
   std::vector<std::unique_ptr<ScreeningScratch>> scratches;
@@ -416,7 +439,8 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
         std::vector<size_t> positions;
         for (size_t index = begin; index < end; ++index) {
           if (!records[index].readable) continue;
-          results.push_back({ordinal + static_cast<long long>(index), &records[index].result});
+          results.push_back({ordinal + static_cast<long long>(index), &records[index].result,
+                             &records[index].declaration});
           positions.push_back(index);
         }
         if (results.empty()) continue;

@@ -4,6 +4,10 @@
 //                 (--db DB [--org NAME] | --rights FILE.json)
 //                 [--budget 5% | --capacity DEHAM=20,DEFRA=5] [--threads N]
 //                 [--profiles FILE.json] [--watchlist FILE.json]
+//                 [--model MODEL] [--model-weight W]
+//
+// The targeting model: --model MODEL, else with --db the administration's
+// active model (none: no model hit).
 //
 // The output has one JSON line per input record, in input order: the result,
 // or for a record that could not be read {"line":N,"id":..,"error":..}. A
@@ -13,6 +17,9 @@
 
 #include <cstddef>
 #include <string>
+
+#include "core/result.h"
+#include "store/store.h"
 
 namespace cordon {
 
@@ -27,6 +34,8 @@ struct ScreenCommandOptions {
   std::string watchlist;  // JSON array of watchlist entry bodies (with --rights)
   std::string budget;     // "5%"
   std::string capacity;   // "DEHAM=20,DEFRA=5"
+  std::string model;      // a targeting model file (overrides the active one of --db)
+  double model_weight = 1.0;  // ScoringOptions::model_weight
   int threads = 1;
   size_t chunk = 4096;  // declarations per chunk
 };
@@ -35,5 +44,10 @@ struct ScreenCommandOptions {
 // in the output, not failures), 1 an input, output or database failure or a
 // bad option value, 2 a usage error.
 int RunScreenCommand(const ScreenCommandOptions& options);
+
+// The administration a database command works for: `name_or_id` (--org), or
+// by default the database's only customs organisation. kNotFound /
+// kInvalidInput (several customs organisations: choose with --org).
+Result<std::string> ScreeningAdministration(Store& store, const std::string& name_or_id);
 
 }  // namespace cordon

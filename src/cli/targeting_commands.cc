@@ -1,6 +1,7 @@
 // `cordon train` and `cordon eval` (commands.h, docs/targeting.md).
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -10,7 +11,11 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/screen_command.h"
+#include "core/random.h"
 #include "core/time.h"
+#include "screening/screening_service.h"
+#include "store/sqlite_store.h"
 #include "targeting/targeting.h"
 
 namespace cordon::cli {
@@ -87,6 +92,8 @@ struct TargetingCommands::State {
   std::string out;
   std::optional<uint64_t> seed;
   bool train_json = false;
+  std::string db;   // learn from the findings recorded in this database ...
+  std::string org;  // ... on this administration's screenings
   // eval
   std::string model;
   std::string eval_data;
@@ -103,12 +110,16 @@ TargetingCommands::TargetingCommands(CLI::App& app) : state_(std::make_unique<St
   State& state = *state_;
   state.train = app.add_subcommand(
       "train", "Train a targeting model on past declarations with inspection outcomes");
-  state.train->add_option("--data", state.train_data, "Training CSV (repeat to concatenate)")
-      ->required();
+  state.train->add_option("--data", state.train_data, "Training CSV (repeat to concatenate)");
   state.train->add_option("--valid", state.valid,
                           "Validation CSV: early stopping and reported figures");
-  state.train->add_option("--mapping", state.mapping, "Column mapping JSON (docs/targeting.md)")
-      ->required();
+  state.train->add_option("--mapping", state.mapping, "Column mapping JSON (docs/targeting.md)");
+  state.train->add_option("--db", state.db,
+                          "Learn from the findings recorded on screenings stored in this "
+                          "database (instead of --data/--mapping)");
+  state.train->add_option("--org", state.org,
+                          "With --db: the administration (name or id; default: the only customs "
+                          "one)");
   state.train->add_option("--label", state.label, "Outcome column (default: the mapping's)");
   state.train->add_option("--out", state.out, "Model file to write")->required();
   state.train->add_option("--seed", state.seed, "Seed (default: the mapping's, else 1)");
@@ -142,14 +153,51 @@ int TargetingCommands::State::RunTrain(char** argv) const {
     setenv("OMP_WAIT_POLICY", "passive", 1);
     execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
   }
-  Result<Mapping> parsed_mapping = targeting::LoadMapping(mapping);
-  if (!parsed_mapping.ok()) return Fail(parsed_mapping.error());
-  const Mapping& map = *parsed_mapping;
+  if (db.empty() == train_data.empty()) {
+    return Usage("give either --data with --mapping (a CSV of past declarations) or --db (the "
+                 "findings recorded on stored screenings)");
+  }
+  if (!db.empty() && (!mapping.empty() || !label.empty() || !valid.empty())) {
+    return Usage("--db trains on the stored screenings' own fields and findings; --mapping, "
+                 "--label and --valid go with --data");
+  }
+  if (db.empty() && mapping.empty()) return Usage("--data needs --mapping");
+  if (!org.empty() && db.empty()) return Usage("--org needs --db");
+
+  Mapping map;
+  Result<Dataset> train = InvalidInput("no training data");
+  if (!db.empty()) {
+    // The declarations screened with --db and the findings recorded on them,
+    // through screening's fixed role map (model_inputs.h).
+    if (!std::filesystem::exists(db)) return Fail(NotFound("no database at " + db));
+    Result<std::unique_ptr<Store>> store = OpenSqliteStore(SqliteOptions{db});
+    if (!store.ok()) return Fail(store.error());
+    Result<std::string> org_id = ScreeningAdministration(**store, org);
+    if (!org_id.ok()) return Fail(org_id.error());
+    SystemClock clock;
+    SystemRng rng;
+    ScreeningService service(**store, clock, rng);
+    Result<StoredTrainingData> stored = service.TrainingData(*org_id);
+    if (!stored.ok()) return Fail(stored.error());
+    std::fprintf(stderr, "training on %zu results with findings (%zu item rows)\n",
+                 stored->results, stored->data.rows);
+    map = StoredScreeningsMapping();
+    train = std::move(stored->data);
+  } else {
+    Result<Mapping> parsed_mapping = targeting::LoadMapping(mapping);
+    if (!parsed_mapping.ok()) return Fail(parsed_mapping.error());
+    map = *parsed_mapping;
+    train = targeting::LoadDataset(train_data.front(), map, label);
+    if (!train.ok()) return Fail(train.error());
+  }
   targeting::TrainOptions options = map.train;
   if (seed) options.seed = *seed;
+  // A young database may hold fewer labelled rows than folds: one fold per
+  // row then (at least 2), rather than refusing to learn at all.
+  if (!db.empty() && train->rows < static_cast<size_t>(options.folds)) {
+    options.folds = std::max(2, static_cast<int>(train->rows));
+  }
 
-  Result<Dataset> train = targeting::LoadDataset(train_data.front(), map, label);
-  if (!train.ok()) return Fail(train.error());
   for (size_t index = 1; index < train_data.size(); ++index) {
     Result<Dataset> more = targeting::LoadDataset(train_data[index], map, label);
     if (!more.ok()) return Fail(more.error());
