@@ -18,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 const std::filesystem::path kData =
-    std::filesystem::path(__FILE__).parent_path().parent_path() / "data" / "screening" / "e2e";
+    std::filesystem::path(CORDON_SOURCE_ROOT) / "tests" / "data" / "screening" / "e2e";
 
 std::string Data(const std::string& name) { return (kData / name).string(); }
 

@@ -14,10 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-// The repository root, from this file's path (tests/e2e/ is two levels down).
-std::filesystem::path RepoRoot() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-}
+// The repository root (absolute; CMake defines it).
+std::filesystem::path RepoRoot() { return CORDON_SOURCE_ROOT; }
 
 std::string Fixture(const std::string& name) {
   return (RepoRoot() / "tests/data/targeting" / name).string();
