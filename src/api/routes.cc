@@ -729,6 +729,8 @@ Handler WithAudit(const ApiServices& services, AuditHandler handler) {
     }
     return handler(*services.audit, context);
   };
+}
+
 // --- targeting models (issue 4; docs/targeting.md "Models in the store")
 
 constexpr std::string_view kModelsPath = "/api/v1/models";
