@@ -282,6 +282,74 @@ CREATE TABLE screening_model_inputs (
   inputs TEXT NOT NULL
 );
 )sql"},
+    {5, "notices: inbox, webhook endpoints, delivery outbox with attempts",
+     R"sql(
+-- A notice given by an administration (sender) to a party: an organisation
+-- with an account (recipient_org_id) or a party without one (recipient_party
+-- JSON only). planned = 0 until the delivery worker has created its
+-- deliveries: the notice row is the outbox entry written in the same
+-- transaction as the event that caused it.
+CREATE TABLE notices (
+  id TEXT PRIMARY KEY,
+  sender_org_id TEXT NOT NULL REFERENCES organisations (id),
+  recipient_org_id TEXT REFERENCES organisations (id),
+  recipient_role TEXT NOT NULL,
+  recipient_party TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  data TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  due_by TEXT,
+  read_at TEXT,
+  planned INTEGER NOT NULL
+);
+CREATE INDEX notices_inbox ON notices (recipient_org_id, created_at, id);
+CREATE INDEX notices_sent ON notices (sender_org_id, created_at, id);
+CREATE INDEX notices_unplanned ON notices (planned, created_at, id);
+
+-- The secret signs deliveries (HMAC), so it is kept, not hashed.
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  url TEXT NOT NULL,
+  description TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
+);
+CREATE INDEX webhook_endpoints_by_org ON webhook_endpoints (org_id, created_at, id);
+
+-- One row per notice and channel target; status pending | delivered | cancelled.
+CREATE TABLE notice_deliveries (
+  id TEXT PRIMARY KEY,
+  notice_id TEXT NOT NULL REFERENCES notices (id),
+  channel TEXT NOT NULL,
+  endpoint_id TEXT REFERENCES webhook_endpoints (id),
+  address TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT,
+  delivered_at TEXT,
+  last_error TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX notice_deliveries_due ON notice_deliveries (status, next_attempt_at, id);
+CREATE INDEX notice_deliveries_by_notice ON notice_deliveries (notice_id, created_at, id);
+CREATE INDEX notice_deliveries_by_endpoint ON notice_deliveries (endpoint_id, status);
+
+CREATE TABLE notice_delivery_attempts (
+  delivery_id TEXT NOT NULL REFERENCES notice_deliveries (id),
+  attempt INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  http_status INTEGER,
+  outcome TEXT NOT NULL,
+  error TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, attempt)
+);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -25,6 +25,7 @@
 #include "store/migrations.h"
 #include "store/sqlite_audit.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_notices.h"
 
 namespace cordon {
 
@@ -1494,6 +1495,59 @@ class SqliteTx final : public WriteTx {
                     what));
     insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, inputs);
     return insert.Run();
+  }
+
+  // --- notices (SQL in sqlite_notices.cc)
+
+  Result<NoticeRecord> GetNotice(const Scope& scope, const std::string& id) override {
+    return sqlite_notices::GetNotice(db_, scope, id);
+  }
+  Result<Page<NoticeRecord>> ListNotices(const Scope& scope, const NoticeFilter& filter) override {
+    return sqlite_notices::ListNotices(db_, scope, filter);
+  }
+  Result<std::vector<NoticeDeliveryRecord>> ListNoticeDeliveries(
+      const Scope& scope, const std::string& notice_id) override {
+    return sqlite_notices::ListNoticeDeliveries(db_, scope, notice_id);
+  }
+  Result<std::vector<WebhookEndpointRecord>> ListWebhookEndpoints(const Scope& scope) override {
+    return sqlite_notices::ListWebhookEndpoints(db_, scope);
+  }
+  Result<std::vector<NoticeRecord>> ListUnplannedNotices(int limit) override {
+    return sqlite_notices::ListUnplannedNotices(db_, limit);
+  }
+  Result<std::vector<NoticeDeliveryRecord>> ListDueDeliveries(Timestamp now, int limit) override {
+    return sqlite_notices::ListDueDeliveries(db_, now, limit);
+  }
+  Result<std::optional<Timestamp>> NextDeliveryDue() override {
+    return sqlite_notices::NextDeliveryDue(db_);
+  }
+  Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(const std::string& id) override {
+    return sqlite_notices::GetWebhookEndpointForDelivery(db_, id);
+  }
+  Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) override {
+    return sqlite_notices::GetNoticeForDelivery(db_, id);
+  }
+  Status InsertNotice(const NoticeRecord& record) override {
+    return sqlite_notices::InsertNotice(db_, record);
+  }
+  Status MarkNoticeRead(const Scope& scope, const std::string& id, Timestamp at) override {
+    return sqlite_notices::MarkNoticeRead(db_, scope, id, at);
+  }
+  Status InsertWebhookEndpoint(const WebhookEndpointRecord& record) override {
+    return sqlite_notices::InsertWebhookEndpoint(db_, record);
+  }
+  Status DeleteWebhookEndpoint(const Scope& scope, const std::string& id, Timestamp at) override {
+    return sqlite_notices::DeleteWebhookEndpoint(db_, scope, id, at);
+  }
+  Status PlanNoticeDeliveries(const std::string& notice_id,
+                              const std::vector<NoticeDeliveryRecord>& deliveries) override {
+    return sqlite_notices::PlanNoticeDeliveries(db_, notice_id, deliveries);
+  }
+  Status RecordDeliveryAttempt(const std::string& delivery_id,
+                               const DeliveryAttemptRecord& attempt, const std::string& status,
+                               std::optional<Timestamp> next_attempt_at) override {
+    return sqlite_notices::RecordDeliveryAttempt(db_, delivery_id, attempt, status,
+                                                 next_attempt_at);
   }
 
  private:

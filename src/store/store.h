@@ -30,6 +30,7 @@
 #include "core/identity_types.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "store/notice_records.h"
 
 namespace cordon {
 
@@ -358,6 +359,31 @@ class ReadTx {
   virtual Result<std::vector<ModelActivationRecord>> ListModelActivations(const Scope& scope) = 0;
   // Results with a finding and stored model inputs, oldest first.
   virtual Result<std::vector<LabelledScreening>> ListLabelledScreenings(const Scope& scope) = 0;
+
+  // --- notices (issue 5): visible to their recipient organisation and to
+  // the organisation that gave them.
+  virtual Result<NoticeRecord> GetNotice(const Scope& scope, const std::string& id) = 0;
+  virtual Result<Page<NoticeRecord>> ListNotices(const Scope& scope,
+                                                 const NoticeFilter& filter) = 0;
+  // The deliveries of a visible notice, each with its attempt log, oldest
+  // first. The recipient sees its own webhook and e-mail deliveries; the
+  // sender sees all (its proof of notification). kNotFound when not visible.
+  virtual Result<std::vector<NoticeDeliveryRecord>> ListNoticeDeliveries(
+      const Scope& scope, const std::string& notice_id) = 0;
+  // The organisation's live (not deleted) webhook endpoints, oldest first.
+  virtual Result<std::vector<WebhookEndpointRecord>> ListWebhookEndpoints(const Scope& scope) = 0;
+
+  // Unscoped, for the delivery worker only (it acts for every organisation):
+  // notices whose deliveries are not planned yet, oldest first; pending
+  // deliveries due at or before `now`, soonest first; one endpoint by id
+  // (deleted ones too); one notice by id.
+  virtual Result<std::vector<NoticeRecord>> ListUnplannedNotices(int limit) = 0;
+  virtual Result<std::vector<NoticeDeliveryRecord>> ListDueDeliveries(Timestamp now,
+                                                                      int limit) = 0;
+  // The earliest next_attempt_at of any pending delivery; nullopt when none.
+  virtual Result<std::optional<Timestamp>> NextDeliveryDue() = 0;
+  virtual Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(const std::string& id) = 0;
+  virtual Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -441,6 +467,32 @@ class WriteTx : public ReadTx {
   // kNotFound when the result is not visible; kConflict when already stored.
   virtual Status InsertModelInputs(const Scope& scope, const std::string& result_id,
                                    const std::string& inputs) = 0;
+
+  // --- notices (issue 5)
+  // Inserts a notice (unplanned: the delivery worker plans its deliveries).
+  // kConflict when the id exists.
+  virtual Status InsertNotice(const NoticeRecord& record) = 0;
+  // Sets read_at (once; a second call keeps the first time) on a notice
+  // addressed to the scope's organisation; kNotFound otherwise (also for the
+  // sender, who cannot mark the recipient's copy read).
+  virtual Status MarkNoticeRead(const Scope& scope, const std::string& id, Timestamp at) = 0;
+  virtual Status InsertWebhookEndpoint(const WebhookEndpointRecord& record) = 0;
+  // Marks a live endpoint of the scope's organisation deleted and cancels
+  // its pending deliveries; kNotFound when absent, deleted or not the scope's.
+  virtual Status DeleteWebhookEndpoint(const Scope& scope, const std::string& id,
+                                       Timestamp at) = 0;
+  // Worker: records the deliveries planned for a notice and marks it planned,
+  // in one step; kConflict when it was planned already.
+  virtual Status PlanNoticeDeliveries(const std::string& notice_id,
+                                      const std::vector<NoticeDeliveryRecord>& deliveries) = 0;
+  // Worker: appends an attempt to a pending delivery and sets its new state
+  // (`status` "pending" with next_attempt_at, or "delivered"). kConflict when
+  // the delivery is no longer pending (cancelled or delivered meanwhile):
+  // nothing is written then, so an acknowledgement is recorded exactly once.
+  virtual Status RecordDeliveryAttempt(const std::string& delivery_id,
+                                       const DeliveryAttemptRecord& attempt,
+                                       const std::string& status,
+                                       std::optional<Timestamp> next_attempt_at) = 0;
 };
 
 class Store {

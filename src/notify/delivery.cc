@@ -1,0 +1,310 @@
+// Signing, the retry schedule and the delivery worker; see delivery.h.
+#include "notify/delivery.h"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <utility>
+
+#include "notify/notify.h"
+
+namespace cordon {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kSecretPrefix = "whsec_";
+constexpr size_t kSecretBytes = 32;
+constexpr int kBatch = 50;
+
+std::string Base64(const unsigned char* data, size_t size) {
+  std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+bool IsAcknowledged(int status) { return status >= 200 && status <= 299; }
+
+std::string Truncate(std::string text, size_t max) {
+  if (text.size() > max) text.resize(max);
+  return text;
+}
+
+}  // namespace
+
+std::string NewWebhookSecret(Rng& rng) {
+  std::array<uint8_t, kSecretBytes> bytes{};
+  rng.Fill(bytes);
+  return std::string(kSecretPrefix) + Base64(bytes.data(), bytes.size());
+}
+
+Result<std::string> SignWebhook(const std::string& secret, const std::string& id,
+                                long long timestamp_seconds, const std::string& body) {
+  if (secret.rfind(kSecretPrefix, 0) != 0) {
+    return InvalidInput("webhook secret must start with whsec_", {{"secret", "bad prefix"}});
+  }
+  std::string encoded = secret.substr(kSecretPrefix.size());
+  std::vector<unsigned char> key(encoded.size());
+  size_t key_length = 0;
+  if (encoded.empty() ||
+      sodium_base642bin(key.data(), key.size(), encoded.data(), encoded.size(), nullptr,
+                        &key_length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      key_length == 0) {
+    return InvalidInput("webhook secret is not base64 after whsec_", {{"secret", "not base64"}});
+  }
+  std::string content = id + "." + std::to_string(timestamp_seconds) + "." + body;
+  crypto_auth_hmacsha256_state state;
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac{};
+  crypto_auth_hmacsha256_init(&state, key.data(), key_length);
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(content.data()),
+                                content.size());
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(key.data(), key.size());
+  return "v1," + Base64(mac.data(), mac.size());
+}
+
+std::chrono::milliseconds RetryDelay(const BackoffPolicy& policy, int failed_attempts) {
+  using std::chrono::milliseconds;
+  if (failed_attempts < 1) failed_attempts = 1;
+  milliseconds delay = policy.base;
+  for (int doubling = 1; doubling < failed_attempts; ++doubling) {
+    if (delay >= policy.cap) break;
+    delay *= 2;
+  }
+  return std::min(delay, policy.cap);
+}
+
+// --- DeliveryWorker
+
+DeliveryWorker::DeliveryWorker(Store& store, const Clock& clock, Rng& rng,
+                               std::unique_ptr<WebhookTransport> webhooks,
+                               DeliveryOptions options)
+    : store_(store),
+      clock_(clock),
+      rng_(rng),
+      webhooks_(std::move(webhooks)),
+      options_(std::move(options)) {}
+
+DeliveryWorker::~DeliveryWorker() { Stop(); }
+
+void DeliveryWorker::Start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void DeliveryWorker::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+void DeliveryWorker::Loop() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_) return;
+      woken_ = false;
+    }
+    Result<int> attempts = RunOnce();
+    if (!attempts.ok()) {
+      spdlog::warn("notice delivery: {}", attempts.error().ToString());
+    }
+    // Sleep until the next delivery is due, at most `poll` (new notices are
+    // found by polling: they are committed by other units of work).
+    std::chrono::milliseconds wait = options_.poll;
+    Result<std::optional<Timestamp>> next = std::optional<Timestamp>();
+    Status read = store_.Read([&](ReadTx& tx) -> Status {
+      next = tx.NextDeliveryDue();
+      return next.status();
+    });
+    if (read.ok() && next.ok() && next->has_value()) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.Now());
+      wait = std::clamp(until, std::chrono::milliseconds(0), options_.poll);
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait_for(lock, wait, [this] { return stop_ || woken_; });
+  }
+}
+
+Result<int> DeliveryWorker::RunOnce() {
+  CORDON_RETURN_IF_ERROR(PlanNew());
+  std::vector<NoticeDeliveryRecord> due;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(due, tx.ListDueDeliveries(clock_.Now(), kBatch));
+    return Status::Ok();
+  }));
+  int attempts = 0;
+  for (const NoticeDeliveryRecord& delivery : due) {
+    Status status = Attempt(delivery);
+    if (!status.ok()) {
+      spdlog::warn("notice delivery {}: {}", delivery.id, status.error().ToString());
+    } else {
+      ++attempts;
+    }
+  }
+  return attempts;
+}
+
+Status DeliveryWorker::PlanNew() {
+  std::vector<NoticeRecord> notices;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(notices, tx.ListUnplannedNotices(kBatch));
+    return Status::Ok();
+  }));
+  for (const NoticeRecord& notice : notices) {
+    Status status = store_.Write([&](WriteTx& tx) -> Status {
+      Timestamp now = clock_.Now();
+      std::vector<NoticeDeliveryRecord> deliveries;
+      auto add = [&](const std::string& channel, const std::string& endpoint_id,
+                     const std::string& address) {
+        NoticeDeliveryRecord delivery;
+        delivery.id = NewId(rng_, "dlv");
+        delivery.notice_id = notice.id;
+        delivery.channel = channel;
+        delivery.endpoint_id = endpoint_id;
+        delivery.address = address;
+        delivery.status = "pending";
+        delivery.next_attempt_at = now;
+        delivery.created_at = now;
+        deliveries.push_back(std::move(delivery));
+      };
+      if (!notice.recipient_org_id.empty()) {
+        CORDON_ASSIGN_OR_RETURN(std::vector<WebhookEndpointRecord> endpoints,
+                                tx.ListWebhookEndpoints(Scope{notice.recipient_org_id}));
+        for (const WebhookEndpointRecord& endpoint : endpoints) {
+          add("webhook", endpoint.id, endpoint.url);
+        }
+      }
+      if (options_.mail) {
+        std::set<std::string> addresses;
+        json party = json::parse(notice.recipient_party, nullptr, false);
+        if (party.is_object() && party.contains("email") && party["email"].is_string()) {
+          addresses.insert(party["email"].get<std::string>());
+        }
+        if (!notice.recipient_org_id.empty()) {
+          CORDON_ASSIGN_OR_RETURN(std::vector<User> users,
+                                  tx.ListUsers(Scope{notice.recipient_org_id}));
+          for (const User& user : users) {
+            if (user.active && (user.role == Role::kAdmin || user.role == Role::kIprOfficer ||
+                                user.role == Role::kRightHolderRep)) {
+              addresses.insert(user.email);
+            }
+          }
+        }
+        for (const std::string& address : addresses) add("email", "", address);
+      }
+      return tx.PlanNoticeDeliveries(notice.id, deliveries);
+    });
+    // kConflict: another worker (another process on the same file) planned it.
+    if (!status.ok() && status.error().code() != ErrorCode::kConflict) return status;
+  }
+  return Status::Ok();
+}
+
+Status DeliveryWorker::Attempt(const NoticeDeliveryRecord& delivery) {
+  NoticeRecord notice;
+  WebhookEndpointRecord endpoint;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(notice, tx.GetNoticeForDelivery(delivery.notice_id));
+    if (delivery.channel == "webhook") {
+      CORDON_ASSIGN_OR_RETURN(endpoint, tx.GetWebhookEndpointForDelivery(delivery.endpoint_id));
+    }
+    return Status::Ok();
+  }));
+
+  DeliveryAttemptRecord attempt;
+  attempt.attempt = delivery.attempts + 1;
+  if (delivery.channel == "webhook") {
+    json payload = {{"type", "notice.created"},
+                    {"timestamp", FormatTimestamp(notice.created_at)},
+                    {"data", NoticeJson(notice)}};
+    std::string body = payload.dump(-1, ' ', false, json::error_handler_t::replace);
+    Timestamp now = clock_.Now();
+    long long seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    CORDON_ASSIGN_OR_RETURN(std::string signature,
+                            SignWebhook(endpoint.secret, delivery.id, seconds, body));
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"webhook-id", delivery.id},
+        {"webhook-timestamp", std::to_string(seconds)},
+        {"webhook-signature", signature},
+        {"User-Agent", "Cordon-Webhooks/1"},
+    };
+    HttpPostResult result = webhooks_->Post(endpoint.url, headers, body);
+    attempt.at = clock_.Now();
+    if (result.status != 0) attempt.http_status = result.status;
+    if (IsAcknowledged(result.status)) {
+      attempt.outcome = "acknowledged";
+    } else {
+      attempt.outcome = "failed";
+      attempt.error = result.status != 0 ? fmt::format("HTTP {}", result.status)
+                                         : Truncate(result.error, 500);
+    }
+  } else if (delivery.channel == "email") {
+    if (!options_.mail) return Status::Ok();  // mail switched off since planning: wait
+    MailMessage message;
+    message.from = options_.mail_from;
+    message.to = delivery.address;
+    message.subject = notice.subject;
+    message.body = notice.body + "\n--\nCordon notice " + notice.id + ", " +
+                   FormatTimestamp(notice.created_at) +
+                   ". Also in your organisation's Cordon inbox.\n";
+    message.message_id = "<" + delivery.id + "@cordon>";
+    Status sent = options_.mail->Send(message);
+    attempt.at = clock_.Now();
+    if (sent.ok()) {
+      attempt.outcome = "acknowledged";
+    } else {
+      attempt.outcome = "failed";
+      attempt.error = Truncate(sent.error().message(), 500);
+    }
+  } else {
+    return Internal("unknown delivery channel " + delivery.channel);
+  }
+
+  bool delivered = attempt.outcome == "acknowledged";
+  std::optional<Timestamp> next;
+  if (!delivered) {
+    next = attempt.at + RetryDelay(options_.backoff, attempt.attempt);
+  }
+  Status recorded = store_.Write([&](WriteTx& tx) -> Status {
+    CORDON_RETURN_IF_ERROR(tx.RecordDeliveryAttempt(
+        delivery.id, attempt, delivered ? "delivered" : "pending", next));
+    if (!delivered) return Status::Ok();
+    AuditEvent event;
+    event.at = attempt.at;
+    event.org_id = notice.sender_org_id;
+    event.action = "notice.delivered";
+    event.object_type = "notice";
+    event.object_id = notice.id;
+    event.detail = json{{"delivery_id", delivery.id},
+                        {"channel", delivery.channel},
+                        {"attempt", attempt.attempt}}
+                       .dump();
+    return tx.AppendAuditEvent(event).status();
+  });
+  // Cancelled meanwhile (endpoint deleted): nothing to record.
+  if (!recorded.ok() && recorded.error().code() == ErrorCode::kConflict) return Status::Ok();
+  return recorded;
+}
+
+}  // namespace cordon
