@@ -22,6 +22,7 @@ namespace cordon {
 
 class ScreeningService;  // screening/screening_service.h
 class AuditService;      // audit/audit_service.h
+class NotificationService;  // notify/notify.h
 
 struct ApiServices {
   Store& store;
@@ -33,6 +34,8 @@ struct ApiServices {
   ScreeningService* screening = nullptr;
   // Audit log routes (/api/v1/audit/...); they answer 503 while it is null.
   AuditService* audit = nullptr;
+  // Notices and webhook endpoints; they answer 503 while it is null.
+  NotificationService* notifications = nullptr;
 };
 
 struct RouteInfo {

@@ -37,6 +37,71 @@ json Object(json properties, std::vector<std::string> required = {}) {
   return schema;
 }
 
+// --- notices and webhooks (issue 5)
+void AddNotificationSchemas(json& schemas) {
+  json party = Object({{"name", String()},
+                       {"address", String()},
+                       {"country", String()},
+                       {"email", String()}});
+  json attempt = Object({{"attempt", {{"type", "integer"}}},
+                         {"at", DateTime()},
+                         {"http_status", {{"type", json::array({"integer", "null"})}}},
+                         {"outcome", Enum({"acknowledged", "failed"})},
+                         {"error", String()}},
+                        {"attempt", "at", "outcome"});
+  schemas["NoticeDelivery"] = Object(
+      {{"id", {{"type", "string"}, {"description", "dlv_...; the webhook-id header"}}},
+       {"channel", Enum({"webhook", "email"})},
+       {"endpoint_id", {{"type", "string"}, {"description", "webhook deliveries"}}},
+       {"address", {{"type", "string"}, {"description", "e-mail deliveries"}}},
+       {"status", Enum({"pending", "delivered", "cancelled"})},
+       {"attempts", {{"type", "integer"}}},
+       {"next_attempt_at", DateTimeOrNull()},
+       {"delivered_at", DateTimeOrNull()},
+       {"last_error", String()},
+       {"attempt_log", ArrayOf(attempt)}},
+      {"id", "channel", "status", "attempts"});
+  json notice_properties = {
+      {"id", {{"type", "string"}, {"description", "ntc_..."}}},
+      {"kind", {{"type", "string"}, {"description", "e.g. case.suspension_notice"}}},
+      {"subject", String()},
+      {"body", {{"type", "string"}, {"description", "the legal text, plain UTF-8"}}},
+      {"data",
+       {{"type", "object"}, {"description", "structured facts: deadlines, references, ids"}}},
+      {"sender_org_id", String()},
+      {"recipient_org_id", {{"type", json::array({"string", "null"})}}},
+      {"recipient_role", Enum({"right_holder", "declarant", "applicant"})},
+      {"recipient_party", party},
+      {"object", Object({{"type", String()}, {"id", String()}}, {"type", "id"})},
+      {"created_at", DateTime()},
+      {"due_by", DateOrNull()},
+      {"read_at", DateTimeOrNull()}};
+  schemas["Notice"] = Object(notice_properties, {"id", "kind", "subject", "body", "created_at"});
+  notice_properties["deliveries"] = ArrayOf(Ref("NoticeDelivery"));
+  schemas["NoticeWithDeliveries"] =
+      Object(notice_properties, {"id", "kind", "subject", "body", "created_at", "deliveries"});
+  schemas["NoticeList"] =
+      Object({{"items", ArrayOf(Ref("Notice"))},
+              {"next_cursor",
+               {{"type", json::array({"string", "null"})},
+                {"description", "pass as ?cursor= for the next page; null on the last"}}}},
+             {"items", "next_cursor"});
+  schemas["WebhookInput"] = Object(
+      {{"url", {{"type", "string"}, {"format", "uri"}, {"description", "absolute http(s) URL"}}},
+       {"description", String()}},
+      {"url"});
+  json webhook = {{"id", {{"type", "string"}, {"description", "whk_..."}}},
+                  {"url", String()},
+                  {"description", String()},
+                  {"created_at", DateTime()}};
+  schemas["Webhook"] = Object(webhook, {"id", "url", "created_at"});
+  webhook["secret"] = {{"type", "string"},
+                       {"description",
+                        "whsec_ + base64 signing key; shown only in this response"}};
+  schemas["CreatedWebhook"] = Object(webhook, {"id", "url", "created_at", "secret"});
+  schemas["WebhookList"] = Object({{"items", ArrayOf(Ref("Webhook"))}}, {"items"});
+}
+
 json Schemas() {
   json schemas;
   schemas["FieldError"] =
@@ -435,6 +500,7 @@ json Schemas() {
   schemas["AuditConsistencyProof"] =
       Object({{"first", size}, {"second", size}, {"consistency_path", ArrayOf(base64_hash)}},
              {"first", "second", "consistency_path"});
+  AddNotificationSchemas(schemas);
   return schemas;
 }
 
@@ -544,7 +610,8 @@ json BuildOperation(const Operation& op) {
   if (!op.success_schema.empty()) success["content"] = JsonContent(op.success_schema);
   if (op.success_status == 201 &&
       (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
-       op.path == "/api/v1/watchlist" || op.path == "/api/v1/models")) {
+       op.path == "/api/v1/watchlist" || op.path == "/api/v1/models" ||
+       op.path == "/api/v1/webhooks")) {
     success["headers"] = {
         {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
@@ -861,6 +928,62 @@ std::vector<Operation> Operations() {
   };
 }
 
+std::vector<Operation> NotificationOperations() {
+  const json notice_id = json::array({PathId("notice id (ntc_...)")});
+  const json webhook_id = json::array({PathId("webhook endpoint id (whk_...)")});
+  auto query_parameter = [](const char* name, json schema, const char* description) {
+    return json{{"name", name},
+                {"in", "query"},
+                {"required", false},
+                {"description", description},
+                {"schema", std::move(schema)}};
+  };
+  const json list_parameters = json::array(
+      {query_parameter("box", Enum({"inbox", "sent"}),
+                       "inbox (default): notices addressed to your organisation; sent: notices "
+                       "it gave"),
+       query_parameter("unread", Enum({"true", "false"}), "inbox: only notices not yet read"),
+       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
+       query_parameter("limit",
+                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
+                       "page size")});
+  return {
+      Op("get", "/api/v1/notifications", "listNotifications",
+         "Your organisation's notices, newest first, cursor-paginated (admin, IPR officer, "
+         "right holder representative)",
+         "notifications")
+          .Returns(200, "NoticeList")
+          .Problems({"Forbidden", "InvalidInput"})
+          .Parameters(list_parameters),
+      Op("get", "/api/v1/notifications/{id}", "getNotification",
+         "One notice with its deliveries and every delivery attempt", "notifications")
+          .Returns(200, "NoticeWithDeliveries")
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(notice_id),
+      Op("post", "/api/v1/notifications/{id}/read", "markNotificationRead",
+         "Mark a notice addressed to your organisation read (idempotent)", "notifications")
+          .Returns(200, "NoticeWithDeliveries")
+          .Problems({"Forbidden", "NotFound", "Conflict"})
+          .Parameters(notice_id),
+      Op("post", "/api/v1/webhooks", "createWebhook",
+         "Register a webhook endpoint for your organisation's notices; the signing secret is "
+         "returned once",
+         "notifications")
+          .Body("WebhookInput")
+          .Returns(201, "CreatedWebhook")
+          .Problems({"Forbidden", "InvalidInput", "Conflict"}),
+      Op("get", "/api/v1/webhooks", "listWebhooks", "Your organisation's webhook endpoints",
+         "notifications")
+          .Returns(200, "WebhookList")
+          .Problems({"Forbidden"}),
+      Op("delete", "/api/v1/webhooks/{id}", "deleteWebhook",
+         "Delete a webhook endpoint; its pending deliveries are cancelled", "notifications")
+          .Returns(204)
+          .Problems({"Forbidden", "NotFound"})
+          .Parameters(webhook_id),
+  };
+}
+
 }  // namespace
 
 std::string OpenApiDocument() {
@@ -876,6 +999,9 @@ std::string OpenApiDocument() {
   };
   json paths = json::object();
   for (const Operation& op : Operations()) paths[op.path][op.method] = BuildOperation(op);
+  for (const Operation& op : NotificationOperations()) {
+    paths[op.path][op.method] = BuildOperation(op);
+  }
   document["paths"] = std::move(paths);
   document["components"] = {
       {"securitySchemes",

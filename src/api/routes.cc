@@ -16,6 +16,7 @@
 
 #include "api/problem.h"
 #include "audit/audit_service.h"
+#include "notify/notify.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
 
@@ -788,6 +789,90 @@ HttpResponse RollbackModel(ScreeningService& screening, const RequestContext& co
                  [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
 }
 
+// --- notices and webhooks (issue 5)
+
+using NotificationHandler = HttpResponse (*)(NotificationService&, const RequestContext&);
+
+Handler WithNotifications(const ApiServices& services, NotificationHandler handler) {
+  return [&services, handler](const RequestContext& context) {
+    if (services.notifications == nullptr) {
+      return ProblemFor(Unavailable("notifications are not configured on this server"),
+                        context.request.path);
+    }
+    return handler(*services.notifications, context);
+  };
+}
+
+HttpResponse ListNotifications(NotificationService& notifications, const RequestContext& context) {
+  NoticeQuery query;
+  std::vector<FieldError> errors;
+  if (std::optional<std::string> box = context.request.Query("box")) {
+    if (*box != "inbox" && *box != "sent") {
+      errors.push_back({"box", "must be inbox or sent"});
+    } else {
+      query.box = *box;
+    }
+  }
+  if (std::optional<std::string> unread = context.request.Query("unread")) {
+    if (*unread != "true" && *unread != "false") {
+      errors.push_back({"unread", "must be true or false"});
+    } else {
+      query.unread_only = *unread == "true";
+    }
+  }
+  if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
+  ParseLimit(context, &query.limit, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(notifications.List(*context.caller, query), context,
+                 [](const Page<NoticeRecord>& page) {
+                   json items = json::array();
+                   for (const NoticeRecord& notice : page.items) items.push_back(NoticeJson(notice));
+                   return JsonResponse(200, {{"items", std::move(items)},
+                                             {"next_cursor", NextCursor(page.next_cursor)}});
+                 });
+}
+
+HttpResponse GetNotification(NotificationService& notifications, const RequestContext& context) {
+  return Respond(notifications.Get(*context.caller, context.Param("id")), context,
+                 [](const NoticeView& view) { return JsonResponse(200, NoticeViewJson(view)); });
+}
+
+HttpResponse MarkNotificationRead(NotificationService& notifications,
+                                  const RequestContext& context) {
+  return Respond(notifications.MarkRead(*context.caller, context.Param("id")), context,
+                 [](const NoticeView& view) { return JsonResponse(200, NoticeViewJson(view)); });
+}
+
+HttpResponse CreateWebhook(NotificationService& notifications, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(notifications.CreateWebhook(*context.caller, body.value), context,
+                 [](const CreatedWebhook& created) {
+                   HttpResponse response = JsonResponse(201, CreatedWebhookJson(created));
+                   response.headers.emplace_back("Location",
+                                                 "/api/v1/webhooks/" + created.endpoint.id);
+                   return response;
+                 });
+}
+
+HttpResponse ListWebhooks(NotificationService& notifications, const RequestContext& context) {
+  return Respond(notifications.ListWebhooks(*context.caller), context,
+                 [](const std::vector<WebhookEndpointRecord>& endpoints) {
+                   json items = json::array();
+                   for (const WebhookEndpointRecord& endpoint : endpoints) {
+                     items.push_back(WebhookJson(endpoint));
+                   }
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse DeleteWebhook(NotificationService& notifications, const RequestContext& context) {
+  return RespondStatus(notifications.DeleteWebhook(*context.caller, context.Param("id")), context);
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -883,6 +968,16 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"POST", "/api/v1/models/{id}/activate", kAuth},
              WithScreening(services, ActivateModel));
   router.Add({"POST", "/api/v1/models/rollback", kAuth}, WithScreening(services, RollbackModel));
+  router.Add({"GET", "/api/v1/notifications", kAuth},
+             WithNotifications(services, ListNotifications));
+  router.Add({"GET", "/api/v1/notifications/{id}", kAuth},
+             WithNotifications(services, GetNotification));
+  router.Add({"POST", "/api/v1/notifications/{id}/read", kAuth},
+             WithNotifications(services, MarkNotificationRead));
+  router.Add({"POST", "/api/v1/webhooks", kAuth}, WithNotifications(services, CreateWebhook));
+  router.Add({"GET", "/api/v1/webhooks", kAuth}, WithNotifications(services, ListWebhooks));
+  router.Add({"DELETE", "/api/v1/webhooks/{id}", kAuth},
+             WithNotifications(services, DeleteWebhook));
 }
 
 }  // namespace cordon::api

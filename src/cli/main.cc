@@ -1,6 +1,7 @@
 // The `cordon` command: one binary, sub-commands per job.
 //
 //   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
+//                [--smtp-url URL --mail-from ADDR]
 //   cordon audit verify --db FILE [--audit-key FILE | --verifier-key KEY]   (audit_commands.h)
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
@@ -33,6 +34,8 @@
 #include "core/time.h"
 #include "demo/demo.h"
 #include "identity/identity.h"
+#include "notify/delivery.h"
+#include "notify/notify.h"
 #include "rights/rights.h"
 #include "screening/screening_service.h"
 #include "store/sqlite_store.h"
@@ -118,8 +121,37 @@ struct AuditKeyOptions {
   std::string origin;    // empty: the existing key's name, or the default for a new key
 };
 
+// How `cordon serve` delivers notices (docs/notifications.md).
+struct DeliveryFlags {
+  std::string smtp_url;  // empty: no e-mail
+  std::string mail_from = "cordon@localhost";
+  long long retry_base_ms = 10000;
+  long long retry_cap_ms = 3600000;
+};
+
+Result<DeliveryOptions> MakeDeliveryOptions(const DeliveryFlags& flags) {
+  DeliveryOptions options;
+  if (flags.retry_base_ms < 1 || flags.retry_cap_ms < flags.retry_base_ms) {
+    return InvalidInput("--delivery-retry-base-ms must be at least 1 and at most "
+                        "--delivery-retry-cap-ms",
+                        {{"delivery_retry_base_ms", "out of range"}});
+  }
+  options.backoff.base = std::chrono::milliseconds(flags.retry_base_ms);
+  options.backoff.cap = std::chrono::milliseconds(flags.retry_cap_ms);
+  if (!flags.smtp_url.empty()) {
+    CORDON_RETURN_IF_ERROR(ValidateSmtpUrl(flags.smtp_url));
+    if (flags.mail_from.find('@') == std::string::npos ||
+        flags.mail_from.find_first_of(" <>\r\n") != std::string::npos) {
+      return InvalidInput("--mail-from must be one e-mail address", {{"mail_from", "invalid"}});
+    }
+    options.mail = NewSmtpMailTransport(flags.smtp_url);
+    options.mail_from = flags.mail_from;
+  }
+  return options;
+}
+
 int Serve(const std::string& db_path, const std::string& listen, bool demo,
-          const AuditKeyOptions& audit_key) {
+          const AuditKeyOptions& audit_key, const DeliveryFlags& delivery_flags) {
   // Signals are handled by one thread with sigwait, so no handler runs on a
   // server thread; block them before any thread starts.
   sigset_t signals;
@@ -130,6 +162,8 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
 
   Result<std::pair<std::string, int>> address = ParseListen(listen);
   if (!address.ok()) return Fail(address.error());
+  Result<DeliveryOptions> delivery_options = MakeDeliveryOptions(delivery_flags);
+  if (!delivery_options.ok()) return Fail(delivery_options.error());
   Result<std::unique_ptr<Store>> store = OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
 
@@ -152,8 +186,10 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
   ApplicationService applications(**store, clock, rng);
   ScreeningService screening(**store, clock, rng);
   AuditService audit(**store, clock, std::move(*signer));
+  NotificationService notifications(**store, clock, rng);
   ApiServices services{**store, clock, identity, applications, &screening};
   services.audit = &audit;
+  services.notifications = &notifications;
   ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
@@ -170,6 +206,12 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
   }
   std::fflush(stdout);
 
+  // Notices are delivered by a background thread; its state is in the store,
+  // so what was pending when the server stopped goes out after a restart.
+  DeliveryWorker delivery(**store, clock, rng, NewHttpWebhookTransport(),
+                          std::move(delivery_options).value());
+  delivery.Start();
+
   std::thread signal_thread([&server, signals] {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
@@ -180,6 +222,7 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
   // Run() also returns when the listener fails; wake the signal thread then.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  delivery.Stop();
   return 0;
 }
 
@@ -306,6 +349,17 @@ int Main(int argc, char** argv) {
                     std::string("Log origin (key name) of a new audit key, e.g. "
                                 "customs.example/cordon (default: ") +
                         cli::kDefaultAuditOrigin + ")");
+  DeliveryFlags delivery_flags;
+  serve->add_option("--smtp-url", delivery_flags.smtp_url,
+                    "SMTP server for e-mailing notices, smtp://host:port (default: no e-mail)");
+  serve->add_option("--mail-from", delivery_flags.mail_from, "Sender address of notice e-mails")
+      ->capture_default_str();
+  serve->add_option("--delivery-retry-base-ms", delivery_flags.retry_base_ms,
+                    "Delay before the first retry of a failed delivery; doubles each time")
+      ->capture_default_str();
+  serve->add_option("--delivery-retry-cap-ms", delivery_flags.retry_cap_ms,
+                    "Longest delay between delivery retries")
+      ->capture_default_str();
 
   CLI::App* applications = app.add_subcommand("applications", "Bulk applications for action");
   applications->require_subcommand(1);
@@ -407,7 +461,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> code = targeting.Run(argv)) return *code;
   if (std::optional<int> code = audit.Run()) return *code;
 
-  if (serve->parsed()) return Serve(db_path, listen, demo, audit_key);
+  if (serve->parsed()) return Serve(db_path, listen, demo, audit_key, delivery_flags);
   if (screen->parsed()) return RunScreenCommand(screen_options);
   if (demo_load->parsed()) return LoadDemo(db_path);
   if (import->parsed()) return ImportApplications(db_path, import_file, filed_with);

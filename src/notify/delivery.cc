@@ -214,8 +214,13 @@ Status DeliveryWorker::PlanNew() {
       }
       return tx.PlanNoticeDeliveries(notice.id, deliveries);
     });
-    // kConflict: another worker (another process on the same file) planned it.
-    if (!status.ok() && status.error().code() != ErrorCode::kConflict) return status;
+    // kConflict: another worker (another process on the same file) planned
+    // it. Any other failure is logged and retried on the next pass; it must
+    // not hold up the other notices.
+    if (!status.ok() && status.error().code() != ErrorCode::kConflict) {
+      spdlog::warn("planning the deliveries of notice {}: {}", notice.id,
+                   status.error().ToString());
+    }
   }
   return Status::Ok();
 }

@@ -268,6 +268,37 @@ TEST_F(DeliveryTest, AMailServerThatIsDownIsRetried) {
   EXPECT_NE(view.deliveries[0].last_error.find("SMTP"), std::string::npos);
 }
 
+// Regression: planning and listing reused one prepared statement across
+// rows without a reset, so a notice with more than one delivery could not be
+// planned (and blocked the notices after it).
+TEST_F(DeliveryTest, ANoticeWithSeveralDeliveriesIsPlannedAndListed) {
+  Receiver first(0);
+  Receiver second(0);
+  test_support::SmtpReceiver smtp;
+  NotificationService service(*store_, clock_, rng_);
+  Caller holder;
+  holder.org_id = "org_holder";
+  holder.role = Role::kRightHolderRep;
+  ASSERT_TRUE(service.CreateWebhook(holder, {{"url", first.Url()}}).ok());
+  ASSERT_TRUE(service.CreateWebhook(holder, {{"url", second.Url()}}).ok());
+  Result<NoticeRecord> notice = CreateOne("org_holder");
+  Result<NoticeRecord> later = CreateOne("org_holder");
+  ASSERT_TRUE(notice.ok() && later.ok());
+  std::unique_ptr<DeliveryWorker> worker = Worker(NewSmtpMailTransport(smtp.Url()));
+  EXPECT_EQ(*worker->RunOnce(), 6);
+  for (const std::string& id : {notice->id, later->id}) {
+    NoticeView view = View("org_holder", id);
+    ASSERT_EQ(view.deliveries.size(), 3u);
+    for (const NoticeDeliveryRecord& delivery : view.deliveries) {
+      EXPECT_EQ(delivery.status, "delivered") << delivery.channel;
+      EXPECT_EQ(delivery.attempt_log.size(), 1u);
+    }
+  }
+  EXPECT_EQ(first.Requests().size(), 2u);
+  EXPECT_EQ(second.Requests().size(), 2u);
+  EXPECT_EQ(smtp.WaitFor(2, seconds(10)).size(), 2u);
+}
+
 TEST(SmtpUrl, IsValidated) {
   EXPECT_TRUE(ValidateSmtpUrl("smtp://mail.example:25").ok());
   EXPECT_TRUE(ValidateSmtpUrl("smtps://mail.example").ok());

@@ -20,6 +20,7 @@
 
 #include "core/codes.h"
 #include "core/random.h"
+#include "notify/notify.h"
 #include "rights/application_internal.h"
 
 namespace cordon {
@@ -39,9 +40,13 @@ constexpr int kMaxPageSize = 1000;
 
 // The service may be shared between threads while the injected Rng (e.g. a
 // SeededRng) need not be thread-safe: serialise id generation.
-std::string NewIdLocked(Rng& rng, std::string_view prefix) {
+std::mutex& IdMutex() {
   static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
+  return mutex;
+}
+
+std::string NewIdLocked(Rng& rng, std::string_view prefix) {
+  std::lock_guard<std::mutex> lock(IdMutex());
   return NewId(rng, prefix);
 }
 
@@ -383,6 +388,46 @@ void CheckRenewalPeriod(const Date& valid_until, const Date& previous, Date toda
   }
 }
 
+// The applicant is notified of the decision granting or rejecting its
+// application (Regulation (EU) No 608/2013 Art. 9): a notice in the holder
+// organisation's inbox, delivered by webhook and e-mail, recorded in the same
+// unit of work as the decision.
+Status NotifyDecision(WriteTx& tx, Rng& rng, Timestamp now, const Application& app) {
+  const bool granted = app.status == "granted";
+  NoticeDraft draft;
+  draft.sender_org_id = app.filed_with_org_id;
+  draft.recipient_org_id = app.holder_org_id;
+  draft.recipient_role = "applicant";
+  draft.kind = granted ? "application.granted_notice" : "application.rejected_notice";
+  draft.subject = std::string("Decision on your application for action ") + app.id + ": " +
+                  (granted ? "granted" : "rejected");
+  draft.object_type = "application";
+  draft.object_id = app.id;
+  if (granted) {
+    draft.body = "The customs department has granted your application for action " + app.id +
+                 " (" + app.holder.name + "). Customs will take action in respect of the goods "
+                 "it covers until " + FormatDate(*app.valid_until) +
+                 " (end of that day); an extension may be requested before then.\n\n"
+                 "Legal basis: Regulation (EU) No 608/2013 Art. 9 (notification of the "
+                 "decision), Art. 11(1) (period of action), Art. 12 (extension).\n";
+    draft.data = {{"application_id", app.id},
+                  {"decision", "granted"},
+                  {"valid_until", FormatDate(*app.valid_until)},
+                  {"references", {"Regulation (EU) No 608/2013 Art. 9", "Art. 11(1)", "Art. 12"}}};
+  } else {
+    draft.body = "The customs department has rejected your application for action " + app.id +
+                 " (" + app.holder.name + ").\n\nReason: " + app.decision_reason +
+                 "\n\nLegal basis: Regulation (EU) No 608/2013 Art. 9 (notification of the "
+                 "decision, with its reasons).\n";
+    draft.data = {{"application_id", app.id},
+                  {"decision", "rejected"},
+                  {"reason", app.decision_reason},
+                  {"references", {"Regulation (EU) No 608/2013 Art. 9"}}};
+  }
+  std::lock_guard<std::mutex> lock(IdMutex());
+  return CreateNotice(tx, rng, now, draft).status();
+}
+
 }  // namespace
 
 ApplicationService::ApplicationService(Store& store, const Clock& clock, Rng& rng)
@@ -503,7 +548,7 @@ Result<Application> ApplicationService::Decide(const Caller& caller, const std::
                                context.detail["reason"] = input->reason;
                              }
                              app.decided_at = context.now;
-                             return Status::Ok();
+                             return NotifyDecision(context.tx, rng_, context.now, app);
                            });
 }
 

@@ -127,12 +127,14 @@ Result<T> ReadOne(Statement& statement, Reader reader, const std::string& not_fo
 }
 
 Status LoadAttempts(SqliteDb& db, std::vector<NoticeDeliveryRecord>& deliveries) {
-  CORDON_ASSIGN_OR_RETURN(
-      Statement query,
-      db.Prepare("SELECT attempt, at, http_status, outcome, error FROM notice_delivery_attempts "
-                 "WHERE delivery_id = ? ORDER BY attempt",
-                 "reading delivery attempts"));
   for (NoticeDeliveryRecord& delivery : deliveries) {
+    // One statement per delivery: a finished statement must be reset before
+    // it is bound again, which returning it to the cache does.
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db.Prepare("SELECT attempt, at, http_status, outcome, error FROM notice_delivery_attempts "
+                   "WHERE delivery_id = ? ORDER BY attempt",
+                   "reading delivery attempts"));
     query.Bind(1, delivery.id);
     while (true) {
       CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
@@ -364,13 +366,13 @@ Status PlanNoticeDeliveries(SqliteDb& db, const std::string& notice_id,
   if (db.Changes() == 0) {
     return Conflict(fmt::format("notice {} is planned already or does not exist", notice_id));
   }
-  CORDON_ASSIGN_OR_RETURN(
-      Statement insert,
-      db.Prepare("INSERT INTO notice_deliveries (id, notice_id, channel, endpoint_id, address, "
-                 "status, attempts, next_attempt_at, delivered_at, last_error, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 what));
   for (const NoticeDeliveryRecord& delivery : deliveries) {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db.Prepare("INSERT INTO notice_deliveries (id, notice_id, channel, endpoint_id, address, "
+                   "status, attempts, next_attempt_at, delivered_at, last_error, created_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   what));
     insert.Bind(1, delivery.id).Bind(2, notice_id).Bind(3, delivery.channel);
     if (delivery.endpoint_id.empty()) {
       insert.BindNull(4);

@@ -1,0 +1,319 @@
+// Notices end to end: the real `cordon serve` delivers a notice to a real
+// webhook receiver on 127.0.0.1 that fails the first attempts, signed so the
+// receiver can verify it with its own HMAC (OpenSSL here, independent of
+// Cordon's libsodium code); e-mails it through a real SMTP conversation; shows
+// it in the recipient's inbox only; and finishes a pending delivery after a
+// restart.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/harness.h"
+#include "support/smtp_receiver.h"
+
+namespace cordon::e2e {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+
+// The receiver's own verification, as docs/notifications.md tells receivers
+// to do it: HMAC-SHA256 keyed with base64-decode(secret without "whsec_")
+// over "<webhook-id>.<webhook-timestamp>.<body>", base64, prefixed "v1,".
+std::string ExpectedSignature(const std::string& secret, const std::string& id,
+                              const std::string& timestamp, const std::string& body) {
+  std::string encoded = secret.substr(std::string("whsec_").size());
+  std::vector<unsigned char> key(encoded.size());
+  int length = EVP_DecodeBlock(key.data(), reinterpret_cast<const unsigned char*>(encoded.data()),
+                               static_cast<int>(encoded.size()));
+  if (length <= 0) return "";
+  while (!encoded.empty() && encoded.back() == '=') {
+    encoded.pop_back();
+    --length;
+  }
+  std::string content = id + "." + timestamp + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  HMAC(EVP_sha256(), key.data(), length, reinterpret_cast<const unsigned char*>(content.data()),
+       content.size(), mac, &mac_length);
+  std::vector<unsigned char> text(4 * ((mac_length + 2) / 3) + 1);
+  EVP_EncodeBlock(text.data(), mac, static_cast<int>(mac_length));
+  return "v1," + std::string(reinterpret_cast<char*>(text.data()));
+}
+
+// A webhook receiver: answers 500 to the first `failures` requests, then 200
+// (or 500 to everything while `refusing`).
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(int failures) : failures_(failures) {
+    server_.Post("/cordon", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(request);
+      bool fail = refusing_ || static_cast<int>(requests_.size()) <= failures_;
+      response.status = fail ? 500 : 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ~WebhookReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/cordon"; }
+  void SetRefusing(bool refusing) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refusing_ = refusing;
+  }
+  std::vector<httplib::Request> Requests() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  // Waits (up to a minute) until at least `count` requests arrived.
+  std::vector<httplib::Request> WaitFor(size_t count) {
+    auto deadline = steady_clock::now() + seconds(60);
+    while (steady_clock::now() < deadline) {
+      std::vector<httplib::Request> seen = Requests();
+      if (seen.size() >= count) return seen;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return Requests();
+  }
+
+ private:
+  int failures_;
+  bool refusing_ = false;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<httplib::Request> requests_;
+};
+
+Client As(int port, const std::string& email) {
+  Client client(port);
+  client.Login(email);
+  return client;
+}
+
+// Files, submits and rejects the example application as Zentra / Customs DE:
+// the decision is notified to Zentra (608/2013 Art. 9). Returns the
+// application id.
+std::string DecideExample(Client& zentra, Client& officer) {
+  Response created = zentra.Post("/api/v1/applications", ExampleApplication());
+  EXPECT_EQ(created.status, 201) << created.raw;
+  std::string id = created.body.value("id", "");
+  EXPECT_EQ(zentra.Post("/api/v1/applications/" + id + "/submit").status, 200);
+  Response decided = officer.Post("/api/v1/applications/" + id + "/decision",
+                                  {{"decision", "reject"}, {"reason", "no proof of the right"}});
+  EXPECT_EQ(decided.status, 200) << decided.raw;
+  return id;
+}
+
+// The notice about `object_id` in the caller's box, or null.
+json FindNotice(Client& client, const std::string& object_id, const std::string& query = "") {
+  std::string cursor;
+  for (int page = 0; page < 100; ++page) {
+    std::string path = "/api/v1/notifications?limit=50" + query;
+    if (!cursor.empty()) path += "&cursor=" + cursor;
+    Response listed = client.Get(path);
+    EXPECT_EQ(listed.status, 200) << listed.raw;
+    if (listed.status != 200) return nullptr;
+    for (const json& notice : listed.body["items"]) {
+      if (notice["object"]["id"] == object_id) return notice;
+    }
+    if (listed.body["next_cursor"].is_null()) return nullptr;
+    cursor = listed.body["next_cursor"];
+  }
+  return nullptr;
+}
+
+// Polls GET /notifications/{id} until every delivery is delivered.
+json WaitDelivered(Client& client, const std::string& notice_id, size_t deliveries) {
+  json notice;
+  auto deadline = steady_clock::now() + seconds(60);
+  while (steady_clock::now() < deadline) {
+    Response got = client.Get("/api/v1/notifications/" + notice_id);
+    if (got.status != 200) return got.body;
+    notice = got.body;
+    size_t delivered = 0;
+    for (const json& delivery : notice["deliveries"]) delivered += delivery["status"] == "delivered";
+    if (notice["deliveries"].size() == deliveries && delivered == deliveries) return notice;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return notice;
+}
+
+TEST(NotificationsE2E, NoticeReachesAFailingWebhookThenTheInboxAndTheMailbox) {
+  TempDir dir;
+  test_support::SmtpReceiver smtp;
+  WebhookReceiver receiver(/*failures=*/2);
+  Server server(dir.path() / "notices.db",
+                {"--demo", "--smtp-url", smtp.Url(), "--mail-from", "notices@customs-de.demo",
+                 "--delivery-retry-base-ms", "100", "--delivery-retry-cap-ms", "1000"},
+                dir.path());
+  Client zentra = As(server.port(), "legal@zentra.demo");
+  Client officer = As(server.port(), "officer@customs-de.demo");
+  Client lumio = As(server.port(), "legal@lumio.demo");
+
+  // Webhook registration: validated, the secret shown once.
+  Response bad = zentra.Post("/api/v1/webhooks", {{"url", "ftp://127.0.0.1/x"}});
+  EXPECT_EQ(bad.status, 422) << bad.raw;
+  EXPECT_EQ(ErrorFields(bad.body), std::vector<std::string>{"url"});
+  Response hook = zentra.Post("/api/v1/webhooks", {{"url", receiver.Url()}, {"description", "ERP"}});
+  ASSERT_EQ(hook.status, 201) << hook.raw;
+  std::string secret = hook.body.value("secret", "");
+  ASSERT_EQ(secret.rfind("whsec_", 0), 0u) << hook.raw;
+  EXPECT_EQ(hook.Header("Location"), "/api/v1/webhooks/" + hook.body["id"].get<std::string>());
+  Response hooks = zentra.Get("/api/v1/webhooks");
+  ASSERT_EQ(hooks.status, 200);
+  ASSERT_EQ(hooks.body["items"].size(), 1u);
+  EXPECT_FALSE(hooks.body["items"][0].contains("secret"));
+  EXPECT_TRUE(lumio.Get("/api/v1/webhooks").body["items"].empty());
+  EXPECT_EQ(lumio.Delete("/api/v1/webhooks/" + hook.body["id"].get<std::string>()).status, 404);
+
+  std::string application_id = DecideExample(zentra, officer);
+
+  // The receiver gets the notice on the third attempt, each attempt signed,
+  // all under one idempotency id.
+  std::vector<httplib::Request> requests = receiver.WaitFor(3);
+  ASSERT_GE(requests.size(), 3u) 
+      << zentra.Get("/api/v1/notifications/" + FindNotice(zentra, application_id).value("id", ""))
+             .raw
+      << server.Log();
+  std::set<std::string> ids;
+  for (const httplib::Request& request : requests) {
+    ids.insert(request.get_header_value("webhook-id"));
+    EXPECT_EQ(request.get_header_value("webhook-signature"),
+              ExpectedSignature(secret, request.get_header_value("webhook-id"),
+                                request.get_header_value("webhook-timestamp"), request.body));
+    json payload = json::parse(request.body);
+    EXPECT_EQ(payload["type"], "notice.created");
+    EXPECT_EQ(payload["data"]["kind"], "application.rejected_notice");
+    EXPECT_EQ(payload["data"]["object"]["id"], application_id);
+    EXPECT_NE(payload["data"]["body"].get<std::string>().find("no proof of the right"),
+              std::string::npos);
+  }
+  EXPECT_EQ(ids.size(), 1u);
+
+  // Zentra's inbox shows it, unread; the attempts are recorded, and exactly
+  // one acknowledgement.
+  json listed = FindNotice(zentra, application_id, "&unread=true");
+  ASSERT_TRUE(listed.is_object()) << "notice not in Zentra's inbox";
+  std::string notice_id = listed["id"];
+  EXPECT_TRUE(listed["read_at"].is_null());
+  EXPECT_EQ(listed["recipient_role"], "applicant");
+  json notice = WaitDelivered(zentra, notice_id, 2);  // the webhook and the rep's e-mail
+  json webhook_delivery;
+  json mail_delivery;
+  for (const json& delivery : notice["deliveries"]) {
+    (delivery["channel"] == "webhook" ? webhook_delivery : mail_delivery) = delivery;
+  }
+  ASSERT_TRUE(webhook_delivery.is_object()) << notice.dump(2);
+  EXPECT_EQ(webhook_delivery["id"], *ids.begin());
+  EXPECT_EQ(webhook_delivery["status"], "delivered") << notice.dump(2);
+  EXPECT_EQ(webhook_delivery["attempts"], 3);
+  ASSERT_EQ(webhook_delivery["attempt_log"].size(), 3u);
+  std::vector<int> statuses;
+  int acknowledged = 0;
+  for (const json& attempt : webhook_delivery["attempt_log"]) {
+    statuses.push_back(attempt["http_status"]);
+    acknowledged += attempt["outcome"] == "acknowledged";
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{500, 500, 200}));
+  EXPECT_EQ(acknowledged, 1);
+  EXPECT_FALSE(webhook_delivery.contains("address")) << "the URL is not echoed";
+
+  // The e-mail went to Zentra's representative through the SMTP server.
+  ASSERT_TRUE(mail_delivery.is_object()) << notice.dump(2);
+  EXPECT_EQ(mail_delivery["address"], "legal@zentra.demo");
+  std::vector<test_support::ReceivedMail> mails = smtp.WaitFor(1, seconds(30));
+  bool mailed = false;
+  for (const test_support::ReceivedMail& mail : mails) {
+    if (mail.data.find(application_id) != std::string::npos &&
+        mail.to == std::vector<std::string>{"<legal@zentra.demo>"}) {
+      mailed = true;
+      EXPECT_EQ(mail.from, "<notices@customs-de.demo>");
+      EXPECT_NE(mail.data.find("Regulation (EU) No 608/2013 Art. 9"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(mailed);
+
+  // Another organisation cannot see it; the sender sees it in its sent box.
+  EXPECT_EQ(lumio.Get("/api/v1/notifications/" + notice_id).status, 404);
+  EXPECT_EQ(lumio.Post("/api/v1/notifications/" + notice_id + "/read").status, 404);
+  EXPECT_TRUE(FindNotice(lumio, application_id).is_null());
+  EXPECT_TRUE(FindNotice(officer, application_id, "&box=sent").is_object());
+  EXPECT_TRUE(FindNotice(officer, application_id).is_null()) << "not in the sender's inbox";
+
+  // Reading: once, the first time kept; then it leaves the unread filter.
+  Response read = zentra.Post("/api/v1/notifications/" + notice_id + "/read");
+  ASSERT_EQ(read.status, 200) << read.raw;
+  ASSERT_TRUE(read.body["read_at"].is_string());
+  Response again = zentra.Post("/api/v1/notifications/" + notice_id + "/read");
+  EXPECT_EQ(again.body["read_at"], read.body["read_at"]);
+  EXPECT_TRUE(FindNotice(zentra, application_id, "&unread=true").is_null());
+  EXPECT_TRUE(FindNotice(zentra, application_id).is_object());
+  EXPECT_EQ(officer.Post("/api/v1/notifications/" + notice_id + "/read").status, 409);
+
+  // Bad queries name their parameter.
+  Response bad_query = zentra.Get("/api/v1/notifications?unread=yes&limit=0&box=outbox");
+  EXPECT_EQ(bad_query.status, 422);
+  EXPECT_EQ(ErrorFields(bad_query.body), (std::vector<std::string>{"box", "unread", "limit"}));
+  // Roles that do not handle notices are refused.
+  Client reader = As(server.port(), "reader@police-de.demo");
+  EXPECT_EQ(reader.Get("/api/v1/notifications").status, 403);
+  // Acknowledged once, never sent again (the fake-clock unit test proves it
+  // for any wait; here the rest of the scenario ran meanwhile).
+  EXPECT_EQ(receiver.Requests().size(), 3u);
+}
+
+TEST(NotificationsE2E, APendingDeliveryIsCompletedAfterARestart) {
+  TempDir dir;
+  WebhookReceiver receiver(/*failures=*/0);
+  receiver.SetRefusing(true);
+  std::string notice_id;
+  std::string application_id;
+  {
+    Server server(dir.path() / "restart.db",
+                  {"--demo", "--delivery-retry-base-ms", "50", "--delivery-retry-cap-ms", "200"},
+                  dir.path());
+    Client zentra = As(server.port(), "legal@zentra.demo");
+    Client officer = As(server.port(), "officer@customs-de.demo");
+    ASSERT_EQ(zentra.Post("/api/v1/webhooks", {{"url", receiver.Url()}}).status, 201);
+    application_id = DecideExample(zentra, officer);
+    ASSERT_GE(receiver.WaitFor(2).size(), 2u);  // refused twice: still pending
+    json listed = FindNotice(zentra, application_id);
+    ASSERT_TRUE(listed.is_object());
+    notice_id = listed["id"];
+    Response pending = zentra.Get("/api/v1/notifications/" + notice_id);
+    ASSERT_EQ(pending.status, 200);
+    EXPECT_EQ(pending.body["deliveries"][0]["status"], "pending");
+    EXPECT_EQ(server.Kill(SIGTERM), 0);
+  }
+  size_t before_restart = receiver.Requests().size();
+  receiver.SetRefusing(false);
+  Server restarted(dir.path() / "restart.db",
+                   {"--delivery-retry-base-ms", "50", "--delivery-retry-cap-ms", "200"},
+                   dir.path());
+  Client zentra = As(restarted.port(), "legal@zentra.demo");
+  json notice = WaitDelivered(zentra, notice_id, 1);
+  ASSERT_EQ(notice["deliveries"].size(), 1u) << notice.dump(2);
+  const json& delivery = notice["deliveries"][0];
+  EXPECT_EQ(delivery["status"], "delivered") << notice.dump(2);
+  EXPECT_EQ(delivery["attempt_log"].size(), before_restart + 1);
+  EXPECT_EQ(delivery["attempt_log"].back()["http_status"], 200);
+  EXPECT_EQ(receiver.Requests().size(), before_restart + 1);
+}
+
+}  // namespace
+}  // namespace cordon::e2e
