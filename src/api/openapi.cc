@@ -373,6 +373,21 @@ json Schemas() {
   schemas["RiskProfile"] = Object(profile, {"id", "name", "weight", "rule", "version"});
   schemas["RiskProfileList"] = Object({{"items", ArrayOf(Ref("RiskProfile"))}}, {"items"});
 
+  json price = {{"hs_prefix", {{"type", "string"}, {"pattern", "^[0-9]{1,10}$"}}},
+                {"eur_per_unit", {{"type", "number"}, {"exclusiveMinimum", 0}}},
+                {"note", String()}};
+  json price_list_input = {
+      {"reference_prices", ArrayOf(Object(price, {"hs_prefix", "eur_per_unit"}))},
+      {"version",
+       {{"type", "integer"},
+        {"description", "the version read (0 before the first list); a different stored version "
+                        "gives 409"}}}};
+  schemas["ReferencePricesInput"] = Object(price_list_input, {"reference_prices"});
+  json price_list = price_list_input;
+  price_list["updated_at"] = {{"type", json::array({"string", "null"})}, {"format", "date-time"}};
+  price_list["updated_by"] = String();
+  schemas["ReferencePrices"] = Object(price_list, {"reference_prices", "version"});
+
   json entry_input = {
       {"name", String()},
       {"address", String()},
@@ -820,6 +835,19 @@ std::vector<Operation> Operations() {
           .Returns(204)
           .Problems({"Forbidden", "NotFound"})
           .Parameters(profile_id),
+      Op("get", "/api/v1/reference-prices", "getReferencePrices",
+         "The administration's reference prices per HS prefix, for item.price_ratio conditions "
+         "(risk analyst)",
+         "screening")
+          .Returns(200, "ReferencePrices")
+          .Problems({"Forbidden"}),
+      Op("put", "/api/v1/reference-prices", "putReferencePrices",
+         "Replace the reference price list as a whole (risk analyst); optimistic concurrency "
+         "through version",
+         "screening")
+          .Body("ReferencePricesInput")
+          .Returns(200, "ReferencePrices")
+          .Problems({"Forbidden", "InvalidInput", "Conflict"}),
       Op("get", "/api/v1/watchlist", "listWatchlist",
          "The administration's watchlist of traders (risk analyst)", "screening")
           .Returns(200, "WatchlistEntryList")

@@ -550,6 +550,22 @@ HttpResponse DeleteProfile(ScreeningService& screening, const RequestContext& co
   return RespondStatus(screening.DeleteProfile(*context.caller, context.Param("id")), context);
 }
 
+HttpResponse GetReferencePrices(ScreeningService& screening, const RequestContext& context) {
+  return Respond(screening.GetReferencePrices(*context.caller), context,
+                 [](const StoredReferencePrices& prices) {
+                   return JsonResponse(200, ToJson(prices));
+                 });
+}
+
+HttpResponse PutReferencePrices(ScreeningService& screening, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.PutReferencePrices(*context.caller, body.value), context,
+                 [](const StoredReferencePrices& prices) {
+                   return JsonResponse(200, ToJson(prices));
+                 });
+}
+
 HttpResponse ListWatchlist(ScreeningService& screening, const RequestContext& context) {
   return Respond(screening.ListWatchlist(*context.caller), context,
                  [](const std::vector<StoredWatchlistEntry>& entries) {
@@ -943,6 +959,10 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, GetProfile));
   router.Add({"PUT", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, UpdateProfile));
   router.Add({"DELETE", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, DeleteProfile));
+  router.Add({"GET", "/api/v1/reference-prices", kAuth},
+             WithScreening(services, GetReferencePrices));
+  router.Add({"PUT", "/api/v1/reference-prices", kAuth},
+             WithScreening(services, PutReferencePrices));
   router.Add({"GET", "/api/v1/watchlist", kAuth}, WithScreening(services, ListWatchlist));
   router.Add({"POST", "/api/v1/watchlist", kAuth}, WithScreening(services, CreateWatchlistEntry));
   router.Add({"GET", "/api/v1/watchlist/{id}", kAuth}, WithScreening(services, GetWatchlistEntry));

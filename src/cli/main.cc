@@ -426,6 +426,9 @@ int Main(int argc, char** argv) {
                      "With --rights: a JSON array of risk profile bodies");
   screen->add_option("--watchlist", screen_options.watchlist,
                      "With --rights: a JSON array of watchlist entry bodies");
+  screen->add_option("--reference-prices", screen_options.reference_prices,
+                     "With --rights: reference prices for item.price_ratio, as "
+                     "{\"reference_prices\":[{\"hs_prefix\",\"eur_per_unit\"},...]}");
   screen->add_option("--budget", screen_options.budget, "Select the top P % by score, e.g. 5%");
   screen->add_option("--model", screen_options.model,
                      "A targeting model file (cordon train); default with --db: the "

@@ -90,7 +90,7 @@ struct Record {
   bool duplicate = false;  // --db: the run already holds this declaration id
 };
 
-Result<json> ReadJsonArrayFile(const std::string& path, const std::string& option) {
+Result<json> ReadJsonFile(const std::string& path, const std::string& option) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return Unavailable(fmt::format("cannot open {} ({})", path, option));
   std::stringstream content;
@@ -100,6 +100,11 @@ Result<json> ReadJsonArrayFile(const std::string& path, const std::string& optio
     return InvalidInput(fmt::format("{} ({}) is not valid JSON", path, option),
                         {{option, "is not valid JSON"}});
   }
+  return document;
+}
+
+Result<json> ReadJsonArrayFile(const std::string& path, const std::string& option) {
+  CORDON_ASSIGN_OR_RETURN(json document, ReadJsonFile(path, option));
   if (!document.is_array()) {
     return InvalidInput(fmt::format("{} ({}) must hold a JSON array", path, option),
                         {{option, "must be a JSON array"}});
@@ -154,6 +159,18 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
   ScreenerParts parts;
   parts.scoring.model_weight = options.model_weight;
   parts.marks = marks;
+  std::vector<ReferencePrice> reference_prices;
+  if (!options.reference_prices.empty()) {
+    CORDON_ASSIGN_OR_RETURN(json body,
+                            ReadJsonFile(options.reference_prices, "reference-prices"));
+    Result<std::vector<ReferencePrice>> prices = ReferencePricesFromJson(body);
+    if (!prices.ok()) {
+      return InvalidInput(fmt::format("{} (--reference-prices): {}", options.reference_prices,
+                                      prices.error().message()),
+                          prices.error().fields());
+    }
+    reference_prices = std::move(prices).value();
+  }
   if (!options.profiles.empty()) {
     CORDON_ASSIGN_OR_RETURN(json profile_bodies, ReadJsonArrayFile(options.profiles, "profiles"));
     std::vector<RiskProfile> profiles;
@@ -171,7 +188,8 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
           fmt::format("{} (--profiles) has {} invalid field(s)", options.profiles, errors.size()),
           std::move(errors));
     }
-    CORDON_ASSIGN_OR_RETURN(parts.profiles, ProfileSet::Compile(profiles));
+    CORDON_ASSIGN_OR_RETURN(parts.profiles,
+                            ProfileSet::Compile(profiles, std::move(reference_prices)));
   }
   if (!options.watchlist.empty()) {
     CORDON_ASSIGN_OR_RETURN(json entry_bodies, ReadJsonArrayFile(options.watchlist, "watchlist"));
@@ -283,10 +301,15 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
         "(screen against a file of applications)");
   }
   if (!options.org.empty() && options.db.empty()) return Usage("--org needs --db");
-  if (!options.db.empty() && (!options.profiles.empty() || !options.watchlist.empty())) {
+  if (!options.db.empty() && (!options.profiles.empty() || !options.watchlist.empty() ||
+                              !options.reference_prices.empty())) {
     return Usage(
-        "with --db the administration's own profiles and watchlist are used (hits are "
-        "recorded against them); --profiles and --watchlist go with --rights");
+        "with --db the administration's own profiles, reference prices and watchlist are used "
+        "(hits are recorded against them); --profiles, --reference-prices and --watchlist go "
+        "with --rights");
+  }
+  if (!options.reference_prices.empty() && options.profiles.empty()) {
+    return Usage("--reference-prices is read by risk profiles: give --profiles too");
   }
   if (options.threads < 1) return Usage("--threads must be at least 1");
   if (!(options.model_weight >= 0 && options.model_weight <= 1)) {

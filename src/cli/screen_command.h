@@ -32,6 +32,7 @@ struct ScreenCommandOptions {
   std::string rights;     // ... or against a JSON array of application bodies
   std::string profiles;   // JSON array of risk profile bodies (with --rights)
   std::string watchlist;  // JSON array of watchlist entry bodies (with --rights)
+  std::string reference_prices;  // {"reference_prices":[...]} (with --rights)
   std::string budget;     // "5%"
   std::string capacity;   // "DEHAM=20,DEFRA=5"
   std::string model;      // a targeting model file (overrides the active one of --db)

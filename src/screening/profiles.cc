@@ -24,6 +24,7 @@
 //    then only its undecided nodes, reusing the first pass's results.
 #include "screening/profiles.h"
 
+#include <fmt/format.h>
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -34,6 +35,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -1734,6 +1736,72 @@ json ToJson(const RiskProfile& profile) {
       {"active", profile.active},
       {"rule", profile.rule},
   };
+}
+
+Result<std::vector<ReferencePrice>> ReferencePricesFromJson(const json& body) {
+  FieldErrorList errors;
+  const json* list = body.is_object() ? screening_internal::Member(body, "reference_prices")
+                                      : nullptr;
+  if (!body.is_object()) {
+    errors.Add("", "must be a JSON object");
+  } else if (list == nullptr) {
+    errors.Add("reference_prices", "is required (a list, empty to clear)");
+  } else if (!list->is_array()) {
+    errors.Add("reference_prices", "must be a list");
+  } else if (list->size() > kMaxReferencePrices) {
+    errors.Add("reference_prices", fmt::format("at most {} entries", kMaxReferencePrices));
+  }
+  if (!errors.empty()) return errors.ToError("reference prices");
+  std::vector<ReferencePrice> prices;
+  prices.reserve(list->size());
+  std::map<std::string, size_t> first_index;
+  for (size_t index = 0; index < list->size(); ++index) {
+    const json& entry = (*list)[index];
+    const std::string path = IndexPath("reference_prices", index);
+    if (!entry.is_object()) {
+      errors.Add(path, "must be an object");
+      continue;
+    }
+    ReferencePrice price;
+    if (auto prefix = screening_internal::ReadString(entry, "hs_prefix",
+                                                     FieldPath(path, "hs_prefix"), true, 10,
+                                                     errors)) {
+      price.hs_prefix = std::move(*prefix);
+      if (!std::all_of(price.hs_prefix.begin(), price.hs_prefix.end(),
+                       [](char c) { return c >= '0' && c <= '9'; })) {
+        errors.Add(FieldPath(path, "hs_prefix"), "must be an HS code prefix of 1 to 10 digits");
+      } else if (auto [seen, inserted] = first_index.emplace(price.hs_prefix, index); !inserted) {
+        errors.Add(FieldPath(path, "hs_prefix"),
+                   fmt::format("\"{}\" is already priced at reference_prices[{}]",
+                               price.hs_prefix, seen->second));
+      }
+    }
+    const json* amount = screening_internal::Member(entry, "eur_per_unit");
+    if (amount == nullptr) {
+      errors.Add(FieldPath(path, "eur_per_unit"), "is required");
+    } else if (!amount->is_number() || !std::isfinite(amount->get<double>()) ||
+               amount->get<double>() <= 0) {
+      errors.Add(FieldPath(path, "eur_per_unit"), "must be a positive number");
+    } else {
+      price.eur_per_unit = amount->get<double>();
+    }
+    if (auto note = screening_internal::ReadString(entry, "note", FieldPath(path, "note"), false,
+                                                   kMaxDescriptionChars, errors)) {
+      price.note = std::move(*note);
+    }
+    prices.push_back(std::move(price));
+  }
+  if (!errors.empty()) return errors.ToError("reference prices");
+  return prices;
+}
+
+json ToJson(const std::vector<ReferencePrice>& prices) {
+  json list = json::array();
+  for (const ReferencePrice& price : prices) {
+    list.push_back(
+        {{"hs_prefix", price.hs_prefix}, {"eur_per_unit", price.eur_per_unit}, {"note", price.note}});
+  }
+  return json{{"reference_prices", std::move(list)}};
 }
 
 Result<std::shared_ptr<const ProfileSet>> ProfileSet::Compile(

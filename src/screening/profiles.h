@@ -52,7 +52,16 @@ struct ProfileHit {
 struct ReferencePrice {
   std::string hs_prefix;
   double eur_per_unit = 0;
+  std::string note;  // optional: where the price comes from
 };
+
+// A reference price list as JSON: {"reference_prices":[{"hs_prefix":"4202",
+// "eur_per_unit":45.0,"note":"..."}, ...]} (docs/profiles.md). Every bad
+// field is named ("reference_prices[3].hs_prefix"); a prefix given twice is
+// an error; at most kMaxReferencePrices entries.
+inline constexpr size_t kMaxReferencePrices = 100000;
+Result<std::vector<ReferencePrice>> ReferencePricesFromJson(const nlohmann::json& body);
+nlohmann::json ToJson(const std::vector<ReferencePrice>& prices);
 
 class ProfileSet {
  public:

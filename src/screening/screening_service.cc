@@ -106,6 +106,18 @@ Result<json> ParseStoredBody(const std::string& body, const std::string& what) {
   return document;
 }
 
+// A stored list back to prices; kCorrupt when the body no longer reads.
+Result<StoredReferencePrices> DecodeReferencePrices(const ReferencePriceListRecord& record) {
+  json body = json::parse(record.body, nullptr, /*allow_exceptions=*/false);
+  Result<std::vector<ReferencePrice>> prices = ReferencePricesFromJson(body);
+  if (!prices.ok()) {
+    return Corrupt(fmt::format("stored reference prices of {} do not read: {}", record.org_id,
+                               prices.error().message()));
+  }
+  return StoredReferencePrices{std::move(*prices), record.version, record.updated_at,
+                               record.updated_by};
+}
+
 Result<StoredProfile> DecodeProfile(const RiskProfileRecord& record) {
   CORDON_ASSIGN_OR_RETURN(json body, ParseStoredBody(record.body, "risk profile " + record.id));
   Result<RiskProfile> profile = ProfileFromJson(body);
@@ -197,6 +209,14 @@ json ToJson(const StoredProfile& stored) {
   out["version"] = stored.version;
   out["created_at"] = FormatTimestamp(stored.created_at);
   out["updated_at"] = FormatTimestamp(stored.updated_at);
+  return out;
+}
+
+json ToJson(const StoredReferencePrices& stored) {
+  json out = ToJson(stored.prices);
+  out["version"] = stored.version;
+  out["updated_at"] = stored.updated_at ? json(FormatTimestamp(*stored.updated_at)) : json(nullptr);
+  out["updated_by"] = stored.updated_by;
   return out;
 }
 
@@ -390,11 +410,28 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
 
   std::vector<RiskProfileRecord> profile_records;
   std::vector<WatchlistEntryRecord> entry_records;
+  std::optional<ReferencePriceListRecord> price_record;
   CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
     CORDON_ASSIGN_OR_RETURN(profile_records, tx.ListRiskProfiles(Scope{org_id}));
     CORDON_ASSIGN_OR_RETURN(entry_records, tx.ListWatchlistEntries(Scope{org_id}));
+    Result<ReferencePriceListRecord> prices = tx.GetReferencePriceList(Scope{org_id});
+    if (prices.ok()) {
+      price_record = std::move(*prices);
+    } else if (prices.error().code() != ErrorCode::kNotFound) {
+      return prices.error();
+    }
     return Status::Ok();
   }));
+  std::vector<ReferencePrice> reference_prices;
+  if (price_record) {
+    Result<StoredReferencePrices> decoded = DecodeReferencePrices(*price_record);
+    if (decoded.ok()) {
+      reference_prices = std::move(decoded->prices);
+    } else {
+      spdlog::warn("screening index of {}: screening without reference prices: {}", org_id,
+                   decoded.error().ToString());
+    }
+  }
   std::vector<RiskProfile> profiles;
   for (const RiskProfileRecord& record : profile_records) {
     Result<StoredProfile> stored = DecodeProfile(record);
@@ -411,8 +448,9 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
     }
     profiles.push_back(std::move(stored->profile));
   }
+  const size_t price_count = reference_prices.size();
   CORDON_ASSIGN_OR_RETURN(std::shared_ptr<const ProfileSet> profile_set,
-                          ProfileSet::Compile(profiles));
+                          ProfileSet::Compile(profiles, std::move(reference_prices)));
   std::vector<WatchlistEntry> entries;
   for (const WatchlistEntryRecord& record : entry_records) {
     Result<StoredWatchlistEntry> stored = DecodeEntry(record);
@@ -427,9 +465,9 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
 
   spdlog::info(
       "screening index of {} built for {}: {} applications, {} marks, {} profiles, {} "
-      "watchlist entries",
+      "reference prices, {} watchlist entries",
       org_id, FormatDate(today), (*marks)->application_count(), (*marks)->mark_count(),
-      profile_set->size(), watchlist->size());
+      profile_set->size(), price_count, watchlist->size());
   ScreenerParts parts;
   parts.marks = *marks;
   parts.profiles = profile_set;
@@ -880,6 +918,75 @@ Result<FindingRecord> ScreeningService::RecordFinding(const Caller& caller,
     return tx.AppendAuditEvent(event).status();
   }));
   return finding;
+}
+
+Result<StoredReferencePrices> ScreeningService::GetReferencePrices(const Caller& caller) {
+  CORDON_RETURN_IF_ERROR(RequireRole(caller, kRuleRoles, "read reference prices"));
+  std::optional<ReferencePriceListRecord> record;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    Result<ReferencePriceListRecord> found = tx.GetReferencePriceList(Scope{caller.org_id});
+    if (found.ok()) {
+      record = std::move(*found);
+    } else if (found.error().code() != ErrorCode::kNotFound) {
+      return found.error();
+    }
+    return Status::Ok();
+  }));
+  if (!record) return StoredReferencePrices{};
+  return DecodeReferencePrices(*record);
+}
+
+Result<StoredReferencePrices> ScreeningService::PutReferencePrices(const Caller& caller,
+                                                                   const json& body) {
+  CORDON_RETURN_IF_ERROR(RequireRole(caller, kRuleRoles, "write reference prices"));
+  // "version": the one read; 0 means "none was set yet".
+  std::optional<long long> expected;
+  if (auto version = body.is_object() ? body.find("version") : body.end();
+      version != body.end() && !version->is_null()) {
+    if (!version->is_number_integer() || version->get<long long>() < 0) {
+      return InvalidInput("invalid version", {{"version", "must be an integer of 0 or more"}});
+    }
+    expected = version->get<long long>();
+  }
+  CORDON_ASSIGN_OR_RETURN(std::vector<ReferencePrice> prices, ReferencePricesFromJson(body));
+  StoredReferencePrices stored;
+  stored.prices = std::move(prices);
+  stored.updated_at = clock_.Now();
+  stored.updated_by = caller.user_id;
+  CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) -> Status {
+    long long current = 0;
+    Result<ReferencePriceListRecord> found = tx.GetReferencePriceList(Scope{caller.org_id});
+    if (found.ok()) {
+      current = found->version;
+    } else if (found.error().code() != ErrorCode::kNotFound) {
+      return found.error();
+    }
+    if (expected && *expected != current) {
+      return Conflict(fmt::format(
+          "the reference prices are at version {}, not {}; reload them and apply the change again",
+          current, *expected));
+    }
+    ReferencePriceListRecord record;
+    record.org_id = caller.org_id;
+    record.updated_by = caller.user_id;
+    record.updated_at = *stored.updated_at;
+    record.body = ToJson(stored.prices).dump();
+    CORDON_RETURN_IF_ERROR(tx.PutReferencePriceList(record, current));
+    stored.version = current + 1;
+    // Prices decide which declarations profiles select: who changed them
+    // and when is kept.
+    AuditEvent event;
+    event.at = record.updated_at;
+    event.org_id = caller.org_id;
+    event.user_id = caller.user_id;
+    event.action = "reference_prices.replaced";
+    event.object_type = "reference_prices";
+    event.object_id = caller.org_id;
+    event.detail =
+        json{{"version", stored.version}, {"entries", stored.prices.size()}}.dump();
+    return tx.AppendAuditEvent(event).status();
+  }));
+  return stored;
 }
 
 }  // namespace cordon

@@ -102,6 +102,14 @@ struct StoredWatchlistEntry {
   Timestamp updated_at{};
 };
 // API representations: ToJson of the value plus version, created_at, updated_at.
+// An administration's reference price list; version 0 when none was ever set.
+struct StoredReferencePrices {
+  std::vector<ReferencePrice> prices;
+  long long version = 0;
+  std::optional<Timestamp> updated_at;
+  std::string updated_by;  // user id
+};
+nlohmann::json ToJson(const StoredReferencePrices& stored);
 nlohmann::json ToJson(const StoredProfile& stored);
 nlohmann::json ToJson(const StoredWatchlistEntry& stored);
 
@@ -264,6 +272,14 @@ class ScreeningService {
   Status DeleteWatchlistEntry(const Caller& caller, const std::string& id);
   Result<StoredWatchlistEntry> GetWatchlistEntry(const Caller& caller, const std::string& id);
   Result<std::vector<StoredWatchlistEntry>> ListWatchlist(const Caller& caller);
+
+  // --- reference prices (body: docs/profiles.md), one list per
+  // administration, replaced as a whole; a "version" in the body must equal
+  // the stored one (kConflict otherwise). Screening uses the new list from
+  // the next batch on.
+  Result<StoredReferencePrices> GetReferencePrices(const Caller& caller);
+  Result<StoredReferencePrices> PutReferencePrices(const Caller& caller,
+                                                   const nlohmann::json& body);
 
   // --- the selection queue: selected results of the caller's
   // administration, best score first.

@@ -469,6 +469,93 @@ TEST_F(ScreeningServiceTest, ProfilesAndWatchlistRaiseTheScore) {
   EXPECT_EQ(score().score, 0);
 }
 
+// The example declaration declares 1,200 pairs at 4,800 USD: 4 per pair.
+TEST_F(ScreeningServiceTest, ReferencePricesFeedPriceRatioConditionsFromTheNextBatchOn) {
+  BatchRequest request;
+  request.declarations = {DeclarationJson("D1", "plain socks").dump()};
+  auto hits = [&]() {
+    Result<BatchOutcome> outcome = service_->ScreenBatch(analyst_, request);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().ToString();
+    return outcome.ok() ? outcome->results[0].hits.size() : size_t{99};
+  };
+  auto cheap = service_->CreateProfile(
+      analyst_,
+      ProfileBody("Under a fifth of the usual price",
+                  {{"field", "item.price_ratio"}, {"op", "lt"}, {"value", 0.2}}, 0.5));
+  ASSERT_TRUE(cheap.ok()) << cheap.error().ToString();
+
+  // No list yet: version 0, and the ratio is undefined, so nothing hits.
+  Result<StoredReferencePrices> none = service_->GetReferencePrices(analyst_);
+  ASSERT_TRUE(none.ok()) << none.error().ToString();
+  EXPECT_EQ(none->version, 0);
+  EXPECT_TRUE(none->prices.empty());
+  EXPECT_EQ(hits(), 0u);
+
+  // 4 / 50 = 0.08 < 0.2: the profile hits.
+  Result<StoredReferencePrices> first = service_->PutReferencePrices(
+      analyst_, {{"version", 0},
+                 {"reference_prices",
+                  {{{"hs_prefix", "6404"}, {"eur_per_unit", 50.0}, {"note", "sports shoes"}}}}});
+  ASSERT_TRUE(first.ok()) << first.error().ToString();
+  EXPECT_EQ(first->version, 1);
+  EXPECT_EQ(hits(), 1u);
+
+  // The longest prefix wins: 4 / 10 = 0.4, no hit.
+  Result<StoredReferencePrices> second = service_->PutReferencePrices(
+      analyst_, {{"version", 1},
+                 {"reference_prices",
+                  {{{"hs_prefix", "6404"}, {"eur_per_unit", 50.0}},
+                   {{"hs_prefix", "640411"}, {"eur_per_unit", 10.0}}}}});
+  ASSERT_TRUE(second.ok()) << second.error().ToString();
+  EXPECT_EQ(second->version, 2);
+  EXPECT_EQ(hits(), 0u);
+
+  // A stale version, a bad entry and a duplicate prefix change nothing.
+  Result<StoredReferencePrices> stale =
+      service_->PutReferencePrices(analyst_, {{"version", 1}, {"reference_prices", json::array()}});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code(), ErrorCode::kConflict);
+  Result<StoredReferencePrices> bad = service_->PutReferencePrices(
+      analyst_, {{"reference_prices",
+                  {{{"hs_prefix", "64a4"}, {"eur_per_unit", 5.0}},
+                   {{"hs_prefix", "6404"}, {"eur_per_unit", -1}},
+                   {{"hs_prefix", "6404"}, {"eur_per_unit", 3}}}}});
+  ASSERT_FALSE(bad.ok());
+  std::set<std::string> fields;
+  for (const FieldError& field : bad.error().fields()) fields.insert(field.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"reference_prices[0].hs_prefix",
+                                           "reference_prices[1].eur_per_unit",
+                                           "reference_prices[2].hs_prefix"}));
+  Result<StoredReferencePrices> kept = service_->GetReferencePrices(analyst_);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->version, 2);
+  ASSERT_EQ(kept->prices.size(), 2u);
+  EXPECT_EQ(kept->prices[1].hs_prefix, "640411");
+  EXPECT_EQ(kept->prices[1].eur_per_unit, 10.0);
+
+  // Analysts only; each administration has its own list; changes audited.
+  EXPECT_EQ(service_->GetReferencePrices(frontline_).error().code(), ErrorCode::kForbidden);
+  EXPECT_EQ(service_->PutReferencePrices(rep_, {{"reference_prices", json::array()}})
+                .error()
+                .code(),
+            ErrorCode::kForbidden);
+  Result<StoredReferencePrices> other = service_->GetReferencePrices(cn_analyst_);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->version, 0);
+  std::vector<AuditEvent> events;
+  ASSERT_TRUE(store_
+                  ->Read([&](ReadTx& tx) -> Status {
+                    CORDON_ASSIGN_OR_RETURN(events, tx.ListAuditEvents({de_.id}, de_.id));
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                          [](const AuditEvent& event) {
+                            return event.action == "reference_prices.replaced";
+                          }),
+            2);
+}
+
 TEST_F(ScreeningServiceTest, WatchlistCrudWithRolesVersionsAndIsolation) {
   auto created = service_->CreateWatchlistEntry(
       analyst_, {{"name", "Shenzhen Bright Trading Co., Ltd."}, {"country", "CN"}});

@@ -350,6 +350,19 @@ CREATE TABLE notice_delivery_attempts (
   PRIMARY KEY (delivery_id, attempt)
 );
 )sql"},
+    {6, "reference prices per administration",
+     R"sql(
+-- An administration's reference prices for "declared vs reference price"
+-- risk-profile conditions: the whole list as one JSON document (screening
+-- interprets it), replaced as a unit.
+CREATE TABLE reference_price_lists (
+  org_id TEXT PRIMARY KEY REFERENCES organisations (id),
+  updated_by TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -734,6 +734,27 @@ class SqliteTx final : public WriteTx {
     return ReadAll<WatchlistEntryRecord>(query, ReadWatchlistEntry);
   }
 
+  Result<ReferencePriceListRecord> GetReferencePriceList(const Scope& scope) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT org_id, updated_by, updated_at, version, body FROM "
+                    "reference_price_lists WHERE org_id = ?",
+                    "reading reference prices"));
+    query.Bind(1, scope.org_id);
+    return ReadOne<ReferencePriceListRecord>(
+        query,
+        [](const Statement& row) -> Result<ReferencePriceListRecord> {
+          ReferencePriceListRecord record;
+          record.org_id = row.Text(0);
+          record.updated_by = row.Text(1);
+          CORDON_ASSIGN_OR_RETURN(record.updated_at, row.TimestampAt(2));
+          record.version = row.Int(3);
+          record.body = row.Text(4);
+          return record;
+        },
+        "no reference prices set");
+  }
+
   Result<ScreeningRunRecord> GetScreeningRun(const Scope& scope, const std::string& id) override {
     CORDON_ASSIGN_OR_RETURN(
         Statement query,
@@ -1235,6 +1256,50 @@ class SqliteTx final : public WriteTx {
           "watchlist entry {} was changed by someone else; reload and retry", record.id));
     }
     return BumpRulesGeneration(scope.org_id);
+  }
+
+  Status PutReferencePriceList(const ReferencePriceListRecord& record,
+                               long long expected_version) override {
+    const std::string what = fmt::format("storing the reference prices of {}", record.org_id);
+    if (expected_version == 0) {
+      CORDON_ASSIGN_OR_RETURN(
+          Statement exists,
+          db_.Prepare("SELECT version FROM reference_price_lists WHERE org_id = ?", what));
+      exists.Bind(1, record.org_id);
+      CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
+      if (has_row) {
+        return Conflict(fmt::format("the reference prices were changed meanwhile (now version {})",
+                                    exists.Int(0)));
+      }
+      CORDON_ASSIGN_OR_RETURN(
+          Statement insert,
+          db_.Prepare("INSERT INTO reference_price_lists (org_id, updated_by, updated_at, "
+                      "version, body) VALUES (?, ?, ?, 1, ?)",
+                      what));
+      insert.Bind(1, record.org_id)
+          .Bind(2, record.updated_by)
+          .Bind(3, record.updated_at)
+          .Bind(4, record.body);
+      CORDON_RETURN_IF_ERROR(insert.Run());
+    } else {
+      CORDON_ASSIGN_OR_RETURN(
+          Statement update,
+          db_.Prepare("UPDATE reference_price_lists SET updated_by = ?, updated_at = ?, "
+                      "version = version + 1, body = ? WHERE org_id = ? AND version = ?",
+                      what));
+      update.Bind(1, record.updated_by)
+          .Bind(2, record.updated_at)
+          .Bind(3, record.body)
+          .Bind(4, record.org_id)
+          .Bind(5, expected_version);
+      CORDON_RETURN_IF_ERROR(update.Run());
+      if (db_.Changes() == 0) {
+        return Conflict(fmt::format(
+            "the reference prices were changed meanwhile (version {} is no longer current)",
+            expected_version));
+      }
+    }
+    return BumpRulesGeneration(record.org_id);
   }
 
   Status DeleteWatchlistEntry(const Scope& scope, const std::string& id) override {

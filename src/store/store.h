@@ -146,6 +146,16 @@ struct RiskProfileRecord {
   std::string body;       // JSON document (screening's ToJson(RiskProfile))
 };
 
+// An administration's reference prices (unit prices in EUR per HS prefix),
+// kept as one list: the body is a JSON document only screening interprets.
+struct ReferencePriceListRecord {
+  std::string org_id;
+  std::string updated_by;  // user id; empty for the operator's CLI
+  Timestamp updated_at{};
+  long long version = 0;  // 1 for the first list, bumped by every replacement
+  std::string body;       // JSON document (screening's ToJson(reference prices))
+};
+
 // A trader on an administration's watchlist.
 struct WatchlistEntryRecord {
   std::string id;  // "wle_..."
@@ -332,6 +342,8 @@ class ReadTx {
   virtual Result<WatchlistEntryRecord> GetWatchlistEntry(const Scope& scope,
                                                          const std::string& id) = 0;
   virtual Result<std::vector<WatchlistEntryRecord>> ListWatchlistEntries(const Scope& scope) = 0;
+  // The organisation's reference price list; kNotFound when it never set one.
+  virtual Result<ReferencePriceListRecord> GetReferencePriceList(const Scope& scope) = 0;
   virtual Result<ScreeningRunRecord> GetScreeningRun(const Scope& scope, const std::string& id) = 0;
   // A stored result (selected or not), with its profile_ids.
   virtual Result<ScreeningResultRecord> GetScreeningResult(const Scope& scope,
@@ -435,6 +447,12 @@ class WriteTx : public ReadTx {
   virtual Status InsertWatchlistEntry(const WatchlistEntryRecord& record) = 0;
   virtual Status UpdateWatchlistEntry(const Scope& scope, const WatchlistEntryRecord& record) = 0;
   virtual Status DeleteWatchlistEntry(const Scope& scope, const std::string& id) = 0;
+  // Replaces record.org_id's reference price list (creating it the first
+  // time) and bumps its rules generation. `expected_version` is the version
+  // the caller read (0: none yet); kConflict when the stored one differs.
+  // record.version is ignored: the stored version becomes expected + 1.
+  virtual Status PutReferencePriceList(const ReferencePriceListRecord& record,
+                                       long long expected_version) = 0;
 
   virtual Status InsertScreeningRun(const ScreeningRunRecord& run) = 0;
   // Updates the counts and finished_at of a visible run; kNotFound otherwise.

@@ -198,6 +198,46 @@ TEST_F(ScreenFilesE2E, ProfilesAndWatchlistFromFiles) {
   EXPECT_EQ(kinds, (std::set<std::string>{"profile", "watchlist"})) << d002.dump();
   EXPECT_GT(d002["score"].get<double>(), 0.4);
 
+  // item.price_ratio reads the --reference-prices file.
+  std::ofstream(dir_.File("cheap.json"))
+      << R"([{"id":"prf_cheap","name":"Far below the usual price","weight":0.3,
+              "rule":{"field":"item.price_ratio","op":"lt","value":0.001}}])";
+  std::ofstream(dir_.File("prices.json"))
+      << R"({"reference_prices":[{"hs_prefix":"0","eur_per_unit":1e9},
+                                 {"hs_prefix":"1","eur_per_unit":1e9},
+                                 {"hs_prefix":"2","eur_per_unit":1e9},
+                                 {"hs_prefix":"3","eur_per_unit":1e9},
+                                 {"hs_prefix":"4","eur_per_unit":1e9},
+                                 {"hs_prefix":"5","eur_per_unit":1e9},
+                                 {"hs_prefix":"6","eur_per_unit":1e9},
+                                 {"hs_prefix":"7","eur_per_unit":1e9},
+                                 {"hs_prefix":"8","eur_per_unit":1e9},
+                                 {"hs_prefix":"9","eur_per_unit":1e9}]})";
+  auto profile_hits = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"--profiles", dir_.File("cheap.json")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult run = Screen(Data("declarations.jsonl"), args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    size_t count = 0;
+    for (const json& line : ReadLines(Out("out.jsonl"))) {
+      if (!line.contains("hits")) continue;
+      for (const json& hit : line["hits"]) count += hit["kind"] == "profile";
+    }
+    return count;
+  };
+  EXPECT_EQ(profile_hits({}), 0u) << "no reference price: the ratio is undefined";
+  EXPECT_GT(profile_hits({"--reference-prices", dir_.File("prices.json")}), 0u);
+  std::ofstream(dir_.File("bad_prices.json"))
+      << R"({"reference_prices":[{"hs_prefix":"64","eur_per_unit":"cheap"}]})";
+  result = Screen(Data("declarations.jsonl"), {"--profiles", dir_.File("cheap.json"),
+                                               "--reference-prices", dir_.File("bad_prices.json")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("reference_prices[0].eur_per_unit"), std::string::npos) << result.err;
+  EXPECT_EQ(Screen(Data("declarations.jsonl"), {"--reference-prices", dir_.File("prices.json")})
+                .exit_code,
+            2)
+      << "--reference-prices without --profiles";
+
   std::ofstream(dir_.File("bad_profiles.json"))
       << R"([{"name":"ok","rule":{"field":"origin","op":"eq","value":"CN"}},
              {"name":"bad","rule":{"field":"orign","op":"eq","value":"CN"}}])";
@@ -539,7 +579,33 @@ TEST_F(ScreeningDbE2E, BadInputNamesTheFields) {
   std::sort(fields.begin(), fields.end());
   EXPECT_EQ(fields, (std::vector<std::string>{"country", "name"})) << response.raw;
 
+  response = analyst.Put("/api/v1/reference-prices",
+                         {{"reference_prices",
+                           {{{"hs_prefix", "6404"}, {"eur_per_unit", 0}},
+                            {{"hs_prefix", "6404."}, {"eur_per_unit", 12.5}}}}});
+  EXPECT_EQ(response.status, 422);
+  fields = ErrorFields(response.body);
+  std::sort(fields.begin(), fields.end());
+  EXPECT_EQ(fields, (std::vector<std::string>{"reference_prices[0].eur_per_unit",
+                                              "reference_prices[1].hs_prefix"}))
+      << response.raw;
+  response = analyst.Get("/api/v1/reference-prices");
+  ASSERT_EQ(response.status, 200) << response.raw;
+  const long long version = response.body["version"].get<long long>();
+  response = analyst.Put("/api/v1/reference-prices",
+                         {{"version", version},
+                          {"reference_prices", {{{"hs_prefix", "6404"}, {"eur_per_unit", 12.5}}}}});
+  ASSERT_EQ(response.status, 200) << response.raw;
+  EXPECT_EQ(response.body["version"], version + 1);
+  EXPECT_EQ(analyst.Get("/api/v1/reference-prices").body["reference_prices"][0]["eur_per_unit"],
+            12.5);
+  EXPECT_EQ(analyst.Put("/api/v1/reference-prices",
+                        {{"version", version}, {"reference_prices", json::array()}})
+                .status,
+            409);
+
   Client frontline = As("frontline@customs-de.demo");
+  EXPECT_EQ(frontline.Get("/api/v1/reference-prices").status, 403);
   response = frontline.Get("/api/v1/selections?office=Hamburg&status=closed&limit=5000");
   EXPECT_EQ(response.status, 422);
   EXPECT_EQ(ErrorFields(response.body), (std::vector<std::string>{"limit"}));
