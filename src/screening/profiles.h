@@ -52,7 +52,7 @@ struct ProfileHit {
 struct ReferencePrice {
   std::string hs_prefix;
   double eur_per_unit = 0;
-  std::string note;  // optional: where the price comes from
+  std::string note = {};  // optional: where the price comes from
 };
 
 // A reference price list as JSON: {"reference_prices":[{"hs_prefix":"4202",
