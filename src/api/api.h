@@ -23,6 +23,7 @@ namespace cordon {
 class ScreeningService;  // screening/screening_service.h
 class AuditService;      // audit/audit_service.h
 class NotificationService;  // notify/notify.h
+class CaseService;       // cases/case_service.h
 
 struct ApiServices {
   Store& store;
@@ -36,6 +37,8 @@ struct ApiServices {
   AuditService* audit = nullptr;
   // Notices and webhook endpoints; they answer 503 while it is null.
   NotificationService* notifications = nullptr;
+  // Detention case routes (/api/v1/cases); 503 while null.
+  CaseService* cases = nullptr;
 };
 
 struct RouteInfo {

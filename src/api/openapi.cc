@@ -466,6 +466,98 @@ json Schemas() {
                {{"type", json::array({"string", "null"})},
                 {"description", "pass as ?cursor= for the next page; null on the last"}}}},
              {"items", "next_cursor"});
+  // --- detention cases
+  json case_party = Object({{"name", String()}, {"address", String()}, {"country", Country()}},
+                           {"name", "address", "country"});
+  schemas["CaseParty"] = case_party;
+  json product_categories = Enum({"clothing", "shoes", "bags_and_personal_accessories", "watches",
+                                  "jewellery", "mobile_phones_and_accessories", "electronics",
+                                  "toys", "games", "sports_goods", "medicines", "body_care",
+                                  "foodstuffs", "tobacco", "alcoholic_drinks",
+                                  "packaging_material", "labels_and_tags", "other"});
+  json ipr_types = Enum({"trademark", "design", "copyright", "patent", "geographical_indication",
+                         "plant_variety", "utility_model", "topography", "trade_name"});
+  schemas["CaseGoods"] = Object(
+      {{"description", String()},
+       {"hs", {{"type", "string"}, {"pattern", "^[0-9]{4,10}$"}}},
+       {"quantity", {{"type", "number"}, {"exclusiveMinimum", 0}}},
+       {"unit", String()},
+       {"product_category", product_categories},
+       {"ipr_type", ipr_types},
+       {"mark", String()},
+       {"estimated_value_eur", {{"type", "number"}, {"minimum", 0}}}},
+      {"description", "hs", "quantity", "unit", "product_category", "ipr_type"});
+  json date = {{"type", "string"}, {"format", "date"}};
+  schemas["CaseInput"] = Object(
+      {{"office", {{"type", "string"}, {"description", "UN/LOCODE of one of the administration's offices"}}},
+       {"procedure", Enum({"application", "ex_officio"})},
+       {"application_id", {{"type", "string"}, {"description", "required for procedure application: a granted application covering the goods"}}},
+       {"declaration_id", String()},
+       {"selection_id", {{"type", "string"}, {"description", "the selection (res_...) the case comes from"}}},
+       {"perishable", Boolean()},
+       {"small_consignment", {{"type", "boolean"}, {"description", "Regulation (EU) No 608/2013 Art. 26; the application must have opted in"}}},
+       {"suspended_on", {{"type", "string"}, {"format", "date"}, {"description", "default today"}}},
+       {"notified_on", {{"type", "string"}, {"format", "date"}, {"description", "default today"}}},
+       {"declarant", Ref("CaseParty")},
+       {"holder_of_goods", Ref("CaseParty")},
+       {"goods", {{"type", "array"}, {"minItems", 1}, {"items", Ref("CaseGoods")}}}},
+      {"office", "procedure", "declarant", "goods"});
+  schemas["Case"] = Object(
+      {{"id", String()},
+       {"administration_id", String()},
+       {"office", String()},
+       {"procedure", Enum({"application", "ex_officio"})},
+       {"application_id", {{"type", json::array({"string", "null"})}}},
+       {"holder_org_id", {{"type", json::array({"string", "null"})}}},
+       {"state", {{"type", "string"}, {"description", "a state of the jurisdiction's rule set (docs/procedure.md)"}}},
+       {"open", Boolean()},
+       {"perishable", Boolean()},
+       {"small_consignment", Boolean()},
+       {"jurisdiction", String()},
+       {"calendar", String()},
+       {"suspended_on", date},
+       {"notified_on", date},
+       {"deadlines", {{"type", "object"}, {"additionalProperties", date},
+                      {"description", "time limit name -> last day (ISO date), e.g. response_due"}}},
+       {"next_deadline", {{"type", json::array({"object", "null"})}}},
+       {"parties_disclosed", Boolean()},
+       {"declarant", {{"oneOf", json::array({Ref("CaseParty"), {{"type", "null"}}})}}},
+       {"holder_of_goods", {{"oneOf", json::array({Ref("CaseParty"), {{"type", "null"}}})}}},
+       {"goods", ArrayOf(Ref("CaseGoods"))},
+       {"allowed_actions", ArrayOf({{"type", "object"}})},
+       {"costs", {{"type", "object"}}},
+       {"history", ArrayOf({{"type", "object"}})},
+       {"notices", ArrayOf({{"type", "object"}})},
+       {"evidence", ArrayOf(Ref("Evidence"))},
+       {"version", {{"type", "integer"}}}},
+      {"id", "state", "deadlines", "goods"});
+  schemas["CaseList"] =
+      Object({{"items", ArrayOf(Ref("Case"))},
+              {"next_cursor",
+               {{"type", json::array({"string", "null"})},
+                {"description", "pass as ?cursor= for the next page; null on the last"}}}},
+             {"items", "next_cursor"});
+  schemas["CaseAction"] = Object(
+      {{"action", {{"type", "string"},
+                   {"description", "notify, accept_application, reject_application, "
+                                   "confirm_infringement, agree, oppose, notify_opposition, "
+                                   "request_samples, start_proceedings, extend, destroy, release, "
+                                   "hand_over, record_cost (docs/cases.md lists each one's fields)"}}},
+       {"party", {{"type", "string"}, {"enum", {"customs", "right_holder", "declarant"}},
+                  {"description", "an officer recording a party's written act; default customs"}}},
+       {"note", String()}},
+      {"action"});
+  schemas["CaseExtension"] = Object({{"reason", String()}}, {"reason"});
+  schemas["Evidence"] = Object({{"id", String()},
+                                {"sha256", String()},
+                                {"media_type", String()},
+                                {"size", {{"type", "integer"}}},
+                                {"filename", String()},
+                                {"description", String()},
+                                {"uploaded_by", String()},
+                                {"created_at", DateTime()}},
+                               {"id", "sha256", "media_type", "size"});
+  schemas["EvidenceList"] = Object({{"items", ArrayOf(Ref("Evidence"))}}, {"items"});
   schemas["Empty"] = Object(json::object());
   schemas["OpenApiDocument"] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
 
@@ -564,6 +656,10 @@ struct Operation {
   bool request_required = true;
   int success_status = 200;
   std::string success_schema;         // empty: no content
+  // Non-JSON bodies (evidence bytes): media types of a binary request body /
+  // success response; used instead of request_schema / success_schema.
+  std::vector<std::string> request_media_types;
+  std::vector<std::string> success_media_types;
   std::vector<std::string> problems;  // component response names besides the defaults
   json parameters = json::array();
 
@@ -587,6 +683,15 @@ struct Operation {
   }
   Operation& Problems(std::vector<std::string> names) {
     problems = std::move(names);
+    return *this;
+  }
+  Operation& BinaryBody(std::vector<std::string> media_types) {
+    request_media_types = std::move(media_types);
+    return *this;
+  }
+  Operation& ReturnsBinary(int status, std::vector<std::string> media_types) {
+    success_status = status;
+    success_media_types = std::move(media_types);
     return *this;
   }
   Operation& Parameters(json list) {
@@ -620,19 +725,32 @@ json BuildOperation(const Operation& op) {
         {"content",
          {{"application/octet-stream", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
   }
+  const json binary = {{"type", "string"}, {"format", "binary"}};
+  if (!op.request_media_types.empty()) {
+    json content = json::object();
+    for (const std::string& type : op.request_media_types) content[type] = {{"schema", binary}};
+    operation["requestBody"] = {{"required", true}, {"content", std::move(content)}};
+  }
   json responses;
   json success = {{"description", op.success_status == 204 ? "Done" : "Success"}};
   if (!op.success_schema.empty()) success["content"] = JsonContent(op.success_schema);
+  if (!op.success_media_types.empty()) {
+    json content = json::object();
+    for (const std::string& type : op.success_media_types) content[type] = {{"schema", binary}};
+    success["content"] = std::move(content);
+  }
   if (op.success_status == 201 &&
       (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
        op.path == "/api/v1/watchlist" || op.path == "/api/v1/models" ||
-       op.path == "/api/v1/webhooks")) {
+       op.path == "/api/v1/webhooks" || op.path == "/api/v1/cases" ||
+       op.path == "/api/v1/cases/{id}/evidence")) {
     success["headers"] = {
         {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
   responses[std::to_string(op.success_status)] = std::move(success);
   std::vector<std::string> problems = op.problems;
   if (op.auth) problems.push_back("Unauthenticated");
+  if (!op.request_media_types.empty()) problems.push_back("PayloadTooLarge");
   if (!op.request_schema.empty()) {
     problems.push_back("MalformedJson");
     problems.push_back("PayloadTooLarge");
@@ -699,6 +817,31 @@ std::vector<Operation> Operations() {
                 {"description", description},
                 {"schema", {{"type", "integer"}, {"minimum", 0}}}};
   };
+  const json case_id = json::array({PathId("case id (cas_...)")});
+  const json case_list_parameters = json::array(
+      {query_parameter("state", {{"type", "string"}}, "only cases in this state"),
+       query_parameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
+       query_parameter("open", Enum({"true", "false"}), "true: only open cases"),
+       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
+       query_parameter("limit",
+                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
+                       "page size")});
+  const json case_queue_parameters = json::array(
+      {query_parameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
+       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
+       query_parameter("limit",
+                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
+                       "page size")});
+  const json evidence_upload_parameters = json::array(
+      {PathId("case id (cas_...)"), query_parameter("filename", {{"type", "string"}}, "file name"),
+       query_parameter("description", {{"type", "string"}}, "what it shows")});
+  const json evidence_parameters = json::array(
+      {PathId("case id (cas_...)"),
+       {{"name", "evidence_id"},
+        {"in", "path"},
+        {"required", true},
+        {"description", "evidence id (evd_...)"},
+        {"schema", {{"type", "string"}}}}});
   return {
       Op("get", "/api/v1/health", "getHealth", "Liveness and store check", "system")
           .Public()
@@ -953,6 +1096,63 @@ std::vector<Operation> Operations() {
          "models")
           .Returns(200, "TargetingModel")
           .Problems({"Forbidden", "Conflict"}),
+      Op("post", "/api/v1/cases", "openCase",
+         "Open a detention case: goods suspended and parties notified (IPR officer)", "cases")
+          .Body("CaseInput")
+          .Returns(201, "Case")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"}),
+      Op("get", "/api/v1/cases", "listCases",
+         "Cases visible to the caller (the administration's; a right holder's on its "
+         "applications), oldest first, cursor-paginated",
+         "cases")
+          .Returns(200, "CaseList")
+          .Problems({"InvalidInput"})
+          .Parameters(case_list_parameters),
+      Op("get", "/api/v1/cases/queue", "caseQueue",
+         "Open cases ordered by their next deadline (cases where nothing runs last)", "cases")
+          .Returns(200, "CaseList")
+          .Problems({"InvalidInput"})
+          .Parameters(case_queue_parameters),
+      Op("get", "/api/v1/cases/{id}", "getCase",
+         "One case with state, deadlines, allowed actions, history, notices and evidence",
+         "cases")
+          .Returns(200, "Case")
+          .Problems({"NotFound"})
+          .Parameters(case_id),
+      Op("post", "/api/v1/cases/{id}/extension", "extendCase",
+         "Extend response_due once by 10 working days from the original due date (Regulation "
+         "(EU) No 608/2013 Art. 23(4); not for perishable goods)",
+         "cases")
+          .Body("CaseExtension")
+          .Returns(200, "Case")
+          .Problems(state_change)
+          .Parameters(case_id),
+      Op("post", "/api/v1/cases/{id}/actions", "actOnCase",
+         "Take one act of the procedure; 409 names the state and the action when the rule set "
+         "does not allow it",
+         "cases")
+          .Body("CaseAction")
+          .Returns(200, "Case")
+          .Problems(state_change)
+          .Parameters(case_id),
+      Op("post", "/api/v1/cases/{id}/evidence", "addEvidence",
+         "Attach a photo or document (the raw bytes; ?filename=, ?description=); stored by "
+         "SHA-256, at most 10 MiB",
+         "cases")
+          .BinaryBody({"image/jpeg", "image/png", "image/webp", "image/tiff", "application/pdf"})
+          .Returns(201, "Evidence")
+          .Problems({"Forbidden", "NotFound", "InvalidInput"})
+          .Parameters(evidence_upload_parameters),
+      Op("get", "/api/v1/cases/{id}/evidence", "listEvidence", "The evidence of a case", "cases")
+          .Returns(200, "EvidenceList")
+          .Problems({"NotFound"})
+          .Parameters(case_id),
+      Op("get", "/api/v1/cases/{id}/evidence/{evidence_id}", "getEvidence",
+         "The bytes of one piece of evidence", "cases")
+          .ReturnsBinary(200, {"image/jpeg", "image/png", "image/webp", "image/tiff",
+                               "application/pdf"})
+          .Problems({"NotFound"})
+          .Parameters(evidence_parameters),
   };
 }
 

@@ -16,6 +16,7 @@
 
 #include "api/problem.h"
 #include "audit/audit_service.h"
+#include "cases/case_service.h"
 #include "notify/notify.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
@@ -889,6 +890,129 @@ HttpResponse DeleteWebhook(NotificationService& notifications, const RequestCont
   return RespondStatus(notifications.DeleteWebhook(*context.caller, context.Param("id")), context);
 }
 
+// --- detention cases
+
+constexpr std::string_view kCasesPath = "/api/v1/cases";
+
+using CaseHandler = HttpResponse (*)(CaseService&, const RequestContext&);
+
+Handler WithCases(const ApiServices& services, CaseHandler handler) {
+  return [&services, handler](const RequestContext& context) {
+    if (services.cases == nullptr) {
+      return ProblemFor(Unavailable("detention cases are not configured on this server"),
+                        context.request.path);
+    }
+    return handler(*services.cases, context);
+  };
+}
+
+HttpResponse CreateCase(CaseService& cases, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(cases.Open(*context.caller, body.value), context, [](const json& view) {
+    return CreatedAt(kCasesPath, view.value("id", ""), view);
+  });
+}
+
+// ?state=&office=&open=true|false&cursor=&limit= (list) or the queue.
+HttpResponse ListCasesWith(CaseService& cases, const RequestContext& context, bool queue) {
+  CaseQuery query;
+  query.by_next_deadline = queue;
+  std::vector<FieldError> errors;
+  query.office = context.request.Query("office");
+  if (!queue) query.state = context.request.Query("state");
+  if (std::optional<std::string> open = context.request.Query("open"); open && !queue) {
+    if (*open == "true") {
+      query.open_only = true;
+    } else if (*open != "false") {
+      errors.push_back({"open", "must be true or false"});
+    }
+  }
+  if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
+  ParseLimit(context, &query.limit, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(cases.List(*context.caller, query), context, [](const Page<json>& page) {
+    return JsonResponse(200, {{"items", page.items}, {"next_cursor", NextCursor(page.next_cursor)}});
+  });
+}
+
+HttpResponse ListCases(CaseService& cases, const RequestContext& context) {
+  return ListCasesWith(cases, context, false);
+}
+
+HttpResponse CaseQueue(CaseService& cases, const RequestContext& context) {
+  return ListCasesWith(cases, context, true);
+}
+
+HttpResponse GetCase(CaseService& cases, const RequestContext& context) {
+  return Respond(cases.Get(*context.caller, context.Param("id")), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
+HttpResponse ExtendCase(CaseService& cases, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(cases.Extend(*context.caller, context.Param("id"), body.value), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
+HttpResponse ActOnCase(CaseService& cases, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(cases.Act(*context.caller, context.Param("id"), body.value), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
+// The raw bytes are the body; Content-Type names the type; ?filename= and
+// ?description= describe it.
+HttpResponse AddEvidence(CaseService& cases, const RequestContext& context) {
+  EvidenceUpload upload;
+  std::string media_type = context.request.Header("Content-Type").value_or("");
+  media_type = media_type.substr(0, media_type.find(';'));
+  while (!media_type.empty() && media_type.back() == ' ') media_type.pop_back();
+  for (char& c : media_type) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  upload.media_type = media_type;
+  upload.filename = context.request.Query("filename").value_or("");
+  upload.description = context.request.Query("description").value_or("");
+  upload.content = context.request.body;
+  const std::string case_id = context.Param("id");
+  return Respond(cases.AddEvidence(*context.caller, case_id, upload), context,
+                 [&](const json& evidence) {
+                   HttpResponse response = JsonResponse(201, evidence);
+                   response.headers.emplace_back("Location", std::string(kCasesPath) + "/" +
+                                                                 case_id + "/evidence/" +
+                                                                 evidence.value("id", ""));
+                   return response;
+                 });
+}
+
+HttpResponse ListCaseEvidence(CaseService& cases, const RequestContext& context) {
+  return Respond(cases.ListEvidence(*context.caller, context.Param("id")), context,
+                 [](const json& items) { return JsonResponse(200, {{"items", items}}); });
+}
+
+HttpResponse GetCaseEvidence(CaseService& cases, const RequestContext& context) {
+  return Respond(cases.GetEvidence(*context.caller, context.Param("id"),
+                                   context.Param("evidence_id")),
+                 context, [](const EvidenceContent& evidence) {
+                   HttpResponse response;
+                   response.status = 200;
+                   response.content_type = evidence.record.media_type;
+                   response.body = evidence.content;
+                   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+                   response.headers.emplace_back(
+                       "Content-Disposition",
+                       "attachment; filename=\"" + evidence.record.filename + "\"");
+                   response.headers.emplace_back("ETag", "\"" + evidence.record.sha256 + "\"");
+                   return response;
+                 });
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -998,6 +1122,16 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/webhooks", kAuth}, WithNotifications(services, ListWebhooks));
   router.Add({"DELETE", "/api/v1/webhooks/{id}", kAuth},
              WithNotifications(services, DeleteWebhook));
+  router.Add({"POST", "/api/v1/cases", kAuth}, WithCases(services, CreateCase));
+  router.Add({"GET", "/api/v1/cases", kAuth}, WithCases(services, ListCases));
+  router.Add({"GET", "/api/v1/cases/queue", kAuth}, WithCases(services, CaseQueue));
+  router.Add({"GET", "/api/v1/cases/{id}", kAuth}, WithCases(services, GetCase));
+  router.Add({"POST", "/api/v1/cases/{id}/extension", kAuth}, WithCases(services, ExtendCase));
+  router.Add({"POST", "/api/v1/cases/{id}/actions", kAuth}, WithCases(services, ActOnCase));
+  router.Add({"POST", "/api/v1/cases/{id}/evidence", kAuth}, WithCases(services, AddEvidence));
+  router.Add({"GET", "/api/v1/cases/{id}/evidence", kAuth}, WithCases(services, ListCaseEvidence));
+  router.Add({"GET", "/api/v1/cases/{id}/evidence/{evidence_id}", kAuth},
+             WithCases(services, GetCaseEvidence));
 }
 
 }  // namespace cordon::api

@@ -2,6 +2,7 @@
 //
 //   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
 //                [--smtp-url URL --mail-from ADDR]
+//                [--deadline-interval SECONDS]
 //   cordon audit verify --db FILE [--audit-key FILE | --verifier-key KEY]   (audit_commands.h)
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
@@ -27,6 +28,7 @@
 
 #include "api/api.h"
 #include "audit/audit_service.h"
+#include "cases/case_service.h"
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
 #include "cli/screen_command.h"
@@ -150,8 +152,37 @@ Result<DeliveryOptions> MakeDeliveryOptions(const DeliveryFlags& flags) {
   return options;
 }
 
-int Serve(const std::string& db_path, const std::string& listen, bool demo,
-          const AuditKeyOptions& audit_key, const DeliveryFlags& delivery_flags) {
+// The server's clock: the system clock, or (hidden option --clock-start, for
+// end-to-end tests and training) one that runs from a given instant at the
+// system clock's pace, so a test can start a server "on" a day and restart it
+// days later to see what the deadline sweep does at start-up.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(std::optional<Timestamp> start)
+      : offset_(start ? *start - system_.Now() : std::chrono::milliseconds(0)) {}
+  Timestamp Now() const override { return system_.Now() + offset_; }
+
+ private:
+  SystemClock system_;
+  std::chrono::milliseconds offset_;
+};
+
+struct ServeOptions {
+  std::string db_path;
+  std::string listen;
+  bool demo = false;
+  AuditKeyOptions audit_key;
+  DeliveryFlags delivery;
+  double deadline_interval_seconds = 300;
+  std::string clock_start;  // RFC 3339; empty: the system clock
+};
+
+int Serve(const ServeOptions& options) {
+  const std::string& db_path = options.db_path;
+  const std::string& listen = options.listen;
+  const bool demo = options.demo;
+  const AuditKeyOptions& audit_key = options.audit_key;
+  const DeliveryFlags& delivery_flags = options.delivery;
   // Signals are handled by one thread with sigwait, so no handler runs on a
   // server thread; block them before any thread starts.
   sigset_t signals;
@@ -167,7 +198,19 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
   Result<std::unique_ptr<Store>> store = OpenStore(db_path);
   if (!store.ok()) return Fail(store.error());
 
-  SystemClock clock;
+  std::optional<Timestamp> clock_start;
+  if (!options.clock_start.empty()) {
+    clock_start = ParseTimestamp(options.clock_start);
+    if (!clock_start) {
+      return Fail(InvalidInput("--clock-start must be an RFC 3339 timestamp",
+                               {{"clock-start", "not a timestamp"}}));
+    }
+  }
+  if (!(options.deadline_interval_seconds >= 0.01 && options.deadline_interval_seconds <= 86400)) {
+    return Fail(InvalidInput("--deadline-interval must be between 0.01 and 86400 seconds",
+                             {{"deadline-interval", "out of range"}}));
+  }
+  ShiftedClock clock(clock_start);
   SystemRng rng;
   if (demo) {
     Result<bool> loaded = LoadDemoData(**store, clock, rng);
@@ -187,9 +230,16 @@ int Serve(const std::string& db_path, const std::string& listen, bool demo,
   ScreeningService screening(**store, clock, rng);
   AuditService audit(**store, clock, std::move(*signer));
   NotificationService notifications(**store, clock, rng);
+  CaseService cases(**store, clock, rng);
+  // The clock acts on due cases at start-up and then periodically.
+  DeadlineSweeper sweeper(cases, clock,
+                          std::chrono::milliseconds(static_cast<long long>(
+                              options.deadline_interval_seconds * 1000)));
+  sweeper.Start();
   ApiServices services{**store, clock, identity, applications, &screening};
   services.audit = &audit;
   services.notifications = &notifications;
+  services.cases = &cases;
   ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
@@ -335,7 +385,14 @@ int Main(int argc, char** argv) {
   std::string db_path = "var/cordon.db";
   std::string listen = "127.0.0.1:8080";
   bool demo = false;
+  ServeOptions serve_options;
   CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP API");
+  serve->add_option("--deadline-interval", serve_options.deadline_interval_seconds,
+                    "Seconds between runs of the deadline sweep (deemed agreement, release)")
+      ->capture_default_str();
+  serve->add_option("--clock-start", serve_options.clock_start,
+                    "Run the server's clock from this RFC 3339 instant (tests, training)")
+      ->group("");
   serve->add_option("--db", db_path, "SQLite database file (created when absent)")
       ->capture_default_str();
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
@@ -464,7 +521,14 @@ int Main(int argc, char** argv) {
   if (std::optional<int> code = targeting.Run(argv)) return *code;
   if (std::optional<int> code = audit.Run()) return *code;
 
-  if (serve->parsed()) return Serve(db_path, listen, demo, audit_key, delivery_flags);
+  if (serve->parsed()) {
+    serve_options.db_path = db_path;
+    serve_options.listen = listen;
+    serve_options.demo = demo;
+    serve_options.audit_key = audit_key;
+    serve_options.delivery = delivery_flags;
+    return Serve(serve_options);
+  }
   if (screen->parsed()) return RunScreenCommand(screen_options);
   if (demo_load->parsed()) return LoadDemo(db_path);
   if (import->parsed()) return ImportApplications(db_path, import_file, filed_with);

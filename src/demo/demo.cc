@@ -6,6 +6,7 @@
 #include <map>
 #include <string_view>
 
+#include "cases/case_service.h"
 #include "identity/identity.h"
 #include "rights/rights.h"
 #include "screening/screening_service.h"
@@ -20,6 +21,8 @@ constexpr const char* kMarkerAction = "demo.loaded";
 // screening existed gets it on the next start.
 constexpr const char* kScreeningMarkerAction = "demo.screening_loaded";
 constexpr const char* kMarkerObject = "demo";
+// Detention cases came later still; a demo database without them gets them.
+constexpr const char* kCasesMarkerAction = "demo.cases_loaded";
 
 struct DemoOrg {
   const char* name;
@@ -503,6 +506,108 @@ class PastClock final : public Clock {
   Timestamp at_;
 };
 
+// Detention cases of Customs DE in several states: one just notified, one the
+// holder confirmed, one opposed and before a court, one destroyed, one ex
+// officio awaiting an application. Stories set in the past run on PastClocks.
+Result<std::string> GrantedApplicationOf(Store& store, const Clock& clock, Rng& rng,
+                                         const Caller& rep, const std::string& customs_de) {
+  ApplicationService applications(store, clock, rng);
+  ApplicationQuery query;
+  query.status = "granted";
+  query.limit = 100;
+  CORDON_ASSIGN_OR_RETURN(Page<Application> page, applications.List(rep, query));
+  for (const Application& app : page.items) {
+    if (app.filed_with_org_id == customs_de) return app.id;
+  }
+  return NotFound("no granted application filed with Customs DE");
+}
+
+json DemoCaseBody(const std::string& application_id, const std::string& office,
+                  const json& goods, Date suspended_on) {
+  json body = {{"office", office},
+               {"procedure", application_id.empty() ? "ex_officio" : "application"},
+               {"suspended_on", FormatDate(suspended_on)},
+               {"notified_on", FormatDate(suspended_on)},
+               {"declarant",
+                {{"name", "Hafen Zoll Service GmbH"},
+                 {"address", "Am Sandtorkai 5, 20457 Hamburg"},
+                 {"country", "DE"}}},
+               {"holder_of_goods",
+                {{"name", "Nordhandel Import GmbH"},
+                 {"address", "Industriestr. 12, 28199 Bremen"},
+                 {"country", "DE"}}},
+               {"goods", goods}};
+  if (!application_id.empty()) body["application_id"] = application_id;
+  return body;
+}
+
+Status LoadCasesDemo(Store& store, const Clock& clock, Rng& rng, const std::string& customs_de) {
+  CORDON_ASSIGN_OR_RETURN(Caller officer, CallerFor(store, "officer@customs-de.demo"));
+  CORDON_ASSIGN_OR_RETURN(Caller zentra, CallerFor(store, "legal@zentra.demo"));
+  CORDON_ASSIGN_OR_RETURN(Caller lumio, CallerFor(store, "legal@lumio.demo"));
+  CORDON_ASSIGN_OR_RETURN(std::string zentra_app,
+                          GrantedApplicationOf(store, clock, rng, zentra, customs_de));
+  CORDON_ASSIGN_OR_RETURN(std::string lumio_app,
+                          GrantedApplicationOf(store, clock, rng, lumio, customs_de));
+  const json shoes = json::array({{{"description", "running shoes bearing the ZENTRA mark"},
+                                   {"hs", "640411"}, {"quantity", 1200}, {"unit", "pairs"},
+                                   {"product_category", "shoes"}, {"ipr_type", "trademark"},
+                                   {"mark", "ZENTRA"}, {"estimated_value_eur", 54000}}});
+  const json chargers = json::array({{{"description", "USB chargers marked LUMIO POWERCELL"},
+                                      {"hs", "850440"}, {"quantity", 5000}, {"unit", "pieces"},
+                                      {"product_category", "mobile_phones_and_accessories"},
+                                      {"ipr_type", "trademark"}, {"mark", "LUMIO POWERCELL"},
+                                      {"estimated_value_eur", 42500}}});
+  const Timestamp now = clock.Now();
+  const Date today = clock.Today();
+  auto check = [](const Result<json>& result) -> Result<std::string> {
+    if (!result.ok()) return result.error();
+    return result->value("id", "");
+  };
+
+  // Notified today: the response period runs.
+  CaseService cases(store, clock, rng);
+  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes, today))).status());
+  // Ex officio this morning: waiting for an application (Art. 18).
+  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody("", "DEFRA", chargers, today))).status());
+
+  // Two days ago; the holder confirmed yesterday.
+  PastClock two_days_ago(now - std::chrono::days(2));
+  PastClock yesterday(now - std::chrono::days(1));
+  CaseService opened_earlier(store, two_days_ago, rng);
+  CORDON_ASSIGN_OR_RETURN(std::string confirmed,
+                          check(opened_earlier.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes,
+                                                                         two_days_ago.Today()))));
+  CaseService acting_yesterday(store, yesterday, rng);
+  CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(zentra, confirmed, {{"action", "confirm_infringement"}})).status());
+
+  // Opposed, then the holder went to court.
+  CORDON_ASSIGN_OR_RETURN(std::string opposed,
+                          check(opened_earlier.Open(officer, DemoCaseBody(lumio_app, "DEMUC", chargers,
+                                                                         two_days_ago.Today()))));
+  CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(officer, opposed, {{"action", "oppose"}, {"party", "declarant"}})).status());
+  CORDON_RETURN_IF_ERROR(check(cases.Act(lumio, opposed, {{"action", "start_proceedings"},
+                                                         {"reference", "LG Muenchen I 7 O 1234/26"},
+                                                         {"court", "Landgericht Muenchen I"}})).status());
+
+  // Agreed by both sides and destroyed today, with its costs.
+  CORDON_ASSIGN_OR_RETURN(std::string destroyed,
+                          check(opened_earlier.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes,
+                                                                         two_days_ago.Today()))));
+  CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(zentra, destroyed, {{"action", "confirm_infringement"}})).status());
+  CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(officer, destroyed, {{"action", "agree"}, {"party", "declarant"}})).status());
+  CORDON_RETURN_IF_ERROR(check(cases.Act(officer, destroyed,
+                                         {{"action", "destroy"}, {"date", FormatDate(today)},
+                                          {"place", "MVR Hamburg waste incineration plant"},
+                                          {"method", "incineration"},
+                                          {"environmental_handling", "energy recovery; slag to licensed landfill"},
+                                          {"witness", "Jonas Weber (customs)"}, {"quantity", 1200},
+                                          {"unit", "pairs"}, {"cost_eur", 640}})).status());
+  return check(cases.Act(officer, destroyed, {{"action", "record_cost"}, {"kind", "storage"},
+                                              {"amount_eur", 180}, {"description", "2 days of warehouse storage"}}))
+      .status();
+}
+
 }  // namespace
 
 std::vector<DemoLogin> DemoLogins() {
@@ -536,6 +641,7 @@ Result<bool> LoadDemoData(Store& store, const Clock& clock, Rng& rng) {
   bool has_orgs = false;
   bool has_marker = false;
   bool has_screening_marker = false;
+  bool has_cases_marker = false;
   std::string customs_de;
   CORDON_RETURN_IF_ERROR(store.Read([&](ReadTx& tx) -> Status {
     Result<Organisation> customs = tx.FindOrganisationByName(Orgs()[0].name);
@@ -548,15 +654,26 @@ Result<bool> LoadDemoData(Store& store, const Clock& clock, Rng& rng) {
     for (const AuditEvent& event : events) {
       if (event.action == kMarkerAction) has_marker = true;
       if (event.action == kScreeningMarkerAction) has_screening_marker = true;
+      if (event.action == kCasesMarkerAction) has_cases_marker = true;
     }
     return Status::Ok();
   }));
   if (has_marker) {
-    if (has_screening_marker) return false;
-    CORDON_RETURN_IF_ERROR(LoadScreeningDemo(store, clock, rng));
-    CORDON_RETURN_IF_ERROR(
-        AppendMarker(store, clock, customs_de, kScreeningMarkerAction,
-                     json{{"declarations", DemoDeclarations(clock.Now()).size()}}));
+    if (has_screening_marker && has_cases_marker) return false;
+    if (!has_screening_marker) {
+      CORDON_RETURN_IF_ERROR(LoadScreeningDemo(store, clock, rng));
+      CORDON_RETURN_IF_ERROR(
+          AppendMarker(store, clock, customs_de, kScreeningMarkerAction,
+                       json{{"declarations", DemoDeclarations(clock.Now()).size()}}));
+    }
+    if (!has_cases_marker) {
+      Status cases = LoadCasesDemo(store, clock, rng, customs_de);
+      if (!cases.ok()) {
+        Error error = cases.error();
+        return error.Prefix("demo cases: ");
+      }
+      CORDON_RETURN_IF_ERROR(AppendMarker(store, clock, customs_de, kCasesMarkerAction, json{{"cases", 5}}));
+    }
     return true;
   }
   if (has_orgs) {
@@ -605,6 +722,12 @@ Result<bool> LoadDemoData(Store& store, const Clock& clock, Rng& rng) {
   CORDON_RETURN_IF_ERROR(
       AppendMarker(store, clock, customs_de, kScreeningMarkerAction,
                    json{{"declarations", DemoDeclarations(clock.Now()).size()}}));
+  Status cases = LoadCasesDemo(store, clock, rng, customs_de);
+  if (!cases.ok()) {
+    Error error = cases.error();
+    return error.Prefix("demo cases: ");
+  }
+  CORDON_RETURN_IF_ERROR(AppendMarker(store, clock, customs_de, kCasesMarkerAction, json{{"cases", 5}}));
   return true;
 }
 

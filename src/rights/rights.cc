@@ -960,4 +960,10 @@ Result<json> ApplicationService::Export(const Scope& scope) {
   return out;
 }
 
+Result<Application> ApplicationFromRecord(const ApplicationRecord& record, Date today) {
+  CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(record));
+  app.status = EffectiveStatus(app.status, app.valid_until, today);
+  return app;
+}
+
 }  // namespace cordon

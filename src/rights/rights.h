@@ -106,6 +106,13 @@ struct Application {
 nlohmann::json ToJson(const Application& app);
 Result<Application> ApplicationFromJson(const nlohmann::json& body);
 
+// The application a stored record holds, with its effective status on
+// `today` ("expired" once valid_until has passed). For other modules that read
+// ApplicationRecords inside their own unit of work (e.g. the case engine
+// checking that a granted application covers detained goods). kCorrupt when
+// the stored document is not a JSON object.
+Result<Application> ApplicationFromRecord(const ApplicationRecord& record, Date today);
+
 struct ApplicationQuery {
   std::optional<std::string> status;  // effective status, including "expired"
   std::string cursor;

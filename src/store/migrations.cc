@@ -363,6 +363,106 @@ CREATE TABLE reference_price_lists (
   body TEXT NOT NULL
 );
 )sql"},
+    {7, "detention cases: cases, case goods, case events, evidence, case notices",
+     R"sql(
+-- A detention case of one customs administration (org_id). The right holder
+-- organisation of its application (holder_org_id, '' until there is one) sees
+-- it too; nobody else. next_due is the earliest due date the clock acts on in
+-- the current state (NULL: nothing runs); queue_key is next_due or
+-- '9999-12-31', so the queue orders by one column.
+CREATE TABLE cases (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  holder_org_id TEXT NOT NULL,
+  application_id TEXT NOT NULL,
+  office TEXT NOT NULL,
+  procedure TEXT NOT NULL,
+  state TEXT NOT NULL,
+  is_open INTEGER NOT NULL,
+  next_due TEXT,
+  next_deadline TEXT NOT NULL,
+  queue_key TEXT NOT NULL,
+  parties_disclosed INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  parties TEXT NOT NULL
+);
+CREATE INDEX cases_by_org ON cases (org_id, created_at, id);
+CREATE INDEX cases_by_holder ON cases (holder_org_id, created_at, id);
+CREATE INDEX cases_queue ON cases (org_id, is_open, queue_key, id);
+CREATE INDEX cases_due ON cases (is_open, next_due, id);
+
+-- The detained goods, one row per line (for statistics by category, type and
+-- value). Values in EUR cents.
+CREATE TABLE case_goods (
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  ordinal INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  hs TEXT NOT NULL,
+  quantity TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  product_category TEXT NOT NULL,
+  ipr_type TEXT NOT NULL,
+  mark TEXT NOT NULL,
+  estimated_value_cents INTEGER,
+  PRIMARY KEY (case_id, ordinal)
+);
+
+-- A case's history, append-only; seq counts from 1 per case.
+CREATE TABLE case_events (
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  party TEXT NOT NULL,
+  action TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (case_id, seq)
+);
+
+-- Evidence bytes, stored once per SHA-256 (hex); BLOB is bytea in PostgreSQL.
+CREATE TABLE evidence_blobs (
+  sha256 TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  content BLOB NOT NULL
+);
+
+CREATE TABLE case_evidence (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  sha256 TEXT NOT NULL REFERENCES evidence_blobs (sha256),
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  description TEXT NOT NULL,
+  org_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX case_evidence_by_case ON case_evidence (case_id, created_at, id);
+
+-- Notices the case engine owes a party, written with the event that causes
+-- them; delivery (inbox, webhooks, e-mail) sets delivered_at.
+CREATE TABLE case_notices (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL REFERENCES cases (id),
+  org_id TEXT NOT NULL,
+  recipient_party TEXT NOT NULL,
+  recipient_org_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  due_on TEXT NOT NULL,
+  content TEXT NOT NULL,
+  delivered_at TEXT
+);
+CREATE INDEX case_notices_by_case ON case_notices (case_id, created_at, id);
+CREATE INDEX case_notices_by_recipient ON case_notices (recipient_org_id, created_at, id);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

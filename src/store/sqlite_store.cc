@@ -24,6 +24,7 @@
 
 #include "store/migrations.h"
 #include "store/sqlite_audit.h"
+#include "store/sqlite_cases.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_notices.h"
 
@@ -1421,6 +1422,53 @@ class SqliteTx final : public WriteTx {
       CORDON_RETURN_IF_ERROR(select.Run());
     }
     return Status::Ok();
+  }
+
+  // --- detention cases (sqlite_cases.cc)
+
+  Result<CaseRecord> GetCase(const Scope& scope, const std::string& id) override {
+    return sqlite_cases::GetCase(db_, scope, id);
+  }
+  Result<Page<CaseRecord>> ListCases(const Scope& scope, const CaseFilter& filter) override {
+    return sqlite_cases::ListCases(db_, scope, filter);
+  }
+  Result<std::vector<CaseGoodsRecord>> ListCaseGoods(const Scope& scope,
+                                                     const std::string& case_id) override {
+    return sqlite_cases::ListCaseGoods(db_, scope, case_id);
+  }
+  Result<std::vector<CaseEventRecord>> ListCaseEvents(const Scope& scope,
+                                                      const std::string& case_id) override {
+    return sqlite_cases::ListCaseEvents(db_, scope, case_id);
+  }
+  Result<std::vector<EvidenceRecord>> ListEvidence(const Scope& scope,
+                                                   const std::string& case_id) override {
+    return sqlite_cases::ListEvidence(db_, scope, case_id);
+  }
+  Result<std::string> GetEvidenceContent(const Scope& scope, const std::string& case_id,
+                                         const std::string& evidence_id) override {
+    return sqlite_cases::GetEvidenceContent(db_, scope, case_id, evidence_id);
+  }
+  Result<std::vector<CaseNoticeRecord>> ListCaseNotices(const Scope& scope,
+                                                        const std::string& case_id) override {
+    return sqlite_cases::ListCaseNotices(db_, scope, case_id);
+  }
+  Result<std::vector<CaseRecord>> ListCasesDueBefore(Date day, int limit) override {
+    return sqlite_cases::ListCasesDueBefore(db_, day, limit);
+  }
+  Status InsertCase(const CaseRecord& record, const std::vector<CaseGoodsRecord>& goods) override {
+    return sqlite_cases::InsertCase(db_, record, goods);
+  }
+  Status UpdateCase(const Scope& scope, const CaseRecord& record) override {
+    return sqlite_cases::UpdateCase(db_, scope, record);
+  }
+  Result<long long> AppendCaseEvent(const CaseEventRecord& event) override {
+    return sqlite_cases::AppendCaseEvent(db_, event);
+  }
+  Status InsertEvidence(const EvidenceRecord& record, const std::string& content) override {
+    return sqlite_cases::InsertEvidence(db_, record, content);
+  }
+  Status InsertCaseNotice(const CaseNoticeRecord& notice) override {
+    return sqlite_cases::InsertCaseNotice(db_, notice);
   }
 
   Status InsertFinding(const Scope& scope, const FindingRecord& finding) override {

@@ -280,6 +280,109 @@ struct LabelledScreening {
   Timestamp created_at{};
 };
 
+// --- Detention cases (issue 5). The body is the case engine's JSON document;
+// the columns are what queries, the queue and tenant isolation need.
+
+// One detention case. Visible to the administration that detained the goods
+// (org_id) and to the right holder organisation of the application it runs
+// on (holder_org_id); to nobody else.
+struct CaseRecord {
+  std::string id;  // "cas_..."
+  std::string org_id;         // the customs administration that detained the goods
+  std::string holder_org_id;  // right holder of the covering application; empty until there is one
+  std::string application_id;  // empty until there is one (ex officio)
+  std::string office;          // UN/LOCODE
+  std::string procedure;       // application | ex_officio
+  std::string state;
+  bool open = true;  // false once in a terminal state
+  // The earliest due date the clock acts on in the current state, and its
+  // time limit's name; nullopt / empty when nothing runs.
+  std::optional<Date> next_due;
+  std::string next_deadline;
+  // Whether the holder may see the names and addresses of the declarant and
+  // holder of the goods (Regulation (EU) No 608/2013 Art. 17(4), 21, 26(8)).
+  bool parties_disclosed = false;
+  Timestamp created_at{};
+  Timestamp updated_at{};
+  long long version = 1;  // optimistic concurrency: bumped by every update
+  std::string body;       // JSON document (the case engine's)
+  // JSON object {"declarant":{...},"holder_of_goods":{...}}. Reads return it
+  // empty when the scope is the right holder and parties_disclosed is false.
+  std::string parties;
+};
+
+// One line of detained goods, in the order given.
+struct CaseGoodsRecord {
+  int ordinal = 0;
+  std::string description;
+  std::string hs;
+  std::string quantity;  // decimal text as given ("120", "12.5")
+  std::string unit;
+  std::string product_category;
+  std::string ipr_type;
+  std::string mark;
+  std::optional<long long> estimated_value_cents;  // EUR cents
+};
+
+// The history of a case: one row per act or automatic transition, numbered
+// per case from 1.
+struct CaseEventRecord {
+  std::string case_id;
+  long long seq = 0;  // assigned by the store
+  Timestamp at{};
+  std::string org_id;   // the acting organisation (the administration for the clock)
+  std::string user_id;  // empty for the clock
+  std::string party;    // customs | right_holder | declarant | clock
+  std::string action;
+  std::string from_state;
+  std::string to_state;
+  std::string detail;  // JSON object text
+};
+
+// Metadata of a photo or document attached to a case; the bytes are stored
+// once per SHA-256.
+struct EvidenceRecord {
+  std::string id;  // "evd_..."
+  std::string case_id;
+  std::string sha256;  // hex
+  std::string media_type;
+  long long size = 0;
+  std::string filename;
+  std::string description;
+  std::string org_id;
+  std::string user_id;
+  Timestamp created_at{};
+};
+
+// A notice the case engine owes a party (Regulation (EU) No 608/2013 Art.
+// 17(3), 18(3), 23, 26): created in the same transaction as the event that
+// causes it, so no event can happen without its notice. Delivery (inbox,
+// webhooks, e-mail) reads these and records delivered_at.
+struct CaseNoticeRecord {
+  std::string id;  // "ntc_..."
+  std::string case_id;
+  std::string org_id;            // the administration that sends it
+  std::string recipient_party;   // right_holder | declarant
+  std::string recipient_org_id;  // the holder's organisation; empty for a declarant (by post)
+  std::string kind;              // suspension | opposition | extension | deemed_agreement | ...
+  Timestamp created_at{};
+  Date due_on{};        // the last day it must be sent (one working day, Art. 17(3))
+  std::string content;  // JSON object: the notice's legal content
+  std::optional<Timestamp> delivered_at;
+};
+
+struct CaseFilter {
+  std::optional<std::string> state;
+  std::optional<std::string> office;
+  bool open_only = false;
+  // kCreated: (created_at, id) ascending. kNextDue: open cases only, by
+  // next_due ascending (cases with nothing running last), then id.
+  enum class Order { kCreated, kNextDue };
+  Order order = Order::kCreated;
+  std::string after;  // the previous page's cursor (opaque); empty = first page
+  int limit = 50;     // 1..1000
+};
+
 // Operations available inside a read-only unit of work.
 class ReadTx {
  public:
@@ -396,6 +499,28 @@ class ReadTx {
   virtual Result<std::optional<Timestamp>> NextDeliveryDue() = 0;
   virtual Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(const std::string& id) = 0;
   virtual Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) = 0;
+  // --- detention cases: visible to the administration (org_id) and the
+  // right holder organisation (holder_org_id); kNotFound for everyone else.
+  virtual Result<CaseRecord> GetCase(const Scope& scope, const std::string& id) = 0;
+  virtual Result<Page<CaseRecord>> ListCases(const Scope& scope, const CaseFilter& filter) = 0;
+  virtual Result<std::vector<CaseGoodsRecord>> ListCaseGoods(const Scope& scope,
+                                                             const std::string& case_id) = 0;
+  virtual Result<std::vector<CaseEventRecord>> ListCaseEvents(const Scope& scope,
+                                                              const std::string& case_id) = 0;
+  virtual Result<std::vector<EvidenceRecord>> ListEvidence(const Scope& scope,
+                                                           const std::string& case_id) = 0;
+  // The stored bytes of one piece of evidence of a visible case.
+  virtual Result<std::string> GetEvidenceContent(const Scope& scope, const std::string& case_id,
+                                                 const std::string& evidence_id) = 0;
+  // The administration sees every notice of its case; the right holder only
+  // those addressed to its organisation.
+  virtual Result<std::vector<CaseNoticeRecord>> ListCaseNotices(const Scope& scope,
+                                                                const std::string& case_id) = 0;
+  // Unscoped, for the clock that acts for every administration: the open
+  // cases whose next_due is before `day`, by next_due then id, at most
+  // `limit` (1..1000), without body and parties (read each with GetCase
+  // scoped to its org_id).
+  virtual Result<std::vector<CaseRecord>> ListCasesDueBefore(Date day, int limit) = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -511,6 +636,23 @@ class WriteTx : public ReadTx {
                                        const DeliveryAttemptRecord& attempt,
                                        const std::string& status,
                                        std::optional<Timestamp> next_attempt_at) = 0;
+  // --- detention cases. Inserts take the tenant from the record.
+  // kConflict when the id exists.
+  virtual Status InsertCase(const CaseRecord& record, const std::vector<CaseGoodsRecord>& goods) = 0;
+  // Replaces state, open, next_due, next_deadline, parties_disclosed,
+  // holder_org_id, application_id, body and updated_at when the case is the
+  // scope's administration's and its stored version equals record.version
+  // (which becomes version + 1). `parties` is written only when not empty.
+  // kNotFound when not visible to the scope as administration, kConflict when
+  // the version differs.
+  virtual Status UpdateCase(const Scope& scope, const CaseRecord& record) = 0;
+  // Appends to the case's history; the store assigns seq. kNotFound when the
+  // case does not exist.
+  virtual Result<long long> AppendCaseEvent(const CaseEventRecord& event) = 0;
+  // Records evidence metadata and stores `content` under record.sha256 unless
+  // those bytes are already stored. kConflict when the id exists.
+  virtual Status InsertEvidence(const EvidenceRecord& record, const std::string& content) = 0;
+  virtual Status InsertCaseNotice(const CaseNoticeRecord& notice) = 0;
 };
 
 class Store {

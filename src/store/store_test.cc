@@ -1658,5 +1658,169 @@ TEST_F(ScreeningStoreTest, LabelledScreeningsAreResultsWithFindingsAndInputs) {
   EXPECT_TRUE(other->empty());
 }
 
+// --- detention cases
+
+CaseRecord MakeCase(const std::string& id, const std::string& org, const std::string& holder,
+                    std::optional<Date> next_due, bool disclosed) {
+  CaseRecord record;
+  record.id = id;
+  record.org_id = org;
+  record.holder_org_id = holder;
+  record.application_id = holder.empty() ? "" : "app_1";
+  record.office = "DEHAM";
+  record.procedure = holder.empty() ? "ex_officio" : "application";
+  record.state = "notified";
+  record.next_due = next_due;
+  record.next_deadline = next_due ? "response_due" : "";
+  record.parties_disclosed = disclosed;
+  record.created_at = *ParseTimestamp("2026-03-02T09:00:00Z");
+  record.updated_at = record.created_at;
+  record.body = R"({"jurisdiction":"EU"})";
+  record.parties = R"({"declarant":{"name":"Hafen Zoll Service GmbH"}})";
+  return record;
+}
+
+TEST_F(SqliteStoreTest, CaseVisibleToAdministrationAndHolderWithPartiesOnlyOnceDisclosed) {
+  SeedOrganisations();
+  CaseGoodsRecord goods{0, "shoes", "640411", "1200", "pairs", "shoes", "trademark", "ZENTRA", 5400000};
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertCase(
+                    MakeCase("cas_1", "org_de", "org_holder", ParseDate("2026-03-16"), false), {goods}));
+                return tx.InsertCase(MakeCase("cas_2", "org_de", "", ParseDate("2026-03-06"), false), {});
+              }).ok());
+  auto get = [&](const std::string& org, const std::string& id) {
+    return ReadValue<CaseRecord>([&](ReadTx& tx) { return tx.GetCase(Scope{org}, id); });
+  };
+  ASSERT_TRUE(get("org_de", "cas_1").ok());
+  EXPECT_FALSE(get("org_de", "cas_1")->parties.empty());
+  ASSERT_TRUE(get("org_holder", "cas_1").ok());
+  EXPECT_TRUE(get("org_holder", "cas_1")->parties.empty());  // not yet disclosed
+  EXPECT_EQ(get("org_nl", "cas_1").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(get("org_holder", "cas_2").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(get("", "cas_2").error().code(), ErrorCode::kNotFound);
+  auto goods_read = ReadValue<std::vector<CaseGoodsRecord>>(
+      [&](ReadTx& tx) { return tx.ListCaseGoods(Scope{"org_holder"}, "cas_1"); });
+  ASSERT_TRUE(goods_read.ok());
+  ASSERT_EQ(goods_read->size(), 1u);
+  EXPECT_EQ((*goods_read)[0].estimated_value_cents, 5400000);
+  EXPECT_EQ(ReadValue<std::vector<CaseGoodsRecord>>(
+                [&](ReadTx& tx) { return tx.ListCaseGoods(Scope{"org_nl"}, "cas_1"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+
+  // Disclosure, with an update that leaves the parties as stored.
+  CaseRecord changed = *get("org_de", "cas_1");
+  changed.parties_disclosed = true;
+  changed.parties.clear();
+  changed.state = "declarant_opposed";
+  ASSERT_TRUE(Write([&](WriteTx& tx) { return tx.UpdateCase(Scope{"org_de"}, changed); }).ok());
+  EXPECT_EQ(get("org_holder", "cas_1")->parties, R"({"declarant":{"name":"Hafen Zoll Service GmbH"}})");
+  EXPECT_EQ(get("org_holder", "cas_1")->version, 2);
+  // A stale version, and the holder trying to write, are refused.
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.UpdateCase(Scope{"org_de"}, changed); }).error().code(),
+            ErrorCode::kConflict);
+  changed.version = 2;
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.UpdateCase(Scope{"org_holder"}, changed); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, DueCasesAndQueueFollowNextDueDate) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertCase(MakeCase("cas_a", "org_de", "", ParseDate("2026-03-16"), false), {}));
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertCase(MakeCase("cas_b", "org_de", "", ParseDate("2026-03-05"), false), {}));
+                CORDON_RETURN_IF_ERROR(
+                    tx.InsertCase(MakeCase("cas_c", "org_de", "", std::nullopt, false), {}));
+                return tx.InsertCase(MakeCase("cas_d", "org_nl", "", ParseDate("2026-03-01"), false), {});
+              }).ok());
+  auto due = ReadValue<std::vector<CaseRecord>>(
+      [&](ReadTx& tx) { return tx.ListCasesDueBefore(*ParseDate("2026-03-16"), 100); });
+  ASSERT_TRUE(due.ok());
+  std::vector<std::string> ids;
+  for (const CaseRecord& record : *due) ids.push_back(record.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"cas_d", "cas_b"}));  // all administrations, due day excluded
+
+  CaseFilter filter;
+  filter.order = CaseFilter::Order::kNextDue;
+  filter.limit = 1;
+  ids.clear();
+  do {
+    auto page = ReadValue<Page<CaseRecord>>([&](ReadTx& tx) { return tx.ListCases(Scope{"org_de"}, filter); });
+    ASSERT_TRUE(page.ok()) << page.error().ToString();
+    for (const CaseRecord& record : page->items) ids.push_back(record.id);
+    filter.after = page->next_cursor;
+  } while (!filter.after.empty());
+  EXPECT_EQ(ids, (std::vector<std::string>{"cas_b", "cas_a", "cas_c"}));
+  filter.after = "zz";
+  EXPECT_EQ(ReadValue<Page<CaseRecord>>([&](ReadTx& tx) { return tx.ListCases(Scope{"org_de"}, filter); })
+                .error()
+                .code(),
+            ErrorCode::kInvalidInput);
+}
+
+TEST_F(SqliteStoreTest, EvidenceBytesAreStoredOncePerHashAndEventsNumberedPerCase) {
+  SeedOrganisations();
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+                return tx.InsertCase(MakeCase("cas_1", "org_de", "org_holder", std::nullopt, true), {});
+              }).ok());
+  std::string bytes("\x89PNG\0binary\0", 12);
+  EvidenceRecord first{"evd_1", "cas_1", "abc123", "image/png", 12, "a.png", "", "org_de", "usr_1",
+                       *ParseTimestamp("2026-03-02T10:00:00Z")};
+  EvidenceRecord second = first;
+  second.id = "evd_2";
+  second.filename = "b.png";
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertEvidence(first, bytes));
+                return tx.InsertEvidence(second, bytes);
+              }).ok());
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM evidence_blobs"), "1");
+  auto content = ReadValue<std::string>(
+      [&](ReadTx& tx) { return tx.GetEvidenceContent(Scope{"org_holder"}, "cas_1", "evd_2"); });
+  ASSERT_TRUE(content.ok());
+  EXPECT_EQ(*content, bytes);
+  EXPECT_EQ(ReadValue<std::string>([&](ReadTx& tx) {
+              return tx.GetEvidenceContent(Scope{"org_nl"}, "cas_1", "evd_2");
+            }).error().code(),
+            ErrorCode::kNotFound);
+
+  CaseEventRecord event{"cas_1", 0, *ParseTimestamp("2026-03-02T10:00:00Z"), "org_de", "usr_1",
+                        "customs", "notify", "suspended", "notified", "{}"};
+  long long first_seq = 0, second_seq = 0;
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_ASSIGN_OR_RETURN(first_seq, tx.AppendCaseEvent(event));
+                CORDON_ASSIGN_OR_RETURN(second_seq, tx.AppendCaseEvent(event));
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(first_seq, 1);
+  EXPECT_EQ(second_seq, 2);
+  event.case_id = "cas_missing";
+  EXPECT_EQ(Write([&](WriteTx& tx) { return tx.AppendCaseEvent(event).status(); }).error().code(),
+            ErrorCode::kNotFound);
+
+  CaseNoticeRecord notice{"ntc_1", "cas_1", "org_de", "right_holder", "org_holder", "suspension",
+                          *ParseTimestamp("2026-03-02T10:00:00Z"), *ParseDate("2026-03-03"), "{}",
+                          std::nullopt};
+  CaseNoticeRecord to_declarant = notice;
+  to_declarant.id = "ntc_2";
+  to_declarant.recipient_party = "declarant";
+  to_declarant.recipient_org_id = "";
+  ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                CORDON_RETURN_IF_ERROR(tx.InsertCaseNotice(notice));
+                return tx.InsertCaseNotice(to_declarant);
+              }).ok());
+  auto notices = [&](const std::string& org) {
+    return ReadValue<std::vector<CaseNoticeRecord>>(
+        [&](ReadTx& tx) { return tx.ListCaseNotices(Scope{org}, "cas_1"); });
+  };
+  EXPECT_EQ(notices("org_de")->size(), 2u);
+  ASSERT_EQ(notices("org_holder")->size(), 1u);  // only those addressed to it
+  EXPECT_EQ((*notices("org_holder"))[0].id, "ntc_1");
+}
+
 }  // namespace
 }  // namespace cordon
