@@ -8,46 +8,22 @@
 #include <map>
 #include <utility>
 
+#include "store/cursor.h"
+
 namespace cordon::sqlite_notices {
 namespace {
 
 // Inbox cursor: hex of "created_at|id" (newest-first order). Opaque to callers.
-std::string EncodeCursor(const std::string& created_at, const std::string& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string plain = created_at + "|" + id;
-  std::string hex;
-  hex.reserve(plain.size() * 2);
-  for (unsigned char byte : plain) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+using store_internal::EncodeCursor;
 
 Result<std::pair<std::string, std::string>> DecodeCursor(const std::string& cursor) {
-  auto malformed = [] {
+  CORDON_ASSIGN_OR_RETURN(auto parts, store_internal::DecodeCursor(cursor));
+  std::optional<Timestamp> created_at = ParseTimestamp(parts.first);
+  if (!created_at.has_value()) {
     return InvalidInput("malformed pagination cursor",
                         {{"cursor", "not a cursor returned by a previous page"}});
-  };
-  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return malformed();
-  std::string plain;
-  for (size_t pos = 0; pos < cursor.size(); pos += 2) {
-    int high = HexValue(cursor[pos]);
-    int low = HexValue(cursor[pos + 1]);
-    if (high < 0 || low < 0) return malformed();
-    plain += static_cast<char>(high * 16 + low);
   }
-  size_t bar = plain.find('|');
-  if (bar == std::string::npos || bar + 1 == plain.size()) return malformed();
-  std::optional<Timestamp> created_at = ParseTimestamp(plain.substr(0, bar));
-  if (!created_at.has_value()) return malformed();
-  return std::make_pair(FormatTimestamp(*created_at), plain.substr(bar + 1));
+  return std::make_pair(FormatTimestamp(*created_at), std::move(parts.second));
 }
 
 constexpr const char* kNoticeColumns =

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/cursor.h"
 #include "store/migrations.h"
 #include "store/sqlite_audit.h"
 #include "store/sqlite_cases.h"
@@ -43,24 +44,7 @@ std::string LowerAscii(std::string_view text) {
 // --- Pagination cursor: hex of "created_at|id". Opaque to callers; hex keeps
 // it URL-safe without escaping.
 
-std::string EncodeCursor(const std::string& created_at, const std::string& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string plain = created_at + "|" + id;
-  std::string hex;
-  hex.reserve(plain.size() * 2);
-  for (unsigned char byte : plain) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using store_internal::EncodeCursor;
 
 struct CursorPosition {
   std::string created_at;  // canonical FormatTimestamp text
@@ -68,25 +52,14 @@ struct CursorPosition {
 };
 
 Result<CursorPosition> DecodeCursor(const std::string& cursor) {
-  auto malformed = [] {
+  CORDON_ASSIGN_OR_RETURN(auto parts, store_internal::DecodeCursor(cursor));
+  std::optional<Timestamp> created_at = ParseTimestamp(parts.first);
+  if (!created_at.has_value()) {
     return InvalidInput("malformed pagination cursor",
                         {{"cursor", "not a cursor returned by a previous page"}});
-  };
-  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return malformed();
-  std::string plain;
-  plain.reserve(cursor.size() / 2);
-  for (size_t pos = 0; pos < cursor.size(); pos += 2) {
-    int high = HexValue(cursor[pos]);
-    int low = HexValue(cursor[pos + 1]);
-    if (high < 0 || low < 0) return malformed();
-    plain += static_cast<char>(high * 16 + low);
   }
-  size_t bar = plain.find('|');
-  if (bar == std::string::npos || bar + 1 == plain.size()) return malformed();
-  std::optional<Timestamp> created_at = ParseTimestamp(plain.substr(0, bar));
-  if (!created_at.has_value()) return malformed();
   // Canonical text, so the comparison below is exact text order.
-  return CursorPosition{FormatTimestamp(*created_at), plain.substr(bar + 1)};
+  return CursorPosition{FormatTimestamp(*created_at), std::move(parts.second)};
 }
 
 // --- Selection queue cursor: hex of "score_micros|id" (the queue's order).
@@ -97,42 +70,20 @@ struct SelectionPosition {
 };
 
 std::string EncodeSelectionCursor(long long score_micros, const std::string& id) {
-  // Same hex scheme as EncodeCursor; the score is its decimal text.
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string plain = std::to_string(score_micros) + "|" + id;
-  std::string hex;
-  hex.reserve(plain.size() * 2);
-  for (unsigned char byte : plain) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
+  return EncodeCursor(std::to_string(score_micros), id);
 }
 
 Result<SelectionPosition> DecodeSelectionCursor(const std::string& cursor) {
-  auto malformed = [] {
+  CORDON_ASSIGN_OR_RETURN(auto parts, store_internal::DecodeCursor(cursor));
+  const std::string& score = parts.first;
+  if (score.size() > 9 || !std::all_of(score.begin(), score.end(),
+                                       [](char c) { return c >= '0' && c <= '9'; })) {
     return InvalidInput("malformed pagination cursor",
                         {{"cursor", "not a cursor returned by a previous page"}});
-  };
-  if (cursor.size() % 2 != 0 || cursor.size() > 2048) return malformed();
-  std::string plain;
-  plain.reserve(cursor.size() / 2);
-  for (size_t pos = 0; pos < cursor.size(); pos += 2) {
-    int high = HexValue(cursor[pos]);
-    int low = HexValue(cursor[pos + 1]);
-    if (high < 0 || low < 0) return malformed();
-    plain += static_cast<char>(high * 16 + low);
-  }
-  size_t bar = plain.find('|');
-  if (bar == std::string::npos || bar == 0 || bar > 9 || bar + 1 == plain.size()) {
-    return malformed();
   }
   SelectionPosition position;
-  for (size_t index = 0; index < bar; ++index) {
-    if (plain[index] < '0' || plain[index] > '9') return malformed();
-    position.score_micros = position.score_micros * 10 + (plain[index] - '0');
-  }
-  position.id = plain.substr(bar + 1);
+  for (char c : score) position.score_micros = position.score_micros * 10 + (c - '0');
+  position.id = std::move(parts.second);
   return position;
 }
 
