@@ -1,6 +1,6 @@
 // Internal to the case engine: what a case needs to know of an application
 // for action, read through the rights module's public types. Kept in its own
-// file because rights/rights.h and cases/rules.h both name a `Party`.
+// file, so the rest of the engine does not depend on the rights module.
 //
 // Thread safety: plain functions over values.
 #pragma once

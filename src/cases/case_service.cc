@@ -460,15 +460,15 @@ struct CaseService::Impl {
     bool customs = caller.org_id == loaded.record.org_id && IsCustomsOfficer(caller);
     bool holder = caller.org_id == loaded.record.holder_org_id && IsHolderRep(caller);
     for (const Transition& transition : loaded.rules->AllowedActions(loaded.facts, loaded.record.state)) {
-      for (Party party : transition.actors) {
-        bool may = customs || (holder && party == Party::kRightHolder);
+      for (Actor party : transition.actors) {
+        bool may = customs || (holder && party == Actor::kRightHolder);
         if (!may) continue;
         if (transition.action == "extend" &&
             !loaded.rules->CheckExtension(loaded.facts, static_cast<int>(InputOf(loaded).extensions_taken)).ok()) {
           continue;
         }
         actions.push_back({{"action", transition.action},
-                           {"party", PartyName(party)},
+                           {"party", ActorName(party)},
                            {"to", transition.to},
                            {"reference", transition.reference}});
       }
@@ -876,7 +876,7 @@ Result<json> CaseService::Open(const Caller& caller, const json& body) {
 
     // The parties are notified (on notified_on): the rule set's "notify".
     CORDON_ASSIGN_OR_RETURN(Transition notify,
-                            rules->Resolve(facts, record.state, "notify", Party::kCustoms));
+                            rules->Resolve(facts, record.state, "notify", Actor::kCustoms));
     std::string from = record.state;
     record.state = notify.to;
     CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
@@ -939,15 +939,15 @@ Result<Page<json>> CaseService::List(const Caller& caller, const CaseQuery& quer
 namespace {
 
 // Who acts: the party the caller acts for on this case.
-Result<Party> ActingParty(const Caller& caller, const CaseRecord& record, const json& body,
+Result<Actor> ActingParty(const Caller& caller, const CaseRecord& record, const json& body,
                           FieldErrors& errors) {
-  std::optional<Party> asked;
+  std::optional<Actor> asked;
   auto found = body.find("party");
   if (found != body.end() && !found->is_null()) {
-    if (!found->is_string() || !ParseParty(found->get<std::string>())) {
+    if (!found->is_string() || !ParseActor(found->get<std::string>())) {
       errors.Add("party", "must be customs, right_holder or declarant");
     } else {
-      asked = ParseParty(found->get<std::string>());
+      asked = ParseActor(found->get<std::string>());
     }
   }
   if (caller.org_id == record.org_id) {
@@ -955,16 +955,16 @@ Result<Party> ActingParty(const Caller& caller, const CaseRecord& record, const 
       return Forbidden("only an IPR officer of the administration acts on its cases");
     }
     // Officers record the written acts of the declarant and the holder.
-    return asked.value_or(Party::kCustoms);
+    return asked.value_or(Actor::kCustoms);
   }
   if (caller.org_id == record.holder_org_id) {
     if (!IsHolderRep(caller)) {
       return Forbidden("only a representative of the right holder acts for it on a case");
     }
-    if (asked && *asked != Party::kRightHolder) {
-      return Forbidden(fmt::format("a right holder acts as right_holder, not as {}", PartyName(*asked)));
+    if (asked && *asked != Actor::kRightHolder) {
+      return Forbidden(fmt::format("a right holder acts as right_holder, not as {}", ActorName(*asked)));
     }
-    return Party::kRightHolder;
+    return Actor::kRightHolder;
   }
   return NotFound(fmt::format("case {} not found", record.id));
 }
@@ -995,14 +995,14 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
     CaseRecord& record = loaded.record;
     json& case_body = loaded.body;
     FieldErrors field_errors;
-    CORDON_ASSIGN_OR_RETURN(Party party, ActingParty(caller, record, body, field_errors));
+    CORDON_ASSIGN_OR_RETURN(Actor party, ActingParty(caller, record, body, field_errors));
     if (!field_errors.empty()) return field_errors.ToError("action");
     const std::string from = record.state;
     json detail = json::object();
 
     // Costs (Art. 29) are recorded in any state, by customs.
     if (*action == "record_cost") {
-      if (party != Party::kCustoms) return Forbidden("costs are recorded by customs");
+      if (party != Actor::kCustoms) return Forbidden("costs are recorded by customs");
       std::optional<std::string> kind = Text(reader, "kind", true, errors, 32);
       if (kind && !OneOf(*kind, kCostKinds)) errors.Add("kind", "must be one of " + ListText(kCostKinds));
       std::optional<double> amount = Number(reader, "amount_eur", true, errors);
@@ -1191,8 +1191,8 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
       // confirm_infringement, agree, notify and the rule sets' other acts.
       reader.RejectUnknown();
       if (!errors.empty()) return errors.ToError("action");
-      if (party == Party::kRightHolder || party == Party::kDeclarant) {
-        case_body["responses"][PartyName(party)] = response;
+      if (party == Actor::kRightHolder || party == Actor::kDeclarant) {
+        case_body["responses"][ActorName(party)] = response;
       }
       if (name == "notify") case_body["notified_on"] = FormatDate(today);
     }
@@ -1200,7 +1200,7 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
     record.state = transition.to;
     CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
     impl.NoticesForState(tx, loaded, from, now);
-    CORDON_RETURN_IF_ERROR(impl.Commit(tx, loaded, from, &caller, PartyName(party), name, detail, now));
+    CORDON_RETURN_IF_ERROR(impl.Commit(tx, loaded, from, &caller, ActorName(party), name, detail, now));
     view = impl.View(tx, caller, loaded, true);
     return Status::Ok();
   });

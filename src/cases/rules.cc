@@ -94,21 +94,21 @@ std::optional<Procedure> ParseProcedure(std::string_view name) {
   return std::nullopt;
 }
 
-const char* PartyName(Party party) {
+const char* ActorName(Actor party) {
   switch (party) {
-    case Party::kCustoms:
+    case Actor::kCustoms:
       return "customs";
-    case Party::kRightHolder:
+    case Actor::kRightHolder:
       return "right_holder";
-    case Party::kDeclarant:
+    case Actor::kDeclarant:
       return "declarant";
   }
   return "customs";
 }
 
-std::optional<Party> ParseParty(std::string_view name) {
-  for (Party party : {Party::kCustoms, Party::kRightHolder, Party::kDeclarant}) {
-    if (name == PartyName(party)) return party;
+std::optional<Actor> ParseActor(std::string_view name) {
+  for (Actor party : {Actor::kCustoms, Actor::kRightHolder, Actor::kDeclarant}) {
+    if (name == ActorName(party)) return party;
   }
   return std::nullopt;
 }
@@ -428,7 +428,7 @@ class RuleSetParser {
         if (actors) {
           if (actors->empty()) errors_.Add(entry.Path("actors"), "must name at least one party");
           for (size_t actor = 0; actor < actors->size(); ++actor) {
-            std::optional<Party> party = ParseParty((*actors)[actor]);
+            std::optional<Actor> party = ParseActor((*actors)[actor]);
             std::string actor_path = IndexPath(entry.Path("actors"), actor);
             if (!party) {
               errors_.Add(actor_path, "must be one of customs, right_holder, declarant");
@@ -684,7 +684,7 @@ Transition RuleSet::Materialise(const TransitionEntry& entry, std::string_view f
 }
 
 Result<Transition> RuleSet::Resolve(const CaseFacts& facts, std::string_view state,
-                                    std::string_view action, Party actor) const {
+                                    std::string_view action, Actor actor) const {
   const StateInfo* info = FindState(state);
   if (info == nullptr) return NotFound("unknown state " + Quote(state));
   bool known = std::any_of(actions_.begin(), actions_.end(),
@@ -704,9 +704,9 @@ Result<Transition> RuleSet::Resolve(const CaseFacts& facts, std::string_view sta
     }
     if (std::find(entry.actors.begin(), entry.actors.end(), actor) == entry.actors.end()) {
       std::vector<std::string> parties;
-      for (Party party : entry.actors) parties.push_back(PartyName(party));
+      for (Actor party : entry.actors) parties.push_back(ActorName(party));
       return Forbidden("action " + Quote(action) + " in state " + Quote(state) + " is taken by " +
-                       JoinNames(parties) + ", not " + PartyName(actor));
+                       JoinNames(parties) + ", not " + ActorName(actor));
     }
     return Materialise(entry, state);
   }
@@ -726,7 +726,7 @@ std::vector<Transition> RuleSet::AllowedActions(const CaseFacts& facts,
 }
 
 std::vector<Transition> RuleSet::AllowedActionsFor(const CaseFacts& facts, std::string_view state,
-                                                   Party actor) const {
+                                                   Actor actor) const {
   std::vector<Transition> open = AllowedActions(facts, state);
   std::erase_if(open, [&](const Transition& transition) {
     return std::find(transition.actors.begin(), transition.actors.end(), actor) ==

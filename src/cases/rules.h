@@ -40,10 +40,10 @@ std::optional<Procedure> ParseProcedure(std::string_view name);
 // or in ex officio cases the person entitled to apply; declarant = the
 // declarant or holder of the goods (Art. 2(15), (16)), whose acts an officer
 // records.
-enum class Party { kCustoms, kRightHolder, kDeclarant };
+enum class Actor { kCustoms, kRightHolder, kDeclarant };
 // Wire names: "customs", "right_holder", "declarant".
-const char* PartyName(Party party);
-std::optional<Party> ParseParty(std::string_view name);
+const char* ActorName(Actor party);
+std::optional<Actor> ParseActor(std::string_view name);
 
 // The facts of a case that select its rules.
 struct CaseFacts {
@@ -93,7 +93,7 @@ struct Transition {
   std::string action;
   std::string from;
   std::string to;
-  std::vector<Party> actors;
+  std::vector<Actor> actors;
   std::string reference;
   bool changes_state() const { return to != from; }
 };
@@ -155,13 +155,13 @@ class RuleSet {
   // in that state for this case (terminal states allow none); kForbidden
   // naming the parties who may take it when `actor` may not.
   Result<Transition> Resolve(const CaseFacts& facts, std::string_view state,
-                             std::string_view action, Party actor) const;
+                             std::string_view action, Actor actor) const;
   // The actions open in `state` for this case, in file order (empty for
   // terminal and unknown states).
   std::vector<Transition> AllowedActions(const CaseFacts& facts, std::string_view state) const;
   // The actions open in `state` to one party.
   std::vector<Transition> AllowedActionsFor(const CaseFacts& facts, std::string_view state,
-                                            Party actor) const;
+                                            Actor actor) const;
   // The automatic transitions armed in `state`: each fires when its time
   // limit (Transition::action) has passed without the case leaving the state.
   std::vector<Transition> DeadlineTransitions(const CaseFacts& facts, std::string_view state) const;
@@ -188,7 +188,7 @@ class RuleSet {
     std::string name;  // the action, or the deadline's time-limit name
     std::vector<std::string> from;
     std::string to;  // empty = stays in the state it was taken in
-    std::vector<Party> actors;
+    std::vector<Actor> actors;
     std::string reference;
   };
   struct Exclusion {

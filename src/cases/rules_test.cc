@@ -44,7 +44,7 @@ bool HasFieldMessage(const Error& error, std::string_view field, std::string_vie
 
 // Applies a sequence of actions from the initial state; returns the state.
 std::string Walk(const RuleSet& rules, const CaseFacts& facts,
-                 const std::vector<std::pair<std::string, Party>>& steps) {
+                 const std::vector<std::pair<std::string, Actor>>& steps) {
   std::string state = rules.initial_state();
   for (const auto& [action, party] : steps) {
     Result<Transition> step = rules.Resolve(facts, state, action, party);
@@ -144,7 +144,7 @@ TEST(EuRules, OneExtensionNotForPerishablesNorSmallConsignments) {
 TEST(EuRules, WhoMayActInNotified) {
   RuleSet eu = MustEmbedded("EU");
   Result<Transition> confirm =
-      eu.Resolve(kOnApplication, "notified", "confirm_infringement", Party::kRightHolder);
+      eu.Resolve(kOnApplication, "notified", "confirm_infringement", Actor::kRightHolder);
   ASSERT_TRUE(confirm.ok()) << confirm.error().ToString();
   EXPECT_EQ(confirm->to, "holder_confirmed");
   EXPECT_TRUE(confirm->changes_state());
@@ -152,55 +152,55 @@ TEST(EuRules, WhoMayActInNotified) {
 
   // The declarant may not confirm for the holder.
   Result<Transition> by_declarant =
-      eu.Resolve(kOnApplication, "notified", "confirm_infringement", Party::kDeclarant);
+      eu.Resolve(kOnApplication, "notified", "confirm_infringement", Actor::kDeclarant);
   ASSERT_FALSE(by_declarant.ok());
   EXPECT_EQ(by_declarant.error().code(), ErrorCode::kForbidden);
   EXPECT_NE(by_declarant.error().message().find("taken by right_holder, not declarant"),
             std::string::npos)
       << by_declarant.error().message();
 
-  EXPECT_EQ(ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Party::kDeclarant)),
+  EXPECT_EQ(ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Actor::kDeclarant)),
             (std::vector<std::string>{"agree", "oppose"}));
   EXPECT_EQ(
-      ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Party::kRightHolder)),
+      ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Actor::kRightHolder)),
       (std::vector<std::string>{"confirm_infringement", "request_samples", "start_proceedings"}));
-  EXPECT_EQ(ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Party::kCustoms)),
+  EXPECT_EQ(ActionNames(eu.AllowedActionsFor(kOnApplication, "notified", Actor::kCustoms)),
             (std::vector<std::string>{"extend", "release"}));
 }
 
 TEST(EuRules, ForbiddenTransitionsNameStateAndAction) {
   RuleSet eu = MustEmbedded("EU");
   // Destruction needs agreement (or deemed agreement) first: Art. 23(1).
-  Result<Transition> destroy = eu.Resolve(kOnApplication, "notified", "destroy", Party::kCustoms);
+  Result<Transition> destroy = eu.Resolve(kOnApplication, "notified", "destroy", Actor::kCustoms);
   ASSERT_FALSE(destroy.ok());
   EXPECT_EQ(destroy.error().code(), ErrorCode::kConflict);
   EXPECT_EQ(destroy.error().message(), "action \"destroy\" is not allowed in state \"notified\"");
 
-  Result<Transition> closed = eu.Resolve(kOnApplication, "released", "release", Party::kCustoms);
+  Result<Transition> closed = eu.Resolve(kOnApplication, "released", "release", Actor::kCustoms);
   ASSERT_FALSE(closed.ok());
   EXPECT_EQ(closed.error().code(), ErrorCode::kConflict);
   EXPECT_NE(closed.error().message().find("closed"), std::string::npos);
   EXPECT_TRUE(eu.AllowedActions(kOnApplication, "destroyed").empty());
 
-  EXPECT_EQ(eu.Resolve(kOnApplication, "notified", "teleport", Party::kCustoms).error().code(),
+  EXPECT_EQ(eu.Resolve(kOnApplication, "notified", "teleport", Actor::kCustoms).error().code(),
             ErrorCode::kInvalidInput);
-  EXPECT_EQ(eu.Resolve(kOnApplication, "limbo", "release", Party::kCustoms).error().code(),
+  EXPECT_EQ(eu.Resolve(kOnApplication, "limbo", "release", Actor::kCustoms).error().code(),
             ErrorCode::kNotFound);
 }
 
 TEST(EuRules, SamplesAndExtensionLeaveTheStateUnchanged) {
   RuleSet eu = MustEmbedded("EU");
   Result<Transition> samples =
-      eu.Resolve(kOnApplication, "holder_confirmed", "request_samples", Party::kRightHolder);
+      eu.Resolve(kOnApplication, "holder_confirmed", "request_samples", Actor::kRightHolder);
   ASSERT_TRUE(samples.ok());
   EXPECT_EQ(samples->to, "holder_confirmed");
   EXPECT_FALSE(samples->changes_state());
   Result<Transition> extend =
-      eu.Resolve(kOnApplication, "declarant_opposed", "extend", Party::kCustoms);
+      eu.Resolve(kOnApplication, "declarant_opposed", "extend", Actor::kCustoms);
   ASSERT_TRUE(extend.ok());
   EXPECT_FALSE(extend->changes_state());
   // Art. 26(2): no samples in the small-consignments procedure.
-  EXPECT_EQ(eu.Resolve(kSmallConsignment, "notified", "request_samples", Party::kRightHolder)
+  EXPECT_EQ(eu.Resolve(kSmallConsignment, "notified", "request_samples", Actor::kRightHolder)
                 .error()
                 .code(),
             ErrorCode::kConflict);
@@ -210,44 +210,44 @@ TEST(EuRules, PathsThroughTheProcedure) {
   RuleSet eu = MustEmbedded("EU");
   // Destroyed with both sides' agreement: Art. 23(1).
   EXPECT_EQ(Walk(eu, kOnApplication,
-                 {{"notify", Party::kCustoms},
-                  {"confirm_infringement", Party::kRightHolder},
-                  {"agree", Party::kDeclarant},
-                  {"destroy", Party::kCustoms}}),
+                 {{"notify", Actor::kCustoms},
+                  {"confirm_infringement", Actor::kRightHolder},
+                  {"agree", Actor::kDeclarant},
+                  {"destroy", Actor::kCustoms}}),
             "destroyed");
   // The declarant agrees first, then the holder confirms.
   EXPECT_EQ(Walk(eu, kOnApplication,
-                 {{"notify", Party::kCustoms},
-                  {"agree", Party::kDeclarant},
-                  {"confirm_infringement", Party::kRightHolder}}),
+                 {{"notify", Actor::kCustoms},
+                  {"agree", Actor::kDeclarant},
+                  {"confirm_infringement", Actor::kRightHolder}}),
             "destruction_agreed");
   // Opposition then court: Art. 23(3).
   EXPECT_EQ(Walk(eu, kOnApplication,
-                 {{"notify", Party::kCustoms},
-                  {"oppose", Party::kDeclarant},
-                  {"notify_opposition", Party::kCustoms},
-                  {"start_proceedings", Party::kRightHolder},
-                  {"hand_over", Party::kCustoms}}),
+                 {{"notify", Actor::kCustoms},
+                  {"oppose", Actor::kDeclarant},
+                  {"notify_opposition", Actor::kCustoms},
+                  {"start_proceedings", Actor::kRightHolder},
+                  {"hand_over", Actor::kCustoms}}),
             "handed_over");
   // Ex officio: notice, application within 4 working days, then Art. 23.
   EXPECT_EQ(
-      Walk(eu, kExOfficio, {{"notify", Party::kCustoms}, {"accept_application", Party::kCustoms}}),
+      Walk(eu, kExOfficio, {{"notify", Actor::kCustoms}, {"accept_application", Actor::kCustoms}}),
       "notified");
-  EXPECT_EQ(Walk(eu, kExOfficio, {{"notify", Party::kCustoms}}), "awaiting_application");
+  EXPECT_EQ(Walk(eu, kExOfficio, {{"notify", Actor::kCustoms}}), "awaiting_application");
   // Small consignments: the declarant's agreement suffices (Art. 26(5)).
   EXPECT_EQ(Walk(eu, kSmallConsignment,
-                 {{"notify", Party::kCustoms},
-                  {"agree", Party::kDeclarant},
-                  {"destroy", Party::kCustoms}}),
+                 {{"notify", Actor::kCustoms},
+                  {"agree", Actor::kDeclarant},
+                  {"destroy", Actor::kCustoms}}),
             "destroyed");
   // ... and the holder is not consulted: no confirmation step (Art. 26(2)).
-  EXPECT_EQ(eu.Resolve(kSmallConsignment, "notified", "confirm_infringement", Party::kRightHolder)
+  EXPECT_EQ(eu.Resolve(kSmallConsignment, "notified", "confirm_infringement", Actor::kRightHolder)
                 .error()
                 .code(),
             ErrorCode::kConflict);
   // accept_application exists only ex officio.
   EXPECT_EQ(
-      eu.Resolve(kOnApplication, "suspended", "accept_application", Party::kCustoms).error().code(),
+      eu.Resolve(kOnApplication, "suspended", "accept_application", Actor::kCustoms).error().code(),
       ErrorCode::kConflict);
 }
 
@@ -289,12 +289,12 @@ TEST(TripsRules, TreatyMinimum) {
   EXPECT_TRUE(trips.CheckCase({Procedure::kExOfficio, true, false}).ok());
   EXPECT_FALSE(trips.CheckCase(kSmallConsignment).ok());
   // No simplified destruction: destruction only after proceedings (Art. 59).
-  EXPECT_EQ(trips.Resolve(kOnApplication, "notified", "agree", Party::kDeclarant).error().code(),
+  EXPECT_EQ(trips.Resolve(kOnApplication, "notified", "agree", Actor::kDeclarant).error().code(),
             ErrorCode::kInvalidInput);
   EXPECT_EQ(Walk(trips, kOnApplication,
-                 {{"notify", Party::kCustoms},
-                  {"start_proceedings", Party::kRightHolder},
-                  {"destroy", Party::kCustoms}}),
+                 {{"notify", Actor::kCustoms},
+                  {"start_proceedings", Actor::kRightHolder},
+                  {"destroy", Actor::kCustoms}}),
             "destroyed");
   EXPECT_EQ(trips.OnDeadline(kOnApplication, "notified", "response_due")->to, "released");
 }
@@ -321,11 +321,11 @@ TEST(CnRules, HolderAnswersWithinThreeWorkingDays) {
   EXPECT_FALSE(cn.OnDeadline(kExOfficio, "notified", "investigation_due").has_value());
   // Confiscation follows a customs investigation, which only ex officio has.
   EXPECT_EQ(Walk(cn, kExOfficio,
-                 {{"notify", Party::kCustoms},
-                  {"accept_application", Party::kCustoms},
-                  {"confiscate", Party::kCustoms}}),
+                 {{"notify", Actor::kCustoms},
+                  {"accept_application", Actor::kCustoms},
+                  {"confiscate", Actor::kCustoms}}),
             "confiscated");
-  EXPECT_EQ(cn.Resolve(kOnApplication, "notified", "confiscate", Party::kCustoms).error().code(),
+  EXPECT_EQ(cn.Resolve(kOnApplication, "notified", "confiscate", Actor::kCustoms).error().code(),
             ErrorCode::kConflict);
 }
 
@@ -370,7 +370,7 @@ Error MustFail(const json& document) {
 TEST(RulesValidation, TheBaseDocumentIsValid) {
   Result<RuleSet> rules = RuleSet::FromJson(ValidRules().dump());
   ASSERT_TRUE(rules.ok()) << rules.error().ToString();
-  EXPECT_EQ(rules->Resolve(kOnApplication, "open", "notify", Party::kCustoms)->to, "waiting");
+  EXPECT_EQ(rules->Resolve(kOnApplication, "open", "notify", Actor::kCustoms)->to, "waiting");
 }
 
 TEST(RulesValidation, UnknownNames) {
@@ -526,11 +526,11 @@ TEST(RulesNames, RoundTrip) {
   for (Procedure procedure : {Procedure::kApplication, Procedure::kExOfficio}) {
     EXPECT_EQ(ParseProcedure(ProcedureName(procedure)), procedure);
   }
-  for (Party party : {Party::kCustoms, Party::kRightHolder, Party::kDeclarant}) {
-    EXPECT_EQ(ParseParty(PartyName(party)), party);
+  for (Actor party : {Actor::kCustoms, Actor::kRightHolder, Actor::kDeclarant}) {
+    EXPECT_EQ(ParseActor(ActorName(party)), party);
   }
   EXPECT_FALSE(ParseProcedure("ex-officio").has_value());
-  EXPECT_FALSE(ParseParty("importer").has_value());
+  EXPECT_FALSE(ParseActor("importer").has_value());
   EXPECT_STREQ(AnchorName(Anchor::kOppositionNotifiedOn), "opposition_notified_on");
 }
 
