@@ -58,17 +58,6 @@ Result<CaseRecord> ReadCase(const Statement& row) {
   return record;
 }
 
-template <typename T, typename Reader>
-Result<std::vector<T>> ReadAll(Statement& statement, Reader reader) {
-  std::vector<T> items;
-  while (true) {
-    CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
-    if (!has_row) return items;
-    CORDON_ASSIGN_OR_RETURN(T item, reader(statement));
-    items.push_back(std::move(item));
-  }
-}
-
 std::string QueueKey(const CaseRecord& record) {
   return record.next_due ? FormatDate(*record.next_due) : std::string(kFarFuture);
 }

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/result.h"
 #include "core/time.h"
@@ -87,6 +89,28 @@ class Statement {
   std::string what_;  // for error messages
   std::optional<Error> bind_error_;
 };
+
+// Runs a prepared, bound statement and reads every row with `reader`
+// (a function from the Statement at a row to Result<T>).
+template <typename T, typename Reader>
+Result<std::vector<T>> ReadAll(Statement& statement, Reader reader) {
+  std::vector<T> items;
+  while (true) {
+    CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+    if (!has_row) return items;
+    CORDON_ASSIGN_OR_RETURN(T item, reader(statement));
+    items.push_back(std::move(item));
+  }
+}
+
+// Runs a statement expected to return at most one row; kNotFound (with
+// `not_found`) when it returns none.
+template <typename T, typename Reader>
+Result<T> ReadOne(Statement& statement, Reader reader, const std::string& not_found) {
+  CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
+  if (!has_row) return NotFound(not_found);
+  return reader(statement);
+}
 
 // One SQLite connection, configured for Cordon: extended result codes, the
 // busy timeout, foreign keys on, synchronous=FULL.

@@ -84,24 +84,6 @@ Result<NoticeDeliveryRecord> ReadDelivery(const Statement& row) {
   return record;
 }
 
-template <typename T, typename Reader>
-Result<std::vector<T>> ReadAll(Statement& statement, Reader reader) {
-  std::vector<T> items;
-  while (true) {
-    CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
-    if (!has_row) return items;
-    CORDON_ASSIGN_OR_RETURN(T item, reader(statement));
-    items.push_back(std::move(item));
-  }
-}
-
-template <typename T, typename Reader>
-Result<T> ReadOne(Statement& statement, Reader reader, const std::string& not_found) {
-  CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
-  if (!has_row) return NotFound(not_found);
-  return reader(statement);
-}
-
 Status LoadAttempts(SqliteDb& db, std::vector<NoticeDeliveryRecord>& deliveries) {
   for (NoticeDeliveryRecord& delivery : deliveries) {
     // One statement per delivery: a finished statement must be reset before

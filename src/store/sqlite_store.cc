@@ -298,27 +298,6 @@ Result<ModelActivationRecord> ReadModelActivation(const Statement& row) {
   return record;
 }
 
-// Runs a prepared, bound statement and reads every row with `reader`.
-template <typename T, typename Reader>
-Result<std::vector<T>> ReadAll(Statement& statement, Reader reader) {
-  std::vector<T> items;
-  while (true) {
-    CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
-    if (!has_row) return items;
-    CORDON_ASSIGN_OR_RETURN(T item, reader(statement));
-    items.push_back(std::move(item));
-  }
-}
-
-// Runs a statement expected to return at most one row; kNotFound (with
-// `not_found`) when it returns none.
-template <typename T, typename Reader>
-Result<T> ReadOne(Statement& statement, Reader reader, const std::string& not_found) {
-  CORDON_ASSIGN_OR_RETURN(bool has_row, statement.Step());
-  if (!has_row) return NotFound(not_found);
-  return reader(statement);
-}
-
 // One unit of work on one connection. Used as a ReadTx for Read() (on a
 // query_only connection, so a cast to WriteTx could not write either) and as a
 // WriteTx for Write().
