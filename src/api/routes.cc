@@ -395,18 +395,27 @@ void ParseLimit(const RequestContext& context, int* limit, std::vector<FieldErro
 
 json NextCursor(const std::string& cursor) { return cursor.empty() ? json(nullptr) : json(cursor); }
 
+// Routes of a service a server may run without (screening, audit, notices,
+// cases): while ApiServices holds no such service they answer 503 with
+// `unavailable` rather than crashing.
+template <typename Service>
+Handler WithService(const ApiServices& services, Service* ApiServices::*member,
+                    const char* unavailable,
+                    HttpResponse (*handler)(Service&, const RequestContext&)) {
+  return [&services, member, unavailable, handler](const RequestContext& context) {
+    Service* service = services.*member;
+    if (service == nullptr) return ProblemFor(Unavailable(unavailable), context.request.path);
+    return handler(*service, context);
+  };
+}
+
 // Screening routes need the screening service; a server started without it
 // answers 503 rather than crashing.
 using ScreeningHandler = HttpResponse (*)(ScreeningService&, const RequestContext&);
 
 Handler WithScreening(const ApiServices& services, ScreeningHandler handler) {
-  return [&services, handler](const RequestContext& context) {
-    if (services.screening == nullptr) {
-      return ProblemFor(Unavailable("risk screening is not configured on this server"),
-                        context.request.path);
-    }
-    return handler(*services.screening, context);
-  };
+  return WithService(services, &ApiServices::screening,
+                     "risk screening is not configured on this server", handler);
 }
 
 // {"declarations":[...], "budget":"5%"|5, "capacity":{"DEHAM":20}, "store":true}
@@ -740,13 +749,8 @@ HttpResponse GetAuditConsistencyProof(AuditService& audit, const RequestContext&
 using AuditHandler = HttpResponse (*)(AuditService&, const RequestContext&);
 
 Handler WithAudit(const ApiServices& services, AuditHandler handler) {
-  return [&services, handler](const RequestContext& context) {
-    if (services.audit == nullptr) {
-      return ProblemFor(Unavailable("the audit log is not configured on this server"),
-                        context.request.path);
-    }
-    return handler(*services.audit, context);
-  };
+  return WithService(services, &ApiServices::audit,
+                     "the audit log is not configured on this server", handler);
 }
 
 // --- targeting models (issue 4; docs/targeting.md "Models in the store")
@@ -811,13 +815,8 @@ HttpResponse RollbackModel(ScreeningService& screening, const RequestContext& co
 using NotificationHandler = HttpResponse (*)(NotificationService&, const RequestContext&);
 
 Handler WithNotifications(const ApiServices& services, NotificationHandler handler) {
-  return [&services, handler](const RequestContext& context) {
-    if (services.notifications == nullptr) {
-      return ProblemFor(Unavailable("notifications are not configured on this server"),
-                        context.request.path);
-    }
-    return handler(*services.notifications, context);
-  };
+  return WithService(services, &ApiServices::notifications,
+                     "notifications are not configured on this server", handler);
 }
 
 HttpResponse ListNotifications(NotificationService& notifications, const RequestContext& context) {
@@ -897,13 +896,8 @@ constexpr std::string_view kCasesPath = "/api/v1/cases";
 using CaseHandler = HttpResponse (*)(CaseService&, const RequestContext&);
 
 Handler WithCases(const ApiServices& services, CaseHandler handler) {
-  return [&services, handler](const RequestContext& context) {
-    if (services.cases == nullptr) {
-      return ProblemFor(Unavailable("detention cases are not configured on this server"),
-                        context.request.path);
-    }
-    return handler(*services.cases, context);
-  };
+  return WithService(services, &ApiServices::cases,
+                     "detention cases are not configured on this server", handler);
 }
 
 HttpResponse CreateCase(CaseService& cases, const RequestContext& context) {
