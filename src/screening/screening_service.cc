@@ -106,6 +106,18 @@ Result<json> ParseStoredBody(const std::string& body, const std::string& what) {
   return document;
 }
 
+// The organisation's stored reference price list; nullopt when it never set
+// one (kNotFound is that answer here, not an error).
+Result<std::optional<ReferencePriceListRecord>> FindReferencePrices(ReadTx& tx,
+                                                                    const std::string& org_id) {
+  Result<ReferencePriceListRecord> found = tx.GetReferencePriceList(Scope{org_id});
+  if (found.ok()) return std::optional<ReferencePriceListRecord>(std::move(*found));
+  if (found.error().code() == ErrorCode::kNotFound) {
+    return std::optional<ReferencePriceListRecord>();
+  }
+  return found.error();
+}
+
 // A stored list back to prices; kCorrupt when the body no longer reads.
 Result<StoredReferencePrices> DecodeReferencePrices(const ReferencePriceListRecord& record) {
   json body = json::parse(record.body, nullptr, /*allow_exceptions=*/false);
@@ -414,12 +426,7 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
   CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
     CORDON_ASSIGN_OR_RETURN(profile_records, tx.ListRiskProfiles(Scope{org_id}));
     CORDON_ASSIGN_OR_RETURN(entry_records, tx.ListWatchlistEntries(Scope{org_id}));
-    Result<ReferencePriceListRecord> prices = tx.GetReferencePriceList(Scope{org_id});
-    if (prices.ok()) {
-      price_record = std::move(*prices);
-    } else if (prices.error().code() != ErrorCode::kNotFound) {
-      return prices.error();
-    }
+    CORDON_ASSIGN_OR_RETURN(price_record, FindReferencePrices(tx, org_id));
     return Status::Ok();
   }));
   std::vector<ReferencePrice> reference_prices;
@@ -924,12 +931,7 @@ Result<StoredReferencePrices> ScreeningService::GetReferencePrices(const Caller&
   CORDON_RETURN_IF_ERROR(RequireRole(caller, kRuleRoles, "read reference prices"));
   std::optional<ReferencePriceListRecord> record;
   CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
-    Result<ReferencePriceListRecord> found = tx.GetReferencePriceList(Scope{caller.org_id});
-    if (found.ok()) {
-      record = std::move(*found);
-    } else if (found.error().code() != ErrorCode::kNotFound) {
-      return found.error();
-    }
+    CORDON_ASSIGN_OR_RETURN(record, FindReferencePrices(tx, caller.org_id));
     return Status::Ok();
   }));
   if (!record) return StoredReferencePrices{};
@@ -954,13 +956,9 @@ Result<StoredReferencePrices> ScreeningService::PutReferencePrices(const Caller&
   stored.updated_at = clock_.Now();
   stored.updated_by = caller.user_id;
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) -> Status {
-    long long current = 0;
-    Result<ReferencePriceListRecord> found = tx.GetReferencePriceList(Scope{caller.org_id});
-    if (found.ok()) {
-      current = found->version;
-    } else if (found.error().code() != ErrorCode::kNotFound) {
-      return found.error();
-    }
+    CORDON_ASSIGN_OR_RETURN(std::optional<ReferencePriceListRecord> found,
+                            FindReferencePrices(tx, caller.org_id));
+    const long long current = found ? found->version : 0;
     if (expected && *expected != current) {
       return Conflict(fmt::format(
           "the reference prices are at version {}, not {}; reload them and apply the change again",
