@@ -467,7 +467,11 @@ json Schemas() {
                 {"description", "pass as ?cursor= for the next page; null on the last"}}}},
              {"items", "next_cursor"});
   // --- detention cases
-  json case_party = Object({{"name", String()}, {"address", String()}, {"country", Country()}},
+  json case_party = Object({{"name", String()},
+                            {"address", String()},
+                            {"country", Country()},
+                            {"email", {{"type", "string"},
+                                       {"description", "optional: the party's notices are also e-mailed here"}}}},
                            {"name", "address", "country"});
   schemas["CaseParty"] = case_party;
   json product_categories = Enum({"clothing", "shoes", "bags_and_personal_accessories", "watches",
@@ -527,7 +531,7 @@ json Schemas() {
        {"allowed_actions", ArrayOf({{"type", "object"}})},
        {"costs", {{"type", "object"}}},
        {"history", ArrayOf({{"type", "object"}})},
-       {"notices", ArrayOf({{"type", "object"}})},
+       {"notices", ArrayOf(Ref("NoticeWithDeliveries"))},
        {"evidence", ArrayOf(Ref("Evidence"))},
        {"version", {{"type", "integer"}}}},
       {"id", "state", "deadlines", "goods"});

@@ -17,6 +17,7 @@
 #include "cases/deadlines.h"
 #include "cases/json_reader.h"
 #include "cases/rules.h"
+#include "notify/notify.h"
 
 namespace cordon {
 
@@ -144,7 +145,7 @@ std::string NumberText(double value) {
   return fmt::format("{}", value);
 }
 
-// {"name","address","country"} of the declarant / holder of the goods.
+// {"name","address","country"[,"email"]} of the declarant / holder of the goods.
 json ReadPartyObject(ObjectReader& parent, std::string_view key, bool required,
                      FieldErrors& errors) {
   const json* member = parent.Get(key, required);
@@ -159,6 +160,14 @@ json ReadPartyObject(ObjectReader& parent, std::string_view key, bool required,
       errors.Add(reader.Path("country"), "must be an ISO 3166-1 alpha-2 code, e.g. \"CN\"");
     } else {
       party["country"] = *country;
+    }
+  }
+  // Where the notices to this party are e-mailed, besides the post.
+  if (auto email = Text(reader, "email", false, errors)) {
+    if (!PlausibleEmail(*email)) {
+      errors.Add(reader.Path("email"), "must be one e-mail address, e.g. \"customs@forwarder.example\"");
+    } else {
+      party["email"] = *email;
     }
   }
   reader.RejectUnknown();
@@ -237,6 +246,14 @@ struct CaseService::Impl {
     return shared;
   }
 
+  // A notice a command owes a party, given when it commits.
+  struct PendingNotice {
+    NoticeAddressee to;
+    CaseNoticeKind kind;
+    std::optional<Date> event_on;  // destruction, release, handover, deemed agreement day
+    std::string detail;            // printed after the legal text
+  };
+
   // A case loaded for reading or changing, with its rules and calendar.
   struct Loaded {
     CaseRecord record;
@@ -246,8 +263,8 @@ struct CaseService::Impl {
     std::shared_ptr<const Calendar> calendar;
     CaseFacts facts;
     Deadlines deadlines;
-    // Written by Commit.
-    std::vector<CaseNoticeRecord> notices;
+    // Given by Commit / Record, through notify's CreateNotice.
+    std::vector<PendingNotice> notices;
   };
 
   Result<Loaded> Load(ReadTx& tx, const Scope& scope, const std::string& id) {
@@ -331,70 +348,142 @@ struct CaseService::Impl {
     return map;
   }
 
-  // A notice to `party` ("declarant" | "right_holder") with its legal content.
-  void AddNotice(Loaded& loaded, const std::string& party, const std::string& kind,
-                 const std::string& subject, const std::string& reference, json goods, Timestamp now) {
-    if (party == "right_holder" && loaded.record.holder_org_id.empty()) return;
-    CaseNoticeRecord notice;
-    notice.id = NewId(rng, "ntc");
-    notice.case_id = loaded.record.id;
-    notice.org_id = loaded.record.org_id;
-    notice.recipient_party = party;
-    notice.recipient_org_id = party == "right_holder" ? loaded.record.holder_org_id : "";
-    notice.kind = kind;
-    notice.created_at = now;
-    notice.due_on = NoticeDue(loaded, DateOf(now));
-    json content = {{"case_id", loaded.record.id},
-                    {"kind", kind},
-                    {"subject", subject},
-                    {"reference", reference},
-                    {"office", loaded.record.office},
-                    {"procedure", loaded.record.procedure},
-                    {"state", loaded.record.state},
-                    {"suspended_on", loaded.body.value("suspended_on", "")},
-                    {"notified_on", loaded.body.value("notified_on", "")},
-                    {"deadlines", DeadlineMap(loaded)},
-                    // Quantity and nature of the goods (608/2013 Art. 17(4)).
-                    {"goods", std::move(goods)}};
-    if (loaded.record.application_id.size() > 0) content["application_id"] = loaded.record.application_id;
-    // The holder gets names and addresses only once entitled (Art. 17(4), 21).
-    if (party == "declarant" || loaded.record.parties_disclosed) {
-      if (loaded.parties.is_object()) content["parties"] = loaded.parties;
+  // A notice owed to a party; given when the command commits (Record). The
+  // holder is only notified once there is one (an application).
+  void AddNotice(Loaded& loaded, NoticeAddressee to, CaseNoticeKind kind,
+                 std::optional<Date> event_on = std::nullopt, std::string detail = "") {
+    if (to == NoticeAddressee::kRightHolder && loaded.record.holder_org_id.empty()) return;
+    loaded.notices.push_back({to, kind, event_on, std::move(detail)});
+  }
+
+  // "1200 pairs of sport shoes (HS 640411) bearing the mark ZENTRA; ..."
+  static std::string GoodsText(ReadTx& tx, const Scope& scope, const std::string& case_id) {
+    std::string text;
+    Result<std::vector<CaseGoodsRecord>> lines = tx.ListCaseGoods(scope, case_id);
+    if (!lines.ok()) return text;
+    for (const CaseGoodsRecord& line : *lines) {
+      if (!text.empty()) text += "; ";
+      text += line.quantity;
+      if (!line.unit.empty()) text += " " + line.unit;
+      text += " of " + line.description;
+      if (!line.hs.empty()) text += " (HS " + line.hs + ")";
+      if (!line.mark.empty()) text += " bearing the mark " + line.mark;
     }
-    notice.content = content.dump();
-    loaded.notices.push_back(std::move(notice));
+    return text;
+  }
+
+  // Renders a pending notice in the case's jurisdiction and gives it
+  // through notify's CreateNotice, in the command's transaction: the
+  // recipient's inbox, webhooks and e-mail all follow from it.
+  Result<NoticeRecord> GiveNotice(WriteTx& tx, const Loaded& loaded, const PendingNotice& pending,
+                                  Timestamp now) {
+    const CaseRecord& record = loaded.record;
+    const Scope administration{record.org_id};
+    // The parties as the administration sees them (the command may run for
+    // the holder, who may not see them yet).
+    CORDON_ASSIGN_OR_RETURN(CaseRecord full, tx.GetCase(administration, record.id));
+    json parties = json::parse(full.parties.empty() ? "{}" : full.parties, nullptr, false);
+    if (!parties.is_object()) parties = json::object();
+    json declarant = parties.value("declarant", json::object());
+    if (!declarant.is_object()) declarant = json::object();
+
+    CaseNoticeFacts facts;
+    facts.jurisdiction = loaded.rules->jurisdiction();
+    facts.case_id = record.id;
+    CORDON_ASSIGN_OR_RETURN(Organisation sender, tx.GetOrganisation(record.org_id));
+    facts.administration = sender.name;
+    facts.office = record.office;
+    // An ex officio case whose holder's application was accepted runs as one
+    // on application from then on (608/2013 Art. 18(4)(b)): the holder's
+    // detention notice is the Art. 17(3) one.
+    facts.procedure = record.procedure == "ex_officio" && !record.application_id.empty()
+                          ? "application"
+                          : record.procedure;
+    facts.perishable = loaded.facts.perishable;
+    facts.small_consignment = loaded.facts.small_consignment;
+    facts.suspended_on = BodyDate(loaded.body, "suspended_on");
+    facts.notified_on = BodyDate(loaded.body, "notified_on");
+    facts.application_id = record.application_id;
+    facts.goods = GoodsText(tx, administration, record.id);
+    if (!record.holder_org_id.empty()) {
+      CORDON_ASSIGN_OR_RETURN(Organisation holder, tx.GetOrganisation(record.holder_org_id));
+      facts.holder_name = holder.name;
+    }
+    facts.declarant_name = declarant.value("name", "");
+    for (const Deadline& deadline : loaded.deadlines.items) {
+      facts.deadlines.push_back({deadline.name, deadline.due, deadline.reference});
+    }
+    facts.event_on = pending.event_on;
+    facts.detail = pending.detail;
+    CORDON_ASSIGN_OR_RETURN(RenderedNotice rendered, RenderCaseNotice(pending.kind, pending.to, facts));
+
+    NoticeDraft draft;
+    draft.sender_org_id = record.org_id;
+    if (pending.to == NoticeAddressee::kRightHolder) {
+      draft.recipient_org_id = record.holder_org_id;
+      draft.recipient_role = "right_holder";
+    } else {
+      draft.recipient_role = "declarant";
+      draft.recipient_party = {declarant.value("name", ""), declarant.value("address", ""),
+                               declarant.value("country", ""), declarant.value("email", "")};
+    }
+    draft.kind = rendered.kind;
+    draft.subject = rendered.subject;
+    draft.body = rendered.body;
+    draft.data = std::move(rendered.data);
+    draft.data["procedure"] = record.procedure;
+    draft.data["office"] = record.office;
+    draft.data["state"] = record.state;
+    // Quantity and nature of the goods (608/2013 Art. 17(4)).
+    draft.data["goods"] = GoodsSummary(tx, administration, record.id);
+    // The holder gets names and addresses only once entitled (Art. 17(4), 21).
+    if (pending.to == NoticeAddressee::kDeclarant || record.parties_disclosed) {
+      draft.data["parties"] = parties;
+    }
+    draft.object_type = "case";
+    draft.object_id = record.id;
+    draft.due_by = NoticeDue(loaded, DateOf(now));
+    return CreateNotice(tx, rng, now, draft);
   }
 
   // Notices a state change causes, after the state has changed.
-  void NoticesForState(ReadTx& tx, Loaded& loaded, const std::string& from, Timestamp now) {
+  void NoticesForState(Loaded& loaded, const std::string& from, Date today) {
     const std::string& to = loaded.record.state;
     if (to == from) return;
-    const Scope scope{loaded.record.org_id};
-    struct Spec {
-      const char* state;
-      const char* kind;
-      const char* subject;
-      const char* reference;
-    };
-    static constexpr Spec kSpecs[] = {
-        {"deemed_agreement", "deemed_agreement",
-         "The declarant did not answer in time and is deemed to agree to destruction",
-         "Regulation (EU) No 608/2013 Art. 23(1), Art. 26(6)"},
-        {"released", "release", "The goods are released; the detention has ended",
-         "Regulation (EU) No 608/2013 Art. 18(4), Art. 23(5), Art. 24, Art. 26(9)"},
-        {"destroyed", "destruction", "The goods were destroyed under customs control",
-         "Regulation (EU) No 608/2013 Art. 23(1)-(2), Art. 25, Art. 26(5)"},
-        {"handed_over", "handover", "The goods were handed over to the competent authority",
-         "Regulation (EU) No 608/2013 Art. 23(3)"},
-        {"confiscated", "confiscation", "The goods were confiscated",
-         "Regulations of the PRC on Customs Protection of IPR Art. 27"},
-    };
-    for (const Spec& spec : kSpecs) {
-      if (to != spec.state) continue;
-      for (const char* party : {"declarant", "right_holder"}) {
-        AddNotice(loaded, party, spec.kind, spec.subject, spec.reference,
-                  GoodsSummary(tx, scope, loaded.record.id), now);
+    const json& body = loaded.body;
+    std::optional<Date> event_on = today;
+    std::string detail;
+    CaseNoticeKind kind;
+    if (to == "deemed_agreement") {
+      kind = CaseNoticeKind::kDeemedAgreement;
+    } else if (to == "released") {
+      kind = CaseNoticeKind::kRelease;
+      if (body.contains("release")) {
+        event_on = BodyDate(body["release"], "on").value_or(today);
+        detail = "Reason: " + body["release"].value("reason", "") + ".";
       }
+    } else if (to == "destroyed" || to == "confiscated") {
+      // CN's confiscation is its destruction notice (the CN text says so).
+      kind = CaseNoticeKind::kDestruction;
+      if (body.contains("destruction")) {
+        const json& destruction = body["destruction"];
+        event_on = BodyDate(destruction, "date").value_or(today);
+        detail = fmt::format("Destroyed at {} by {}; environmental handling: {}; witness: {}.",
+                             destruction.value("place", ""), destruction.value("method", ""),
+                             destruction.value("environmental_handling", ""),
+                             destruction.value("witness", ""));
+      }
+    } else if (to == "handed_over") {
+      kind = CaseNoticeKind::kHandover;
+      if (body.contains("handover")) {
+        event_on = BodyDate(body["handover"], "on").value_or(today);
+        detail = "Authority: " + body["handover"].value("authority", "") + ".";
+      }
+    } else {
+      return;
+    }
+    for (NoticeAddressee addressee : {NoticeAddressee::kDeclarant, NoticeAddressee::kRightHolder}) {
+      AddNotice(loaded, addressee, kind, event_on, detail);
     }
   }
 
@@ -417,9 +506,14 @@ struct CaseService::Impl {
   Status Record(WriteTx& tx, Loaded& loaded, const std::string& from_state, const Caller* actor,
                 const std::string& party, const std::string& action, json detail, Timestamp now) {
     json notice_ids = json::array();
-    for (const CaseNoticeRecord& notice : loaded.notices) {
-      CORDON_RETURN_IF_ERROR(tx.InsertCaseNotice(notice));
-      notice_ids.push_back({{"id", notice.id}, {"kind", notice.kind}, {"to", notice.recipient_party}});
+    for (const PendingNotice& pending : loaded.notices) {
+      Result<NoticeRecord> notice = GiveNotice(tx, loaded, pending, now);
+      if (!notice.ok()) {
+        Error error = notice.error();
+        return error.Prefix(fmt::format("giving the {} of case {}: ", CaseNoticeKindName(pending.kind),
+                                        loaded.record.id));
+      }
+      notice_ids.push_back({{"id", notice->id}, {"kind", notice->kind}, {"to", notice->recipient_role}});
     }
     loaded.notices.clear();
     if (!notice_ids.empty()) detail["notices"] = notice_ids;
@@ -585,9 +679,17 @@ struct CaseService::Impl {
       }
     }
     view["history"] = std::move(history);
+    // The notices of the case, with their deliveries (the administration's
+    // proof of notification; the holder sees its own).
     json notices = json::array();
-    if (auto stored = tx.ListCaseNotices(scope, record.id); stored.ok()) {
-      for (const CaseNoticeRecord& notice : *stored) notices.push_back(NoticeJson(notice));
+    if (auto stored = tx.ListObjectNotices(scope, "case", record.id); stored.ok()) {
+      for (NoticeRecord& notice : *stored) {
+        NoticeView notice_view{std::move(notice), {}};
+        if (auto deliveries = tx.ListNoticeDeliveries(scope, notice_view.notice.id); deliveries.ok()) {
+          notice_view.deliveries = std::move(deliveries).value();
+        }
+        notices.push_back(NoticeViewJson(notice_view));
+      }
     }
     view["notices"] = std::move(notices);
     json evidence = json::array();
@@ -596,17 +698,6 @@ struct CaseService::Impl {
     }
     view["evidence"] = std::move(evidence);
     return view;
-  }
-
-  static json NoticeJson(const CaseNoticeRecord& notice) {
-    return {{"id", notice.id},
-            {"kind", notice.kind},
-            {"recipient_party", notice.recipient_party},
-            {"recipient_org_id", notice.recipient_org_id.empty() ? json(nullptr) : json(notice.recipient_org_id)},
-            {"created_at", FormatTimestamp(notice.created_at)},
-            {"due_on", FormatDate(notice.due_on)},
-            {"delivered_at", notice.delivered_at ? json(FormatTimestamp(*notice.delivered_at)) : json(nullptr)},
-            {"content", json::parse(notice.content, nullptr, false)}};
   }
 
   static json EvidenceJson(const EvidenceRecord& item) {
@@ -653,7 +744,7 @@ struct CaseService::Impl {
                                   {"reference", transition->reference}};
       }
       CORDON_RETURN_IF_ERROR(Recompute(loaded));
-      NoticesForState(tx, loaded, from, now);
+      NoticesForState(loaded, from, today);
       json detail = {{"deadline", deadline}, {"due", FormatDate(due)}, {"reference", transition->reference}};
       CORDON_RETURN_IF_ERROR(Commit(tx, loaded, from, nullptr, "clock", deadline, std::move(detail), now));
       ++moved;
@@ -880,20 +971,11 @@ Result<json> CaseService::Open(const Caller& caller, const json& body) {
     std::string from = record.state;
     record.state = notify.to;
     CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
-    json goods_summary = impl.GoodsSummary(tx, Scope{caller.org_id}, record.id);
-    impl.AddNotice(loaded, "declarant", "suspension",
-                   "Release of your goods is suspended on suspicion of an IPR infringement",
-                   procedure == Procedure::kApplication
-                       ? (small_consignment ? "Regulation (EU) No 608/2013 Art. 26(3)"
-                                            : "Regulation (EU) No 608/2013 Art. 17(3)")
-                       : "Regulation (EU) No 608/2013 Art. 18(3)",
-                   goods_summary, now);
+    impl.AddNotice(loaded, NoticeAddressee::kDeclarant, CaseNoticeKind::kSuspension);
     // In the small-consignments procedure the holder is not consulted
     // (Art. 26(2)); ex officio there is no holder of a decision yet.
     if (procedure == Procedure::kApplication && !small_consignment) {
-      impl.AddNotice(loaded, "right_holder", "suspension",
-                     "Goods suspected of infringing your right were suspended",
-                     "Regulation (EU) No 608/2013 Art. 17(3)-(4)", goods_summary, now);
+      impl.AddNotice(loaded, NoticeAddressee::kRightHolder, CaseNoticeKind::kSuspension);
     }
     CORDON_RETURN_IF_ERROR(impl.Commit(tx, loaded, from, &caller, "customs", "notify",
                                        {{"notified_on", FormatDate(notified)},
@@ -1063,10 +1145,8 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
       CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
       detail = {{"reason", *reason}, {"before", before}, {"after", impl.DeadlineMap(loaded)},
                 {"reference", loaded.rules->extension() ? loaded.rules->extension()->reference : ""}};
-      json goods = impl.GoodsSummary(tx, Scope{record.org_id}, record.id);
-      for (const char* to : {"declarant", "right_holder"}) {
-        impl.AddNotice(loaded, to, "extension", "The time limit of the case was extended",
-                       detail["reference"], goods, now);
+      for (NoticeAddressee to : {NoticeAddressee::kDeclarant, NoticeAddressee::kRightHolder}) {
+        impl.AddNotice(loaded, to, CaseNoticeKind::kExtension, today, "Reason: " + *reason + ".");
       }
     } else if (name == "accept_application") {
       std::optional<std::string> application_id = Text(reader, "application_id", true, errors);
@@ -1094,10 +1174,7 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
       case_body["application_decision"] = {{"on", FormatDate(today)}, {"accepted", true}, {"application_id", app.id}};
       record.state = transition.to;
       CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
-      impl.AddNotice(loaded, "right_holder", "suspension",
-                     "Goods suspected of infringing your right are detained",
-                     "Regulation (EU) No 608/2013 Art. 17(3)-(4), Art. 18(4)",
-                     impl.GoodsSummary(tx, Scope{record.org_id}, record.id), now);
+      impl.AddNotice(loaded, NoticeAddressee::kRightHolder, CaseNoticeKind::kSuspension);
     } else if (name == "reject_application") {
       std::optional<std::string> reason = Text(reader, "reason", false, errors, kMaxLongText);
       reader.RejectUnknown();
@@ -1183,10 +1260,7 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
       record.parties_disclosed = !record.holder_org_id.empty();
       record.state = transition.to;
       CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
-      impl.AddNotice(loaded, "right_holder", "opposition",
-                     "The declarant opposes destruction; start proceedings within the time limit",
-                     "Regulation (EU) No 608/2013 Art. 23(3), Art. 26(8)",
-                     impl.GoodsSummary(tx, Scope{record.org_id}, record.id), now);
+      impl.AddNotice(loaded, NoticeAddressee::kRightHolder, CaseNoticeKind::kOpposition, today);
     } else {
       // confirm_infringement, agree, notify and the rule sets' other acts.
       reader.RejectUnknown();
@@ -1199,7 +1273,7 @@ Result<json> CaseService::Act(const Caller& caller, const std::string& id, const
     detail["reference"] = detail.value("reference", transition.reference);
     record.state = transition.to;
     CORDON_RETURN_IF_ERROR(impl.Recompute(loaded));
-    impl.NoticesForState(tx, loaded, from, now);
+    impl.NoticesForState(loaded, from, today);
     CORDON_RETURN_IF_ERROR(impl.Commit(tx, loaded, from, &caller, ActorName(party), name, detail, now));
     view = impl.View(tx, caller, loaded, true);
     return Status::Ok();

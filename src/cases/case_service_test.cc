@@ -144,10 +144,16 @@ class CaseServiceTest : public ::testing::Test {
             {"unit", "pairs"},             {"cost_eur", 850.5}};
   }
 
-  std::vector<std::string> NoticeKinds(const json& view, const std::string& party) {
+  // The kinds of the case's notices to `role`, "suspension" for
+  // "case.suspension_notice" (the notices are notify's, one system).
+  std::vector<std::string> NoticeKinds(const json& view, const std::string& role) {
     std::vector<std::string> kinds;
     for (const json& notice : view["notices"]) {
-      if (notice["recipient_party"] == party) kinds.push_back(notice["kind"]);
+      if (notice["recipient_role"] != role) continue;
+      std::string kind = notice["kind"];
+      EXPECT_EQ(kind.rfind("case.", 0), 0u) << kind;
+      EXPECT_EQ(notice["object"]["id"], view["id"]);
+      kinds.push_back(kind.substr(5, kind.size() - 5 - std::string("_notice").size()));
     }
     return kinds;
   }
@@ -189,7 +195,24 @@ TEST_F(CaseServiceTest, OpeningOnApplicationNotifiesBothPartiesAndRunsTenWorking
   EXPECT_EQ(opened["holder_org_id"], holder_.id);
   EXPECT_EQ(NoticeKinds(opened, "declarant"), std::vector<std::string>{"suspension"});
   EXPECT_EQ(NoticeKinds(opened, "right_holder"), std::vector<std::string>{"suspension"});
-  for (const json& notice : opened["notices"]) EXPECT_EQ(notice["due_on"], "2026-03-03");
+  for (const json& notice : opened["notices"]) {
+    EXPECT_EQ(notice["due_by"], "2026-03-03");
+    // The legal text in the jurisdiction's terms, with the due date.
+    EXPECT_NE(notice["body"].get<std::string>().find("2026-03-16"), std::string::npos) << notice["body"];
+    EXPECT_NE(notice["body"].get<std::string>().find("Art. 17(3)"), std::string::npos) << notice["body"];
+    EXPECT_EQ(notice["data"]["deadlines"]["response_due"]["due"], "2026-03-16");
+    EXPECT_EQ(notice["data"]["goods"].size(), 1u);
+  }
+  // The declarant's notice carries its name and address; the holder's too,
+  // as the holder of an application is entitled to them (Art. 17(4)).
+  for (const json& notice : opened["notices"]) {
+    if (notice["recipient_role"] == "declarant") {
+      EXPECT_TRUE(notice["recipient_org_id"].is_null());
+      EXPECT_EQ(notice["recipient_party"]["name"], opened["declarant"]["name"]);
+    } else {
+      EXPECT_EQ(notice["recipient_org_id"], holder_.id);
+    }
+  }
   ASSERT_EQ(opened["history"].size(), 2u);
   EXPECT_EQ(opened["history"][0]["action"], "suspension");
   EXPECT_EQ(opened["history"][1]["action"], "notify");

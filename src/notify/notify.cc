@@ -35,18 +35,6 @@ bool ContainsControl(std::string_view text) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
-// A plausible single e-mail address: local@domain, no spaces or control
-// characters, no header injection. (Deliverability is the SMTP server's
-// business.)
-bool PlausibleEmail(std::string_view email) {
-  if (email.size() > 254 || ContainsControl(email)) return false;
-  size_t at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= email.size()) return false;
-  if (email.find('@', at + 1) != std::string_view::npos) return false;
-  if (email.find_first_of(" ,;<>\"") != std::string_view::npos) return false;
-  return email.find('.', at) != std::string_view::npos;
-}
-
 json PartyJson(const NoticeParty& party) {
   json out = json::object();
   if (!party.name.empty()) out["name"] = party.name;
@@ -61,6 +49,17 @@ json OptionalTimestamp(const std::optional<Timestamp>& at) {
 }
 
 }  // namespace
+
+// Deliverability is the SMTP server's business; this keeps out header
+// injection and lists.
+bool PlausibleEmail(std::string_view email) {
+  if (email.size() > 254 || ContainsControl(email)) return false;
+  size_t at = email.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= email.size()) return false;
+  if (email.find('@', at + 1) != std::string_view::npos) return false;
+  if (email.find_first_of(" ,;<>\"") != std::string_view::npos) return false;
+  return email.find('.', at) != std::string_view::npos;
+}
 
 Result<NoticeRecord> CreateNotice(WriteTx& tx, Rng& rng, Timestamp now, const NoticeDraft& draft) {
   std::vector<FieldError> errors;

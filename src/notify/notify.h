@@ -18,6 +18,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/identity_types.h"
@@ -68,10 +69,11 @@ enum class CaseNoticeKind {
   kDeemedAgreement,  // the declarant is deemed to agree (608/2013 Art. 23(1), 26(6))
   kDestruction,      // the goods were destroyed (or confiscated, CN)
   kRelease,          // the goods are released
+  kHandover,         // the goods were handed over to the authority deciding on the merits
 };
 // Wire names: "case.suspension_notice", "case.opposition_notice",
 // "case.extension_notice", "case.deemed_agreement_notice",
-// "case.destruction_notice", "case.release_notice".
+// "case.destruction_notice", "case.release_notice", "case.handover_notice".
 const char* CaseNoticeKindName(CaseNoticeKind kind);
 
 enum class NoticeAddressee { kRightHolder, kDeclarant };
@@ -163,6 +165,11 @@ class NotificationService {
   const Clock& clock_;
   Rng& rng_;
 };
+
+// Whether `email` is plausibly one address: local@domain with a dot in the
+// domain, at most 254 bytes, no spaces, control characters, brackets, quotes,
+// commas or semicolons. What CreateNotice accepts for a party.
+bool PlausibleEmail(std::string_view email);
 
 // Checks a webhook URL; the error message says what is wrong with it.
 Status ValidateWebhookUrl(const std::string& url);

@@ -208,6 +208,27 @@ TEST(CaseNotices, DeemedAgreementDestructionAndReleaseCiteTheirArticles) {
   EXPECT_EQ(released->kind, "case.release_notice");
 }
 
+TEST(CaseNotices, HandoverNamesTheCompetentAuthorityInEachJurisdiction) {
+  CaseNoticeFacts facts = EuFacts();
+  facts.event_on = D("2027-02-01");
+  for (const char* jurisdiction : {"EU", "TRIPS", "CN"}) {
+    facts.jurisdiction = jurisdiction;
+    Result<RenderedNotice> handover =
+        RenderCaseNotice(CaseNoticeKind::kHandover, NoticeAddressee::kRightHolder, facts);
+    ASSERT_TRUE(handover.ok()) << jurisdiction;
+    EXPECT_EQ(handover->kind, "case.handover_notice");
+    EXPECT_NE(handover->body.find("2027-02-01"), std::string::npos) << jurisdiction;
+  }
+  facts.jurisdiction = "EU";
+  EXPECT_NE(RenderCaseNotice(CaseNoticeKind::kHandover, NoticeAddressee::kDeclarant, facts)
+                ->body.find("Art. 23(3)"),
+            std::string::npos);
+  facts.jurisdiction = "CN";
+  EXPECT_NE(RenderCaseNotice(CaseNoticeKind::kHandover, NoticeAddressee::kDeclarant, facts)
+                ->body.find("people's court"),
+            std::string::npos);
+}
+
 TEST(CaseNotices, TripsUsesArticles54To55AndHasNoDeemedAgreement) {
   CaseNoticeFacts facts = EuFacts();
   facts.jurisdiction = "TRIPS";

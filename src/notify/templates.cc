@@ -218,6 +218,18 @@ Result<Text> EuText(CaseNoticeKind kind, NoticeAddressee to, const CaseNoticeFac
               ". The goods are released subject to the completion of customs formalities (" +
               kEu + " Art. 23(5); ex officio Art. 18(4))."};
       break;
+    case CaseNoticeKind::kHandover:
+      text.subject = "Notice of handover of goods to the competent authority";
+      text.references = {std::string(kEu) + " Art. 23(3)", "Art. 23(5)", "Art. 29"};
+      text.paragraphs = {
+          "Proceedings to determine whether an intellectual property right has been infringed "
+          "were initiated (" + std::string(kEu) + " Art. 23(3)). On " +
+              DateOr(facts.event_on, "the date recorded by customs") +
+              " customs handed the goods below over to the authority competent for those "
+              "proceedings, which decides on them under national law.",
+          "The costs of storage until then are borne by the holder of the decision "
+          "(Art. 29)."};
+      break;
   }
   return text;
 }
@@ -268,6 +280,15 @@ Result<Text> TripsText(CaseNoticeKind kind, NoticeAddressee to, const CaseNotice
       text.paragraphs = {"The suspension of release of the goods below ended on " +
                          DateOr(facts.event_on, "the date recorded by customs") +
                          "; the goods are released (TRIPS Art. 55)."};
+      break;
+    case CaseNoticeKind::kHandover:
+      text.subject = "Notice of handover of goods to the competent authority";
+      text.references = {"TRIPS Art. 55", "TRIPS Art. 59"};
+      text.paragraphs = {"Proceedings leading to a decision on the merits were initiated (TRIPS "
+                         "Art. 55). On " + DateOr(facts.event_on, "the date recorded by customs") +
+                         " the goods below were placed at the disposal of the competent "
+                         "authorities, which may order their destruction or disposal (TRIPS "
+                         "Art. 59)."};
       break;
     case CaseNoticeKind::kOpposition:
     case CaseNoticeKind::kDeemedAgreement:
@@ -336,6 +357,14 @@ Result<Text> CnText(CaseNoticeKind kind, NoticeAddressee to, const CaseNoticeFac
                          DateOr(facts.event_on, "the date recorded by customs") +
                          "; customs release them (" + std::string(kCn) + " Art. 24)."};
       break;
+    case CaseNoticeKind::kHandover:
+      text.subject = "Notice of handover of goods under a people's court's order";
+      text.references = {std::string(kCn) + " Art. 23"};
+      text.paragraphs = {"Upon the notice of assistance in execution from a people's court, "
+                         "customs handed the goods below over on " +
+                         DateOr(facts.event_on, "the date recorded by customs") + " (" +
+                         std::string(kCn) + " Art. 23)."};
+      break;
     case CaseNoticeKind::kOpposition:
     case CaseNoticeKind::kExtension:
     case CaseNoticeKind::kDeemedAgreement:
@@ -356,6 +385,7 @@ const char* CaseNoticeKindName(CaseNoticeKind kind) {
     case CaseNoticeKind::kDeemedAgreement: return "case.deemed_agreement_notice";
     case CaseNoticeKind::kDestruction: return "case.destruction_notice";
     case CaseNoticeKind::kRelease: return "case.release_notice";
+    case CaseNoticeKind::kHandover: return "case.handover_notice";
   }
   return "case.notice";
 }

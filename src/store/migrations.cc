@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "store/sqlite_audit.h"
+#include "store/sqlite_cases.h"
 
 namespace cordon {
 
@@ -463,6 +464,11 @@ CREATE TABLE case_notices (
 CREATE INDEX case_notices_by_case ON case_notices (case_id, created_at, id);
 CREATE INDEX case_notices_by_recipient ON case_notices (recipient_org_id, created_at, id);
 )sql"},
+    {8, "case notices join the one notice system (notices, deliveries); case_notices is retired",
+     R"sql(
+CREATE INDEX notices_by_object ON notices (object_type, object_id, created_at, id);
+)sql",
+     sqlite_cases::MoveCaseNoticesToNotices},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -242,35 +242,6 @@ Result<std::string> GetEvidenceContent(SqliteDb& db, const Scope& scope,
   return query.Blob(0);
 }
 
-Result<std::vector<CaseNoticeRecord>> ListCaseNotices(SqliteDb& db, const Scope& scope,
-                                                      const std::string& case_id) {
-  CORDON_ASSIGN_OR_RETURN(Visibility visibility, CheckVisible(db, scope, case_id));
-  std::string sql =
-      "SELECT id, case_id, org_id, recipient_party, recipient_org_id, kind, created_at, due_on, "
-      "content, delivered_at FROM case_notices WHERE case_id = ?";
-  if (!visibility.administration) sql += " AND recipient_org_id = ?";
-  sql += " ORDER BY created_at, id";
-  CORDON_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql, "listing case notices"));
-  query.Bind(1, case_id);
-  if (!visibility.administration) query.Bind(2, scope.org_id);
-  return ReadAll<CaseNoticeRecord>(query, [](const Statement& row) -> Result<CaseNoticeRecord> {
-    CaseNoticeRecord notice;
-    notice.id = row.Text(0);
-    notice.case_id = row.Text(1);
-    notice.org_id = row.Text(2);
-    notice.recipient_party = row.Text(3);
-    notice.recipient_org_id = row.Text(4);
-    notice.kind = row.Text(5);
-    CORDON_ASSIGN_OR_RETURN(notice.created_at, row.TimestampAt(6));
-    CORDON_ASSIGN_OR_RETURN(std::optional<Date> due_on, row.OptionalDateAt(7));
-    if (!due_on) return Corrupt(fmt::format("notice {} has no due date", notice.id));
-    notice.due_on = *due_on;
-    notice.content = row.Text(8);
-    CORDON_ASSIGN_OR_RETURN(notice.delivered_at, row.OptionalTimestampAt(9));
-    return notice;
-  });
-}
-
 Result<std::vector<CaseRecord>> ListCasesDueBefore(SqliteDb& db, Date day, int limit) {
   if (limit < 1 || limit > 1000) {
     return InvalidInput(fmt::format("limit {} is outside 1..1000", limit),
@@ -442,24 +413,31 @@ Status InsertEvidence(SqliteDb& db, const EvidenceRecord& record, const std::str
   return insert.Run();
 }
 
-Status InsertCaseNotice(SqliteDb& db, const CaseNoticeRecord& notice) {
+Status MoveCaseNoticesToNotices(SqliteDb& db) {
+  // SQLite's JSON functions read the old content; this step is SQLite's own.
   CORDON_ASSIGN_OR_RETURN(
-      Statement insert,
-      db.Prepare("INSERT INTO case_notices (id, case_id, org_id, recipient_party, "
-                 "recipient_org_id, kind, created_at, due_on, content, delivered_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 fmt::format("recording notice {}", notice.id)));
-  insert.Bind(1, notice.id)
-      .Bind(2, notice.case_id)
-      .Bind(3, notice.org_id)
-      .Bind(4, notice.recipient_party)
-      .Bind(5, notice.recipient_org_id)
-      .Bind(6, notice.kind)
-      .Bind(7, notice.created_at)
-      .Bind(8, notice.due_on)
-      .Bind(9, notice.content)
-      .Bind(10, notice.delivered_at);
-  return insert.Run();
+      Statement move,
+      db.Prepare(
+          "INSERT INTO notices (id, sender_org_id, recipient_org_id, recipient_role, "
+          "recipient_party, kind, subject, body, data, object_type, object_id, created_at, "
+          "due_by, read_at, planned) "
+          "SELECT n.id, n.org_id, NULLIF(n.recipient_org_id, ''), n.recipient_party, "
+          "CASE WHEN n.recipient_party = 'declarant' "
+          "THEN COALESCE(json_extract(n.content, '$.parties.declarant'), '{}') ELSE '{}' END, "
+          "'case.' || n.kind || '_notice', "
+          "COALESCE(json_extract(n.content, '$.subject'), 'Case notice') || ' (case ' || "
+          "n.case_id || ')', "
+          "'Case ' || n.case_id || ', office ' || COALESCE(json_extract(n.content, '$.office'), "
+          "'') || '.' || char(10) || char(10) || COALESCE(json_extract(n.content, '$.subject'), "
+          "'') || '.' || char(10) || char(10) || 'Legal basis: ' || "
+          "COALESCE(json_extract(n.content, '$.reference'), '') || '.' || char(10), "
+          "n.content, 'case', n.case_id, n.created_at, n.due_on, NULL, 0 "
+          "FROM case_notices n ORDER BY n.created_at, n.id",
+          "moving case notices to notices"));
+  CORDON_RETURN_IF_ERROR(move.Run());
+  CORDON_ASSIGN_OR_RETURN(Statement drop,
+                          db.Prepare("DROP TABLE case_notices", "retiring case_notices"));
+  return drop.Run();
 }
 
 }  // namespace cordon::sqlite_cases

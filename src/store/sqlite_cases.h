@@ -27,8 +27,6 @@ Result<std::vector<EvidenceRecord>> ListEvidence(SqliteDb& db, const Scope& scop
 Result<std::string> GetEvidenceContent(SqliteDb& db, const Scope& scope,
                                        const std::string& case_id,
                                        const std::string& evidence_id);
-Result<std::vector<CaseNoticeRecord>> ListCaseNotices(SqliteDb& db, const Scope& scope,
-                                                      const std::string& case_id);
 Result<std::vector<CaseRecord>> ListCasesDueBefore(SqliteDb& db, Date day, int limit);
 
 Status InsertCase(SqliteDb& db, const CaseRecord& record,
@@ -36,6 +34,10 @@ Status InsertCase(SqliteDb& db, const CaseRecord& record,
 Status UpdateCase(SqliteDb& db, const Scope& scope, const CaseRecord& record);
 Result<long long> AppendCaseEvent(SqliteDb& db, const CaseEventRecord& event);
 Status InsertEvidence(SqliteDb& db, const EvidenceRecord& record, const std::string& content);
-Status InsertCaseNotice(SqliteDb& db, const CaseNoticeRecord& notice);
+
+// Migration 8: the rows of the retired case_notices table become notices
+// (kind "case.<kind>_notice", object "case"), not yet planned, so the
+// delivery worker delivers them; then the table is dropped.
+Status MoveCaseNoticesToNotices(SqliteDb& db);
 
 }  // namespace cordon::sqlite_cases

@@ -122,6 +122,20 @@ Result<NoticeRecord> GetNotice(SqliteDb& db, const Scope& scope, const std::stri
   return ReadOne<NoticeRecord>(query, ReadNotice, fmt::format("notice {} not found", id));
 }
 
+Result<std::vector<NoticeRecord>> ListObjectNotices(SqliteDb& db, const Scope& scope,
+                                                    const std::string& object_type,
+                                                    const std::string& object_id) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement query,
+      db.Prepare(fmt::format("SELECT {} FROM notices n WHERE n.object_type = ? AND "
+                             "n.object_id = ? AND (n.recipient_org_id = ? OR n.sender_org_id = ?) "
+                             "ORDER BY n.created_at, n.id",
+                             kNoticeColumns),
+                 "listing the notices of an object"));
+  query.Bind(1, object_type).Bind(2, object_id).Bind(3, scope.org_id).Bind(4, scope.org_id);
+  return ReadAll<NoticeRecord>(query, ReadNotice);
+}
+
 Result<Page<NoticeRecord>> ListNotices(SqliteDb& db, const Scope& scope,
                                        const NoticeFilter& filter) {
   if (filter.box != "inbox" && filter.box != "sent") {

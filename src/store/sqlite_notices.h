@@ -15,6 +15,9 @@
 namespace cordon::sqlite_notices {
 
 Result<NoticeRecord> GetNotice(SqliteDb& db, const Scope& scope, const std::string& id);
+Result<std::vector<NoticeRecord>> ListObjectNotices(SqliteDb& db, const Scope& scope,
+                                                    const std::string& object_type,
+                                                    const std::string& object_id);
 Result<Page<NoticeRecord>> ListNotices(SqliteDb& db, const Scope& scope,
                                        const NoticeFilter& filter);
 Result<std::vector<NoticeDeliveryRecord>> ListNoticeDeliveries(SqliteDb& db, const Scope& scope,

@@ -1378,10 +1378,6 @@ class SqliteTx final : public WriteTx {
                                          const std::string& evidence_id) override {
     return sqlite_cases::GetEvidenceContent(db_, scope, case_id, evidence_id);
   }
-  Result<std::vector<CaseNoticeRecord>> ListCaseNotices(const Scope& scope,
-                                                        const std::string& case_id) override {
-    return sqlite_cases::ListCaseNotices(db_, scope, case_id);
-  }
   Result<std::vector<CaseRecord>> ListCasesDueBefore(Date day, int limit) override {
     return sqlite_cases::ListCasesDueBefore(db_, day, limit);
   }
@@ -1396,9 +1392,6 @@ class SqliteTx final : public WriteTx {
   }
   Status InsertEvidence(const EvidenceRecord& record, const std::string& content) override {
     return sqlite_cases::InsertEvidence(db_, record, content);
-  }
-  Status InsertCaseNotice(const CaseNoticeRecord& notice) override {
-    return sqlite_cases::InsertCaseNotice(db_, notice);
   }
 
   Status InsertFinding(const Scope& scope, const FindingRecord& finding) override {
@@ -1544,6 +1537,11 @@ class SqliteTx final : public WriteTx {
 
   Result<NoticeRecord> GetNotice(const Scope& scope, const std::string& id) override {
     return sqlite_notices::GetNotice(db_, scope, id);
+  }
+  Result<std::vector<NoticeRecord>> ListObjectNotices(const Scope& scope,
+                                                      const std::string& object_type,
+                                                      const std::string& object_id) override {
+    return sqlite_notices::ListObjectNotices(db_, scope, object_type, object_id);
   }
   Result<Page<NoticeRecord>> ListNotices(const Scope& scope, const NoticeFilter& filter) override {
     return sqlite_notices::ListNotices(db_, scope, filter);

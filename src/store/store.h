@@ -354,23 +354,6 @@ struct EvidenceRecord {
   Timestamp created_at{};
 };
 
-// A notice the case engine owes a party (Regulation (EU) No 608/2013 Art.
-// 17(3), 18(3), 23, 26): created in the same transaction as the event that
-// causes it, so no event can happen without its notice. Delivery (inbox,
-// webhooks, e-mail) reads these and records delivered_at.
-struct CaseNoticeRecord {
-  std::string id;  // "ntc_..."
-  std::string case_id;
-  std::string org_id;            // the administration that sends it
-  std::string recipient_party;   // right_holder | declarant
-  std::string recipient_org_id;  // the holder's organisation; empty for a declarant (by post)
-  std::string kind;              // suspension | opposition | extension | deemed_agreement | ...
-  Timestamp created_at{};
-  Date due_on{};        // the last day it must be sent (one working day, Art. 17(3))
-  std::string content;  // JSON object: the notice's legal content
-  std::optional<Timestamp> delivered_at;
-};
-
 struct CaseFilter {
   std::optional<std::string> state;
   std::optional<std::string> office;
@@ -485,6 +468,12 @@ class ReadTx {
   // sender sees all (its proof of notification). kNotFound when not visible.
   virtual Result<std::vector<NoticeDeliveryRecord>> ListNoticeDeliveries(
       const Scope& scope, const std::string& notice_id) = 0;
+  // The notices about one object (e.g. "case", "cas_..."), oldest first:
+  // those the scope's organisation gave or received. The administration of a
+  // case thus sees every notice of it, the right holder those addressed to it.
+  virtual Result<std::vector<NoticeRecord>> ListObjectNotices(const Scope& scope,
+                                                              const std::string& object_type,
+                                                              const std::string& object_id) = 0;
   // The organisation's live (not deleted) webhook endpoints, oldest first.
   virtual Result<std::vector<WebhookEndpointRecord>> ListWebhookEndpoints(const Scope& scope) = 0;
 
@@ -512,10 +501,6 @@ class ReadTx {
   // The stored bytes of one piece of evidence of a visible case.
   virtual Result<std::string> GetEvidenceContent(const Scope& scope, const std::string& case_id,
                                                  const std::string& evidence_id) = 0;
-  // The administration sees every notice of its case; the right holder only
-  // those addressed to its organisation.
-  virtual Result<std::vector<CaseNoticeRecord>> ListCaseNotices(const Scope& scope,
-                                                                const std::string& case_id) = 0;
   // Unscoped, for the clock that acts for every administration: the open
   // cases whose next_due is before `day`, by next_due then id, at most
   // `limit` (1..1000), without body and parties (read each with GetCase
@@ -652,7 +637,6 @@ class WriteTx : public ReadTx {
   // Records evidence metadata and stores `content` under record.sha256 unless
   // those bytes are already stored. kConflict when the id exists.
   virtual Status InsertEvidence(const EvidenceRecord& record, const std::string& content) = 0;
-  virtual Status InsertCaseNotice(const CaseNoticeRecord& notice) = 0;
 };
 
 class Store {

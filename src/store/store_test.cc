@@ -1802,24 +1802,109 @@ TEST_F(SqliteStoreTest, EvidenceBytesAreStoredOncePerHashAndEventsNumberedPerCas
   EXPECT_EQ(Write([&](WriteTx& tx) { return tx.AppendCaseEvent(event).status(); }).error().code(),
             ErrorCode::kNotFound);
 
-  CaseNoticeRecord notice{"ntc_1", "cas_1", "org_de", "right_holder", "org_holder", "suspension",
-                          *ParseTimestamp("2026-03-02T10:00:00Z"), *ParseDate("2026-03-03"), "{}",
-                          std::nullopt};
-  CaseNoticeRecord to_declarant = notice;
-  to_declarant.id = "ntc_2";
-  to_declarant.recipient_party = "declarant";
-  to_declarant.recipient_org_id = "";
+}
+
+NoticeRecord MakeCaseNotice(const std::string& id, const std::string& case_id,
+                            const std::string& recipient_org_id, Timestamp at) {
+  NoticeRecord notice;
+  notice.id = id;
+  notice.sender_org_id = "org_de";
+  notice.recipient_org_id = recipient_org_id;
+  notice.recipient_role = recipient_org_id.empty() ? "declarant" : "right_holder";
+  notice.recipient_party = recipient_org_id.empty() ? R"({"name":"Hafen Zoll Service GmbH"})" : "{}";
+  notice.kind = "case.suspension_notice";
+  notice.subject = "Notice of suspension";
+  notice.body = "text";
+  notice.data = "{}";
+  notice.object_type = "case";
+  notice.object_id = case_id;
+  notice.created_at = at;
+  return notice;
+}
+
+TEST_F(SqliteStoreTest, NoticesOfAnObjectAreThoseTheScopeGaveOrReceived) {
+  SeedOrganisations();
   ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
-                CORDON_RETURN_IF_ERROR(tx.InsertCaseNotice(notice));
-                return tx.InsertCaseNotice(to_declarant);
+                CORDON_RETURN_IF_ERROR(tx.InsertNotice(
+                    MakeCaseNotice("ntc_2", "cas_1", "", *ParseTimestamp("2026-03-02T10:00:01Z"))));
+                CORDON_RETURN_IF_ERROR(tx.InsertNotice(MakeCaseNotice(
+                    "ntc_1", "cas_1", "org_holder", *ParseTimestamp("2026-03-02T10:00:00Z"))));
+                return tx.InsertNotice(MakeCaseNotice("ntc_3", "cas_2", "org_holder",
+                                                      *ParseTimestamp("2026-03-02T10:00:00Z")));
               }).ok());
-  auto notices = [&](const std::string& org) {
-    return ReadValue<std::vector<CaseNoticeRecord>>(
-        [&](ReadTx& tx) { return tx.ListCaseNotices(Scope{org}, "cas_1"); });
+  auto ids = [&](const std::string& org, const std::string& case_id) {
+    std::vector<std::string> found;
+    auto notices = ReadValue<std::vector<NoticeRecord>>(
+        [&](ReadTx& tx) { return tx.ListObjectNotices(Scope{org}, "case", case_id); });
+    EXPECT_TRUE(notices.ok());
+    if (notices.ok()) {
+      for (const NoticeRecord& notice : *notices) found.push_back(notice.id);
+    }
+    return found;
   };
-  EXPECT_EQ(notices("org_de")->size(), 2u);
-  ASSERT_EQ(notices("org_holder")->size(), 1u);  // only those addressed to it
-  EXPECT_EQ((*notices("org_holder"))[0].id, "ntc_1");
+  EXPECT_EQ(ids("org_de", "cas_1"), (std::vector<std::string>{"ntc_1", "ntc_2"}));  // oldest first
+  EXPECT_EQ(ids("org_holder", "cas_1"), std::vector<std::string>{"ntc_1"});  // addressed to it
+  EXPECT_TRUE(ids("org_nl", "cas_1").empty());
+  EXPECT_TRUE(ids("org_de", "cas_9").empty());
+}
+
+TEST_F(SqliteStoreTest, MigrationEightMovesCaseNoticesIntoNoticesForDelivery) {
+  // A database as migration 7 left it, with a case and its two notices.
+  store_.reset();
+  std::filesystem::remove(path_);
+  RawExec(path_,
+          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
+          "NOT NULL)");
+  for (const Migration& migration : SqliteMigrations()) {
+    if (migration.version > 7) break;
+    RawExec(path_, migration.sql);
+    RawExec(path_, "INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) +
+                       ", '2026-01-01T00:00:00.000Z')");
+  }
+  RawExec(path_,
+          "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', 'EU', '', "
+          "'2026-01-01T00:00:00.000Z'), ('org_holder', 'Zentra', 'right_holder', 'DE', 'EU', '', "
+          "'2026-01-01T00:00:00.000Z')");
+  RawExec(path_,
+          "INSERT INTO cases VALUES ('cas_1', 'org_de', 'org_holder', 'app_1', 'DEHAM', "
+          "'application', 'notified', 1, '2026-03-16', 'response_due', 'k', 0, "
+          "'2026-03-02T10:00:00.000Z', '2026-03-02T10:00:00.000Z', 1, '{}', '{}')");
+  RawExec(path_,
+          "INSERT INTO case_notices VALUES "
+          "('ntc_h', 'cas_1', 'org_de', 'right_holder', 'org_holder', 'suspension', "
+          "'2026-03-02T10:00:00.000Z', '2026-03-03', "
+          "'{\"subject\":\"Goods suspected of infringing your right were suspended\","
+          "\"reference\":\"Regulation (EU) No 608/2013 Art. 17(3)-(4)\",\"office\":\"DEHAM\"}', "
+          "NULL), "
+          "('ntc_d', 'cas_1', 'org_de', 'declarant', '', 'suspension', "
+          "'2026-03-02T10:00:00.000Z', '2026-03-03', "
+          "'{\"subject\":\"Release suspended\",\"reference\":\"Art. 17(3)\","
+          "\"parties\":{\"declarant\":{\"name\":\"Hafen Zoll\",\"country\":\"DE\"}}}', NULL)");
+  Reopen();
+
+  EXPECT_EQ(RawQuery(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'case_notices'"),
+            "0");
+  auto holder = ReadValue<NoticeRecord>(
+      [](ReadTx& tx) { return tx.GetNotice(Scope{"org_holder"}, "ntc_h"); });
+  ASSERT_TRUE(holder.ok()) << holder.error().ToString();
+  EXPECT_EQ(holder->kind, "case.suspension_notice");
+  EXPECT_EQ(holder->recipient_role, "right_holder");
+  EXPECT_EQ(holder->object_type, "case");
+  EXPECT_EQ(holder->object_id, "cas_1");
+  EXPECT_EQ(holder->subject, "Goods suspected of infringing your right were suspended (case cas_1)");
+  EXPECT_NE(holder->body.find("Legal basis: Regulation (EU) No 608/2013 Art. 17(3)-(4)."),
+            std::string::npos) << holder->body;
+  EXPECT_EQ(FormatDate(*holder->due_by), "2026-03-03");
+  auto declarant = ReadValue<NoticeRecord>(
+      [](ReadTx& tx) { return tx.GetNotice(Scope{"org_de"}, "ntc_d"); });
+  ASSERT_TRUE(declarant.ok());
+  EXPECT_TRUE(declarant->recipient_org_id.empty());
+  EXPECT_EQ(declarant->recipient_party, R"({"name":"Hafen Zoll","country":"DE"})");
+  // Never delivered before: the delivery worker plans them now.
+  auto unplanned = ReadValue<std::vector<NoticeRecord>>(
+      [](ReadTx& tx) { return tx.ListUnplannedNotices(10); });
+  ASSERT_TRUE(unplanned.ok());
+  EXPECT_EQ(unplanned->size(), 2u);
 }
 
 }  // namespace

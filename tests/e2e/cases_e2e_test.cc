@@ -92,10 +92,13 @@ class CasesE2E : public ::testing::Test {
     return read.body;
   }
 
-  static std::vector<std::string> NoticeKinds(const json& view, const std::string& party) {
+  // "suspension" for a "case.suspension_notice" to `role`.
+  static std::vector<std::string> NoticeKinds(const json& view, const std::string& role) {
     std::vector<std::string> kinds;
     for (const json& notice : view["notices"]) {
-      if (notice["recipient_party"] == party) kinds.push_back(notice["kind"]);
+      if (notice["recipient_role"] != role) continue;
+      std::string kind = notice["kind"];
+      kinds.push_back(kind.substr(5, kind.size() - 5 - std::string("_notice").size()));
     }
     return kinds;
   }
@@ -169,13 +172,14 @@ TEST_F(CasesE2E, BadFieldsAreNamed) {
   body["goods"][0]["hs"] = "64";
   body["goods"][0]["product_category"] = "footwear";
   body["declarant"].erase("address");
+  body["declarant"]["email"] = "two@a.example, three@b.example";
   body["notified_on"] = "2026-13-01";
   body["procedure"] = "by_chance";
   Response refused = officer_->Post("/api/v1/cases", body);
   ASSERT_EQ(refused.status, 422) << refused.raw;
   std::vector<std::string> fields = ErrorFields(refused.body);
   for (const char* field : {"goods[0].hs", "goods[0].product_category", "declarant.address",
-                            "notified_on", "procedure"}) {
+                            "declarant.email", "notified_on", "procedure"}) {
     EXPECT_NE(std::find(fields.begin(), fields.end(), field), fields.end()) << field << refused.raw;
   }
   Response by_holder = zentra_->Post("/api/v1/cases", CaseBody());

@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -50,15 +51,17 @@ std::string ExpectedSignature(const std::string& secret, const std::string& id,
   return "v1," + std::string(reinterpret_cast<char*>(text.data()));
 }
 
-// A webhook receiver: answers 500 to the first `failures` requests, then 200
-// (or 500 to everything while `refusing`).
+// A webhook receiver: answers 500 to the first `failures` attempts of each
+// delivery (by its webhook-id), then 200 (or 500 to everything while
+// `refusing`).
 class WebhookReceiver {
  public:
   explicit WebhookReceiver(int failures) : failures_(failures) {
     server_.Post("/cordon", [this](const httplib::Request& request, httplib::Response& response) {
       std::lock_guard<std::mutex> lock(mutex_);
       requests_.push_back(request);
-      bool fail = refusing_ || static_cast<int>(requests_.size()) <= failures_;
+      int attempt = ++attempts_[request.get_header_value("webhook-id")];
+      bool fail = refusing_ || attempt <= failures_;
       response.status = fail ? 500 : 200;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -92,6 +95,7 @@ class WebhookReceiver {
  private:
   int failures_;
   bool refusing_ = false;
+  std::map<std::string, int> attempts_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -275,6 +279,125 @@ TEST(NotificationsE2E, NoticeReachesAFailingWebhookThenTheInboxAndTheMailbox) {
   // Acknowledged once, never sent again (the fake-clock unit test proves it
   // for any wait; here the rest of the scenario ran meanwhile).
   EXPECT_EQ(receiver.Requests().size(), 3u);
+}
+
+// The attempts of one delivery, by its webhook-id.
+std::vector<httplib::Request> AttemptsOf(const std::vector<httplib::Request>& requests,
+                                         const std::string& delivery_id) {
+  std::vector<httplib::Request> attempts;
+  for (const httplib::Request& request : requests) {
+    if (request.get_header_value("webhook-id") == delivery_id) attempts.push_back(request);
+  }
+  return attempts;
+}
+
+TEST(NotificationsE2E, CaseNoticesReachTheHolderThroughAFailingWebhookAndTheDeclarantByMail) {
+  TempDir dir;
+  test_support::SmtpReceiver smtp;
+  WebhookReceiver receiver(/*failures=*/2);
+  // Monday 2 March 2026 on the DE calendar: response_due is 16 March.
+  Server server(dir.path() / "case-notices.db",
+                {"--demo", "--clock-start", "2026-03-02T09:00:00Z", "--smtp-url", smtp.Url(),
+                 "--mail-from", "notices@customs-de.demo", "--delivery-retry-base-ms", "100",
+                 "--delivery-retry-cap-ms", "1000"},
+                dir.path());
+  Client zentra = As(server.port(), "legal@zentra.demo");
+  Client officer = As(server.port(), "officer@customs-de.demo");
+  ASSERT_EQ(zentra.Post("/api/v1/webhooks", {{"url", receiver.Url()}}).status, 201);
+
+  json application = ExampleApplication();
+  application["filed_with"] = "DE";
+  Response filed = zentra.Post("/api/v1/applications", application);
+  ASSERT_EQ(filed.status, 201) << filed.raw;
+  std::string application_id = filed.body["id"];
+  ASSERT_EQ(zentra.Post("/api/v1/applications/" + application_id + "/submit").status, 200);
+  ASSERT_EQ(officer
+                .Post("/api/v1/applications/" + application_id + "/decision",
+                      {{"decision", "grant"}, {"valid_until", "2027-03-01"}})
+                .status,
+            200);
+
+  json case_body = {
+      {"office", "DEHAM"},
+      {"procedure", "application"},
+      {"application_id", application_id},
+      {"declarant",
+       {{"name", "Hafen Zoll Service GmbH"}, {"address", "Kai 1, Hamburg"}, {"country", "DE"},
+        {"email", "customs@hafen-zoll.example"}}},
+      {"goods",
+       {{{"description", "sports shoes bearing the ZENTRA mark"}, {"hs", "640411"},
+         {"quantity", 1200}, {"unit", "pairs"}, {"product_category", "shoes"},
+         {"ipr_type", "trademark"}, {"mark", "ZENTRA"}, {"estimated_value_eur", 54000}}}}};
+  json bad_body = case_body;
+  bad_body["declarant"]["email"] = "not an address";
+  Response refused = officer.Post("/api/v1/cases", bad_body);
+  EXPECT_EQ(refused.status, 422) << refused.raw;
+  EXPECT_EQ(ErrorFields(refused.body), std::vector<std::string>{"declarant.email"});
+
+  Response opened = officer.Post("/api/v1/cases", case_body);
+  ASSERT_EQ(opened.status, 201) << opened.raw;
+  std::string case_id = opened.body["id"];
+  std::string holder_notice, declarant_notice;
+  for (const json& notice : opened.body["notices"]) {
+    EXPECT_EQ(notice["kind"], "case.suspension_notice");
+    EXPECT_EQ(notice["object"]["id"], case_id);
+    (notice["recipient_role"] == "right_holder" ? holder_notice : declarant_notice) = notice["id"];
+  }
+  ASSERT_FALSE(holder_notice.empty()) << opened.raw;
+  ASSERT_FALSE(declarant_notice.empty()) << opened.raw;
+
+  // The holder's notice: its webhook failed twice and took it on the third
+  // attempt; its representative was e-mailed too.
+  json holder = WaitDelivered(zentra, holder_notice, 2);
+  json webhook;
+  for (const json& delivery : holder["deliveries"]) {
+    if (delivery["channel"] == "webhook") webhook = delivery;
+  }
+  ASSERT_TRUE(webhook.is_object()) << holder.dump(2);
+  EXPECT_EQ(webhook["status"], "delivered") << holder.dump(2);
+  std::vector<int> statuses;
+  for (const json& attempt : webhook["attempt_log"]) statuses.push_back(attempt["http_status"]);
+  EXPECT_EQ(statuses, (std::vector<int>{500, 500, 200}));
+  std::vector<httplib::Request> attempts = AttemptsOf(receiver.Requests(), webhook["id"]);
+  ASSERT_EQ(attempts.size(), 3u);
+  json payload = json::parse(attempts.back().body);
+  EXPECT_EQ(payload["data"]["kind"], "case.suspension_notice");
+  EXPECT_EQ(payload["data"]["object"]["id"], case_id);
+  std::string text = payload["data"]["body"];
+  EXPECT_NE(text.find("2026-03-16"), std::string::npos) << text;  // response_due
+  EXPECT_NE(text.find("Art. 23(1)(a)-(b)"), std::string::npos) << text;
+  EXPECT_EQ(payload["data"]["data"]["deadlines"]["response_due"]["due"], "2026-03-16");
+
+  // The declarant's notice went by e-mail to the address given in the case.
+  json declarant = WaitDelivered(officer, declarant_notice, 1);
+  ASSERT_EQ(declarant["deliveries"].size(), 1u) << declarant.dump(2);
+  EXPECT_EQ(declarant["deliveries"][0]["channel"], "email");
+  EXPECT_EQ(declarant["deliveries"][0]["address"], "customs@hafen-zoll.example");
+  EXPECT_EQ(declarant["deliveries"][0]["status"], "delivered") << declarant.dump(2);
+  bool mailed = false;
+  for (const test_support::ReceivedMail& mail : smtp.WaitFor(2, seconds(30))) {
+    if (mail.to == std::vector<std::string>{"<customs@hafen-zoll.example>"}) {
+      mailed = true;
+      EXPECT_NE(mail.data.find(case_id), std::string::npos);
+      EXPECT_NE(mail.data.find("Art. 23(1)(c)"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(mailed);
+  EXPECT_TRUE(FindNotice(zentra, case_id).is_object()) << "in the holder's inbox";
+
+  // The case shows its notices with their deliveries: all of them to the
+  // administration, the holder's own to the holder.
+  Response seen = officer.Get("/api/v1/cases/" + case_id);
+  ASSERT_EQ(seen.status, 200);
+  ASSERT_EQ(seen.body["notices"].size(), 2u);
+  for (const json& notice : seen.body["notices"]) {
+    ASSERT_FALSE(notice["deliveries"].empty()) << notice.dump(2);
+    for (const json& delivery : notice["deliveries"]) EXPECT_EQ(delivery["status"], "delivered");
+  }
+  Response holder_view = zentra.Get("/api/v1/cases/" + case_id);
+  ASSERT_EQ(holder_view.status, 200);
+  ASSERT_EQ(holder_view.body["notices"].size(), 1u);
+  EXPECT_EQ(holder_view.body["notices"][0]["id"], holder_notice);
 }
 
 TEST(NotificationsE2E, APendingDeliveryIsCompletedAfterARestart) {
