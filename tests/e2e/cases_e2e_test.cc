@@ -2,7 +2,9 @@
 // the procedure (destroyed with agreement, deemed agreement, opposition then
 // court, release after no answer, small consignments), 409s naming state and
 // action, fields named in problems, who sees what, evidence, the queue, and
-// the clock acting at server start-up.
+// the clock acting at server start-up. On each path the holder's notices
+// reach its webhook, a real receiver on 127.0.0.1 that refuses the first
+// attempt of every delivery.
 //
 // The server runs on a fixed day (hidden --clock-start) so deadlines are known:
 // Monday 2 March 2026 on the DE calendar gives response_due 16 March. The
@@ -11,10 +13,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <memory>
+#include <set>
+#include <thread>
 
 #include "e2e/harness.h"
+#include "e2e/webhook_receiver.h"
 
 namespace cordon::e2e {
 namespace {
@@ -31,13 +37,17 @@ class CasesE2E : public ::testing::Test {
     Start(kMonday);
     officer_ = As("officer@customs-de.demo");
     zentra_ = As("legal@zentra.demo");
+    Response hook = zentra_->Post("/api/v1/webhooks", {{"url", hooks_.Url()}});
+    ASSERT_EQ(hook.status, 201) << hook.raw;
     application_id_ = GrantedApplication();
   }
 
   void Start(const std::string& clock_start) {
     server_.reset();  // stops the previous one (SIGTERM), keeping the database
     server_ = std::make_unique<Server>(dir_->path() / "cases.db",
-                                       std::vector<std::string>{"--demo", "--clock-start", clock_start},
+                                       std::vector<std::string>{"--demo", "--clock-start", clock_start,
+                                                                "--delivery-retry-base-ms", "50",
+                                                                "--delivery-retry-cap-ms", "200"},
                                        dir_->path());
   }
 
@@ -103,6 +113,44 @@ class CasesE2E : public ::testing::Test {
     return kinds;
   }
 
+  // Waits until every notice of case `id` addressed to the holder reached
+  // its webhook (each after one refused attempt), and returns their kinds
+  // as the webhook received them, in order.
+  std::vector<std::string> KindsDeliveredToHolderWebhook(const std::string& id) {
+    json notices;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      notices = Get(*zentra_, id)["notices"];
+      bool all = true;
+      for (const json& notice : notices) {
+        bool delivered = false;
+        for (const json& delivery : notice["deliveries"]) {
+          delivered |= delivery["channel"] == "webhook" && delivery["status"] == "delivered";
+        }
+        all &= delivered;
+      }
+      if (all) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::vector<std::string> kinds;
+    std::vector<httplib::Request> requests = hooks_.Requests();
+    for (const json& notice : notices) {
+      for (const json& delivery : notice["deliveries"]) {
+        if (delivery["channel"] != "webhook") continue;
+        EXPECT_EQ(delivery["status"], "delivered") << notice.dump(2);
+        std::vector<httplib::Request> attempts = AttemptsOf(requests, delivery["id"]);
+        EXPECT_EQ(attempts.size(), 2u) << "one refused, one acknowledged: " << notice.dump(2);
+        if (attempts.empty()) continue;
+        json payload = json::parse(attempts.back().body);
+        EXPECT_EQ(payload["data"]["object"]["id"], id);
+        std::string kind = payload["data"]["kind"];
+        kinds.push_back(kind.substr(5, kind.size() - 5 - std::string("_notice").size()));
+      }
+    }
+    return kinds;
+  }
+
+  WebhookReceiver hooks_{/*failures=*/1};
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<Server> server_;
   std::optional<Client> officer_;
@@ -135,6 +183,8 @@ TEST_F(CasesE2E, DestroyedWithAgreement) {
   EXPECT_EQ(holder_view["costs"]["total_eur"], 400.0);
   EXPECT_EQ(NoticeKinds(holder_view, "right_holder"),
             (std::vector<std::string>{"suspension", "destruction"}));
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(id),
+            (std::vector<std::string>{"suspension", "destruction"}));
 }
 
 TEST_F(CasesE2E, OppositionThenCourt) {
@@ -151,6 +201,8 @@ TEST_F(CasesE2E, OppositionThenCourt) {
   Response handed = Act(*officer_, id, {{"action", "hand_over"}, {"authority", "Landgericht Hamburg"}});
   ASSERT_EQ(handed.status, 200) << handed.raw;
   EXPECT_EQ(handed.body["state"], "handed_over");
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(id),
+            (std::vector<std::string>{"suspension", "opposition", "handover"}));
 }
 
 TEST_F(CasesE2E, InvalidTransitionIs409NamingStateAndAction) {
@@ -262,6 +314,16 @@ TEST_F(CasesE2E, ClockMakesDeemedAgreementAndReleasesAtStartUp) {
                             {"witness", "J. Weber"}, {"quantity", 1200}});
   ASSERT_EQ(destroyed.status, 200) << destroyed.raw;
   EXPECT_EQ(destroyed.body["state"], "destroyed");
+
+  // Every one of these notices reached the holder's webhook, those given by
+  // the clock included.
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(confirmed),
+            (std::vector<std::string>{"suspension", "deemed_agreement", "destruction"}));
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(silent),
+            (std::vector<std::string>{"suspension", "release"}));
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(small), (std::vector<std::string>{"deemed_agreement"}));
+  EXPECT_EQ(KindsDeliveredToHolderWebhook(small_opposed),
+            (std::vector<std::string>{"opposition", "release"}));
 }
 
 }  // namespace
