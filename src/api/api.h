@@ -8,6 +8,7 @@
 // signal handler thread). Handlers run on the HTTP server's worker threads.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct ApiServices {
   NotificationService* notifications = nullptr;
   // Detention case routes (/api/v1/cases); 503 while null.
   CaseService* cases = nullptr;
+  // The built web dashboard (web/dist): served at every GET outside /api/
+  // when set (api/static_files.h); empty: the API only.
+  std::filesystem::path web_root = {};
 };
 
 struct RouteInfo {

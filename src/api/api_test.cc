@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -380,6 +381,47 @@ class ApiServerTest : public ::testing::Test {
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> log_sink_;
   std::shared_ptr<spdlog::logger> previous_logger_;
 };
+
+// With a web root the dashboard is served at / while /api/ stays the API:
+// its answers keep Cache-Control: no-store, the files say their own.
+TEST_F(ApiServerTest, ServesTheDashboardBesideTheApi) {
+  const std::filesystem::path root = backend_.dir.path() / "dist";
+  std::filesystem::create_directories(root / "assets");
+  std::ofstream(root / "index.html") << "<!doctype html><title>Cordon</title>";
+  std::ofstream(root / "assets" / "app-1a2b.js") << "export {}";
+  StopServer();
+  ApiServices services = backend_.Services();
+  services.web_root = root;
+  StartServer(services);
+
+  httplib::Result index = client_->Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index->get_header_value("Cache-Control"), "no-cache");
+  httplib::Result route = client_->Get("/applications/app_1");
+  ASSERT_TRUE(route);
+  EXPECT_EQ(route->body, "<!doctype html><title>Cordon</title>");
+  httplib::Result asset = client_->Get("/assets/app-1a2b.js");
+  ASSERT_TRUE(asset);
+  EXPECT_EQ(asset->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  httplib::Result head = client_->Head("/assets/app-1a2b.js");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+
+  httplib::Result health = client_->Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->get_header_value("Cache-Control"), "no-store");
+  httplib::Result unknown = client_->Get("/api/v1/no-such-thing");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->get_header_value("Content-Type"), "application/problem+json");
+  // Other methods outside /api/ are not the dashboard's.
+  httplib::Result post = client_->Post("/", "", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 404);
+}
 
 TEST_F(ApiServerTest, HealthNeedsNoAuth) {
   httplib::Result result = client_->Get("/api/v1/health");

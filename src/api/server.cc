@@ -6,9 +6,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "api/problem.h"
 #include "api/router.h"
 #include "api/routes.h"
+#include "api/static_files.h"
 
 namespace cordon {
 namespace {
@@ -39,10 +42,20 @@ void ToHttplib(const api::HttpResponse& response, httplib::Response& out) {
   out.status = response.status;
   out.headers.clear();
   for (const auto& [name, value] : response.headers) out.set_header(name, value);
-  // Responses carry tokens and tenant data: no shared cache may keep them.
-  out.set_header("Cache-Control", "no-store");
+  // API responses carry tokens and tenant data: no shared cache may keep
+  // them. The dashboard's files say how they may be cached.
+  if (!out.has_header("Cache-Control")) out.set_header("Cache-Control", "no-store");
   if (response.content_type.empty()) {
     out.body.clear();
+  } else if (out.has_header("Content-Encoding")) {
+    // Already compressed (the dashboard's .br/.gz files). httplib compresses
+    // bodies, not providers of a known length, so a provider sends it as is.
+    auto body = std::make_shared<const std::string>(response.body);
+    out.set_content_provider(body->size(), response.content_type,
+                             [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                               return sink.write(body->data() + offset,
+                                                 std::min(length, body->size() - offset));
+                             });
   } else {
     out.set_content(response.body, response.content_type);
   }
@@ -94,11 +107,13 @@ std::optional<std::string> BearerToken(const api::HttpRequest& request) {
 struct ApiServer::Impl {
   explicit Impl(ApiServices services_in) : services(services_in) {
     api::RegisterRoutes(router, services);
+    if (!services.web_root.empty()) web.emplace(services.web_root);
   }
 
   // Routing, authentication and the handler; never throws past the caller's
   // catch (handlers may, and the caller maps that to a 500).
   api::HttpResponse Handle(const api::HttpRequest& request, std::string& user_id) {
+    if (web && api::StaticFiles::Handles(request)) return web->Serve(request);
     api::Router::Match match = router.Find(request.method, request.path);
     if (!match.info) {
       if (match.allowed_methods.empty()) return api::UnknownRouteProblem(request.path);
@@ -178,6 +193,7 @@ struct ApiServer::Impl {
 
   ApiServices services;
   api::Router router;
+  std::optional<api::StaticFiles> web;
   httplib::Server server;
   // Stop() may come before Run() has started listening; httplib's stop() is a
   // no-op then, so Run() checks stop_requested and Stop() waits for the

@@ -2,7 +2,7 @@
 //
 //   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
 //                [--smtp-url URL --mail-from ADDR]
-//                [--deadline-interval SECONDS]
+//                [--deadline-interval SECONDS] [--web-root DIR]
 //   cordon audit verify --db FILE [--audit-key FILE | --verifier-key KEY]   (audit_commands.h)
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
@@ -175,7 +175,29 @@ struct ServeOptions {
   DeliveryFlags delivery;
   double deadline_interval_seconds = 300;
   std::string clock_start;  // RFC 3339; empty: the system clock
+  std::string web_root = CORDON_DEFAULT_WEB_ROOT;
+  bool web_root_given = false;  // --web-root on the command line
 };
+
+// The dashboard folder to serve, or "" for the API only. A folder given on
+// the command line must hold index.html; the default (the source tree's
+// web/dist) is served only when it has been built.
+Result<std::string> ResolveWebRoot(const ServeOptions& options) {
+  if (options.web_root.empty()) return std::string();
+  std::error_code error;
+  const bool built = std::filesystem::is_regular_file(
+      std::filesystem::path(options.web_root) / "index.html", error);
+  if (built) return options.web_root;
+  if (options.web_root_given) {
+    return InvalidInput(
+        "--web-root " + options.web_root + " holds no index.html (build it: make web)",
+        {{"web-root", "no index.html"}});
+  }
+  spdlog::warn(
+      "the web dashboard is not built ({} has no index.html; run make web): serving the API only",
+      options.web_root);
+  return std::string();
+}
 
 int Serve(const ServeOptions& options) {
   const std::string& db_path = options.db_path;
@@ -210,6 +232,8 @@ int Serve(const ServeOptions& options) {
     return Fail(InvalidInput("--deadline-interval must be between 0.01 and 86400 seconds",
                              {{"deadline-interval", "out of range"}}));
   }
+  Result<std::string> web_root = ResolveWebRoot(options);
+  if (!web_root.ok()) return Fail(web_root.error());
   ShiftedClock clock(clock_start);
   SystemRng rng;
   if (demo) {
@@ -240,6 +264,7 @@ int Serve(const ServeOptions& options) {
   services.audit = &audit;
   services.notifications = &notifications;
   services.cases = &cases;
+  services.web_root = *web_root;
   ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
@@ -247,6 +272,9 @@ int Serve(const ServeOptions& options) {
   std::string host =
       address->first.find(':') != std::string::npos ? "[" + address->first + "]" : address->first;
   std::printf("Cordon listening on http://%s:%d\n", host.c_str(), *port);
+  if (!web_root->empty()) {
+    std::printf("Dashboard: http://%s:%d/ (from %s)\n", host.c_str(), *port, web_root->c_str());
+  }
   if (demo) {
     std::printf("Demo logins (password \"%s\"):\n", kDemoPassword);
     for (const DemoLogin& login : DemoLogins()) {
@@ -398,6 +426,11 @@ int Main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve->add_flag("--demo", demo, "Load the demo data set (once) before serving");
+  CLI::Option* web_root_option =
+      serve
+          ->add_option("--web-root", serve_options.web_root,
+                       "The built web dashboard to serve at / (\"\": the API only)")
+          ->capture_default_str();
   AuditKeyOptions audit_key;
   serve->add_option("--audit-key", audit_key.key_path,
                     "The node's Ed25519 key for audit checkpoints (default: <db>.audit-key; "
@@ -525,6 +558,7 @@ int Main(int argc, char** argv) {
     serve_options.db_path = db_path;
     serve_options.listen = listen;
     serve_options.demo = demo;
+    serve_options.web_root_given = web_root_option->count() > 0;
     serve_options.audit_key = audit_key;
     serve_options.delivery = delivery_flags;
     return Serve(serve_options);

@@ -1,0 +1,388 @@
+// End-to-end test of the web dashboard: a real `cordon serve --demo` on
+// 127.0.0.1 with a fresh database, Debian's Chromium driven headless by
+// playwright-core, every role signing in and doing its main task through the
+// UI. Screenshots of each page go to a folder the run prints.
+//
+//   node e2e/dashboard.test.mjs --cordon ../build/cordon [--web-root dist] [--shots DIR]
+//
+// Exit code 77 (ctest: skipped) when the browser or the built dashboard is
+// missing, so a bare `ctest` without `make web` says so instead of failing;
+// `make test` installs and builds both first.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, value, index, all) => (value.startsWith("--") ? [...pairs, [value.slice(2), all[index + 1]]] : pairs), []),
+);
+const cordon = resolve(args.cordon ?? join(here, "../../build/cordon"));
+const webRoot = resolve(args["web-root"] ?? join(here, "../dist"));
+const chromiumPath = process.env.CORDON_CHROMIUM ?? "/usr/bin/chromium";
+const SKIP = 77;
+
+function skip(reason) {
+  console.log(`SKIPPED: ${reason}`);
+  process.exit(SKIP);
+}
+if (!existsSync(chromiumPath)) skip(`no browser at ${chromiumPath} (scripts/setup installs Debian's chromium)`);
+if (!existsSync(join(webRoot, "index.html"))) skip(`the dashboard is not built in ${webRoot} (make web)`);
+if (!existsSync(join(here, "../node_modules/playwright-core"))) skip("web/node_modules is missing (make web runs npm ci)");
+if (!existsSync(cordon)) skip(`no cordon binary at ${cordon}`);
+
+const { chromium } = await import("playwright-core");
+
+const work = mkdtempSync(join(tmpdir(), "cordon-web-e2e-"));
+const shots = resolve(args.shots ?? join(work, "screenshots"));
+// A named folder holds this run's screenshots only.
+for (const name of existsSync(shots) ? readdirSync(shots) : []) if (name.endsWith(".png")) rmSync(join(shots, name));
+mkdirSync(shots, { recursive: true });
+console.log(`screenshots: ${shots}`);
+
+let server;
+let base;
+let browser;
+let shotCount = 0;
+const figures = [];
+
+async function startServer() {
+  const child = spawn(cordon, ["serve", "--db", join(work, "demo.db"), "--listen", "127.0.0.1:0", "--demo", "--web-root", webRoot], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`cordon serve did not start in 60 s:\n${stderr}`)), 60_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const found = out.match(/Cordon listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolveUrl(found[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`cordon serve exited with ${code}:\n${stderr}`)));
+  });
+  return { child, url, log: () => stderr };
+}
+
+async function newPage(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
+  return page;
+}
+
+async function shot(page, name) {
+  shotCount += 1;
+  const file = join(shots, `${String(shotCount).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+// The input of a form field by its API path ("contacts[0].name").
+function field(page, path) {
+  return page.locator(`[data-field="${path}"]`).locator("input, select, textarea").first();
+}
+
+// A link of the main navigation (pages repeat some names in their panels).
+function nav(page, name) {
+  return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
+}
+
+async function signIn(page, email) {
+  await page.goto(`${base}/`);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill("cordon-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("who").waitFor();
+}
+
+// The data the journeys share: what one role made, the next one uses.
+const state = {};
+
+before(async () => {
+  server = await startServer();
+  base = server.url;
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    const exited = new Promise((done) => server.child.once("exit", done));
+    server.child.kill("SIGTERM");
+    await exited;
+  }
+  console.log(figures.join("\n"));
+  console.log(`screenshots: ${shots} (${shotCount} pages)`);
+  // The database goes; the screenshots stay (inside work when no --shots).
+  if (args.shots) rmSync(work, { recursive: true, force: true });
+  else for (const name of readdirSync(work)) if (name.startsWith("demo.db")) rmSync(join(work, name), { force: true });
+});
+
+describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
+  it("serves the app at / with hashed, immutable assets and an SPA fallback", async () => {
+    const index = await fetch(`${base}/`);
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type"), /^text\/html/);
+    assert.equal(index.headers.get("cache-control"), "no-cache");
+    const html = await index.text();
+    const asset = html.match(/\/assets\/[^"]+\.js/)[0];
+    const script = await fetch(`${base}${asset}`);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get("content-type"), /^text\/javascript/);
+    assert.match(script.headers.get("cache-control"), /immutable/);
+    const deep = await fetch(`${base}/cases/cas_whatever`);
+    assert.equal(deep.status, 200);
+    assert.equal(await deep.text(), html);
+    const api = await fetch(`${base}/api/v1/no-such-route`);
+    assert.equal(api.status, 404);
+    assert.match(api.headers.get("content-type"), /problem\+json/);
+  });
+
+  it("paints the sign-in page quickly (first meaningful paint)", async () => {
+    // The browser's first page pays for starting its renderer; measure a
+    // fresh context (empty cache) after that.
+    const warmup = await newPage();
+    await warmup.goto(`${base}/`);
+    await warmup.context().close();
+    const page = await newPage();
+    await page.goto(`${base}/`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const paint = await page.evaluate(() => {
+      const fcp = performance.getEntriesByName("first-contentful-paint")[0];
+      return { fcp: fcp ? fcp.startTime : null, ready: performance.now() };
+    });
+    figures.push(`first meaningful paint (sign-in form, empty cache): ${paint.ready.toFixed(0)} ms (first contentful paint ${paint.fcp?.toFixed(0)} ms)${paint.ready < 1000 ? "" : " — over the 1 s target"}`);
+    await shot(page, "sign-in");
+    // A wrong password is said at the form, not as an exception.
+    await page.getByLabel("E-mail address").fill("officer@customs-de.demo");
+    await page.getByLabel("Password").fill("wrong");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "wrong" }).waitFor();
+    await page.context().close();
+  });
+
+  it("a right holder files and submits an application, with errors shown at the field", async () => {
+    const page = await newPage();
+    await signIn(page, "legal@zentra.demo");
+    await page.getByTestId("home-applications").waitFor();
+    await shot(page, "home-right-holder");
+    await page.getByRole("link", { name: "File an application" }).first().click();
+    await page.getByRole("heading", { name: "File an application for action" }).waitFor();
+    // Client-side validation, with the server's messages, at the fields.
+    await field(page, "rights[0].registration").fill("EUTM 019990001");
+    await field(page, "rights[0].marks").fill("KORVEX");
+    await field(page, "rights[0].nice_classes").fill("25, 46");
+    await field(page, "goods[0].description").fill("running shoes");
+    await field(page, "goods[0].hs").fill("6404, 64x");
+    await page.getByRole("button", { name: "Save and submit" }).click();
+    const niceError = page.locator('[data-field="rights[0].nice_classes"] .field-error');
+    await niceError.waitFor();
+    assert.match(await niceError.innerText(), /must be a Nice class between 1 and 45/);
+    assert.match(await page.locator('[data-field="goods[0].hs"] .field-error').innerText(), /must be 2 to 10 digits/);
+    assert.match(await page.locator('[data-field="holder.address"] .field-error').innerText(), /required to submit/);
+    assert.match(await page.locator('[data-field="accepts_liability_and_costs"] .field-error').innerText(), /must be true to submit/);
+    await shot(page, "application-form-errors");
+    // Corrected and complete.
+    await field(page, "rights[0].nice_classes").fill("25");
+    await field(page, "goods[0].hs").fill("6404");
+    await field(page, "holder.address").fill("Musterstr. 1, 10115 Berlin");
+    await field(page, "contacts[0].name").fill("Ana Example");
+    await field(page, "contacts[0].email").fill("legal@zentra.demo");
+    await field(page, "authentic_features").fill("Woven label inside the tongue; hologram on the box");
+    await field(page, "accepts_liability_and_costs").check();
+    await page.getByRole("button", { name: "Save and submit" }).click();
+    await page.waitForURL(/\/applications\/app_[a-z0-9]+$/);
+    await page.locator(".badge", { hasText: "submitted" }).first().waitFor();
+    state.applicationId = page.url().split("/").pop();
+    await shot(page, "application-submitted");
+    await page.context().close();
+  });
+
+  it("an IPR officer grants it; a period longer than the law allows is refused at the field", async () => {
+    const page = await newPage();
+    await signIn(page, "officer@customs-de.demo");
+    const awaiting = page.getByTestId("home-applications");
+    await awaiting.getByRole("link", { name: "Zentra" }).first().waitFor();
+    await page.getByTestId("home-cases").locator(".countdown").first().waitFor();
+    await shot(page, "home-officer");
+    await page.goto(`${base}/applications/${state.applicationId}`);
+    await page.getByRole("heading", { name: "Decide the application" }).waitFor();
+    const tooLate = `${new Date().getUTCFullYear() + 3}-01-01`;
+    await field(page, "valid_until").fill(tooLate);
+    await page.getByRole("button", { name: "Grant" }).click();
+    const error = page.locator('[data-field="valid_until"] .field-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /Art\. 11|at most|latest/i);
+    await shot(page, "application-decision-server-error");
+    await field(page, "valid_until").fill(await page.evaluate(() => {
+      const today = new Date();
+      return `${today.getUTCFullYear() + 1}-${String(today.getUTCMonth() + 1).padStart(2, "0")}-01`;
+    }));
+    await page.getByRole("button", { name: "Grant" }).click();
+    await page.getByText("Decision recorded.").waitFor();
+    await page.locator(".page-header .badge", { hasText: "granted" }).waitFor();
+    await shot(page, "application-granted");
+    await nav(page, "Applications").click();
+    await page.getByTestId("applications-table").locator("tbody tr").first().waitFor();
+    await shot(page, "applications-list");
+    await page.context().close();
+  });
+
+  it("an analyst screens a batch and sees the disguised mark hit with its reasons", async () => {
+    const page = await newPage();
+    await signIn(page, "analyst@customs-de.demo");
+    await shot(page, "home-analyst");
+    await nav(page, "Screening").click();
+    const batch = [
+      { id: "WEB-001", type: "import", office: "DEHAM", transport_mode: "sea", origin: "CN", consignor: { name: "Xiamen Fast Shoes Co.", country: "CN" }, consignee: { name: "Sport Import GmbH", country: "DE" }, items: [{ hs: "640411", description: "K0RVEX running shoes", quantity: 800, unit: "pairs", gross_kg: 600, value: 4000, currency: "USD" }] },
+      { id: "WEB-002", type: "import", office: "DEHAM", transport_mode: "sea", origin: "CN", items: [{ hs: "610910", description: "plain cotton t-shirts", quantity: 5000, unit: "pieces", gross_kg: 1000, value: 9000, currency: "USD" }] },
+      { id: "WEB-003", type: "import", office: "DEFRA", transport_mode: "air", origin: "CN", items: [{ hs: "850760", description: "LUMI0 power bank 20000mAh", quantity: 300, unit: "pieces", gross_kg: 120, value: 2100, currency: "USD" }] },
+    ];
+    await page.getByLabel("Declarations file (JSON Lines or JSON)").setInputFiles({
+      name: "batch.jsonl",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(batch.map((line) => JSON.stringify(line)).join("\n")),
+    });
+    await page.getByText("3 declarations read").waitFor();
+    await page.getByRole("button", { name: "Screen", exact: true }).click();
+    const results = page.getByTestId("screening-results");
+    await results.waitFor();
+    const row = results.locator('tr[data-declaration="WEB-001"]');
+    await row.waitFor();
+    const text = await row.innerText();
+    assert.match(text, /KORVEX found as "K0RVEX"/);
+    assert.match(text, /disguised spelling/);
+    assert.match(text, /red/);
+    assert.match(await results.innerText(), /2 selected/);
+    await shot(page, "screening-results");
+    await nav(page, "Risk profiles").click();
+    await page.locator("table.data tbody tr").first().waitFor();
+    await shot(page, "profiles");
+    await nav(page, "Models").click();
+    await page.getByRole("heading", { name: "Activation history" }).waitFor();
+    await shot(page, "models");
+    await page.context().close();
+  });
+
+  it("a frontline officer records a finding on the selection", async () => {
+    const page = await newPage();
+    await signIn(page, "frontline@customs-de.demo");
+    await page.getByTestId("home-selections").locator(".worklist li").first().waitFor();
+    await shot(page, "home-frontline");
+    await nav(page, "Selection queue").click();
+    await page.getByLabel("Office").selectOption("DEHAM");
+    await page.getByLabel("Rows").selectOption("100");
+    const link = page.getByRole("link", { name: "WEB-001" });
+    await link.waitFor();
+    await shot(page, "selection-queue");
+    await link.click();
+    await page.getByRole("heading", { name: "Record the inspection finding" }).waitFor();
+    state.selectionId = page.url().split("/").pop();
+    await field(page, "notes").fill("Counterfeit KORVEX shoes, poor stitching, no hologram on the box.");
+    await page.getByRole("button", { name: "Record finding" }).click();
+    await page.getByText("Finding recorded.").waitFor();
+    await page.getByText("An IPR officer of your administration opens the detention case").waitFor();
+    await shot(page, "selection-finding");
+    await page.context().close();
+  });
+
+  it("an IPR officer opens the case from the finding and takes it through destruction", async () => {
+    const page = await newPage();
+    await signIn(page, "officer@customs-de.demo");
+    await page.goto(`${base}/selections/${state.selectionId}`);
+    await page.getByRole("link", { name: "Open a case" }).first().click();
+    await page.getByRole("heading", { name: "Open a detention case" }).waitFor();
+    assert.equal(await field(page, "application_id").inputValue(), state.applicationId);
+    assert.equal(await field(page, "declaration_id").inputValue(), "WEB-001");
+    await field(page, "declarant.name").fill("Hafen Zoll Service GmbH");
+    await field(page, "declarant.address").fill("Am Sandtorkai 5, 20457 Hamburg");
+    await field(page, "goods[0].hs").fill("640411");
+    await field(page, "goods[0].quantity").fill("800");
+    await field(page, "goods[0].unit").fill("pairs");
+    await field(page, "goods[0].product_category").selectOption("shoes");
+    await field(page, "goods[0].estimated_value_eur").fill("36000");
+    await shot(page, "case-open-form");
+    await page.getByRole("button", { name: "Suspend release and open the case" }).click();
+    await page.waitForURL(/\/cases\/cas_[a-z0-9]+$/);
+    state.caseId = page.url().split("/").pop();
+    const stateName = page.getByTestId("case-state-name");
+    await stateName.waitFor();
+    assert.equal(await stateName.innerText(), "notified");
+    assert.match(await page.getByTestId("case-deadline").innerText(), /response due[\s\S]*left/i);
+    await shot(page, "case-notified");
+
+    const act = async (label, party, fill) => {
+      await page.getByTestId("case-actions").locator(".action-group", { hasText: party }).getByRole("button", { name: label, exact: true }).click();
+      await fill?.();
+      await page.getByRole("button", { name: `Record: ${label}` }).click();
+      await page.getByText(`Recorded: ${label}.`).waitFor();
+    };
+    const inState = (name) => page.getByTestId("case-state-name").filter({ hasText: new RegExp(`^${name}$`) }).waitFor();
+    await act("confirm infringement", "right holder");
+    await inState("holder confirmed");
+    await act("agree", "declarant");
+    await inState("destruction agreed");
+    await act("destroy", "Customs", async () => {
+      await field(page, "place").fill("Hamburg incineration plant, Borsigstr. 6");
+      await field(page, "method").fill("incineration");
+      await field(page, "environmental_handling").fill("certified incineration with energy recovery");
+      await field(page, "witness").fill("ZOI Becker, Hauptzollamt Hamburg");
+      await field(page, "quantity").fill("800");
+      await field(page, "unit").fill("pairs");
+      await shot(page, "case-destroy-form");
+    });
+    await inState("destroyed");
+    const trail = await page.getByTestId("case-trail").innerText();
+    for (const act of ["suspension", "notify", "confirm infringement", "agree", "destroy"]) assert.match(trail, new RegExp(act));
+    await shot(page, "case-destroyed");
+    await nav(page, "Cases").click();
+    await page.getByTestId("cases-table").locator("tbody tr").first().waitFor();
+    await shot(page, "cases-by-deadline");
+    await nav(page, "Notices").click();
+    await page.getByTestId("notices-table").waitFor();
+    await shot(page, "notices");
+    await nav(page, "Audit log").click();
+    await page.getByRole("heading", { name: "Checkpoint" }).waitFor();
+    await page.getByText("case.destroy").first().waitFor();
+    await shot(page, "audit-log");
+    await page.context().close();
+  });
+
+  it("the right holder follows the case; the home page is readable on a tablet", async () => {
+    const page = await newPage({ width: 820, height: 1180 });
+    await signIn(page, "legal@zentra.demo");
+    await page.getByTestId("home-notices").waitFor();
+    await shot(page, "tablet-home-right-holder");
+    await page.goto(`${base}/cases/${state.caseId}`);
+    await page.getByTestId("case-state-name").waitFor();
+    assert.equal(await page.getByTestId("case-state-name").innerText(), "destroyed");
+    await shot(page, "tablet-case-right-holder");
+    await page.context().close();
+  });
+
+  it("paints the signed-in home page with data quickly (first meaningful paint)", async () => {
+    const page = await newPage();
+    await signIn(page, "officer@customs-de.demo");
+    // A cold load of the home page with a session: until the worklists show data.
+    await page.goto(`${base}/`);
+    await page.getByTestId("home-cases").locator(".worklist li").first().waitFor();
+    const ready = await page.evaluate(() => performance.now());
+    const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null);
+    figures.push(`first meaningful paint (officer home with its cases): ${ready.toFixed(0)} ms (first contentful paint ${fcp?.toFixed(0)} ms)${ready < 1000 ? "" : " — over the 1 s target"}`);
+    await page.context().close();
+  });
+});
