@@ -36,7 +36,9 @@ function precompress(): Plugin {
 // `npm run build` writes dist/, which `cordon serve` serves at /.
 export default defineConfig({
   plugins: [react(), precompress()],
-  server: { proxy: { "/api": "http://127.0.0.1:8080" } },
+  // CORDON_API points the dev server (and `vite preview`) at another cordon serve.
+  server: { proxy: { "/api": process.env.CORDON_API ?? "http://127.0.0.1:8080" } },
+  preview: { proxy: { "/api": process.env.CORDON_API ?? "http://127.0.0.1:8080" } },
   build: {
     target: "es2022",
     sourcemap: false,

@@ -15,6 +15,7 @@ import { Profiles } from "./pages/Profiles";
 import { Models } from "./pages/Models";
 import { Notices } from "./pages/Notices";
 import { Audit } from "./pages/Audit";
+import { Exchange } from "./pages/Exchange";
 
 // The statistics page brings ECharts; it loads only when opened.
 const Statistics = lazy(() => import("./pages/Statistics"));
@@ -40,6 +41,7 @@ const ROUTES: Route[] = [
   { pattern: "/models", render: () => <Models /> },
   { pattern: "/notices", render: () => <Notices /> },
   { pattern: "/audit", render: () => <Audit /> },
+  { pattern: "/exchange", render: () => <Exchange /> },
   { pattern: "/statistics", render: () => <Statistics /> },
 ];
 
@@ -58,6 +60,7 @@ const NAV: NavItem[] = [
   { to: "/profiles", label: "Risk profiles", allowed: (me) => can(me, "profiles") },
   { to: "/models", label: "Models", allowed: (me) => can(me, "models") },
   { to: "/statistics", label: "Statistics", allowed: (me) => can(me, "statistics") },
+  { to: "/exchange", label: "Exchange", allowed: (me) => can(me, "exchange") },
   { to: "/notices", label: "Notices", allowed: (me) => can(me, "notices") },
   { to: "/audit", label: "Audit log", allowed: (me) => can(me, "audit") },
 ];

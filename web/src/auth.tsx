@@ -99,6 +99,12 @@ export function can(me: Me, what: string): boolean {
       return customs && (role === "admin" || role === "risk_analyst");
     case "notices":
       return role === "admin" || role === "ipr_officer" || role === "right_holder_rep";
+    case "statistics":
+      // docs/stats.md: the customs administration's own figures.
+      return customs && ["admin", "risk_analyst", "ipr_officer", "frontline_officer"].includes(role);
+    case "exchange":
+      // docs/exchange.md: the administration's messages.
+      return customs && ["admin", "risk_analyst", "ipr_officer", "frontline_officer"].includes(role);
     case "audit":
       return customs && (role === "admin" || role === "ipr_officer");
     default:

@@ -161,7 +161,7 @@ export interface Case {
   proceedings: Record<string, unknown> | null;
   costs: { items: unknown[]; total_eur: number };
   history?: HistoryEvent[];
-  notices?: { id?: string; kind: string; recipient_party: string; due_on?: string; delivered_at?: string | null }[];
+  notices?: (Notice & { recipient_role?: string; deliveries?: { channel?: string; status?: string; [key: string]: unknown }[] })[];
   evidence?: { id: string; filename: string; media_type: string; size: number; sha256: string; description: string; created_at: string }[];
   created_at: string;
   updated_at: string;

@@ -9,6 +9,7 @@ import { Link, navigate, useLocation } from "../router";
 import type { AllowedAction, Application, Case, Selection } from "../types";
 import { Badge, Countdown, Empty, ErrorBox, Field, formatDate, formatDateTime, humanize, Notice, PagedTable, PageHeader, Show, todayIso, useLoad } from "../ui";
 import { COUNTRIES } from "../validation";
+import { ReferralForm } from "./Exchange";
 
 const STATES = [
   "notified",
@@ -314,6 +315,31 @@ function Evidence({ view, onAdded }: { view: Case; onAdded: () => void }) {
   );
 }
 
+// The facts of a history event that a reader needs at a glance; the whole
+// record (deadlines, notice ids, hashes) one click away.
+const BULKY = new Set(["deadlines", "notices", "goods", "parties_sha256", "declarant", "holder_of_goods"]);
+function EventDetail({ detail }: { detail: Record<string, unknown> | null }) {
+  if (!detail || Object.keys(detail).length === 0) return null;
+  const facts = Object.entries(detail).filter(([key, value]) => !BULKY.has(key) && value !== null && typeof value !== "object");
+  return (
+    <>
+      {facts.length > 0 && (
+        <ul className="event-facts">
+          {facts.map(([key, value]) => (
+            <li key={key}>
+              <span className="muted">{humanize(key)}:</span> {String(value)}
+            </li>
+          ))}
+        </ul>
+      )}
+      <details>
+        <summary className="small">full record</summary>
+        <code>{JSON.stringify(detail)}</code>
+      </details>
+    </>
+  );
+}
+
 function Facts({ title, value }: { title: string; value: Record<string, unknown> | null }) {
   if (!value) return null;
   return (
@@ -332,6 +358,7 @@ function Facts({ title, value }: { title: string; value: Record<string, unknown>
 }
 
 export function CaseView({ id }: { id: string }) {
+  const me = useMe();
   const loaded = useLoad((signal) => api.get<Case>(`/cases/${id}`, undefined, signal), [id]);
   const [acting, setActing] = useState<AllowedAction>();
   const [message, setMessage] = useState<string>();
@@ -480,6 +507,7 @@ export function CaseView({ id }: { id: string }) {
             <Facts title="Court proceedings" value={view.proceedings} />
             <Facts title="Handover" value={view.handover} />
             <Evidence view={view} onAdded={loaded.reload} />
+            {can(me, "act_for_customs") && <ReferralForm caseId={view.id} />}
             <section className="card" aria-labelledby="trail-title" data-testid="case-trail">
               <h2 id="trail-title">Audit trail</h2>
               <p className="muted small">Every event below is also in the tamper-evident audit log (RFC 9162) as case.&lt;action&gt;.</p>
@@ -498,13 +526,15 @@ export function CaseView({ id }: { id: string }) {
                   {(view.history ?? []).map((event) => (
                     <tr key={event.seq}>
                       <td>{event.seq}</td>
-                      <td>{formatDateTime(event.at)}</td>
+                      <td className="nowrap">{formatDateTime(event.at)}</td>
                       <td>{humanize(event.party)}</td>
                       <td>{humanize(event.action)}</td>
                       <td>
                         {event.from ? humanize(event.from) : "—"} → {event.to ? humanize(event.to) : "—"}
                       </td>
-                      <td className="detail">{event.detail && Object.keys(event.detail).length ? <code>{JSON.stringify(event.detail)}</code> : ""}</td>
+                      <td className="detail">
+                        <EventDetail detail={event.detail} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -514,10 +544,16 @@ export function CaseView({ id }: { id: string }) {
               <section className="card">
                 <h2>Notices</h2>
                 <ul className="plain">
-                  {view.notices!.map((notice, index) => (
-                    <li key={notice.id ?? index}>
-                      {humanize(notice.kind)} to the {humanize(notice.recipient_party)} {notice.due_on ? `· due ${formatDate(notice.due_on)}` : ""}{" "}
-                      {notice.delivered_at ? <span className="muted">delivered {formatDateTime(notice.delivered_at)}</span> : <span className="muted">not yet delivered</span>}
+                  {view.notices!.map((notice) => (
+                    <li key={notice.id}>
+                      <details>
+                        <summary>
+                          {notice.subject} — to the {humanize(notice.recipient_role ?? "")}
+                          {notice.due_by ? ` · due ${formatDate(notice.due_by)}` : ""} · {formatDateTime(notice.created_at)}
+                          {notice.deliveries && notice.deliveries.length > 0 ? ` · ${notice.deliveries.length} deliver${notice.deliveries.length === 1 ? "y" : "ies"}` : ""}
+                        </summary>
+                        <pre className="notice-body">{notice.body}</pre>
+                      </details>
                     </li>
                   ))}
                 </ul>

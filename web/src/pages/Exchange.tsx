@@ -1,0 +1,296 @@
+// Exchange with partner administrations (issue 7, docs/exchange.md): the
+// inbox and outbox of signed, encrypted messages, one message with its
+// payload, accepting or declining a received one (a joint profile joins
+// screening, a referral's parties the watchlist), and the referral form a
+// case page uses.
+import { useState, type FormEvent } from "react";
+import { api, ApiError, type Page } from "../api";
+import { Link, navigate, useLocation } from "../router";
+import { Badge, Empty, ErrorBox, Field, formatDateTime, humanize, Notice, PagedTable, PageHeader, Show, useLoad } from "../ui";
+
+export interface ExchangeMessage {
+  id: string;
+  direction: "in" | "out";
+  message_id: string;
+  from?: string;
+  to?: string;
+  type: string;
+  version: number;
+  in_reply_to: string | null;
+  group: string | null;
+  state: string;
+  payload: Record<string, unknown>;
+  envelope_sha256: string;
+  created_at: string;
+  expires_at: string;
+  updated_at: string;
+  result: Record<string, unknown> | null;
+  attempts?: number;
+  next_attempt_at?: string | null;
+  last_error?: string;
+  object?: { type: string; id: string };
+}
+
+export interface Partner {
+  id: string;
+  name: string;
+  status: string;
+  allow_send: string[];
+  allow_receive: string[];
+}
+
+const TYPES = ["referral", "feedback", "alert", "joint_profile", "statistics", "receipt"];
+const STATE_TONES: Record<string, string> = { received: "info", accepted: "ok", declined: "neutral", pending: "warn", delivered: "ok", rejected: "bad", expired: "bad" };
+
+function Payload({ message }: { message: ExchangeMessage }) {
+  const payload = message.payload ?? {};
+  const goods = Array.isArray(payload.goods) ? (payload.goods as Record<string, unknown>[]) : [];
+  const rest = Object.entries(payload).filter(([key]) => key !== "goods");
+  return (
+    <>
+      <dl className="facts">
+        {rest.map(([key, value]) => (
+          <div className="fact" key={key}>
+            <dt>{humanize(key)}</dt>
+            <dd>{typeof value === "object" ? <code className="break">{JSON.stringify(value)}</code> : String(value)}</dd>
+          </div>
+        ))}
+      </dl>
+      {goods.length > 0 && (
+        <table className="data compact">
+          <caption className="visually-hidden">Goods</caption>
+          <thead>
+            <tr>
+              <th scope="col">Description</th>
+              <th scope="col">HS</th>
+              <th scope="col">Quantity</th>
+              <th scope="col">Mark</th>
+            </tr>
+          </thead>
+          <tbody>
+            {goods.map((line, index) => (
+              <tr key={index}>
+                <td>{String(line.description ?? "")}</td>
+                <td>{String(line.hs ?? "")}</td>
+                <td>
+                  {String(line.quantity ?? "")} {String(line.unit ?? "")}
+                </td>
+                <td>{String(line.mark ?? "")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
+  const loaded = useLoad((signal) => api.get<ExchangeMessage>(`/exchange/messages/${id}`, undefined, signal), [id]);
+  const [failure, setFailure] = useState<Error>();
+  const act = async (action: "accept" | "decline") => {
+    setFailure(undefined);
+    try {
+      await api.post(`/exchange/messages/${id}/${action}`);
+      loaded.reload();
+      onChanged();
+    } catch (error) {
+      setFailure(error as Error);
+    }
+  };
+  return (
+    <Show loaded={loaded}>
+      {(message) => (
+        <article className="card" aria-labelledby="message-title" data-testid="exchange-message">
+          <h2 id="message-title">
+            {humanize(message.type)} {message.direction === "in" ? `from ${message.from}` : `to ${message.to}`}{" "}
+            <Badge value={message.state} tone={STATE_TONES[message.state]} />
+          </h2>
+          <p className="muted small">
+            <code>{message.message_id}</code> · {formatDateTime(message.created_at)} · expires {formatDateTime(message.expires_at)}
+            {message.group ? ` · group ${message.group}` : ""}
+            {message.in_reply_to ? ` · in reply to ${message.in_reply_to}` : ""}
+          </p>
+          {message.object && message.object.type === "case" && (
+            <p>
+              From case <Link to={`/cases/${message.object.id}`}>{message.object.id}</Link>
+            </p>
+          )}
+          <Payload message={message} />
+          {message.direction === "out" && (
+            <p className="muted small">
+              {message.attempts ?? 0} delivery attempt(s){message.next_attempt_at ? `; next ${formatDateTime(message.next_attempt_at)}` : ""}
+              {message.last_error ? `; last error: ${message.last_error}` : ""}
+            </p>
+          )}
+          {message.result && Object.keys(message.result).length > 0 && (
+            <Notice tone="ok">
+              Result: <code className="break">{JSON.stringify(message.result)}</code>
+            </Notice>
+          )}
+          {failure && <ErrorBox error={failure} />}
+          {message.direction === "in" && message.state === "received" && (
+            <div className="form-actions">
+              <button type="button" className="button secondary" onClick={() => void act("decline")}>
+                Decline
+              </button>
+              <button type="button" className="button primary" onClick={() => void act("accept")}>
+                {message.type === "joint_profile" ? "Accept the joint profile" : message.type === "referral" ? "Accept (parties join the watchlist)" : "Accept"}
+              </button>
+            </div>
+          )}
+        </article>
+      )}
+    </Show>
+  );
+}
+
+export function Exchange() {
+  const location = useLocation();
+  const direction = location.query.get("direction") ?? "in";
+  const type = location.query.get("type") ?? "";
+  const open = location.query.get("open");
+  const [generation, setGeneration] = useState(0);
+  const probe = useLoad((signal) => api.get<{ items: Partner[] }>("/exchange/partners", undefined, signal), []);
+  const setQuery = (changes: Record<string, string | null>) => {
+    const query = new URLSearchParams(location.query);
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === null || value === "") query.delete(name);
+      else query.set(name, value);
+    }
+    navigate(`/exchange?${query}`, true);
+  };
+  if (probe.error instanceof ApiError && probe.error.status === 404) {
+    return (
+      <section>
+        <PageHeader title="Exchange" />
+        <Empty>This server does not offer the exchange with partner administrations yet.</Empty>
+      </section>
+    );
+  }
+  return (
+    <section>
+      <PageHeader title="Exchange" subtitle="Signed, encrypted messages with partner administrations: referrals, feedback, alerts, joint risk profiles and quarterly statistics." />
+      <div className="filters">
+        <div role="tablist" aria-label="Box" className="button-row">
+          {[
+            ["in", "Inbox"],
+            ["out", "Outbox"],
+          ].map(([value, label]) => (
+            <button key={value} type="button" role="tab" aria-selected={direction === value} className={`button ${direction === value ? "primary" : "secondary"}`} onClick={() => setQuery({ direction: value, open: null })}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <label>
+          Type{" "}
+          <select value={type} onChange={(event) => setQuery({ type: event.target.value, open: null })}>
+            <option value="">all</option>
+            {TYPES.map((value) => (
+              <option key={value} value={value}>
+                {humanize(value)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {probe.data && <span className="muted small">{probe.data.items.length} partner(s): {probe.data.items.map((partner) => partner.name).join(", ") || "none registered"}</span>}
+      </div>
+      <div className={open ? "grid-2" : ""}>
+        <PagedTable<ExchangeMessage>
+          caption={direction === "in" ? "Inbox" : "Outbox"}
+          testId="exchange-table"
+          deps={[direction, type, generation]}
+          sortOptions={[{ value: "newest", label: "Newest first" }]}
+          fetchPage={({ cursor, limit, signal }) => api.get<Page<ExchangeMessage>>("/exchange/messages", { direction, type, limit, cursor }, signal)}
+          rowKey={(row) => row.id}
+          empty={direction === "in" ? "No messages received." : "No messages sent."}
+          columns={[
+            {
+              header: "Message",
+              render: (row) => (
+                <Link to={`/exchange?${new URLSearchParams({ direction, ...(type ? { type } : {}), open: row.id })}`}>
+                  {humanize(row.type)} {String(row.payload?.title ?? row.payload?.case_reference ?? row.payload?.period ?? "")}
+                </Link>
+              ),
+            },
+            { header: direction === "in" ? "From" : "To", render: (row) => row.from ?? row.to ?? row.group ?? "" },
+            { header: "State", render: (row) => <Badge value={row.state} tone={STATE_TONES[row.state]} /> },
+            { header: "When", render: (row) => formatDateTime(row.created_at) },
+          ]}
+        />
+        {open && <MessageDetail id={open} onChanged={() => setGeneration((value) => value + 1)} />}
+      </div>
+    </section>
+  );
+}
+
+// "Refer to a partner" on a case page: only where the server has the
+// exchange and partners are registered.
+export function ReferralForm({ caseId }: { caseId: string }) {
+  const partners = useLoad((signal) => api.get<{ items: Partner[] }>("/exchange/partners", undefined, signal), []);
+  const [open, setOpen] = useState(false);
+  const [to, setTo] = useState("");
+  const [summary, setSummary] = useState("");
+  const [includeParties, setIncludeParties] = useState(false);
+  const [failure, setFailure] = useState<ApiError>();
+  const [sent, setSent] = useState<string>();
+  const usable = (partners.data?.items ?? []).filter((partner) => partner.status === "active" && (partner.allow_send ?? []).includes("referral"));
+  if (partners.error || usable.length === 0) return null;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setFailure(undefined);
+    try {
+      await api.post(`/cases/${caseId}/referral`, { to: to || usable[0].id, summary, include_parties: includeParties });
+      setSent(`Referral queued for ${to || usable[0].id}; see the outbox.`);
+      setOpen(false);
+    } catch (error) {
+      setFailure(error as ApiError);
+    }
+  };
+  return (
+    <section className="card" aria-label="Referral">
+      <h2>Refer to a partner administration</h2>
+      {sent && (
+        <Notice tone="ok">
+          {sent} <Link to="/exchange?direction=out">Outbox</Link>
+        </Notice>
+      )}
+      {!open ? (
+        <button type="button" className="button secondary" onClick={() => setOpen(true)}>
+          Send a referral
+        </button>
+      ) : (
+        <form onSubmit={submit}>
+          <div className="row">
+            <Field label="Partner" path="to" errors={failure?.errors ?? []} required>
+              {(props) => (
+                <select {...props} value={to || usable[0].id} onChange={(event) => setTo(event.target.value)}>
+                  {usable.map((partner) => (
+                    <option key={partner.id} value={partner.id}>
+                      {partner.name} ({partner.id})
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Summary" path="summary" errors={failure?.errors ?? []}>
+              {(props) => <input {...props} value={summary} onChange={(event) => setSummary(event.target.value)} />}
+            </Field>
+            <label className="checkbox">
+              <input type="checkbox" checked={includeParties} onChange={(event) => setIncludeParties(event.target.checked)} /> Include the declarant and holder of the goods (where the legal basis allows)
+            </label>
+          </div>
+          {failure && failure.errors.length === 0 && <ErrorBox error={failure} />}
+          <div className="form-actions">
+            <button type="button" className="button secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="button primary">
+              Send referral
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
