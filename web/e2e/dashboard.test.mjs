@@ -167,11 +167,23 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     });
     figures.push(`first meaningful paint (sign-in form, empty cache): ${paint.ready.toFixed(0)} ms (first contentful paint ${paint.fcp?.toFixed(0)} ms)${paint.ready < 1000 ? "" : " — over the 1 s target"}`);
     await shot(page, "sign-in");
-    // A wrong password is said at the form, not as an exception.
-    await page.getByLabel("E-mail address").fill("officer@customs-de.demo");
-    await page.getByLabel("Password").fill("wrong");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    // Keyboard only: the e-mail field has the focus, Tab moves on, Enter
+    // submits; a wrong password is said at the form.
+    await page.keyboard.type("officer@customs-de.demo");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("wrong");
+    await page.keyboard.press("Enter");
     await page.getByRole("alert").filter({ hasText: "wrong" }).waitFor();
+    await page.getByLabel("Password").fill("");
+    await page.getByLabel("Password").focus();
+    await page.keyboard.type("cordon-demo");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("who").waitFor();
+    // After a navigation the focus is on the new page's heading.
+    await nav(page, "Cases").focus();
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Detention cases" }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), "H1");
     await page.context().close();
   });
 

@@ -74,11 +74,8 @@ export function App() {
   const location = useLocation();
   const mainRef = useRef<HTMLElement>(null);
 
-  // After a navigation, move focus to the new page's heading so keyboard and
-  // screen-reader users start at the top of what changed.
+  // A new page starts at the top (its heading takes the focus: PageHeader).
   useEffect(() => {
-    const heading = mainRef.current?.querySelector<HTMLElement>("h1");
-    heading?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [location.path]);
 

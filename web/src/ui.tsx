@@ -343,11 +343,20 @@ export function Countdown({ due, live = true }: { due: string; live?: boolean })
   );
 }
 
+// A page's title. When a page appears (after a navigation, or once its data
+// has loaded) the focus moves to its heading, so keyboard and screen-reader
+// users start at the top of what changed.
 export function PageHeader({ title, children, subtitle }: { title: string; subtitle?: ReactNode; children?: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus({ preventScroll: true });
+  }, []);
   return (
     <header className="page-header">
       <div>
-        <h1 tabIndex={-1}>{title}</h1>
+        <h1 tabIndex={-1} ref={heading}>
+          {title}
+        </h1>
         {subtitle && <p className="subtitle">{subtitle}</p>}
       </div>
       {children && <div className="page-actions">{children}</div>}

@@ -91,7 +91,7 @@ function OpenSelections() {
   );
 }
 
-function ApplicationsPanel({ status, title }: { status?: string; title: string }) {
+function ApplicationsPanel({ status, title, own }: { status?: string; title: string; own?: boolean }) {
   const loaded = useLoad((signal) => api.get<Page<Application>>("/applications", { status, limit: 6 }, signal), [status]);
   return (
     <Panel title={title} to={status ? `/applications?status=${status}` : "/applications"} linkLabel="All applications" testId="home-applications">
@@ -104,9 +104,9 @@ function ApplicationsPanel({ status, title }: { status?: string; title: string }
               {page.items.map((item) => (
                 <li key={item.id}>
                   <Link to={`/applications/${item.id}`}>
-                    <strong>{item.holder.name}</strong>
+                    <strong>{own ? item.rights.flatMap((right) => right.marks ?? []).join(", ") || item.id : item.holder.name}</strong>
                   </Link>
-                  <span className="muted">{item.rights.flatMap((right) => right.marks ?? []).join(", ") || item.rights[0]?.type}</span>
+                  <span className="muted">{own ? (item.valid_until ? `valid until ${formatDate(item.valid_until)}` : "") : item.rights.flatMap((right) => right.marks ?? []).join(", ") || item.rights[0]?.type}</span>
                   <span>
                     <Badge value={item.status} /> {item.submitted_at ? `submitted ${formatDate(item.submitted_at)}` : ""}
                   </span>
@@ -154,7 +154,7 @@ export function Home() {
   if (can(me, "cases")) panels.push(<CaseDeadlines key="cases" />);
   if (can(me, "selections")) panels.push(<OpenSelections key="selections" />);
   if (can(me, "decide_application")) panels.push(<ApplicationsPanel key="apps" status="submitted" title="Applications awaiting decision" />);
-  if (can(me, "file_application")) panels.push(<ApplicationsPanel key="apps" title="Your applications" />);
+  if (can(me, "file_application")) panels.push(<ApplicationsPanel key="apps" title="Your applications" own />);
   if (can(me, "notices")) panels.push(<UnreadNotices key="notices" />);
   return (
     <section>
