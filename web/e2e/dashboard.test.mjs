@@ -374,15 +374,22 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.context().close();
   });
 
-  it("the right holder follows the case; the home page is readable on a tablet", async () => {
+  it("the right holder follows its cases and answers one, on a tablet-sized screen", async () => {
     const page = await newPage({ width: 820, height: 1180 });
     await signIn(page, "legal@zentra.demo");
-    await page.getByTestId("home-notices").waitFor();
+    await page.getByTestId("home-notices").locator(".worklist li").first().waitFor();
     await shot(page, "tablet-home-right-holder");
     await page.goto(`${base}/cases/${state.caseId}`);
-    await page.getByTestId("case-state-name").waitFor();
-    assert.equal(await page.getByTestId("case-state-name").innerText(), "destroyed");
+    await page.getByTestId("case-state-name").filter({ hasText: /^destroyed$/ }).waitFor();
     await shot(page, "tablet-case-right-holder");
+    // A demo case waiting for the holder: it confirms the infringement itself.
+    await nav(page, "Home").click();
+    await page.getByTestId("home-cases").locator("li", { hasText: "notified" }).getByRole("link").first().click();
+    await page.getByTestId("case-state-name").filter({ hasText: /^notified$/ }).waitFor();
+    await page.getByTestId("case-actions").getByRole("button", { name: "confirm infringement", exact: true }).click();
+    await page.getByRole("button", { name: "Record: confirm infringement" }).click();
+    await page.getByTestId("case-state-name").filter({ hasText: /^holder confirmed$/ }).waitFor();
+    await shot(page, "tablet-case-holder-confirmed");
     await page.context().close();
   });
 
