@@ -120,16 +120,19 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  let exitCode = 0;
   if (server) {
-    const exited = new Promise((done) => server.child.once("exit", done));
+    const exited = new Promise((done) => server.child.once("exit", (code, signal) => done(code ?? signal)));
     server.child.kill("SIGTERM");
-    await exited;
+    exitCode = await exited;
   }
   console.log(figures.join("\n"));
   console.log(`screenshots: ${shots} (${shotCount} pages)`);
   // The database goes; the screenshots stay (inside work when no --shots).
   if (args.shots) rmSync(work, { recursive: true, force: true });
   else for (const name of readdirSync(work)) if (name.startsWith("demo.db")) rmSync(join(work, name), { force: true });
+  // A clean shutdown, and under the sanitizers no report at exit.
+  assert.equal(exitCode, 0, `cordon serve ended with ${exitCode}:\n${server?.log().slice(-4000)}`);
 });
 
 describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
