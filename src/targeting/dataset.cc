@@ -6,7 +6,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "targeting/csv.h"
+#include "core/csv.h"
 #include "targeting/targeting.h"
 
 namespace cordon::targeting {

@@ -1,6 +1,6 @@
-#include "targeting/csv.h"
+#include "core/csv.h"
 
-namespace cordon::targeting {
+namespace cordon {
 
 CsvReader::CsvReader(std::string_view text) : text_(text) {
   if (text_.substr(0, 3) == "\xEF\xBB\xBF") position_ = 3;
@@ -76,4 +76,4 @@ Result<bool> CsvReader::Next(std::vector<std::string>& fields) {
   }
 }
 
-}  // namespace cordon::targeting
+}  // namespace cordon

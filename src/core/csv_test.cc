@@ -1,9 +1,9 @@
 // The RFC 4180 reader: quoting, line endings, and malformed input.
-#include "targeting/csv.h"
+#include "core/csv.h"
 
 #include <gtest/gtest.h>
 
-namespace cordon::targeting {
+namespace cordon {
 namespace {
 
 using Records = std::vector<std::vector<std::string>>;
@@ -77,4 +77,4 @@ TEST(CsvReader, TextAfterClosingQuoteIsAnError) {
 }
 
 }  // namespace
-}  // namespace cordon::targeting
+}  // namespace cordon

@@ -1,4 +1,5 @@
-// A small RFC 4180 CSV reader (internal to the targeting module).
+// A small RFC 4180 CSV reader, shared by the modules that read outside CSV
+// files (targeting training data, seizure statistics imports).
 //
 // Fields are separated by commas and records by LF or CRLF. A field may be
 // quoted; inside quotes, "" is one quote and commas and newlines are data. A
@@ -16,7 +17,7 @@
 
 #include "core/result.h"
 
-namespace cordon::targeting {
+namespace cordon {
 
 class CsvReader {
  public:
@@ -36,4 +37,4 @@ class CsvReader {
   size_t record_line_ = 0;
 };
 
-}  // namespace cordon::targeting
+}  // namespace cordon
