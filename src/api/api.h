@@ -25,6 +25,7 @@ class ScreeningService;  // screening/screening_service.h
 class AuditService;      // audit/audit_service.h
 class NotificationService;  // notify/notify.h
 class CaseService;       // cases/case_service.h
+class StatsService;      // stats/stats.h
 
 struct ApiServices {
   Store& store;
@@ -40,6 +41,8 @@ struct ApiServices {
   NotificationService* notifications = nullptr;
   // Detention case routes (/api/v1/cases); 503 while null.
   CaseService* cases = nullptr;
+  // Seizure statistics routes (/api/v1/stats); 503 while null.
+  StatsService* stats = nullptr;
   // The built web dashboard (web/dist): served at every GET outside /api/
   // when set (api/static_files.h); empty: the API only.
   std::filesystem::path web_root = {};

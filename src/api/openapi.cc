@@ -102,6 +102,19 @@ void AddNotificationSchemas(json& schemas) {
   schemas["WebhookList"] = Object({{"items", ArrayOf(Ref("Webhook"))}}, {"items"});
 }
 
+// --- seizure statistics (issue 6, docs/stats.md)
+void AddStatsSchemas(json& schemas) {
+  json row = {{"type", "object"},
+              {"description",
+               "one group: a property per group_by dimension (null: unknown), then the measures"},
+              {"properties",
+               {{"cases", {{"type", "integer"}, {"description", "distinct cases"}}},
+                {"articles", {{"type", "integer"}}},
+                {"value", {{"type", "number"}, {"description", "estimated value, EUR"}}}}},
+              {"additionalProperties", {{"type", json::array({"string", "null"})}}}};
+  schemas["SeizureTable"] = Object({{"rows", ArrayOf(row)}}, {"rows"});
+}
+
 json Schemas() {
   json schemas;
   schemas["FieldError"] =
@@ -502,6 +515,11 @@ json Schemas() {
        {"small_consignment", {{"type", "boolean"}, {"description", "Regulation (EU) No 608/2013 Art. 26; the application must have opted in"}}},
        {"suspended_on", {{"type", "string"}, {"format", "date"}, {"description", "default today"}}},
        {"notified_on", {{"type", "string"}, {"format", "date"}, {"description", "default today"}}},
+       {"transport_mode", Enum({"sea", "air", "road", "rail", "postal", "express", "passenger"})},
+       {"origin", Country()},
+       {"dispatch", Country()},
+       {"destination", Country()},
+       {"e_commerce", {{"type", "boolean"}, {"description", "goods sold online (for the seizure statistics)"}}},
        {"declarant", Ref("CaseParty")},
        {"holder_of_goods", Ref("CaseParty")},
        {"goods", {{"type", "array"}, {"minItems", 1}, {"items", Ref("CaseGoods")}}}},
@@ -612,6 +630,7 @@ json Schemas() {
       Object({{"first", size}, {"second", size}, {"consistency_path", ArrayOf(base64_hash)}},
              {"first", "second", "consistency_path"});
   AddNotificationSchemas(schemas);
+  AddStatsSchemas(schemas);
   return schemas;
 }
 
@@ -1216,6 +1235,43 @@ std::vector<Operation> NotificationOperations() {
   };
 }
 
+// --- seizure statistics (issue 6, docs/stats.md)
+std::vector<Operation> StatsOperations() {
+  auto parameter = [](const char* name, json schema, const char* description) {
+    return json{{"name", name},
+                {"in", "query"},
+                {"required", false},
+                {"description", description},
+                {"schema", std::move(schema)}};
+  };
+  const json date = {{"type", "string"}, {"format", "date"}};
+  const json seizure_parameters = json::array(
+      {parameter("group_by", String(),
+                 "comma-separated dimensions: office, reporting_country, procedure, "
+                 "transport_mode, origin, dispatch, destination, product_category, ipr_type, "
+                 "small_consignment, e_commerce, outcome, month, quarter, year"),
+       parameter("from", date, "first detention day"),
+       parameter("to", date, "last detention day"),
+       parameter("measures", String(), "comma-separated: cases, articles, value (default all)"),
+       {{"name", "filter"},
+        {"in", "query"},
+        {"required", false},
+        {"style", "deepObject"},
+        {"explode", true},
+        {"description", "filter[dimension]=value[,value...] on record dimensions"},
+        {"schema", {{"type", "object"}, {"additionalProperties", String()}}}},
+       parameter("format", Enum({"json", "csv"}), "representation (default json)")});
+  return {
+      Op("get", "/api/v1/stats/seizures", "querySeizures",
+         "Seizure statistics of your administration: one row per group with distinct cases, "
+         "articles and value",
+         "statistics")
+          .Returns(200, "SeizureTable")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(seizure_parameters),
+  };
+}
+
 }  // namespace
 
 std::string OpenApiDocument() {
@@ -1234,6 +1290,7 @@ std::string OpenApiDocument() {
   for (const Operation& op : NotificationOperations()) {
     paths[op.path][op.method] = BuildOperation(op);
   }
+  for (const Operation& op : StatsOperations()) paths[op.path][op.method] = BuildOperation(op);
   document["paths"] = std::move(paths);
   document["components"] = {
       {"securitySchemes",

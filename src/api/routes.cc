@@ -20,6 +20,7 @@
 #include "notify/notify.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
+#include "stats/stats.h"
 
 namespace cordon::api {
 namespace {
@@ -1007,6 +1008,49 @@ HttpResponse GetCaseEvidence(CaseService& cases, const RequestContext& context) 
                  });
 }
 
+// --- seizure statistics (issue 6, docs/stats.md)
+
+Handler WithStats(const ApiServices& services,
+                  HttpResponse (*handler)(StatsService&, const RequestContext&)) {
+  return WithService(services, &ApiServices::stats,
+                     "seizure statistics are not configured on this server", handler);
+}
+
+// The query parameters without `format` (json, the default, or csv), which
+// only chooses the representation.
+std::optional<HttpResponse> SplitFormat(const RequestContext& context,
+                                        std::vector<std::pair<std::string, std::string>>& rest,
+                                        bool& csv) {
+  csv = false;
+  for (const auto& [name, value] : context.request.query) {
+    if (name != "format") {
+      rest.emplace_back(name, value);
+    } else if (value == "csv") {
+      csv = true;
+    } else if (value != "json") {
+      return ProblemFor(InvalidInput("invalid query parameters", {{"format", "must be json or csv"}}),
+                        context.request.path);
+    }
+  }
+  return std::nullopt;
+}
+
+// GET /api/v1/stats/seizures?group_by=&from=&to=&measures=&filter[dim]=&format=
+HttpResponse QuerySeizures(StatsService& stats, const RequestContext& context) {
+  std::vector<std::pair<std::string, std::string>> parameters;
+  bool csv = false;
+  if (std::optional<HttpResponse> problem = SplitFormat(context, parameters, csv)) return *problem;
+  Result<SeizureQuery> query = ParseSeizureQuery(parameters);
+  if (!query.ok()) return ProblemFor(query.error(), context.request.path);
+  return Respond(stats.Query(*context.caller, *query), context, [csv](const SeizureTable& table) {
+    if (!csv) return JsonResponse(200, table.ToJson());
+    HttpResponse response;
+    response.content_type = "text/csv; charset=utf-8";
+    response.body = table.ToCsv();
+    return response;
+  });
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -1126,6 +1170,7 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/cases/{id}/evidence", kAuth}, WithCases(services, ListCaseEvidence));
   router.Add({"GET", "/api/v1/cases/{id}/evidence/{evidence_id}", kAuth},
              WithCases(services, GetCaseEvidence));
+  router.Add({"GET", "/api/v1/stats/seizures", kAuth}, WithStats(services, QuerySeizures));
 }
 
 }  // namespace cordon::api

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "cases/json_reader.h"
 #include "cases/rules.h"
 #include "notify/notify.h"
+#include "stats/stats.h"
 
 namespace cordon {
 
@@ -45,6 +47,8 @@ constexpr std::string_view kIprTypes[] = {
     "trademark",     "design",        "copyright",  "patent",     "geographical_indication",
     "plant_variety", "utility_model", "topography", "trade_name",
 };
+constexpr std::string_view kTransportModes[] = {"sea",    "air",     "road",     "rail",
+                                                "postal", "express", "passenger"};
 constexpr std::string_view kCostKinds[] = {"storage", "destruction", "transport", "other"};
 
 // Evidence types and their magic numbers.
@@ -498,6 +502,8 @@ struct CaseService::Impl {
     std::string parties = loaded.record.parties;
     loaded.record.parties.clear();
     CORDON_RETURN_IF_ERROR(tx.UpdateCase(Scope{loaded.record.org_id}, loaded.record));
+    // The case's seizure records follow it in the same transaction.
+    CORDON_RETURN_IF_ERROR(RecordCaseSeizures(tx, loaded.record));
     loaded.record.parties = std::move(parties);
     ++loaded.record.version;
     return Record(tx, loaded, from_state, actor, party, action, std::move(detail), now);
@@ -802,6 +808,21 @@ Result<json> CaseService::Open(const Caller& caller, const json& body) {
     if (notified > today) errors.Add("notified_on", "must not be in the future");
     if (notified < suspended) errors.Add("notified_on", "must not be before suspended_on");
   }
+  // Where the goods came from and went (for the seizure statistics; optional).
+  std::optional<std::string> transport_mode = Text(reader, "transport_mode", false, errors);
+  if (transport_mode && !OneOf(*transport_mode, kTransportModes)) {
+    errors.Add("transport_mode", "must be one of " + ListText(kTransportModes));
+  }
+  std::map<std::string, std::string> shipment_countries;
+  for (const char* name : {"origin", "dispatch", "destination"}) {
+    std::optional<std::string> country = Text(reader, name, false, errors);
+    if (country && !IsCountryCode(*country)) {
+      errors.Add(name, "must be an ISO 3166-1 alpha-2 country code");
+    } else if (country) {
+      shipment_countries[name] = *country;
+    }
+  }
+  std::optional<bool> e_commerce = reader.Bool("e_commerce", false);
   json declarant = ReadPartyObject(reader, "declarant", true, errors);
   json holder_of_goods = ReadPartyObject(reader, "holder_of_goods", false, errors);
 
@@ -925,6 +946,9 @@ Result<json> CaseService::Open(const Caller& caller, const json& body) {
                  {"samples", json::array()},
                  {"costs", json::array()}};
     if (declaration_id) case_body["declaration_id"] = *declaration_id;
+    if (transport_mode) case_body["transport_mode"] = *transport_mode;
+    for (const auto& [name, country] : shipment_countries) case_body[name] = country;
+    if (e_commerce) case_body["e_commerce"] = *e_commerce;
     if (finding_id) case_body["selection_id"] = *finding_id;
     loaded.parties = {{"declarant", declarant}, {"holder_of_goods", holder_of_goods}};
     record.parties = loaded.parties.dump();

@@ -9,6 +9,7 @@
 //   cordon orgs add ... / cordon users add ...   (bootstrap without the demo)
 //   cordon screen --in FILE --out FILE ...          (screen_command.h)
 //   cordon train ... / cordon eval ...              (commands.h: learned targeting)
+//   cordon stats import|query|export|import-partner|... (stats_commands.h)
 //   cordon demo load --db FILE                      (hidden: the demo data without serving)
 //
 // Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad usage.
@@ -32,6 +33,7 @@
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
 #include "cli/screen_command.h"
+#include "cli/stats_commands.h"
 #include "core/random.h"
 #include "core/time.h"
 #include "demo/demo.h"
@@ -40,6 +42,7 @@
 #include "notify/notify.h"
 #include "rights/rights.h"
 #include "screening/screening_service.h"
+#include "stats/stats.h"
 #include "store/sqlite_store.h"
 
 namespace cordon {
@@ -255,6 +258,7 @@ int Serve(const ServeOptions& options) {
   AuditService audit(**store, clock, std::move(*signer));
   NotificationService notifications(**store, clock, rng);
   CaseService cases(**store, clock, rng);
+  StatsService stats(**store, clock);
   // The clock acts on due cases at start-up and then periodically.
   DeadlineSweeper sweeper(cases, clock,
                           std::chrono::milliseconds(static_cast<long long>(
@@ -264,6 +268,7 @@ int Serve(const ServeOptions& options) {
   services.audit = &audit;
   services.notifications = &notifications;
   services.cases = &cases;
+  services.stats = &stats;
   services.web_root = *web_root;
   ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
@@ -543,6 +548,7 @@ int Main(int argc, char** argv) {
 
   cli::TargetingCommands targeting(app);
   cli::AuditCommands audit(app);
+  cli::StatsCommands stats(app);
 
   try {
     app.parse(argc, argv);
@@ -553,6 +559,7 @@ int Main(int argc, char** argv) {
 
   if (std::optional<int> code = targeting.Run(argv)) return *code;
   if (std::optional<int> code = audit.Run()) return *code;
+  if (std::optional<int> code = stats.Run()) return *code;
 
   if (serve->parsed()) {
     serve_options.db_path = db_path;

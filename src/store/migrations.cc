@@ -469,6 +469,55 @@ CREATE INDEX case_notices_by_recipient ON case_notices (recipient_org_id, create
 CREATE INDEX notices_by_object ON notices (object_type, object_id, created_at, id);
 )sql",
      sqlite_cases::MoveCaseNoticesToNotices},
+    {9, "seizure statistics: seizure records, their generation, partner statistics",
+     R"sql(
+-- One row per line of detained goods (issue 6): the administration's own
+-- cases (source 'case', kept current by the case engine) and imported
+-- historical records (source 'import'). Non-nominal: no names of persons or
+-- companies. Natural key (org_id, case_id, line); values in EUR cents;
+-- empty text for an unknown transport mode or country.
+CREATE TABLE seizure_records (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  case_id TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  detained_on TEXT NOT NULL,
+  office TEXT NOT NULL,
+  reporting_country TEXT NOT NULL,
+  procedure TEXT NOT NULL,
+  transport_mode TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  dispatch TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  product_category TEXT NOT NULL,
+  ipr_type TEXT NOT NULL,
+  articles INTEGER NOT NULL,
+  value_cents INTEGER NOT NULL,
+  small_consignment INTEGER NOT NULL,
+  e_commerce INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (org_id, case_id, line)
+);
+
+-- Bumped by every change to an organisation's seizure records, so the
+-- statistics' in-memory aggregate can tell that it is stale.
+CREATE TABLE seizure_generations (
+  org_id TEXT PRIMARY KEY REFERENCES organisations (id),
+  generation INTEGER NOT NULL
+);
+
+-- Partner administrations' quarterly statistics as imported: the exchange
+-- document (docs/stats.md) verbatim, one per partner and quarter.
+CREATE TABLE partner_statistics (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  partner TEXT NOT NULL,
+  quarter TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (org_id, partner, quarter)
+);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

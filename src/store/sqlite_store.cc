@@ -28,6 +28,7 @@
 #include "store/sqlite_cases.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_notices.h"
+#include "store/sqlite_stats.h"
 
 namespace cordon {
 
@@ -1392,6 +1393,34 @@ class SqliteTx final : public WriteTx {
   }
   Status InsertEvidence(const EvidenceRecord& record, const std::string& content) override {
     return sqlite_cases::InsertEvidence(db_, record, content);
+  }
+
+  // --- seizure statistics (sqlite_stats.cc)
+
+  Result<long long> GetSeizureGeneration(const Scope& scope) override {
+    return sqlite_stats::GetSeizureGeneration(db_, scope);
+  }
+  Status ScanSeizureRecords(const Scope& scope,
+                            const std::function<Status(const SeizureRecord&)>& visit) override {
+    return sqlite_stats::ScanSeizureRecords(db_, scope, visit);
+  }
+  Result<std::vector<SeizureRecord>> ListCaseSeizureRecords(const Scope& scope,
+                                                            const std::string& case_id) override {
+    return sqlite_stats::ListCaseSeizureRecords(db_, scope, case_id);
+  }
+  Result<std::vector<PartnerStatisticsRecord>> ListPartnerStatistics(const Scope& scope) override {
+    return sqlite_stats::ListPartnerStatistics(db_, scope);
+  }
+  Result<std::vector<ScreeningTally>> TallyScreenings(const Scope& scope, Timestamp from,
+                                                      Timestamp to) override {
+    return sqlite_stats::TallyScreenings(db_, scope, from, to);
+  }
+  Result<SeizureUpsertCounts> UpsertSeizureRecords(
+      const Scope& scope, const std::vector<SeizureRecord>& records) override {
+    return sqlite_stats::UpsertSeizureRecords(db_, scope, records);
+  }
+  Result<bool> PutPartnerStatistics(const PartnerStatisticsRecord& record) override {
+    return sqlite_stats::PutPartnerStatistics(db_, record);
   }
 
   Status InsertFinding(const Scope& scope, const FindingRecord& finding) override {

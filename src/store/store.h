@@ -366,6 +366,68 @@ struct CaseFilter {
   int limit = 50;     // 1..1000
 };
 
+// --- Seizure statistics (issue 6). Non-nominal: a record names no person or
+// company, only where, when, what and how much.
+
+// One line of detained goods as the statistics count it. Records come from
+// the administration's cases (kept current by the case engine, source
+// "case") or from imported historical files (source "import"); the natural
+// key is (org_id, case_id, line).
+struct SeizureRecord {
+  std::string org_id;        // the administration that detained the goods
+  std::string case_id;       // a Cordon case id or the imported case reference
+  int line = 1;              // 1-based line of goods within the case
+  std::string source;        // case | import
+  Date detained_on{};
+  std::string office;             // UN/LOCODE
+  std::string reporting_country;  // ISO 3166-1 alpha-2
+  std::string procedure;          // application | ex_officio
+  std::string transport_mode;     // sea|air|road|rail|postal|express|passenger; "" unknown
+  std::string origin;             // ISO 3166-1 alpha-2; "" unknown
+  std::string dispatch;
+  std::string destination;
+  std::string product_category;  // the taxonomy's id (stats/stats.h)
+  std::string ipr_type;
+  long long articles = 0;
+  long long value_cents = 0;  // estimated value, EUR cents
+  bool small_consignment = false;
+  bool e_commerce = false;
+  std::string outcome;  // pending | destroyed | released | court
+  bool operator==(const SeizureRecord&) const = default;
+};
+
+// What an upsert of seizure records did.
+struct SeizureUpsertCounts {
+  long long inserted = 0;
+  long long updated = 0;
+  long long unchanged = 0;
+};
+
+// A partner administration's quarterly statistics as imported (the exchange
+// document of docs/stats.md, kept verbatim); one per partner and quarter.
+struct PartnerStatisticsRecord {
+  std::string org_id;   // the administration that imported it
+  std::string partner;  // the reporting country of the partner
+  std::string quarter;  // "2025Q3"
+  std::string sha256;   // hex SHA-256 of body
+  Timestamp imported_at{};
+  std::string body;  // JSON document
+};
+
+// Screened declarations and what became of them, counted per office, day,
+// targeting model version (0: none was active) and profile ("" for the
+// declaration-level counts, else one row per profile that hit).
+struct ScreeningTally {
+  std::string office;
+  Date day{};
+  long long model_version = 0;
+  std::string profile_id;
+  long long declarations = 0;  // screened results
+  long long selected = 0;      // selected for inspection
+  long long inspected = 0;     // with a recorded finding
+  long long infringing = 0;    // finding "suspected_ipr_infringement"
+};
+
 // Operations available inside a read-only unit of work.
 class ReadTx {
  public:
@@ -506,6 +568,27 @@ class ReadTx {
   // `limit` (1..1000), without body and parties (read each with GetCase
   // scoped to its org_id).
   virtual Result<std::vector<CaseRecord>> ListCasesDueBefore(Date day, int limit) = 0;
+
+  // --- seizure statistics of the scope's organisation.
+  // Bumped by every change to the organisation's seizure records, so a cached
+  // aggregate can tell cheaply that it is stale; 0 before the first record.
+  virtual Result<long long> GetSeizureGeneration(const Scope& scope) = 0;
+  // Calls `visit` for every record of the organisation, ordered by
+  // (case_id, line): the lines of a case come together. Stops at (and
+  // returns) visit's first error.
+  virtual Status ScanSeizureRecords(const Scope& scope,
+                                    const std::function<Status(const SeizureRecord&)>& visit) = 0;
+  // The records of one case, by line.
+  virtual Result<std::vector<SeizureRecord>> ListCaseSeizureRecords(
+      const Scope& scope, const std::string& case_id) = 0;
+  // The partner statistics the organisation imported, by quarter then partner.
+  virtual Result<std::vector<PartnerStatisticsRecord>> ListPartnerStatistics(
+      const Scope& scope) = 0;
+  // The organisation's screening results created in [from, to), tallied
+  // (ScreeningTally); the model version is that of the model active when
+  // the result was created (from the activation history).
+  virtual Result<std::vector<ScreeningTally>> TallyScreenings(const Scope& scope, Timestamp from,
+                                                              Timestamp to) = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -637,6 +720,18 @@ class WriteTx : public ReadTx {
   // Records evidence metadata and stores `content` under record.sha256 unless
   // those bytes are already stored. kConflict when the id exists.
   virtual Status InsertEvidence(const EvidenceRecord& record, const std::string& content) = 0;
+  // --- seizure statistics. Inserts each record of the scope's organisation
+  // (record.org_id must equal it) that is new, rewrites those whose stored
+  // fields differ and leaves equal ones alone; bumps the generation when
+  // anything changed. kConflict naming the case when a record would replace
+  // one of another source (an import never overwrites a Cordon case's
+  // records, nor the other way round); kInvalidInput for a record of another
+  // organisation.
+  virtual Result<SeizureUpsertCounts> UpsertSeizureRecords(
+      const Scope& scope, const std::vector<SeizureRecord>& records) = 0;
+  // Stores (or replaces) the partner's statistics of a quarter. Returns false
+  // when the same document (same sha256) is already stored: nothing changes.
+  virtual Result<bool> PutPartnerStatistics(const PartnerStatisticsRecord& record) = 0;
 };
 
 class Store {
