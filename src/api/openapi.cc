@@ -113,6 +113,36 @@ void AddStatsSchemas(json& schemas) {
                 {"value", {{"type", "number"}, {"description", "estimated value, EUR"}}}}},
               {"additionalProperties", {{"type", json::array({"string", "null"})}}}};
   schemas["SeizureTable"] = Object({{"rows", ArrayOf(row)}}, {"rows"});
+  json cell = Object(
+      {{"breakdown", Enum({"total", "route", "product_category", "ipr_type", "transport_mode",
+                           "route_product_category"})},
+       {"keys", {{"type", "object"},
+                 {"additionalProperties", {{"type", json::array({"string", "null"})}}}}},
+       {"cases", {{"type", "integer"}}},
+       {"articles", {{"type", "integer"}}},
+       {"value_eur", {{"type", "number"}}}},
+      {"breakdown", "keys", "cases", "articles", "value_eur"});
+  schemas["StatisticsExchange"] = Object(
+      {{"format", Enum({"cordon-seizure-statistics"})},
+       {"format_version", {{"type", "integer"}, {"const", 1}}},
+       {"reporting_country", Country()},
+       {"quarter", {{"type", "string"}, {"pattern", "^[0-9]{4}Q[1-4]$"}}},
+       {"period", Object({{"from", String()}, {"to", String()}}, {"from", "to"})},
+       {"generated_at", DateTime()},
+       {"taxonomy", {{"type", "object"}}},
+       {"suppression", Object({{"min_cases", {{"type", "integer"}, {"minimum", 1}}},
+                               {"suppressed_cells", {{"type", "integer"}}}},
+                              {"min_cases", "suppressed_cells"})},
+       {"cells", ArrayOf(cell)}},
+      {"format", "format_version", "reporting_country", "quarter", "period", "suppression",
+       "cells"});
+  schemas["PartnerImport"] = Object({{"partner", Country()},
+                                     {"quarter", String()},
+                                     {"cells", {{"type", "integer"}}},
+                                     {"changed", Boolean()}});
+  schemas["StatisticsAnalysis"] = {
+      {"type", "object"},
+      {"description", "the analysis document; its fields are described in docs/stats.md"}};
 }
 
 json Schemas() {
@@ -1269,6 +1299,67 @@ std::vector<Operation> StatsOperations() {
           .Returns(200, "SeizureTable")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
           .Parameters(seizure_parameters),
+      Op("get", "/api/v1/stats/exchange/{quarter}", "exportStatistics",
+         "The quarter's aggregates for partners (the exchange document), cells of fewer than "
+         "min_cases cases suppressed",
+         "statistics")
+          .Returns(200, "StatisticsExchange")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array(
+              {{{"name", "quarter"},
+                {"in", "path"},
+                {"required", true},
+                {"description", "YYYYQn"},
+                {"schema", String()}},
+               parameter("min_cases", {{"type", "integer"}, {"minimum", 1}, {"default", 3}},
+                         "suppression threshold"),
+               parameter("format", Enum({"json", "csv"}), "representation (default json)")})),
+      Op("post", "/api/v1/stats/partners", "importPartnerStatistics",
+         "Load a partner administration's exchange document (201 when it changed what is "
+         "stored, 200 when the same document was already loaded)",
+         "statistics")
+          .Body("StatisticsExchange")
+          .Returns(201, "PartnerImport")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"}),
+      Op("get", "/api/v1/stats/joint", "jointStatistics",
+         "Own and partner statistics side by side per quarter and route or category",
+         "statistics")
+          .Returns(200, "StatisticsAnalysis")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array(
+              {parameter("by", Enum({"route", "product_category"}), "default route"),
+               parameter("from_quarter", String(), "first quarter, YYYYQn"),
+               parameter("to_quarter", String(), "last quarter, YYYYQn")})),
+      Op("get", "/api/v1/stats/trends", "statisticsTrends",
+         "Quarter-on-quarter and year-on-year change per value of a dimension, and the "
+         "anomalies with their test",
+         "statistics")
+          .Returns(200, "StatisticsAnalysis")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array(
+              {parameter("dimension", String(), "a record dimension (default origin)"),
+               parameter("quarter", String(), "YYYYQn (default: the latest with data)"),
+               parameter("history", {{"type", "integer"}, {"minimum", 2}, {"maximum", 20}},
+                         "prior quarters forming the expected level (default 4)"),
+               parameter("alpha", {{"type", "number"}}, "significance level (default 0.01)")})),
+      Op("get", "/api/v1/stats/incidence", "statisticsIncidence",
+         "Detentions per thousand declarations screened per office and route, and a split of "
+         "an inspection capacity across offices maximising expected detections",
+         "statistics")
+          .Returns(200, "StatisticsAnalysis")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array({parameter("from", date, "first day (default: a year back)"),
+                                   parameter("to", date, "last day (default today)"),
+                                   parameter("capacity", {{"type", "integer"}, {"minimum", 0}},
+                                             "inspections to split")})),
+      Op("get", "/api/v1/stats/effectiveness", "statisticsEffectiveness",
+         "Per risk profile and targeting model version: declarations hit, inspected, found "
+         "infringing, hit rate",
+         "statistics")
+          .Returns(200, "StatisticsAnalysis")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(json::array({parameter("from", date, "first day (default: a year back)"),
+                                   parameter("to", date, "last day (default today)")})),
   };
 }
 

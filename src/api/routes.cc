@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -1051,6 +1052,142 @@ HttpResponse QuerySeizures(StatsService& stats, const RequestContext& context) {
   });
 }
 
+// Query parameters of the analysis routes: only `allowed` ones, each at most
+// once; numbers parsed strictly. Problems name the parameter.
+class AnalysisParameters {
+ public:
+  AnalysisParameters(const RequestContext& context, std::vector<std::string> allowed)
+      : context_(context) {
+    for (const auto& [name, value] : context.request.query) {
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        errors_.push_back({name, "is not a parameter of this route"});
+      }
+    }
+  }
+  std::optional<std::string> Text(const char* name) { return context_.request.Query(name); }
+  std::optional<Date> DateParameter(const char* name) {
+    std::optional<std::string> text = Text(name);
+    if (!text) return std::nullopt;
+    std::optional<Date> day = ParseDate(*text);
+    if (!day) errors_.push_back({name, "must be a date YYYY-MM-DD"});
+    return day;
+  }
+  std::optional<long long> Integer(const char* name, long long minimum, long long maximum) {
+    std::optional<std::string> text = Text(name);
+    if (!text) return std::nullopt;
+    long long value = 0;
+    const char* end = text->data() + text->size();
+    auto [parsed_end, error] = std::from_chars(text->data(), end, value);
+    if (text->empty() || error != std::errc() || parsed_end != end || value < minimum ||
+        value > maximum) {
+      errors_.push_back({name, "must be an integer from " + std::to_string(minimum) + " to " +
+                                   std::to_string(maximum)});
+      return std::nullopt;
+    }
+    return value;
+  }
+  std::optional<double> Number(const char* name) {
+    std::optional<std::string> text = Text(name);
+    if (!text) return std::nullopt;
+    char* end = nullptr;
+    double value = std::strtod(text->c_str(), &end);
+    if (text->empty() || end != text->c_str() + text->size()) {
+      errors_.push_back({name, "must be a number"});
+      return std::nullopt;
+    }
+    return value;
+  }
+  std::optional<HttpResponse> Problem() const {
+    if (errors_.empty()) return std::nullopt;
+    return ProblemFor(InvalidInput("invalid query parameters", errors_), context_.request.path);
+  }
+
+ private:
+  const RequestContext& context_;
+  std::vector<FieldError> errors_;
+};
+
+// GET /api/v1/stats/exchange/{quarter}?min_cases=3&format=json|csv
+HttpResponse ExportStatistics(StatsService& stats, const RequestContext& context) {
+  AnalysisParameters parameters(context, {"min_cases", "format"});
+  long long min_cases = parameters.Integer("min_cases", 1, 1000000).value_or(3);
+  std::string format = parameters.Text("format").value_or("json");
+  if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
+  if (format != "json" && format != "csv") {
+    return ProblemFor(InvalidInput("invalid query parameters", {{"format", "must be json or csv"}}),
+                      context.request.path);
+  }
+  return Respond(stats.ExportQuarter(*context.caller, context.Param("quarter"),
+                                     static_cast<int>(min_cases)),
+                 context, [&](const StatisticsExchange& exchange) {
+                   if (format == "json") return JsonResponse(200, StatisticsExchangeToJson(exchange));
+                   HttpResponse response;
+                   response.content_type = "text/csv; charset=utf-8";
+                   response.body = StatisticsExchangeToCsv(exchange);
+                   return response;
+                 });
+}
+
+// POST /api/v1/stats/partners: a partner's exchange document.
+HttpResponse ImportPartnerStatistics(StatsService& stats, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(stats.ImportPartner(*context.caller, body.value), context,
+                 [](const PartnerImportReport& report) {
+                   return JsonResponse(report.changed ? 201 : 200,
+                                       {{"partner", report.partner},
+                                        {"quarter", report.quarter},
+                                        {"cells", report.cells},
+                                        {"changed", report.changed}});
+                 });
+}
+
+// GET /api/v1/stats/joint?by=route|product_category&from_quarter=&to_quarter=
+HttpResponse JointStatistics(StatsService& stats, const RequestContext& context) {
+  AnalysisParameters parameters(context, {"by", "from_quarter", "to_quarter"});
+  if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
+  return Respond(stats.JointView(*context.caller, parameters.Text("by").value_or("route"),
+                                 parameters.Text("from_quarter").value_or(""),
+                                 parameters.Text("to_quarter").value_or("")),
+                 context, [](const json& view) { return JsonResponse(200, view); });
+}
+
+// GET /api/v1/stats/trends?dimension=&quarter=&history=&alpha=
+HttpResponse StatisticsTrends(StatsService& stats, const RequestContext& context) {
+  AnalysisParameters parameters(context, {"dimension", "quarter", "history", "alpha"});
+  AnalysisOptions options;
+  options.dimension = parameters.Text("dimension").value_or("origin");
+  options.quarter = parameters.Text("quarter");
+  options.history_quarters =
+      static_cast<int>(parameters.Integer("history", 1, 100).value_or(options.history_quarters));
+  options.alpha = parameters.Number("alpha").value_or(options.alpha);
+  if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
+  return Respond(stats.Trends(*context.caller, options), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
+// GET /api/v1/stats/incidence?from=&to=&capacity=
+HttpResponse StatisticsIncidence(StatsService& stats, const RequestContext& context) {
+  AnalysisParameters parameters(context, {"from", "to", "capacity"});
+  CapacityOptions options;
+  options.from = parameters.DateParameter("from");
+  options.to = parameters.DateParameter("to");
+  options.capacity = parameters.Integer("capacity", 0, 1000000000).value_or(0);
+  if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
+  return Respond(stats.Incidence(*context.caller, options), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
+// GET /api/v1/stats/effectiveness?from=&to=
+HttpResponse StatisticsEffectiveness(StatsService& stats, const RequestContext& context) {
+  AnalysisParameters parameters(context, {"from", "to"});
+  std::optional<Date> from = parameters.DateParameter("from");
+  std::optional<Date> to = parameters.DateParameter("to");
+  if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
+  return Respond(stats.Effectiveness(*context.caller, from, to), context,
+                 [](const json& view) { return JsonResponse(200, view); });
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -1171,6 +1308,15 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/cases/{id}/evidence/{evidence_id}", kAuth},
              WithCases(services, GetCaseEvidence));
   router.Add({"GET", "/api/v1/stats/seizures", kAuth}, WithStats(services, QuerySeizures));
+  router.Add({"GET", "/api/v1/stats/exchange/{quarter}", kAuth},
+             WithStats(services, ExportStatistics));
+  router.Add({"POST", "/api/v1/stats/partners", kAuth},
+             WithStats(services, ImportPartnerStatistics));
+  router.Add({"GET", "/api/v1/stats/joint", kAuth}, WithStats(services, JointStatistics));
+  router.Add({"GET", "/api/v1/stats/trends", kAuth}, WithStats(services, StatisticsTrends));
+  router.Add({"GET", "/api/v1/stats/incidence", kAuth}, WithStats(services, StatisticsIncidence));
+  router.Add({"GET", "/api/v1/stats/effectiveness", kAuth},
+             WithStats(services, StatisticsEffectiveness));
 }
 
 }  // namespace cordon::api

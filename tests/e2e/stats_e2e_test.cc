@@ -141,5 +141,78 @@ TEST_F(StatsE2E, CasesCountAtOnceAndOnlyTheAdministrationSeesItsFigures) {
   EXPECT_EQ(holder.Get("/api/v1/stats/seizures").status, 403);
 }
 
+TEST_F(StatsE2E, QuarterlyExchangeBetweenTwoAdministrationsAndTheAnalysis) {
+  // Customs NL's records: 4 cases CN -> NL and 1 VN -> NL in 2025Q3.
+  std::string nl_rows = kHeader;
+  for (int index = 0; index < 5; ++index) {
+    std::string origin = index < 4 ? "CN" : "VN";
+    nl_rows += "NL-" + std::to_string(index) + ",2025-08-1" + std::to_string(index) +
+               ",NLRTM,NL,application,sea," + origin + "," + origin +
+               ",NL,toys,trademark,10,100,false,false,destroyed\n";
+  }
+  CommandResult imported =
+      RunCordon({"stats", "import", WriteFile("nl.csv", nl_rows), "--db", db_.string(), "--org",
+                 "Customs NL"},
+                dir_->path());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  std::string exported_path = dir_->File("nl-2025Q3.json");
+  CommandResult exported =
+      RunCordon({"stats", "export", "--quarter", "2025Q3", "--out", exported_path, "--db",
+                 db_.string(), "--org", "Customs NL"},
+                dir_->path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("suppressed (fewer than 3 cases)"), std::string::npos) << exported.out;
+  std::ifstream file(exported_path);
+  json document = json::parse(file);
+  EXPECT_EQ(document["format_version"], 1);
+  EXPECT_EQ(document["reporting_country"], "NL");
+  for (const json& cell : document["cells"]) EXPECT_GE(cell["cases"].get<int>(), 3) << cell;
+
+  // Customs DE loads it over the API, twice: the second changes nothing.
+  Response loaded = analyst_->Post("/api/v1/stats/partners", document);
+  ASSERT_EQ(loaded.status, 201) << loaded.raw;
+  EXPECT_EQ(loaded.body["partner"], "NL");
+  Response reloaded = analyst_->Post("/api/v1/stats/partners", document);
+  ASSERT_EQ(reloaded.status, 200) << reloaded.raw;
+  EXPECT_EQ(reloaded.body["changed"], false);
+  json tampered = document;
+  tampered["cells"][1]["cases"] = 1;
+  Response refused = analyst_->Post("/api/v1/stats/partners", tampered);
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(ErrorFields(refused.body), (std::vector<std::string>{"cells[1].cases"}));
+
+  std::string de_rows = std::string(kHeader) +
+                        "D-1,2025-07-03,DEHAM,DE,application,sea,CN,CN,NL,toys,trademark,1,1,"
+                        "false,false,destroyed\n";
+  ASSERT_EQ(Stats({"import", WriteFile("de.csv", de_rows)}).exit_code, 0);
+  Response joint =
+      analyst_->Get("/api/v1/stats/joint?by=route&from_quarter=2025Q3&to_quarter=2025Q3");
+  ASSERT_EQ(joint.status, 200) << joint.raw;
+  EXPECT_EQ(joint.body["rows"], json::parse(R"([
+      {"quarter":"2025Q3","origin":"CN","destination":"NL",
+       "own":{"cases":1,"articles":1,"value":1.0},
+       "partners":{"NL":{"cases":4,"articles":40,"value":400.0}}}])"));
+
+  Response csv = analyst_->Get("/api/v1/stats/exchange/2025Q3?min_cases=1&format=csv");
+  ASSERT_EQ(csv.status, 200) << csv.raw;
+  EXPECT_NE(csv.raw.find("1,DE,2025Q3,1,route,CN,NL,,,,1,1,1.00\n"), std::string::npos) << csv.raw;
+  Response bad_quarter = analyst_->Get("/api/v1/stats/exchange/2025Q5");
+  EXPECT_EQ(bad_quarter.status, 422);
+
+  Response trends = analyst_->Get("/api/v1/stats/trends?dimension=origin&quarter=2025Q3");
+  ASSERT_EQ(trends.status, 200) << trends.raw;
+  EXPECT_EQ(trends.body["quarter"], "2025Q3");
+  EXPECT_TRUE(trends.body["test"]["description"].get<std::string>().find("Poisson") !=
+              std::string::npos);
+  Response incidence = analyst_->Get("/api/v1/stats/incidence?capacity=10&from=2025-01-01");
+  ASSERT_EQ(incidence.status, 200) << incidence.raw;
+  Response effectiveness = analyst_->Get("/api/v1/stats/effectiveness?from=2020-01-01");
+  ASSERT_EQ(effectiveness.status, 200) << effectiveness.raw;
+  EXPECT_TRUE(effectiveness.body.contains("profiles"));
+  Response unknown = analyst_->Get("/api/v1/stats/effectiveness?since=2020-01-01");
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(ErrorFields(unknown.body), (std::vector<std::string>{"since"}));
+}
+
 }  // namespace
 }  // namespace cordon::e2e
