@@ -35,14 +35,8 @@ constexpr size_t kMaxLongText = 10000;
 constexpr size_t kMaxGoods = 1000;
 constexpr int kSweepBatch = 100;
 
-// Product categories of the seizure statistics (issue 6) and IPR types of
-// applications for action (rights module).
-constexpr std::string_view kProductCategories[] = {
-    "clothing", "shoes", "bags_and_personal_accessories", "watches", "jewellery",
-    "mobile_phones_and_accessories", "electronics", "toys", "games", "sports_goods", "medicines",
-    "body_care", "foodstuffs", "tobacco", "alcoholic_drinks", "packaging_material",
-    "labels_and_tags", "other",
-};
+// IPR types of applications for action (rights module). Product categories
+// are the statistics taxonomy's (stats/stats.h, data/stats/product_categories.json).
 constexpr std::string_view kIprTypes[] = {
     "trademark",     "design",        "copyright",  "patent",     "geographical_indication",
     "plant_variety", "utility_model", "topography", "trade_name",
@@ -848,8 +842,12 @@ Result<json> CaseService::Open(const Caller& caller, const json& body) {
       }
       record.unit = Text(line, "unit", true, errors, 50).value_or("");
       std::optional<std::string> category = Text(line, "product_category", true, errors);
-      if (category && !OneOf(*category, kProductCategories)) {
-        errors.Add(line.Path("product_category"), "must be one of " + ListText(kProductCategories));
+      if (category && !IsProductCategory(*category)) {
+        std::string ids;
+        for (const ProductCategory& known : ProductCategories()) {
+          ids += (ids.empty() ? "" : ", ") + known.id;
+        }
+        errors.Add(line.Path("product_category"), "must be one of " + ids);
       } else if (category) {
         record.product_category = *category;
       }
