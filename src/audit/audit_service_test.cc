@@ -219,7 +219,7 @@ TEST_F(AuditStoreTest, AFailedUnitOfWorkLeavesNeitherEventNorLeaf) {
     return Conflict("the state change this event records failed");
   });
   EXPECT_EQ(failed.error().code(), ErrorCode::kConflict);
-  EXPECT_THROW(store_->Write([&](WriteTx& tx) -> Status {
+  EXPECT_THROW((void)store_->Write([&](WriteTx& tx) -> Status {
     CORDON_RETURN_IF_ERROR(tx.AppendAuditEvent(Event(12, "org_de")).status());
     throw std::runtime_error("crash in the middle of a command");
   }),

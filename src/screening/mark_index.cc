@@ -216,16 +216,6 @@ constexpr uint64_t kAfterClass = 0x452821E638D01377ULL;    // the part after a s
 constexpr uint64_t kBefore1Class = 0xBE5466CF34E90C6CULL;  // the same, <= 1 deletion (keys of 9+)
 constexpr uint64_t kAfter1Class = 0xC0AC29B7C97C50DDULL;
 
-// murmur3's finaliser: every bit of the result depends on every bit of `x`.
-inline uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xFF51AFD7ED558CCDULL;
-  x ^= x >> 33;
-  x *= 0xC4CEB9FE1A85EC53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 // A polynomial hash is already well spread over its 64 bits; one
 // multiplication spreads the salt too. Both the index and the probes use it.
 inline uint64_t Salted(uint64_t hash, uint64_t probe_class) {

@@ -924,13 +924,13 @@ TEST_F(SqliteStoreTest, AuditAppendAssignsIncreasingSeqAndListsPerOrganisation) 
     return out;
   };
   std::vector<long long> seqs;
-  for (const auto& [org, object, action] :
-       std::vector<std::tuple<std::string, std::string, std::string>>{
+  for (const auto& row : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"org_de", "app_1", "application.granted"},
            {"org_cn", "app_2", "application.granted"},
            {"org_de", "app_2", "application.viewed"},
            {"org_de", "app_1", "application.suspended"}}) {
     ASSERT_TRUE(Write([&](WriteTx& tx) -> Status {
+                  const auto& [org, object, action] = row;
                   CORDON_ASSIGN_OR_RETURN(long long seq,
                                           tx.AppendAuditEvent(event(org, object, action)));
                   seqs.push_back(seq);
