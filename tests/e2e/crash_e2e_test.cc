@@ -53,12 +53,14 @@ TEST(CrashE2E, SigkillDuringWritesLosesNoAcknowledgedWrite) {
   std::mutex mutex;
   std::vector<Acknowledged> acknowledged;
   std::atomic<int> created{0};
+  std::atomic<int> logged_in{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> writers;
   for (int writer = 0; writer < kWriters; ++writer) {
     writers.emplace_back([&, writer] {
       Client client(port);
       client.Login(writer % 2 == 0 ? "legal@zentra.demo" : "legal@lumio.demo");
+      ++logged_in;
       for (int sequence = 0; !stop; ++sequence) {
         json body = ExampleApplication();
         std::string marker = "crash w" + std::to_string(writer) + " n" + std::to_string(sequence);
@@ -79,9 +81,10 @@ TEST(CrashE2E, SigkillDuringWritesLosesNoAcknowledgedWrite) {
       }
     });
   }
-  // Kill in the middle of the burst, once a good number of writes landed.
+  // Kill in the middle of the burst, once every writer is signed in (a login
+  // cut off by the kill is not a write) and a good number of writes landed.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (created < 60 && std::chrono::steady_clock::now() < deadline) {
+  while ((logged_in < kWriters || created < 60) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   int wait_status = server->Kill(SIGKILL);
