@@ -833,6 +833,11 @@ std::vector<Operation> Operations() {
         {"required", false},
         {"schema",
          Enum({"draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired"})}},
+       {{"name", "order"},
+        {"in", "query"},
+        {"required", false},
+        {"description", "by filing (creation): oldest (default) or newest first"},
+        {"schema", Enum({"oldest", "newest"})}},
        {{"name", "cursor"},
         {"in", "query"},
         {"required", false},
@@ -937,7 +942,8 @@ std::vector<Operation> Operations() {
           .Returns(201, "Application")
           .Problems({"Forbidden", "InvalidInput"}),
       Op("get", "/api/v1/applications", "listApplications",
-         "Applications visible to the caller, oldest first, cursor-paginated", "applications")
+         "Applications visible to the caller, oldest or newest first, cursor-paginated",
+         "applications")
           .Returns(200, "ApplicationList")
           .Problems({"InvalidInput"})
           .Parameters(list_parameters),

@@ -343,6 +343,13 @@ HttpResponse ListApplications(const ApiServices& services, const RequestContext&
       query.limit = limit;
     }
   }
+  if (std::optional<std::string> order = context.request.Query("order")) {
+    if (*order == "newest") {
+      query.newest_first = true;
+    } else if (*order != "oldest") {
+      errors.push_back({"order", "must be oldest or newest"});
+    }
+  }
   if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
   if (!errors.empty()) {
     return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),

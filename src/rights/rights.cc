@@ -714,6 +714,7 @@ Result<Page<Application>> ApplicationService::List(const Caller& caller,
   // Only holders see drafts (see VisibleToCaller).
   if (!holder && filter.status == "draft") return page;
   filter.after = query.cursor;
+  filter.newest_first = query.newest_first;
   Status status = store_.Read([&](ReadTx& tx) -> Status {
     // Drafts filtered out for other organisations can leave a store page short;
     // keep reading so a page is full unless the list ends. The cursor returned

@@ -115,6 +115,7 @@ Result<Application> ApplicationFromRecord(const ApplicationRecord& record, Date 
 
 struct ApplicationQuery {
   std::optional<std::string> status;  // effective status, including "expired"
+  bool newest_first = false;          // order by filing (creation), newest first
   std::string cursor;
   int limit = 50;
 };

@@ -475,8 +475,12 @@ class SqliteTx final : public WriteTx {
     if (filter.valid_until_on_or_after.has_value()) sql += " AND a.valid_until >= ?";
     if (filter.holder_org_id.has_value()) sql += " AND a.holder_org_id = ?";
     if (filter.filed_with_org_id.has_value()) sql += " AND a.filed_with_org_id = ?";
-    if (after.has_value()) sql += " AND (a.created_at > ? OR (a.created_at = ? AND a.id > ?))";
-    sql += " ORDER BY a.created_at, a.id LIMIT ?";
+    if (after.has_value()) {
+      sql += filter.newest_first ? " AND (a.created_at < ? OR (a.created_at = ? AND a.id < ?))"
+                                 : " AND (a.created_at > ? OR (a.created_at = ? AND a.id > ?))";
+    }
+    sql += filter.newest_first ? " ORDER BY a.created_at DESC, a.id DESC LIMIT ?"
+                               : " ORDER BY a.created_at, a.id LIMIT ?";
 
     CORDON_ASSIGN_OR_RETURN(Statement query, db_.Prepare(sql, "listing applications"));
     int index = 1;

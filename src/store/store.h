@@ -76,8 +76,10 @@ struct ApplicationFilter {
   std::optional<Date> valid_until_on_or_after;  // valid_until >= this
   std::optional<std::string> holder_org_id;
   std::optional<std::string> filed_with_org_id;
-  // Pagination: items ordered by (created_at, id) ascending; `after` is the
-  // cursor returned by the previous page (opaque to callers); empty = first page.
+  // Pagination: items ordered by (created_at, id) ascending, or descending
+  // with newest_first; `after` is the cursor returned by the previous page of
+  // the same order (opaque to callers); empty = first page.
+  bool newest_first = false;
   std::string after;
   int limit = 50;  // 1..1000
 };

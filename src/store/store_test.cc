@@ -610,6 +610,23 @@ TEST_F(SqliteStoreTest, PaginatesWithoutDuplicatesOrGaps) {
     EXPECT_TRUE(before.created_at < after.created_at ||
                 (before.created_at == after.created_at && before.id < after.id));
   }
+
+  // Newest first: the same records in exactly the reverse order, page by page.
+  std::vector<std::string> newest;
+  ApplicationFilter backwards;
+  backwards.newest_first = true;
+  backwards.limit = 10;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = ReadValue<Page<ApplicationRecord>>(
+        [&](ReadTx& tx) { return tx.ListApplications({"org_de"}, backwards); });
+    ASSERT_TRUE(page.ok()) << page.error().ToString();
+    for (const ApplicationRecord& record : page->items) newest.push_back(record.id);
+    if (page->next_cursor.empty()) break;
+    backwards.after = page->next_cursor;
+  }
+  std::vector<std::string> oldest;
+  for (const ApplicationRecord& record : all->items) oldest.push_back(record.id);
+  EXPECT_EQ(newest, std::vector<std::string>(oldest.rbegin(), oldest.rend()));
   std::vector<std::string> ordered;
   for (const ApplicationRecord& record : all->items) ordered.push_back(record.id);
   EXPECT_EQ(seen, ordered);

@@ -283,6 +283,27 @@ TEST_F(ApplicationsE2E, ValidationErrorsNameEveryField) {
   Response bad_status = zentra.Get("/api/v1/applications?status=pending-ish");
   EXPECT_EQ(bad_status.status, 422);
   EXPECT_EQ(ErrorFields(bad_status.body), std::vector<std::string>{"status"});
+  Response bad_order = zentra.Get("/api/v1/applications?order=alphabetical");
+  EXPECT_EQ(bad_order.status, 422);
+  EXPECT_EQ(ErrorFields(bad_order.body), std::vector<std::string>{"order"});
+
+  // order=newest: the same applications, newest filing first, over pages.
+  std::vector<std::string> oldest;
+  Response everything = zentra.Get("/api/v1/applications?limit=1000");
+  ASSERT_EQ(everything.status, 200) << everything.raw;
+  for (const json& app : everything.body["items"]) oldest.push_back(app["id"]);
+  std::vector<std::string> newest;
+  std::string cursor;
+  for (int guard = 0; guard < 100; ++guard) {
+    Response page = zentra.Get("/api/v1/applications?order=newest&limit=2" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_EQ(page.status, 200) << page.raw;
+    for (const json& app : page.body["items"]) newest.push_back(app["id"]);
+    if (page.body["next_cursor"].is_null()) break;
+    cursor = page.body["next_cursor"];
+  }
+  ASSERT_GE(oldest.size(), 2u);
+  EXPECT_EQ(newest, std::vector<std::string>(oldest.rbegin(), oldest.rend()));
 }
 
 TEST_F(ApplicationsE2E, RightHoldersNeverSeeEachOthersApplications) {

@@ -55,8 +55,11 @@ export function ApplicationsList() {
         caption="Applications"
         testId="applications-table"
         deps={[status]}
-        sortOptions={[{ value: "created", label: "Filed first (creation order)" }]}
-        fetchPage={({ cursor, limit, signal }) => api.get<Page<Application>>("/applications", { status, limit, cursor }, signal)}
+        sortOptions={[
+          { value: "newest", label: "Newest first" },
+          { value: "oldest", label: "Oldest first" },
+        ]}
+        fetchPage={({ cursor, limit, sort, signal }) => api.get<Page<Application>>("/applications", { status, order: sort, limit, cursor }, signal)}
         rowKey={(row) => row.id}
         empty={status ? `No ${status} applications.` : "No applications yet."}
         columns={[
@@ -64,6 +67,7 @@ export function ApplicationsList() {
           { header: "Marks / rights", render: (row) => row.rights.flatMap((right) => right.marks ?? []).join(", ") || row.rights.map((right) => humanize(right.type)).join(", ") || "—" },
           { header: "Kind", render: (row) => (row.kind === "union" ? `union (${row.member_states.join(", ")})` : "national") },
           { header: "Status", render: (row) => <Badge value={row.status} /> },
+          { header: "Filed", render: (row) => formatDate(row.created_at) },
           { header: "Submitted", render: (row) => formatDate(row.submitted_at) },
           { header: "Valid until", render: (row) => formatDate(row.valid_until) },
         ]}

@@ -92,7 +92,7 @@ function OpenSelections() {
 }
 
 function ApplicationsPanel({ status, title, own }: { status?: string; title: string; own?: boolean }) {
-  const loaded = useLoad((signal) => api.get<Page<Application>>("/applications", { status, limit: 6 }, signal), [status]);
+  const loaded = useLoad((signal) => api.get<Page<Application>>("/applications", { status, order: own ? "newest" : "oldest", limit: 6 }, signal), [status, own]);
   return (
     <Panel title={title} to={status ? `/applications?status=${status}` : "/applications"} linkLabel="All applications" testId="home-applications">
       <Show loaded={loaded}>
