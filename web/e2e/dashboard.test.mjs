@@ -377,6 +377,45 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.context().close();
   });
 
+  it("the statistics page charts the seizures with the expected totals and exports them", async () => {
+    // Expected from the cases themselves: each goods line of a case is one
+    // seizure record (docs/stats.md), so the totals are the cases' sums.
+    const session = await (await fetch(`${base}/api/v1/sessions`, { method: "POST", body: JSON.stringify({ email: "officer@customs-de.demo", password: "cordon-demo" }) })).json();
+    const cases = await (await fetch(`${base}/api/v1/cases?limit=1000`, { headers: { Authorization: `Bearer ${session.token}` } })).json();
+    const lines = cases.items.flatMap((item) => item.goods);
+    const expected = {
+      cases: cases.items.length.toLocaleString("en"),
+      articles: lines.reduce((sum, line) => sum + Math.round(line.quantity), 0).toLocaleString("en"),
+      value: `${lines.reduce((sum, line) => sum + (line.estimated_value_eur ?? 0), 0).toLocaleString("en", { maximumFractionDigits: 0 })} EUR`,
+    };
+    assert.ok(cases.items.some((item) => item.id === state.caseId));
+    const page = await newPage();
+    await signIn(page, "analyst@customs-de.demo");
+    await nav(page, "Statistics").click();
+    const totals = page.getByTestId("stats-totals");
+    await totals.waitFor();
+    for (const [measure, text] of Object.entries(expected)) {
+      assert.equal(await totals.locator(`[data-measure="${measure}"] .value`).innerText(), text, measure);
+    }
+    for (const chart of ["chart-time", "chart-origin", "chart-category", "chart-transport", "chart-flows"]) {
+      await page.getByTestId(chart).locator("canvas").first().waitFor();
+    }
+    await shot(page, "statistics");
+    // Filtered to shoes, the KORVEX case (800 pairs) is still in.
+    await page.locator('select[data-filter="product_category"]').selectOption("shoes");
+    await page.getByText("Updating…").waitFor({ state: "detached" });
+    const shoes = Number((await totals.locator('[data-measure="articles"] .value').innerText()).replace(/,/g, ""));
+    assert.ok(shoes >= 800, `shoes articles ${shoes}`);
+    await shot(page, "statistics-shoes");
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    const csvText = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
+    assert.match(csvText, /^# total\ncases,articles,value_eur\n/);
+    const [png] = await Promise.all([page.waitForEvent("download"), page.getByTestId("chart-category").getByRole("button", { name: "PNG" }).click()]);
+    const pngBytes = await (await import("node:fs/promises")).readFile(await png.path());
+    assert.equal(pngBytes.subarray(1, 4).toString(), "PNG");
+    await page.context().close();
+  });
+
   it("the right holder follows its cases and answers one, on a tablet-sized screen", async () => {
     const page = await newPage({ width: 820, height: 1180 });
     await signIn(page, "legal@zentra.demo");

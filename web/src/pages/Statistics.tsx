@@ -288,7 +288,7 @@ export default function Statistics() {
         </label>
         <label>
           Category{" "}
-          <select value={filters.product_category} onChange={(event) => set({ product_category: event.target.value })}>
+          <select data-filter="product_category" value={filters.product_category} onChange={(event) => set({ product_category: event.target.value })}>
             <option value="">all</option>
             {CATEGORIES.map((value) => (
               <option key={value} value={value}>
