@@ -26,6 +26,9 @@ class AuditService;      // audit/audit_service.h
 class NotificationService;  // notify/notify.h
 class CaseService;       // cases/case_service.h
 class StatsService;      // stats/stats.h
+namespace exchange {
+class ExchangeService;  // exchange/exchange.h
+}
 
 struct ApiServices {
   Store& store;
@@ -46,6 +49,9 @@ struct ApiServices {
   // The built web dashboard (web/dist): served at every GET outside /api/
   // when set (api/static_files.h); empty: the API only.
   std::filesystem::path web_root = {};
+  // Exchange with partner nodes (/api/v1/exchange/..., case referral); 503
+  // while null (the node has no exchange keys).
+  exchange::ExchangeService* exchange = nullptr;
 };
 
 struct RouteInfo {

@@ -3,6 +3,8 @@
 //   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
 //                [--smtp-url URL --mail-from ADDR]
 //                [--deadline-interval SECONDS] [--web-root DIR]
+//                [--exchange-keys FILE]
+//   cordon keys|partners|groups|exchange ...           (exchange_commands.h)
 //   cordon audit verify --db FILE [--audit-key FILE | --verifier-key KEY]   (audit_commands.h)
 //   cordon applications import FILE --db FILE [--filed-with ORG]
 //   cordon applications export --db FILE --org NAME [--out FILE]
@@ -32,11 +34,13 @@
 #include "cases/case_service.h"
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
+#include "cli/exchange_commands.h"
 #include "cli/screen_command.h"
 #include "cli/stats_commands.h"
 #include "core/random.h"
 #include "core/time.h"
 #include "demo/demo.h"
+#include "exchange/exchange.h"
 #include "identity/identity.h"
 #include "notify/delivery.h"
 #include "notify/notify.h"
@@ -180,6 +184,11 @@ struct ServeOptions {
   std::string clock_start;  // RFC 3339; empty: the system clock
   std::string web_root = CORDON_DEFAULT_WEB_ROOT;
   bool web_root_given = false;  // --web-root on the command line
+  // Exchange with partner nodes: on when the key file exists
+  // (<db>.exchange-keys unless given; `cordon keys init` creates it).
+  std::string exchange_keys;
+  long long exchange_retry_base_ms = 10000;
+  long long exchange_retry_cap_ms = 3600000;
 };
 
 // The dashboard folder to serve, or "" for the API only. A folder given on
@@ -259,6 +268,26 @@ int Serve(const ServeOptions& options) {
   NotificationService notifications(**store, clock, rng);
   CaseService cases(**store, clock, rng);
   StatsService stats(**store, clock);
+  std::unique_ptr<exchange::ExchangeService> exchange_service;
+  {
+    const bool explicit_keys = !options.exchange_keys.empty();
+    const std::string path =
+        explicit_keys ? options.exchange_keys : cli::DefaultExchangeKeyPath(db_path);
+    Result<exchange::NodeKeys> keys = exchange::LoadNodeKeys(path);
+    if (keys.ok()) {
+      spdlog::info("exchange: node {} for {}, keys from {}", keys->node_id, keys->org_id, path);
+      exchange_service =
+          std::make_unique<exchange::ExchangeService>(**store, clock, rng, std::move(keys).value());
+    } else if (explicit_keys || keys.error().code() != ErrorCode::kNotFound) {
+      return Fail(keys.error());
+    }
+  }
+  if (options.exchange_retry_base_ms < 1 ||
+      options.exchange_retry_cap_ms < options.exchange_retry_base_ms) {
+    return Fail(InvalidInput("--exchange-retry-base-ms must be at least 1 and at most "
+                             "--exchange-retry-cap-ms",
+                             {{"exchange_retry_base_ms", "out of range"}}));
+  }
   // The clock acts on due cases at start-up and then periodically.
   DeadlineSweeper sweeper(cases, clock,
                           std::chrono::milliseconds(static_cast<long long>(
@@ -270,6 +299,7 @@ int Serve(const ServeOptions& options) {
   services.cases = &cases;
   services.stats = &stats;
   services.web_root = *web_root;
+  services.exchange = exchange_service.get();
   ApiServer server(services);
   Result<int> port = server.Bind(address->first, address->second);
   if (!port.ok()) return Fail(port.error());
@@ -294,6 +324,16 @@ int Serve(const ServeOptions& options) {
   DeliveryWorker delivery(**store, clock, rng, NewHttpWebhookTransport(),
                           std::move(delivery_options).value());
   delivery.Start();
+  // Outgoing exchange messages likewise, until each partner's receipt.
+  std::unique_ptr<exchange::ExchangeDeliveryWorker> exchange_delivery;
+  if (exchange_service) {
+    exchange::ExchangeDeliveryOptions exchange_options;
+    exchange_options.retry_base = std::chrono::milliseconds(options.exchange_retry_base_ms);
+    exchange_options.retry_cap = std::chrono::milliseconds(options.exchange_retry_cap_ms);
+    exchange_delivery = std::make_unique<exchange::ExchangeDeliveryWorker>(
+        *exchange_service, **store, clock, exchange::NewHttpInboxTransport(), exchange_options);
+    exchange_delivery->Start();
+  }
 
   std::thread signal_thread([&server, signals] {
     int signal_number = 0;
@@ -306,6 +346,7 @@ int Serve(const ServeOptions& options) {
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   delivery.Stop();
+  if (exchange_delivery) exchange_delivery->Stop();
   return 0;
 }
 
@@ -456,6 +497,16 @@ int Main(int argc, char** argv) {
                     "Longest delay between delivery retries")
       ->capture_default_str();
 
+  serve->add_option("--exchange-keys", serve_options.exchange_keys,
+                    "The node's exchange key file (default: <db>.exchange-keys when present; "
+                    "cordon keys init creates it)");
+  serve->add_option("--exchange-retry-base-ms", serve_options.exchange_retry_base_ms,
+                    "Delay before the first retry of an exchange delivery; doubles each time")
+      ->capture_default_str();
+  serve->add_option("--exchange-retry-cap-ms", serve_options.exchange_retry_cap_ms,
+                    "Longest delay between exchange delivery retries")
+      ->capture_default_str();
+
   CLI::App* applications = app.add_subcommand("applications", "Bulk applications for action");
   applications->require_subcommand(1);
   std::string import_file;
@@ -549,6 +600,7 @@ int Main(int argc, char** argv) {
   cli::TargetingCommands targeting(app);
   cli::AuditCommands audit(app);
   cli::StatsCommands stats(app);
+  cli::ExchangeCommands exchange_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -560,6 +612,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> code = targeting.Run(argv)) return *code;
   if (std::optional<int> code = audit.Run()) return *code;
   if (std::optional<int> code = stats.Run()) return *code;
+  if (std::optional<int> code = exchange_commands.Run()) return *code;
 
   if (serve->parsed()) {
     serve_options.db_path = db_path;

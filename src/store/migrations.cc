@@ -517,6 +517,87 @@ CREATE TABLE partner_statistics (
   body TEXT NOT NULL,
   PRIMARY KEY (org_id, partner, quarter)
 );
+    {10, "exchange between nodes: partners, closed user groups, messages, rejections",
+     R"sql(
+-- Partner nodes an administration (org_id) exchanges with; trust (jwks) is
+-- imported out of band. allow_send / allow_receive are JSON arrays of
+-- message types.
+CREATE TABLE exchange_partners (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  node_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  inbox_url TEXT NOT NULL,
+  jwks TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  allow_send TEXT NOT NULL,
+  allow_receive TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (org_id, node_id)
+);
+
+-- Closed user groups: a named set of partners for an operation.
+CREATE TABLE exchange_groups (
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (org_id, name)
+);
+CREATE TABLE exchange_group_members (
+  org_id TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  node_id TEXT NOT NULL,
+  PRIMARY KEY (org_id, group_name, node_id)
+);
+
+-- Messages sent (direction 'out': the outbox the delivery worker reads,
+-- written in the same transaction as the act that causes them) and
+-- received ('in'). A sender's message id is stored once per direction and
+-- partner, which is what makes a duplicate delivery create nothing.
+CREATE TABLE exchange_messages (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  direction TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  partner TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  in_reply_to TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  envelope_sha256 TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT,
+  last_error TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  object_type TEXT NOT NULL,
+  object_id TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  result TEXT NOT NULL,
+  UNIQUE (org_id, direction, partner, message_id)
+);
+CREATE INDEX exchange_messages_by_org ON exchange_messages (org_id, created_at, id);
+CREATE INDEX exchange_messages_due ON exchange_messages (direction, state, next_attempt_at, id);
+
+-- Envelopes the inbox refused, with the reason (visible to the admin).
+CREATE TABLE exchange_rejections (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  envelope_sha256 TEXT NOT NULL
+);
+CREATE INDEX exchange_rejections_by_org ON exchange_rejections (org_id, at, id);
 )sql"},
 };
 

@@ -27,6 +27,7 @@
 #include "store/sqlite_audit.h"
 #include "store/sqlite_cases.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_exchange.h"
 #include "store/sqlite_notices.h"
 #include "store/sqlite_stats.h"
 
@@ -1601,6 +1602,67 @@ class SqliteTx final : public WriteTx {
   Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) override {
     return sqlite_notices::GetNoticeForDelivery(db_, id);
   }
+  // --- exchange between nodes (SQL in sqlite_exchange.cc)
+
+  Result<ExchangePartnerRecord> GetExchangePartner(const Scope& scope,
+                                                   const std::string& node_id) override {
+    return sqlite_exchange::GetPartner(db_, scope, node_id);
+  }
+  Result<std::vector<ExchangePartnerRecord>> ListExchangePartners(const Scope& scope) override {
+    return sqlite_exchange::ListPartners(db_, scope);
+  }
+  Result<ExchangeGroupRecord> GetExchangeGroup(const Scope& scope,
+                                               const std::string& name) override {
+    return sqlite_exchange::GetGroup(db_, scope, name);
+  }
+  Result<std::vector<ExchangeGroupRecord>> ListExchangeGroups(const Scope& scope) override {
+    return sqlite_exchange::ListGroups(db_, scope);
+  }
+  Result<ExchangeMessageRecord> GetExchangeMessage(const Scope& scope,
+                                                   const std::string& id) override {
+    return sqlite_exchange::GetMessage(db_, scope, id);
+  }
+  Result<ExchangeMessageRecord> FindExchangeMessage(const Scope& scope,
+                                                    const std::string& direction,
+                                                    const std::string& partner,
+                                                    const std::string& message_id) override {
+    return sqlite_exchange::FindMessage(db_, scope, direction, partner, message_id);
+  }
+  Result<Page<ExchangeMessageRecord>> ListExchangeMessages(
+      const Scope& scope, const ExchangeMessageFilter& filter) override {
+    return sqlite_exchange::ListMessages(db_, scope, filter);
+  }
+  Result<std::vector<ExchangeRejectionRecord>> ListExchangeRejections(const Scope& scope,
+                                                                      int limit) override {
+    return sqlite_exchange::ListRejections(db_, scope, limit);
+  }
+  Result<std::vector<ExchangeMessageRecord>> ListDueExchangeMessages(Timestamp now,
+                                                                     int limit) override {
+    return sqlite_exchange::ListDueMessages(db_, now, limit);
+  }
+  Result<std::optional<Timestamp>> NextExchangeMessageDue() override {
+    return sqlite_exchange::NextMessageDue(db_);
+  }
+  Status InsertExchangePartner(const ExchangePartnerRecord& record) override {
+    return sqlite_exchange::InsertPartner(db_, record);
+  }
+  Status UpdateExchangePartner(const ExchangePartnerRecord& record) override {
+    return sqlite_exchange::UpdatePartner(db_, record);
+  }
+  Status PutExchangeGroup(const ExchangeGroupRecord& record) override {
+    return sqlite_exchange::PutGroup(db_, record);
+  }
+  Status InsertExchangeMessage(const ExchangeMessageRecord& record) override {
+    return sqlite_exchange::InsertMessage(db_, record);
+  }
+  Status UpdateExchangeMessage(const ExchangeMessageRecord& record,
+                               const std::string& expected_state) override {
+    return sqlite_exchange::UpdateMessage(db_, record, expected_state);
+  }
+  Status InsertExchangeRejection(const ExchangeRejectionRecord& record) override {
+    return sqlite_exchange::InsertRejection(db_, record);
+  }
+
   Status InsertNotice(const NoticeRecord& record) override {
     return sqlite_notices::InsertNotice(db_, record);
   }

@@ -30,6 +30,7 @@
 #include "core/identity_types.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "store/exchange_records.h"
 #include "store/notice_records.h"
 
 namespace cordon {
@@ -591,6 +592,32 @@ class ReadTx {
   // the result was created (from the activation history).
   virtual Result<std::vector<ScreeningTally>> TallyScreenings(const Scope& scope, Timestamp from,
                                                               Timestamp to) = 0;
+  // --- exchange between nodes (issue 7): partners, groups, messages and
+  // rejections of the scope's administration only.
+  virtual Result<ExchangePartnerRecord> GetExchangePartner(const Scope& scope,
+                                                           const std::string& node_id) = 0;
+  virtual Result<std::vector<ExchangePartnerRecord>> ListExchangePartners(const Scope& scope) = 0;
+  virtual Result<ExchangeGroupRecord> GetExchangeGroup(const Scope& scope,
+                                                       const std::string& name) = 0;
+  virtual Result<std::vector<ExchangeGroupRecord>> ListExchangeGroups(const Scope& scope) = 0;
+  virtual Result<ExchangeMessageRecord> GetExchangeMessage(const Scope& scope,
+                                                           const std::string& id) = 0;
+  // The message with this sender's (in) / our (out) message id from/to
+  // `partner`; kNotFound when there is none.
+  virtual Result<ExchangeMessageRecord> FindExchangeMessage(const Scope& scope,
+                                                            const std::string& direction,
+                                                            const std::string& partner,
+                                                            const std::string& message_id) = 0;
+  virtual Result<Page<ExchangeMessageRecord>> ListExchangeMessages(
+      const Scope& scope, const ExchangeMessageFilter& filter) = 0;
+  // Newest first, at most `limit` (1..1000).
+  virtual Result<std::vector<ExchangeRejectionRecord>> ListExchangeRejections(const Scope& scope,
+                                                                              int limit) = 0;
+  // Unscoped, for the delivery worker: outgoing messages pending and due at
+  // or before `now`, soonest first; the earliest next attempt of any.
+  virtual Result<std::vector<ExchangeMessageRecord>> ListDueExchangeMessages(Timestamp now,
+                                                                             int limit) = 0;
+  virtual Result<std::optional<Timestamp>> NextExchangeMessageDue() = 0;
 };
 
 // Operations available inside a read-write unit of work.
@@ -734,6 +761,22 @@ class WriteTx : public ReadTx {
   // Stores (or replaces) the partner's statistics of a quarter. Returns false
   // when the same document (same sha256) is already stored: nothing changes.
   virtual Result<bool> PutPartnerStatistics(const PartnerStatisticsRecord& record) = 0;
+
+  // --- exchange between nodes. Records carry their org_id (the tenant).
+  // kConflict when the partner is registered already.
+  virtual Status InsertExchangePartner(const ExchangePartnerRecord& record) = 0;
+  // Replaces everything but created_at; kNotFound when absent.
+  virtual Status UpdateExchangePartner(const ExchangePartnerRecord& record) = 0;
+  // Creates or replaces a group with its members.
+  virtual Status PutExchangeGroup(const ExchangeGroupRecord& record) = 0;
+  // kConflict when the (direction, partner, message_id) is stored already.
+  virtual Status InsertExchangeMessage(const ExchangeMessageRecord& record) = 0;
+  // Sets state, attempts, next_attempt_at, last_error, receipt, result and
+  // updated_at when the stored state is `expected_state`; kConflict otherwise
+  // (nothing written), so a receipt is recorded exactly once.
+  virtual Status UpdateExchangeMessage(const ExchangeMessageRecord& record,
+                                       const std::string& expected_state) = 0;
+  virtual Status InsertExchangeRejection(const ExchangeRejectionRecord& record) = 0;
 };
 
 class Store {
