@@ -65,12 +65,12 @@ CommandResult RunCordon(const std::vector<std::string>& args, const std::filesys
 }
 
 Server::Server(const std::filesystem::path& db, const std::vector<std::string>& extra_args,
-               const std::filesystem::path& log_dir) {
+               const std::filesystem::path& log_dir, const std::string& listen) {
   static int counter = 0;
   std::string suffix = std::to_string(++counter);
   out_path_ = log_dir / ("server" + suffix + ".out");
   err_path_ = log_dir / ("server" + suffix + ".err");
-  std::vector<std::string> args = {"serve", "--db", db.string(), "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {"serve", "--db", db.string(), "--listen", listen};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, "/dev/null", out_path_, err_path_);
   const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");

@@ -29,8 +29,9 @@ class Server {
  public:
   // Starts `cordon serve --db DB --listen 127.0.0.1:0 [extra]` and waits until
   // it prints its address. Aborts the test (ADD_FAILURE + throws) on timeout.
+  // `listen` fixes the address (a restarted node keeps the one its partners know).
   Server(const std::filesystem::path& db, const std::vector<std::string>& extra_args,
-         const std::filesystem::path& log_dir);
+         const std::filesystem::path& log_dir, const std::string& listen = "127.0.0.1:0");
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
