@@ -86,7 +86,8 @@ class ExchangeE2eTest : public ::testing::Test {
     for (const char* role : {"admin", "ipr_officer", "risk_analyst"}) {
       CommandResult user = RunCordon(
           {"users", "add", "--db", db, "--org", "Customs " + country, "--email",
-           std::string(role) + "@" + Lower(node_id) + ".test", "--role", role},
+           std::string(role) + "@" + Lower(node_id) + ".test", "--role", role, "--name",
+           std::string(role) + " of " + node_id},
           dir_.path(), std::string(kPassword) + "\n");
       EXPECT_EQ(user.exit_code, 0) << user.err;
     }
@@ -348,7 +349,8 @@ TEST_F(ExchangeE2eTest, InboxRefusesBadEnvelopesOverHttpAndTheAdminSeesWhy) {
                       const std::string& file) {
     const std::string out = (dir_.path() / (from.node_id + "-" + to + "-" + type + ".jwe")).string();
     CommandResult made = RunCordon({"exchange", "envelope", "--db", from.db.string(), "--to", to,
-                                    "--type", type, "--payload", file, "--out", out},
+                                    "--type", type, "--payload", (dir_.path() / file).string(),
+                                    "--out", out},
                                    dir_.path());
     EXPECT_EQ(made.exit_code, 0) << made.err;
     return ReadText(out);
@@ -410,7 +412,8 @@ TEST_F(ExchangeE2eTest, CliEnvelopeOpensWithCordonAndTheJoseTool) {
   std::ofstream(dir_.path() / "alert.json") << R"({"title":"t","summary":"s"})";
   const std::string envelope_file = (dir_.path() / "alert.jwe").string();
   ASSERT_EQ(RunCordon({"exchange", "envelope", "--db", de_db, "--to", "CN-GACC", "--type", "alert",
-                       "--payload", "alert.json", "--out", envelope_file},
+                       "--payload", (dir_.path() / "alert.json").string(), "--out",
+                       envelope_file},
                       dir_.path())
                 .exit_code,
             0);
