@@ -293,6 +293,45 @@ TEST_F(ExchangeE2eTest, ReferralFeedbackAlertProfileAndStatisticsBetweenThreeNod
   EXPECT_EQ(stats_accepted.body["result"]["period"], "2026-Q3");
 }
 
+TEST_F(ExchangeE2eTest, ReferringACaseQueuesTheReferralWithTheCaseEvent) {
+  Client de_officer = de_.As("ipr_officer");
+  json case_body = {
+      {"office", "DEHAM"},
+      {"procedure", "ex_officio"},
+      {"declaration_id", "26DE000000000077"},
+      {"declarant", {{"name", "Hafen Zoll Service GmbH"}, {"address", "Kai 1, Hamburg"}, {"country", "DE"}}},
+      {"holder_of_goods", {{"name", "Nordhandel GmbH"}, {"address", "Weg 2, Bremen"}, {"country", "DE"}}},
+      {"goods",
+       {{{"description", "ball bearings bearing the KRONLAGER mark"}, {"hs", "848210"},
+         {"quantity", 2400}, {"unit", "pieces"}, {"product_category", "machine parts"},
+         {"ipr_type", "trademark"}, {"mark", "KRONLAGER"}, {"estimated_value_eur", 9600}}}}};
+  Response opened = de_officer.Post("/api/v1/cases", case_body);
+  ASSERT_EQ(opened.status, 201) << opened.raw;
+  const std::string case_id = opened.body["id"];
+  Response bad = de_officer.Post("/api/v1/cases/" + case_id + "/referral",
+                                 {{"to", "CN-GACC"}, {"containers", {"not-a-container"}}});
+  ASSERT_EQ(bad.status, 422) << bad.raw;
+  EXPECT_EQ(ErrorFields(bad.body), (std::vector<std::string>{"payload.containers[0]"}));
+  EXPECT_EQ(de_officer.Post("/api/v1/cases/" + case_id + "/referral", {{"to", "FR-DGDDI"}}).status,
+            403);  // FR gets alerts only
+  Response referred = de_officer.Post(
+      "/api/v1/cases/" + case_id + "/referral",
+      {{"to", "CN-GACC"}, {"include_parties", true}, {"route", {"CNNGB", "DEHAM"}}});
+  ASSERT_EQ(referred.status, 202) << referred.raw;
+  EXPECT_EQ(referred.body["object"]["id"], case_id);
+  Response history = de_officer.Get("/api/v1/cases/" + case_id);
+  ASSERT_EQ(history.status, 200);
+  EXPECT_NE(history.raw.find("case.referred"), std::string::npos) << history.raw;
+  Client cn_officer = cn_.As("ipr_officer");
+  ASSERT_TRUE(WaitFor([&] { return Messages(cn_officer, "&direction=in&type=referral").size() == 1; }));
+  json payload = Messages(cn_officer, "&direction=in&type=referral")[0]["payload"];
+  EXPECT_EQ(payload["case_reference"], case_id);
+  EXPECT_EQ(payload["goods"][0]["hs"], "848210");
+  EXPECT_EQ(payload["route"], json({"CNNGB", "DEHAM"}));
+  ASSERT_EQ(payload["parties"].size(), 2u);
+  EXPECT_EQ(payload["parties"][0]["name"], "Hafen Zoll Service GmbH");
+}
+
 TEST_F(ExchangeE2eTest, ReceiverKilledWithMessagesInFlightGetsEachExactlyOnce) {
   Client de_officer = de_.As("ipr_officer");
   const int port = cn_.server->port();
