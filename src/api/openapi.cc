@@ -145,6 +145,84 @@ void AddStatsSchemas(json& schemas) {
       {"description", "the analysis document; its fields are described in docs/stats.md"}};
 }
 
+// --- exchange between nodes (issue 7; docs/exchange.md)
+void AddExchangeSchemas(json& schemas) {
+  const json types = Enum({"referral", "feedback", "alert", "joint_profile", "statistics"});
+  schemas["Jwks"] = Object({{"keys", ArrayOf({{"type", "object"}})}}, {"keys"});
+  schemas["ExchangeMessage"] = Object(
+      {{"id", {{"type", "string"}, {"description", "xmsg_...; local id"}}},
+       {"direction", Enum({"in", "out"})},
+       {"message_id", {{"type", "string"}, {"description", "the envelope's jti"}}},
+       {"to", {{"type", "string"}, {"description", "recipient node (out)"}}},
+       {"from", {{"type", "string"}, {"description", "sender node (in)"}}},
+       {"type", types},
+       {"version", {{"type", "integer"}}},
+       {"in_reply_to", {{"type", json::array({"string", "null"})}}},
+       {"group", {{"type", json::array({"string", "null"})}}},
+       {"state", Enum({"pending", "delivered", "rejected", "expired", "received", "accepted",
+                       "declined"})},
+       {"payload", {{"type", "object"}}},
+       {"envelope_sha256", String()},
+       {"attempts", {{"type", "integer"}}},
+       {"next_attempt_at", DateTimeOrNull()},
+       {"last_error", String()},
+       {"receipt", {{"type", json::array({"string", "null"})},
+                    {"description", "the partner's signed receipt (compact JWE)"}}},
+       {"result", {{"type", "object"}, {"description", "what accepting it created"}}},
+       {"created_at", DateTime()},
+       {"expires_at", DateTime()},
+       {"updated_at", DateTime()}},
+      {"id", "direction", "message_id", "type", "state", "payload"});
+  schemas["ExchangeMessageList"] = Object(
+      {{"items", ArrayOf(Ref("ExchangeMessage"))},
+       {"next_cursor", {{"type", json::array({"string", "null"})}}}},
+      {"items"});
+  schemas["ExchangeSendInput"] = Object({{"type", types},
+                                         {"to", String()},
+                                         {"group", String()},
+                                         {"payload", {{"type", "object"}}},
+                                         {"in_reply_to", String()}},
+                                        {"type", "payload"});
+  schemas["CaseReferralInput"] = Object({{"to", String()},
+                                         {"summary", String()},
+                                         {"include_parties", Boolean()},
+                                         {"route", ArrayOf(String())},
+                                         {"containers", ArrayOf(String())},
+                                         {"photo_hashes", ArrayOf(String())}},
+                                        {"to"});
+  json partner = {{"id", String()},
+                  {"name", String()},
+                  {"inbox", String()},
+                  {"jwks", Ref("Jwks")},
+                  {"legal_basis", String()},
+                  {"allow_send", ArrayOf(types)},
+                  {"allow_receive", ArrayOf(types)},
+                  {"status", Enum({"active", "suspended"})}};
+  schemas["ExchangePartnerInput"] = Object(partner, {"id", "inbox", "jwks", "legal_basis"});
+  partner["created_at"] = DateTime();
+  partner["updated_at"] = DateTime();
+  schemas["ExchangePartner"] = Object(partner, {"id", "inbox", "jwks", "status"});
+  schemas["ExchangePartnerList"] = Object({{"items", ArrayOf(Ref("ExchangePartner"))}}, {"items"});
+  schemas["ExchangeGroupInput"] =
+      Object({{"description", String()}, {"members", ArrayOf(String())}}, {"members"});
+  schemas["ExchangeGroup"] = Object({{"name", String()},
+                                     {"description", String()},
+                                     {"members", ArrayOf(String())},
+                                     {"created_at", DateTime()}},
+                                    {"name", "members"});
+  schemas["ExchangeGroupList"] = Object({{"items", ArrayOf(Ref("ExchangeGroup"))}}, {"items"});
+  schemas["ExchangeRejection"] = Object({{"id", String()},
+                                         {"at", DateTime()},
+                                         {"reason", String()},
+                                         {"detail", String()},
+                                         {"sender", String()},
+                                         {"message_id", String()},
+                                         {"envelope_sha256", String()}},
+                                        {"id", "at", "reason"});
+  schemas["ExchangeRejectionList"] =
+      Object({{"items", ArrayOf(Ref("ExchangeRejection"))}}, {"items"});
+}
+
 json Schemas() {
   json schemas;
   schemas["FieldError"] =
@@ -661,6 +739,7 @@ json Schemas() {
              {"first", "second", "consistency_path"});
   AddNotificationSchemas(schemas);
   AddStatsSchemas(schemas);
+  AddExchangeSchemas(schemas);
   return schemas;
 }
 
@@ -796,7 +875,7 @@ json BuildOperation(const Operation& op) {
       (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
        op.path == "/api/v1/watchlist" || op.path == "/api/v1/models" ||
        op.path == "/api/v1/webhooks" || op.path == "/api/v1/cases" ||
-       op.path == "/api/v1/cases/{id}/evidence")) {
+       op.path == "/api/v1/cases/{id}/evidence" || op.path == "/api/v1/exchange/partners")) {
     success["headers"] = {
         {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
@@ -1369,6 +1448,94 @@ std::vector<Operation> StatsOperations() {
   };
 }
 
+
+std::vector<Operation> ExchangeOperations() {
+  const json message_id = json::array({PathId("message id (xmsg_...)")});
+  const json partner_id = json::array({PathId("partner node id, e.g. CN-GACC")});
+  const json group_name = json::array({{{"name", "name"},
+                                        {"in", "path"},
+                                        {"required", true},
+                                        {"description", "group name"},
+                                        {"schema", {{"type", "string"}}}}});
+  return {
+      Op("post", "/api/v1/cases/{id}/referral", "referCase",
+         "Refer a detention case to a partner node: a referral queued with the case event "
+         "(ipr_officer, admin)",
+         "exchange")
+          .Body("CaseReferralInput")
+          .Returns(202, "ExchangeMessage")
+          .Problems({"Forbidden", "NotFound", "InvalidInput", "Conflict", "Unavailable"})
+          .Parameters(json::array({PathId("case id (cas_...)")})),
+      Op("get", "/api/v1/exchange/jwks", "exchangeJwks",
+         "This node's public JWK Set (signing and encryption keys)", "exchange")
+          .Public()
+          .Returns(200, "Jwks")
+          .Problems({"Unavailable"}),
+      Op("post", "/api/v1/exchange/inbox", "exchangeInbox",
+         "A partner delivers an envelope (compact JWE); the answer is this node's signed receipt, "
+         "or a 422 problem whose reason says why it was refused",
+         "exchange")
+          .Public()
+          .BinaryBody({"application/jose", "application/jose+json"})
+          .ReturnsBinary(200, {"application/jose"})
+          .Problems({"InvalidInput", "Unavailable"}),
+      Op("get", "/api/v1/exchange/messages", "listExchangeMessages",
+         "Sent and received messages, newest first (?direction=in|out, ?state=, ?type=)",
+         "exchange")
+          .Returns(200, "ExchangeMessageList")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"}),
+      Op("post", "/api/v1/exchange/messages", "sendExchangeMessage",
+         "Queue a message to a partner or a group (ipr_officer, risk_analyst, admin)", "exchange")
+          .Body("ExchangeSendInput")
+          .Returns(202, "ExchangeMessageList")
+          .Problems({"Forbidden", "InvalidInput", "Conflict", "Unavailable"}),
+      Op("get", "/api/v1/exchange/messages/{id}", "getExchangeMessage", "One message", "exchange")
+          .Returns(200, "ExchangeMessage")
+          .Problems({"Forbidden", "NotFound", "Unavailable"})
+          .Parameters(message_id),
+      Op("post", "/api/v1/exchange/messages/{id}/accept", "acceptExchangeMessage",
+         "Accept a received message: referral parties join the watchlist, a joint profile joins "
+         "screening",
+         "exchange")
+          .Returns(200, "ExchangeMessage")
+          .Problems({"Forbidden", "NotFound", "Conflict", "InvalidInput", "Unavailable"})
+          .Parameters(message_id),
+      Op("post", "/api/v1/exchange/messages/{id}/decline", "declineExchangeMessage",
+         "Decline a received message", "exchange")
+          .Returns(200, "ExchangeMessage")
+          .Problems({"Forbidden", "NotFound", "Conflict", "Unavailable"})
+          .Parameters(message_id),
+      Op("get", "/api/v1/exchange/partners", "listExchangePartners", "Registered partner nodes",
+         "exchange")
+          .Returns(200, "ExchangePartnerList")
+          .Problems({"Forbidden", "Unavailable"}),
+      Op("post", "/api/v1/exchange/partners", "addExchangePartner",
+         "Register a partner node with its public keys, legal basis and allowed types (admin)",
+         "exchange")
+          .Body("ExchangePartnerInput")
+          .Returns(201, "ExchangePartner")
+          .Problems({"Forbidden", "InvalidInput", "Conflict", "Unavailable"}),
+      Op("patch", "/api/v1/exchange/partners/{id}", "updateExchangePartner",
+         "Change a partner: status, keys, inbox, legal basis, allowed types (admin)", "exchange")
+          .Body("ExchangePartnerInput")
+          .Returns(200, "ExchangePartner")
+          .Problems({"Forbidden", "NotFound", "InvalidInput", "Unavailable"})
+          .Parameters(partner_id),
+      Op("get", "/api/v1/exchange/groups", "listExchangeGroups", "Closed user groups", "exchange")
+          .Returns(200, "ExchangeGroupList")
+          .Problems({"Forbidden", "Unavailable"}),
+      Op("put", "/api/v1/exchange/groups/{name}", "putExchangeGroup",
+         "Create or replace a closed user group of partners (admin)", "exchange")
+          .Body("ExchangeGroupInput")
+          .Returns(200, "ExchangeGroup")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"})
+          .Parameters(group_name),
+      Op("get", "/api/v1/exchange/rejections", "listExchangeRejections",
+         "Envelopes the inbox refused, newest first, with the reason (admin)", "exchange")
+          .Returns(200, "ExchangeRejectionList")
+          .Problems({"Forbidden", "InvalidInput", "Unavailable"}),
+  };
+}
 }  // namespace
 
 std::string OpenApiDocument() {
@@ -1388,6 +1555,7 @@ std::string OpenApiDocument() {
     paths[op.path][op.method] = BuildOperation(op);
   }
   for (const Operation& op : StatsOperations()) paths[op.path][op.method] = BuildOperation(op);
+  for (const Operation& op : ExchangeOperations()) paths[op.path][op.method] = BuildOperation(op);
   document["paths"] = std::move(paths);
   document["components"] = {
       {"securitySchemes",

@@ -18,6 +18,7 @@
 #include "api/problem.h"
 #include "audit/audit_service.h"
 #include "cases/case_service.h"
+#include "exchange/exchange.h"
 #include "notify/notify.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
@@ -1195,6 +1196,199 @@ HttpResponse StatisticsEffectiveness(StatsService& stats, const RequestContext& 
                  [](const json& view) { return JsonResponse(200, view); });
 }
 
+
+// --- exchange between nodes (issue 7)
+
+using ExchangeHandler = HttpResponse (*)(exchange::ExchangeService&, const RequestContext&);
+
+Handler WithExchange(const ApiServices& services, ExchangeHandler handler) {
+  return WithService(services, &ApiServices::exchange,
+                     "the exchange is not configured on this server (run cordon keys init)",
+                     handler);
+}
+
+HttpResponse ExchangeJwks(exchange::ExchangeService& exchange, const RequestContext&) {
+  HttpResponse response = JsonResponse(200, exchange.Jwks());
+  response.content_type = "application/jwk-set+json";
+  return response;
+}
+
+// The inbox: the body is the envelope itself (application/jose, or the
+// flattened JSON serialisation); the answer is the signed receipt, or a 422
+// problem whose "reason" names why the envelope was refused.
+HttpResponse ExchangeInbox(exchange::ExchangeService& exchange, const RequestContext& context) {
+  exchange::InboxOutcome outcome = exchange.Receive(context.request.body);
+  if (outcome.accepted) {
+    HttpResponse response;
+    response.status = 200;
+    response.content_type = "application/jose";
+    response.body = outcome.receipt;
+    if (outcome.duplicate) response.headers.emplace_back("Cordon-Duplicate", "true");
+    return response;
+  }
+  const exchange::RejectionError& rejected = *outcome.rejected;
+  HttpResponse response = JsonResponse(
+      422, {{"type", "/problems/envelope_rejected"},
+            {"title", "The envelope was refused"},
+            {"status", 422},
+            {"reason", exchange::RejectionName(rejected.reason)},
+            {"detail", rejected.detail},
+            {"instance", context.request.path}});
+  response.content_type = "application/problem+json";
+  return response;
+}
+
+HttpResponse ListExchangeMessages(exchange::ExchangeService& exchange,
+                                  const RequestContext& context) {
+  ExchangeMessageFilter filter;
+  std::vector<FieldError> errors;
+  if (std::optional<std::string> direction = context.request.Query("direction")) {
+    if (*direction != "in" && *direction != "out") {
+      errors.push_back({"direction", "must be in or out"});
+    } else {
+      filter.direction = *direction;
+    }
+  }
+  if (std::optional<std::string> state = context.request.Query("state")) filter.state = *state;
+  if (std::optional<std::string> type = context.request.Query("type")) filter.type = *type;
+  if (std::optional<std::string> cursor = context.request.Query("cursor")) filter.after = *cursor;
+  ParseLimit(context, &filter.limit, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(exchange.ListMessages(*context.caller, filter), context,
+                 [](const Page<ExchangeMessageRecord>& page) {
+                   json items = json::array();
+                   for (const auto& message : page.items) {
+                     items.push_back(exchange::MessageJson(message));
+                   }
+                   return JsonResponse(200, {{"items", std::move(items)},
+                                             {"next_cursor", NextCursor(page.next_cursor)}});
+                 });
+}
+
+json ExchangeMessageList(const std::vector<ExchangeMessageRecord>& messages) {
+  json items = json::array();
+  for (const auto& message : messages) items.push_back(exchange::MessageJson(message));
+  return {{"items", std::move(items)}};
+}
+
+HttpResponse SendExchangeMessage(exchange::ExchangeService& exchange,
+                                 const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(exchange.Send(*context.caller, body.value), context,
+                 [](const std::vector<ExchangeMessageRecord>& queued) {
+                   return JsonResponse(202, ExchangeMessageList(queued));
+                 });
+}
+
+HttpResponse GetExchangeMessage(exchange::ExchangeService& exchange,
+                                const RequestContext& context) {
+  return Respond(exchange.GetMessage(*context.caller, context.Param("id")), context,
+                 [](const ExchangeMessageRecord& message) {
+                   return JsonResponse(200, exchange::MessageJson(message));
+                 });
+}
+
+HttpResponse AcceptExchangeMessage(exchange::ExchangeService& exchange,
+                                   const RequestContext& context) {
+  return Respond(exchange.Accept(*context.caller, context.Param("id")), context,
+                 [](const ExchangeMessageRecord& message) {
+                   return JsonResponse(200, exchange::MessageJson(message));
+                 });
+}
+
+HttpResponse DeclineExchangeMessage(exchange::ExchangeService& exchange,
+                                    const RequestContext& context) {
+  return Respond(exchange.Decline(*context.caller, context.Param("id")), context,
+                 [](const ExchangeMessageRecord& message) {
+                   return JsonResponse(200, exchange::MessageJson(message));
+                 });
+}
+
+HttpResponse ReferCase(exchange::ExchangeService& exchange, const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(exchange.ReferCase(*context.caller, context.Param("id"), body.value), context,
+                 [](const ExchangeMessageRecord& message) {
+                   return JsonResponse(202, exchange::MessageJson(message));
+                 });
+}
+
+HttpResponse ListExchangePartners(exchange::ExchangeService& exchange,
+                                  const RequestContext& context) {
+  return Respond(exchange.ListPartners(*context.caller), context,
+                 [](const std::vector<ExchangePartnerRecord>& partners) {
+                   json items = json::array();
+                   for (const auto& partner : partners) items.push_back(exchange::PartnerJson(partner));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse AddExchangePartner(exchange::ExchangeService& exchange,
+                                const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(exchange.AddPartner(*context.caller, body.value), context,
+                 [](const ExchangePartnerRecord& partner) {
+                   HttpResponse response = JsonResponse(201, exchange::PartnerJson(partner));
+                   response.headers.emplace_back("Location",
+                                                 "/api/v1/exchange/partners/" + partner.node_id);
+                   return response;
+                 });
+}
+
+HttpResponse UpdateExchangePartner(exchange::ExchangeService& exchange,
+                                   const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(exchange.UpdatePartner(*context.caller, context.Param("id"), body.value), context,
+                 [](const ExchangePartnerRecord& partner) {
+                   return JsonResponse(200, exchange::PartnerJson(partner));
+                 });
+}
+
+HttpResponse ListExchangeGroups(exchange::ExchangeService& exchange,
+                                const RequestContext& context) {
+  return Respond(exchange.ListGroups(*context.caller), context,
+                 [](const std::vector<ExchangeGroupRecord>& groups) {
+                   json items = json::array();
+                   for (const auto& group : groups) items.push_back(exchange::GroupJson(group));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+HttpResponse PutExchangeGroup(exchange::ExchangeService& exchange,
+                              const RequestContext& context) {
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(exchange.PutGroup(*context.caller, context.Param("name"), body.value), context,
+                 [](const ExchangeGroupRecord& group) {
+                   return JsonResponse(200, exchange::GroupJson(group));
+                 });
+}
+
+HttpResponse ListExchangeRejections(exchange::ExchangeService& exchange,
+                                    const RequestContext& context) {
+  int limit = 100;
+  std::vector<FieldError> errors;
+  ParseLimit(context, &limit, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  return Respond(exchange.ListRejections(*context.caller, limit), context,
+                 [](const std::vector<ExchangeRejectionRecord>& rejections) {
+                   json items = json::array();
+                   for (const auto& rejection : rejections) {
+                     items.push_back(exchange::RejectionJson(rejection));
+                   }
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
 }  // namespace
 
 void RegisterRoutes(Router& router, const ApiServices& services) {
@@ -1324,6 +1518,33 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"GET", "/api/v1/stats/incidence", kAuth}, WithStats(services, StatisticsIncidence));
   router.Add({"GET", "/api/v1/stats/effectiveness", kAuth},
              WithStats(services, StatisticsEffectiveness));
+
+  // Exchange between nodes (issue 7). The JWK Set and the inbox are public:
+  // an envelope authenticates itself by its signature.
+  router.Add({"POST", "/api/v1/cases/{id}/referral", kAuth}, WithExchange(services, ReferCase));
+  router.Add({"GET", "/api/v1/exchange/jwks", kPublic}, WithExchange(services, ExchangeJwks));
+  router.Add({"POST", "/api/v1/exchange/inbox", kPublic}, WithExchange(services, ExchangeInbox));
+  router.Add({"GET", "/api/v1/exchange/messages", kAuth},
+             WithExchange(services, ListExchangeMessages));
+  router.Add({"POST", "/api/v1/exchange/messages", kAuth},
+             WithExchange(services, SendExchangeMessage));
+  router.Add({"GET", "/api/v1/exchange/messages/{id}", kAuth},
+             WithExchange(services, GetExchangeMessage));
+  router.Add({"POST", "/api/v1/exchange/messages/{id}/accept", kAuth},
+             WithExchange(services, AcceptExchangeMessage));
+  router.Add({"POST", "/api/v1/exchange/messages/{id}/decline", kAuth},
+             WithExchange(services, DeclineExchangeMessage));
+  router.Add({"GET", "/api/v1/exchange/partners", kAuth},
+             WithExchange(services, ListExchangePartners));
+  router.Add({"POST", "/api/v1/exchange/partners", kAuth},
+             WithExchange(services, AddExchangePartner));
+  router.Add({"PATCH", "/api/v1/exchange/partners/{id}", kAuth},
+             WithExchange(services, UpdateExchangePartner));
+  router.Add({"GET", "/api/v1/exchange/groups", kAuth}, WithExchange(services, ListExchangeGroups));
+  router.Add({"PUT", "/api/v1/exchange/groups/{name}", kAuth},
+             WithExchange(services, PutExchangeGroup));
+  router.Add({"GET", "/api/v1/exchange/rejections", kAuth},
+             WithExchange(services, ListExchangeRejections));
 }
 
 }  // namespace cordon::api
