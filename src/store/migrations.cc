@@ -517,6 +517,7 @@ CREATE TABLE partner_statistics (
   body TEXT NOT NULL,
   PRIMARY KEY (org_id, partner, quarter)
 );
+)sql"},
     {10, "exchange between nodes: partners, closed user groups, messages, rejections",
      R"sql(
 -- Partner nodes an administration (org_id) exchanges with; trust (jwks) is
