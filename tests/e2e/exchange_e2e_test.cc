@@ -303,7 +303,7 @@ TEST_F(ExchangeE2eTest, ReferringACaseQueuesTheReferralWithTheCaseEvent) {
       {"holder_of_goods", {{"name", "Nordhandel GmbH"}, {"address", "Weg 2, Bremen"}, {"country", "DE"}}},
       {"goods",
        {{{"description", "ball bearings bearing the KRONLAGER mark"}, {"hs", "848210"},
-         {"quantity", 2400}, {"unit", "pieces"}, {"product_category", "machine parts"},
+         {"quantity", 2400}, {"unit", "pieces"}, {"product_category", "other"},
          {"ipr_type", "trademark"}, {"mark", "KRONLAGER"}, {"estimated_value_eur", 9600}}}}};
   Response opened = de_officer.Post("/api/v1/cases", case_body);
   ASSERT_EQ(opened.status, 201) << opened.raw;
