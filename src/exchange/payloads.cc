@@ -14,8 +14,6 @@ namespace {
 // Collects field errors under a path prefix ("payload").
 class Checker {
  public:
-  explicit Checker(const json& root) : root_(root) {}
-
   // Unknown members of `object` at `path` are errors.
   void OnlyKeys(const json& object, const std::string& path, const std::set<std::string>& allowed) {
     for (auto it = object.begin(); it != object.end(); ++it) {
@@ -117,7 +115,6 @@ class Checker {
   }
 
  private:
-  const json& root_;
   std::vector<FieldError> errors_;
 };
 
@@ -275,7 +272,7 @@ Status ValidatePayload(const std::string& type, int version, const json& payload
   if (!payload.is_object()) {
     return InvalidInput("the payload must be a JSON object", {{"payload", "must be an object"}});
   }
-  Checker check(payload);
+  Checker check;
   if (type == "referral") {
     CheckReferral(check, payload);
   } else if (type == "feedback") {
