@@ -326,11 +326,10 @@ struct CaseService::Impl {
     return due.ok() ? *due : today;
   }
 
-  json GoodsSummary(ReadTx& tx, const Scope& scope, const std::string& case_id) {
+  // Quantity and nature of the goods, as a notice states them (608/2013 Art. 17(4)).
+  static json GoodsSummary(const std::vector<CaseGoodsRecord>& lines) {
     json goods = json::array();
-    Result<std::vector<CaseGoodsRecord>> lines = tx.ListCaseGoods(scope, case_id);
-    if (!lines.ok()) return goods;
-    for (const CaseGoodsRecord& line : *lines) {
+    for (const CaseGoodsRecord& line : lines) {
       goods.push_back({{"description", line.description},
                        {"quantity", json::parse(line.quantity, nullptr, false)},
                        {"unit", line.unit},
@@ -355,11 +354,9 @@ struct CaseService::Impl {
   }
 
   // "1200 pairs of sport shoes (HS 640411) bearing the mark ZENTRA; ..."
-  static std::string GoodsText(ReadTx& tx, const Scope& scope, const std::string& case_id) {
+  static std::string GoodsText(const std::vector<CaseGoodsRecord>& lines) {
     std::string text;
-    Result<std::vector<CaseGoodsRecord>> lines = tx.ListCaseGoods(scope, case_id);
-    if (!lines.ok()) return text;
-    for (const CaseGoodsRecord& line : *lines) {
+    for (const CaseGoodsRecord& line : lines) {
       if (!text.empty()) text += "; ";
       text += line.quantity;
       if (!line.unit.empty()) text += " " + line.unit;
@@ -402,7 +399,11 @@ struct CaseService::Impl {
     facts.suspended_on = BodyDate(loaded.body, "suspended_on");
     facts.notified_on = BodyDate(loaded.body, "notified_on");
     facts.application_id = record.application_id;
-    facts.goods = GoodsText(tx, administration, record.id);
+    // Read once for the text and the structured data; a failed read fails
+    // the command rather than giving a notice without its goods.
+    CORDON_ASSIGN_OR_RETURN(std::vector<CaseGoodsRecord> goods,
+                            tx.ListCaseGoods(administration, record.id));
+    facts.goods = GoodsText(goods);
     if (!record.holder_org_id.empty()) {
       CORDON_ASSIGN_OR_RETURN(Organisation holder, tx.GetOrganisation(record.holder_org_id));
       facts.holder_name = holder.name;
@@ -432,8 +433,7 @@ struct CaseService::Impl {
     draft.data["procedure"] = record.procedure;
     draft.data["office"] = record.office;
     draft.data["state"] = record.state;
-    // Quantity and nature of the goods (608/2013 Art. 17(4)).
-    draft.data["goods"] = GoodsSummary(tx, administration, record.id);
+    draft.data["goods"] = GoodsSummary(goods);
     // The holder gets names and addresses only once entitled (Art. 17(4), 21).
     if (pending.to == NoticeAddressee::kDeclarant || record.parties_disclosed) {
       draft.data["parties"] = parties;
