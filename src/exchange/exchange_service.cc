@@ -8,8 +8,11 @@
 #include <set>
 
 #include "exchange/exchange.h"
+#include "exchange/exchange_internal.h"
 #include "screening/profiles.h"
+#include "screening/screening_service.h"
 #include "screening/watchlist.h"
+#include "stats/stats.h"
 
 namespace cordon::exchange {
 
@@ -148,6 +151,17 @@ Status ApplyPartnerBody(const json& body, bool creating, ExchangePartnerRecord& 
 json ParseOrEmpty(const std::string& text) {
   json parsed = json::parse(text, nullptr, false);
   return parsed.is_discarded() ? json() : parsed;
+}
+
+// `error` with its fields named under `prefix` ("payload.file"): the
+// payload's fields as the inbox names them.
+Error Under(const std::string& prefix, const Error& error) {
+  std::vector<FieldError> fields;
+  for (const FieldError& field : error.fields()) {
+    fields.push_back({field.field.empty() ? prefix : prefix + "." + field.field, field.message});
+  }
+  if (fields.empty()) fields.push_back({prefix, error.message()});
+  return Error(error.code(), error.message(), std::move(fields));
 }
 
 OpenResult Rejected(Rejection reason, std::string detail, const EnvelopeHeader& header) {
@@ -383,6 +397,15 @@ Result<std::vector<ExchangeMessageRecord>> ExchangeService::QueueIn(WriteTx& tx,
   }
   if (!errors.empty()) return InvalidInput("invalid message", std::move(errors));
   CORDON_RETURN_IF_ERROR(ValidatePayload(request.type, kPayloadVersion, request.payload));
+  if (request.type == "statistics") {
+    // A node sends its own administration's figures.
+    CORDON_ASSIGN_OR_RETURN(Organisation org, tx.GetOrganisation(keys_.org_id));
+    if (request.payload["file"]["reporting_country"] != org.country) {
+      return InvalidInput("the statistics file is not this administration's",
+                          {{"payload.file.reporting_country",
+                            "must be " + org.country + ", the country of " + org.name}});
+    }
+  }
 
   const Scope scope{keys_.org_id};
   std::vector<std::string> recipients;
@@ -600,6 +623,17 @@ OpenResult ExchangeService::OpenAndCheck(ReadTx& tx, const std::string& envelope
                                                       : Rejection::kInvalidPayload,
                     detail, header);
   }
+  if (header.type == "statistics") {
+    // Partner statistics are another country's (PutPartnerStatisticsIn
+    // checks it again when the message is accepted).
+    Result<Organisation> org = tx.GetOrganisation(keys_.org_id);
+    if (org.ok() && payload["file"]["reporting_country"] == org->country) {
+      return Rejected(Rejection::kInvalidPayload,
+                      "invalid statistics payload; payload.file.reporting_country: must be a "
+                      "partner's country, not " + org->country + ", this node's own",
+                      header);
+    }
+  }
   return result;
 }
 
@@ -757,50 +791,48 @@ Result<ExchangeMessageRecord> ExchangeService::Accept(const Caller& caller, cons
     const Timestamp now = clock_.Now();
     json result = json::object();
     if (message.type == "referral") {
+      // Each party through screening's validator and record, as an
+      // analyst's entry would be (the inbox checked the same fields).
       json ids = json::array();
-      for (const json& party : payload.value("parties", json::array())) {
-        json entry_body = {{"name", party["name"]},
-                           {"reason", "referral " + message.message_id + " from " + message.partner},
-                           {"source", "referral:" + message.id}};
-        if (party.contains("country")) entry_body["country"] = party["country"];
-        if (party.contains("address")) entry_body["address"] = party["address"];
-        CORDON_ASSIGN_OR_RETURN(WatchlistEntry entry, WatchlistEntryFromJson(entry_body));
-        entry.id = NewId(rng_, "wle");
-        entry.owner_org_id = keys_.org_id;
-        WatchlistEntryRecord record;
-        record.id = entry.id;
-        record.owner_org_id = entry.owner_org_id;
-        record.name = entry.name;
-        record.country = entry.country;
-        record.created_at = record.updated_at = now;
-        record.body = ToJson(entry).dump();
-        CORDON_RETURN_IF_ERROR(tx.InsertWatchlistEntry(record));
-        ids.push_back(record.id);
+      const json parties = payload.value("parties", json::array());
+      for (size_t index = 0; index < parties.size(); ++index) {
+        json entry_body = exchange_internal::WatchlistBodyOfParty(parties[index]);
+        entry_body["reason"] = "referral " + message.message_id + " from " + message.partner;
+        entry_body["source"] = "referral:" + message.id;
+        Result<WatchlistEntry> entry = WatchlistEntryFromJson(entry_body);
+        if (!entry.ok()) {
+          return Under("payload.parties[" + std::to_string(index) + "]", entry.error());
+        }
+        entry->id = NewId(rng_, "wle");
+        entry->owner_org_id = keys_.org_id;
+        CORDON_RETURN_IF_ERROR(tx.InsertWatchlistEntry(NewWatchlistEntryRecord(*entry, now)));
+        ids.push_back(entry->id);
       }
       result["watchlist_entries"] = std::move(ids);
     } else if (message.type == "joint_profile") {
-      CORDON_ASSIGN_OR_RETURN(RiskProfile profile, ProfileFromJson(payload["profile"]));
-      profile.id = NewId(rng_, "prf");
-      profile.owner_org_id = keys_.org_id;
-      profile.owner_user_id = caller.user_id;
-      profile.active = true;
-      profile.name = "[" + message.partner + "] " + profile.name;
-      if (profile.name.size() > 200) profile.name.resize(200);
-      RiskProfileRecord record;
-      record.id = profile.id;
-      record.owner_org_id = profile.owner_org_id;
-      record.owner_user_id = profile.owner_user_id;
-      record.name = profile.name;
-      record.active = true;
-      record.created_at = record.updated_at = now;
-      record.body = ToJson(profile).dump();
-      CORDON_RETURN_IF_ERROR(tx.InsertRiskProfile(record));
-      result["profile_id"] = record.id;
+      Result<RiskProfile> profile =
+          exchange_internal::ReceivedProfile(payload.value("profile", json()), message.partner);
+      if (!profile.ok()) return Under("payload.profile", profile.error());
+      profile->id = NewId(rng_, "prf");
+      profile->owner_org_id = keys_.org_id;
+      profile->owner_user_id = caller.user_id;
+      CORDON_RETURN_IF_ERROR(tx.InsertRiskProfile(NewProfileRecord(*profile, now)));
+      result["profile_id"] = profile->id;
     } else if (message.type == "statistics") {
-      // The partner statistics import (issue 6) is not part of this build;
-      // the file stays with the message, accepted, for it to read.
-      result["statistics"] = "stored with the message; partner statistics import is not available";
-      result["period"] = payload.value("period", "");
+      // The file joins the partner statistics (the joint view) in this unit
+      // of work, the way `cordon stats import-partner` loads one; the same
+      // figures loaded before (another message with the same file) change
+      // nothing.
+      Result<StatisticsExchange> file = ParseStatisticsExchange(payload.value("file", json()));
+      if (!file.ok()) return Under("payload.file", file.error());
+      Result<PartnerImportReport> imported =
+          PutPartnerStatisticsIn(tx, keys_.org_id, *file, now);
+      if (!imported.ok()) return Under("payload.file", imported.error());
+      result["period"] = imported->quarter;
+      result["partner_statistics"] = {{"partner", imported->partner},
+                                      {"quarter", imported->quarter},
+                                      {"cells", imported->cells},
+                                      {"changed", imported->changed}};
     }
     const std::string expected = message.state;
     message.state = "accepted";

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "exchange/exchange.h"
+#include "stats/stats.h"
 #include "store/sqlite_store.h"
 #include "support/test_support.h"
 
@@ -291,6 +292,201 @@ TEST_F(ExchangeServiceTest, AcceptingAReferralWatchlistsItsPartiesAndAProfileJoi
   }).ok());
   EXPECT_EQ(stored.name, "[DE-ZOLL] Bearings from CN via GR");
   EXPECT_TRUE(stored.active);
+}
+
+// CN's quarterly statistics document for 2026Q3, exported by the statistics
+// module from seizure records imported on CN's node: 3 cases CN -> DE.
+json ExportedStatistics(Store& store, const Clock& clock, const Caller& analyst) {
+  StatsService stats(store, clock);
+  std::string csv =
+      "case_id,detained_on,office,reporting_country,procedure,transport_mode,origin,dispatch,"
+      "destination,product_category,ipr_type,articles,estimated_value_eur,small_consignment,"
+      "e_commerce,outcome\n";
+  for (int index = 0; index < 3; ++index) {
+    csv += "CN-" + std::to_string(index) + ",2026-08-1" + std::to_string(index) +
+           ",CNNGB,CN,ex_officio,sea,CN,CN,DE,other,trademark,100,250,false,false,destroyed\n";
+  }
+  Result<SeizureImportReport> imported = stats.ImportCsv(analyst, csv, {});
+  EXPECT_TRUE(imported.ok()) << imported.error().ToString();
+  Result<StatisticsExchange> exported = stats.ExportQuarter(analyst, "2026Q3", 3);
+  EXPECT_TRUE(exported.ok()) << exported.error().ToString();
+  return exported.ok() ? StatisticsExchangeToJson(*exported) : json();
+}
+
+std::vector<PartnerStatisticsRecord> PartnerStatistics(Node& node) {
+  std::vector<PartnerStatisticsRecord> records;
+  EXPECT_TRUE(node.store->Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(records, tx.ListPartnerStatistics(Scope{node.org_id}));
+    return Status::Ok();
+  }).ok());
+  return records;
+}
+
+std::vector<std::string> FieldsOf(const Error& error) {
+  std::vector<std::string> fields;
+  for (const FieldError& field : error.fields()) fields.push_back(field.field);
+  return fields;
+}
+
+TEST_F(ExchangeServiceTest, AcceptedStatisticsJoinThePartnerStatisticsOnce) {
+  RegisterAll();
+  const json file = ExportedStatistics(*cn_.store, clock_, cn_.analyst);
+  ASSERT_EQ(file["reporting_country"], "CN");
+  Result<std::vector<ExchangeMessageRecord>> sent = cn_.service->Send(
+      cn_.analyst,
+      {{"type", "statistics"}, {"to", "DE-ZOLL"}, {"payload", {{"period", "2026Q3"}, {"file", file}}}});
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  InboxOutcome received = de_.service->Receive(sent->front().envelope);
+  ASSERT_TRUE(received.accepted) << received.rejected->detail;
+  EXPECT_TRUE(PartnerStatistics(de_).empty());  // not before an analyst accepts it
+  EXPECT_EQ(de_.service->Accept(de_.officer, received.message_local_id).error().code(),
+            ErrorCode::kForbidden);
+  Result<ExchangeMessageRecord> accepted = de_.service->Accept(de_.analyst, received.message_local_id);
+  ASSERT_TRUE(accepted.ok()) << accepted.error().ToString();
+  json result = json::parse(accepted->result);
+  EXPECT_EQ(result["period"], "2026Q3");
+  EXPECT_EQ(result["partner_statistics"],
+            json({{"partner", "CN"}, {"quarter", "2026Q3"}, {"cells", file["cells"].size()},
+                  {"changed", true}}));
+  std::vector<PartnerStatisticsRecord> stored = PartnerStatistics(de_);
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].partner, "CN");
+  EXPECT_EQ(stored[0].quarter, "2026Q3");
+  // DE's joint view shows CN's figures for the route.
+  StatsService de_stats(*de_.store, clock_);
+  Result<json> joint = de_stats.JointView(de_.analyst, "route", "2026Q3", "2026Q3");
+  ASSERT_TRUE(joint.ok()) << joint.error().ToString();
+  EXPECT_EQ((*joint)["rows"], json::parse(R"([{"quarter":"2026Q3","origin":"CN",
+      "destination":"DE","own":null,"partners":{"CN":{"cases":3,"articles":300,"value":750.0}}}])"));
+
+  // Delivered again (a lost receipt): the same receipt, nothing new.
+  InboxOutcome again = de_.service->Receive(sent->front().envelope);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.receipt, received.receipt);
+  // The same file in another message (the draft period form YYYY-Qn is read
+  // as the same quarter): accepted, and the statistics are not loaded twice.
+  Result<std::vector<ExchangeMessageRecord>> resent = cn_.service->Send(
+      cn_.analyst,
+      {{"type", "statistics"}, {"to", "DE-ZOLL"}, {"payload", {{"period", "2026-Q3"}, {"file", file}}}});
+  ASSERT_TRUE(resent.ok()) << resent.error().ToString();
+  InboxOutcome second = de_.service->Receive(resent->front().envelope);
+  ASSERT_TRUE(second.accepted) << second.rejected->detail;
+  EXPECT_FALSE(second.duplicate);
+  Result<ExchangeMessageRecord> reaccepted = de_.service->Accept(de_.analyst, second.message_local_id);
+  ASSERT_TRUE(reaccepted.ok()) << reaccepted.error().ToString();
+  EXPECT_EQ(json::parse(reaccepted->result)["partner_statistics"]["changed"], false);
+  EXPECT_EQ(json::parse(reaccepted->result)["period"], "2026Q3");
+  EXPECT_EQ(PartnerStatistics(de_).size(), 1u);
+}
+
+TEST_F(ExchangeServiceTest, BadStatisticsFilesAreRefusedNamingTheFieldAndWriteNothing) {
+  RegisterAll();
+  const json file = ExportedStatistics(*cn_.store, clock_, cn_.analyst);
+  auto send = [&](const json& payload) {
+    return cn_.service->Send(cn_.analyst,
+                             {{"type", "statistics"}, {"to", "DE-ZOLL"}, {"payload", payload}});
+  };
+  // The sender's checks: the statistics module's reader, the period, the country.
+  json small = file;
+  small["cells"][0]["cases"] = 1;  // below the document's own min_cases
+  EXPECT_EQ(FieldsOf(send({{"period", "2026Q3"}, {"file", small}}).error()),
+            std::vector<std::string>{"payload.file.cells[0].cases"});
+  EXPECT_EQ(FieldsOf(send({{"period", "2026Q2"}, {"file", file}}).error()),
+            std::vector<std::string>{"payload.period"});
+  EXPECT_EQ(FieldsOf(send({{"period", "Q3/2026"}, {"file", file}}).error()),
+            std::vector<std::string>{"payload.period"});
+  EXPECT_EQ(FieldsOf(send({{"period", "2026Q3"}, {"file", {{"detentions", 412}}}}).error()).at(0),
+            "payload.file.detentions");
+  json german = file;
+  german["reporting_country"] = "DE";
+  EXPECT_EQ(FieldsOf(send({{"period", "2026Q3"}, {"file", german}}).error()),
+            std::vector<std::string>{"payload.file.reporting_country"});
+
+  // The receiver's: envelopes sealed by CN's keys without the sender's checks.
+  EnvelopeHeader header;
+  header.type = "statistics";
+  header.sender = "CN-GACC";
+  header.recipient = "DE-ZOLL";
+  header.issued_at = kStart;
+  header.expires_at = kStart + std::chrono::hours(1);
+  auto deliver = [&](const std::string& id, const json& payload) {
+    header.message_id = id;
+    return de_.service->Receive(
+        *Seal(cn_.service->keys(), de_.service->Jwks(), header, payload.dump()));
+  };
+  InboxOutcome unsuppressed = deliver("xmsg_small", {{"period", "2026Q3"}, {"file", small}});
+  EXPECT_EQ(RejectionOf(unsuppressed), "invalid_payload");
+  EXPECT_NE(unsuppressed.rejected->detail.find("payload.file.cells[0].cases"), std::string::npos)
+      << unsuppressed.rejected->detail;
+  InboxOutcome own = deliver("xmsg_own", {{"period", "2026Q3"}, {"file", german}});
+  EXPECT_EQ(RejectionOf(own), "invalid_payload");
+  EXPECT_NE(own.rejected->detail.find("payload.file.reporting_country"), std::string::npos)
+      << own.rejected->detail;
+  ExchangeMessageFilter inbox;
+  inbox.direction = "in";
+  EXPECT_TRUE(de_.service->ListMessages(de_.admin, inbox)->items.empty());
+
+  // A stored message whose file no longer reads (kept from before this
+  // check): accepting it fails naming the field, and writes nothing.
+  InboxOutcome good = deliver("xmsg_good", {{"period", "2026Q3"}, {"file", file}});
+  ASSERT_TRUE(good.accepted) << good.rejected->detail;
+  ExchangeMessageRecord stale = *de_.service->GetMessage(de_.admin, good.message_local_id);
+  stale.id = "xmsg_stale";
+  stale.message_id = "xmsg_stale";
+  stale.envelope_sha256 = std::string(64, '0');
+  stale.payload = json({{"period", "2026Q3"}, {"file", small}}).dump();
+  ASSERT_TRUE(de_.store->Write([&](WriteTx& tx) { return tx.InsertExchangeMessage(stale); }).ok());
+  Result<ExchangeMessageRecord> refused = de_.service->Accept(de_.analyst, "xmsg_stale");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(FieldsOf(refused.error()), std::vector<std::string>{"payload.file.cells[0].cases"});
+  EXPECT_EQ(de_.service->GetMessage(de_.admin, "xmsg_stale")->state, "received");
+  EXPECT_TRUE(PartnerStatistics(de_).empty());
+}
+
+TEST_F(ExchangeServiceTest, ReferralPartiesAndJointProfilesAreCheckedByScreeningsValidators) {
+  RegisterAll();
+  // A party the watchlist could not hold is refused when sent, not when accepted.
+  json referral = Referral();
+  referral["parties"][0]["name"] = std::string(250, 'A');
+  referral["parties"].push_back({{"role", "consignee"}, {"name", "---"}, {"country", "XX"}});
+  Result<std::vector<ExchangeMessageRecord>> refused = de_.service->Send(
+      de_.officer, {{"type", "referral"}, {"to", "CN-GACC"}, {"payload", referral}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(FieldsOf(refused.error()),
+            (std::vector<std::string>{"payload.parties[0].name", "payload.parties[1].name",
+                                      "payload.parties[1].country"}));
+  // A joint profile's rule is screening's rule language.
+  json profile = {{"name", "x"}, {"rule", {{"field", "item.colour"}, {"op", "eq"}, {"value", "red"}}}};
+  refused = de_.service->Send(de_.analyst, {{"type", "joint_profile"}, {"to", "CN-GACC"},
+                                            {"payload", {{"profile", profile}}}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(FieldsOf(refused.error()).at(0).rfind("payload.profile.rule", 0), 0u)
+      << refused.error().ToString();
+  // A name of the longest length joins with the partner's prefix, cut to
+  // 200 characters (not bytes: "é" is two).
+  profile = {{"name", std::string(199, 'e') + "\xC3\xA9"},
+             {"share_with_partners", true},
+             {"active", false},
+             {"rule", {{"field", "item.hs"}, {"op", "prefix"}, {"value", "8482"}}}};
+  InboxOutcome offered = cn_.service->Receive(
+      EnvelopeFor(de_, "CN-GACC", "joint_profile", {{"profile", profile}}));
+  ASSERT_TRUE(offered.accepted) << offered.rejected->detail;
+  Result<ExchangeMessageRecord> joined = cn_.service->Accept(cn_.analyst, offered.message_local_id);
+  ASSERT_TRUE(joined.ok()) << joined.error().ToString();
+  RiskProfileRecord stored;
+  ASSERT_TRUE(cn_.store->Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(
+        stored, tx.GetRiskProfile(Scope{cn_.org_id}, json::parse(joined->result)["profile_id"]));
+    return Status::Ok();
+  }).ok());
+  EXPECT_EQ(stored.name, "[DE-ZOLL] " + std::string(190, 'e'));
+  EXPECT_TRUE(stored.active);  // accepting is the review that activates it
+  const json body = json::parse(stored.body);
+  EXPECT_EQ(body["name"], stored.name);
+  EXPECT_EQ(body["active"], true);
+  EXPECT_EQ(body["owner_org_id"], cn_.org_id);
+  EXPECT_EQ(body["rule"], profile["rule"]);
 }
 
 // A transport that hands envelopes to another node's inbox, as HTTP would.

@@ -3,11 +3,43 @@
 #include <set>
 
 #include "exchange/exchange.h"
+#include "exchange/exchange_internal.h"
 #include "screening/profiles.h"
+#include "screening/watchlist.h"
+#include "stats/stats.h"
 
 namespace cordon::exchange {
 
 using nlohmann::json;
+
+namespace exchange_internal {
+
+json WatchlistBodyOfParty(const json& party) {
+  json body = json::object();
+  for (const char* key : {"name", "address", "country"}) {
+    if (party.contains(key)) body[key] = party[key];
+  }
+  return body;
+}
+
+Result<RiskProfile> ReceivedProfile(const json& body, const std::string& partner) {
+  CORDON_ASSIGN_OR_RETURN(RiskProfile profile, ProfileFromJson(body));
+  constexpr size_t kMaxNameChars = 200;  // as ProfileFromJson allows
+  std::string name = "[" + partner + "] " + profile.name;
+  size_t chars = 0;
+  for (size_t at = 0; at < name.size(); ++at) {
+    // Count UTF-8 lead bytes; cut before the 201st character.
+    if ((static_cast<unsigned char>(name[at]) & 0xC0) != 0x80 && ++chars > kMaxNameChars) {
+      name.resize(at);
+      break;
+    }
+  }
+  profile.name = std::move(name);
+  profile.active = true;
+  return profile;
+}
+
+}  // namespace exchange_internal
 
 namespace {
 
@@ -119,12 +151,23 @@ class Checker {
 };
 
 const std::regex kLocode("[A-Z]{2}[A-Z2-9]{3}");
-const std::regex kCountry("[A-Z]{2}");
 const std::regex kHs("[0-9]{6,10}");
 const std::regex kContainer("[A-Z]{4}[0-9]{7}");  // ISO 6346
 const std::regex kSha256("[0-9a-f]{64}");
 const std::regex kMessageId("[A-Za-z0-9._:-]{1,128}");
-const std::regex kQuarter("[0-9]{4}-Q[1-4]");
+// The statistics period: the quarter as the statistics file writes it
+// ("2026Q3"); "2026-Q3", the form of the first drafts of version 1, is read
+// as the same quarter.
+const std::regex kQuarter("([0-9]{4})-?(Q[1-4])");
+
+// Adds `error`'s fields under `prefix` ("payload.file"), or its message as
+// the prefix's own error when it names no field.
+void AddUnder(Checker& check, const std::string& prefix, const Error& error) {
+  if (error.fields().empty()) check.Add(prefix, error.message());
+  for (const FieldError& field : error.fields()) {
+    check.Add(field.field.empty() ? prefix : prefix + "." + field.field, field.message);
+  }
+}
 
 void CheckReferral(Checker& check, const json& payload) {
   const std::string root = "payload";
@@ -160,9 +203,11 @@ void CheckReferral(Checker& check, const json& payload) {
       check.Add(Checker::Join(path, "role"),
                 "must be consignor, consignee, declarant, manufacturer, carrier or other");
     }
-    check.String(party, path, "name", true, 300);
-    check.String(party, path, "address", false, 1000);
-    check.Pattern(party, path, "country", false, kCountry, "an ISO 3166-1 alpha-2 code");
+    // Name, address and country are what accepting the referral puts on the
+    // watchlist: screening's own validator checks them, here and there.
+    Result<WatchlistEntry> entry =
+        WatchlistEntryFromJson(exchange_internal::WatchlistBodyOfParty(party));
+    if (!entry.ok()) AddUnder(check, path, entry.error());
   });
 }
 
@@ -224,22 +269,39 @@ void CheckJointProfile(Checker& check, const json& payload) {
     check.Add("payload.profile", "is required and must be a risk profile object");
     return;
   }
+  // Screening's validator, the one accepting the message uses
+  // (ReceivedProfile): the rule language among the rest.
   Result<RiskProfile> parsed = ProfileFromJson(*profile);
-  if (!parsed.ok()) {
-    if (parsed.error().fields().empty()) check.Add("payload.profile", parsed.error().message());
-    for (const FieldError& error : parsed.error().fields()) {
-      check.Add("payload.profile." + error.field, error.message);
-    }
-  }
+  if (!parsed.ok()) AddUnder(check, "payload.profile", parsed.error());
 }
 
 void CheckStatistics(Checker& check, const json& payload) {
   const std::string root = "payload";
   check.OnlyKeys(payload, root, {"period", "file"});
-  check.Pattern(payload, root, "period", true, kQuarter, "a quarter YYYY-Qn");
+  const json* period = check.String(payload, root, "period", true, 20);
+  std::smatch parts;
+  std::string quarter;
+  if (period != nullptr) {
+    const std::string& text = period->get_ref<const std::string&>();
+    if (std::regex_match(text, parts, kQuarter)) {
+      quarter = parts[1].str() + parts[2].str();
+    } else {
+      check.Add("payload.period", "must be a quarter YYYYQn (e.g. 2026Q3)");
+    }
+  }
   auto file = payload.find("file");
   if (file == payload.end() || !file->is_object()) {
-    check.Add("payload.file", "is required and must be the statistics file (a JSON object)");
+    check.Add("payload.file",
+              "is required and must be the quarterly statistics exchange document (a JSON object)");
+    return;
+  }
+  // The file is the statistics exchange document of docs/stats.md, read by
+  // the statistics module's own reader (which refuses unsuppressed cells).
+  Result<StatisticsExchange> parsed = ParseStatisticsExchange(*file);
+  if (!parsed.ok()) {
+    AddUnder(check, "payload.file", parsed.error());
+  } else if (!quarter.empty() && parsed->quarter != quarter) {
+    check.Add("payload.period", "must be the file's quarter, " + parsed->quarter);
   }
 }
 

@@ -647,6 +647,31 @@ Status ScreeningService::FinishRun(ScreeningRunRecord& run, const ScreeningSumma
 
 // --- risk profiles
 
+RiskProfileRecord NewProfileRecord(const RiskProfile& profile, Timestamp now) {
+  RiskProfileRecord record;
+  record.id = profile.id;
+  record.owner_org_id = profile.owner_org_id;
+  record.owner_user_id = profile.owner_user_id;
+  record.name = profile.name;
+  record.active = profile.active;
+  record.created_at = now;
+  record.updated_at = now;
+  record.body = ToJson(profile).dump();
+  return record;
+}
+
+WatchlistEntryRecord NewWatchlistEntryRecord(const WatchlistEntry& entry, Timestamp now) {
+  WatchlistEntryRecord record;
+  record.id = entry.id;
+  record.owner_org_id = entry.owner_org_id;
+  record.name = entry.name;
+  record.country = entry.country;
+  record.created_at = now;
+  record.updated_at = now;
+  record.body = ToJson(entry).dump();
+  return record;
+}
+
 Result<StoredProfile> ScreeningService::CreateProfile(const Caller& caller, const json& body) {
   CORDON_RETURN_IF_ERROR(RequireRole(caller, kRuleRoles, "write risk profiles"));
   CORDON_ASSIGN_OR_RETURN(RiskProfile profile, ProfileFromJson(body));
@@ -657,15 +682,7 @@ Result<StoredProfile> ScreeningService::CreateProfile(const Caller& caller, cons
   profile.owner_org_id = caller.org_id;
   profile.owner_user_id = caller.user_id;
   const Timestamp now = clock_.Now();
-  RiskProfileRecord record;
-  record.id = profile.id;
-  record.owner_org_id = profile.owner_org_id;
-  record.owner_user_id = profile.owner_user_id;
-  record.name = profile.name;
-  record.active = profile.active;
-  record.created_at = now;
-  record.updated_at = now;
-  record.body = ToJson(profile).dump();
+  const RiskProfileRecord record = NewProfileRecord(profile, now);
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) { return tx.InsertRiskProfile(record); }));
   return StoredProfile{std::move(profile), 1, now, now};
 }
@@ -740,14 +757,7 @@ Result<StoredWatchlistEntry> ScreeningService::CreateWatchlistEntry(const Caller
   }
   entry.owner_org_id = caller.org_id;
   const Timestamp now = clock_.Now();
-  WatchlistEntryRecord record;
-  record.id = entry.id;
-  record.owner_org_id = entry.owner_org_id;
-  record.name = entry.name;
-  record.country = entry.country;
-  record.created_at = now;
-  record.updated_at = now;
-  record.body = ToJson(entry).dump();
+  const WatchlistEntryRecord record = NewWatchlistEntryRecord(entry, now);
   CORDON_RETURN_IF_ERROR(
       store_.Write([&](WriteTx& tx) { return tx.InsertWatchlistEntry(record); }));
   return StoredWatchlistEntry{std::move(entry), 1, now, now};

@@ -113,6 +113,12 @@ nlohmann::json ToJson(const StoredReferencePrices& stored);
 nlohmann::json ToJson(const StoredProfile& stored);
 nlohmann::json ToJson(const StoredWatchlistEntry& stored);
 
+// The store record of a new profile or watchlist entry (id and owner already
+// set), as CreateProfile and CreateWatchlistEntry insert it; the exchange
+// inserts a partner's accepted joint profile and referral parties with them.
+RiskProfileRecord NewProfileRecord(const RiskProfile& profile, Timestamp now);
+WatchlistEntryRecord NewWatchlistEntryRecord(const WatchlistEntry& entry, Timestamp now);
+
 struct SelectionQuery {
   std::optional<std::string> office;  // UN/LOCODE
   std::optional<std::string> status;  // open | done

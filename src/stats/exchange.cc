@@ -320,31 +320,39 @@ Result<StatisticsExchange> StatsService::ExportQuarter(const Caller& caller,
   return exchange;
 }
 
-Result<PartnerImportReport> StatsService::ImportPartner(const Caller& caller,
-                                                        const json& document) {
-  CORDON_RETURN_IF_ERROR(stats_internal::CheckWriter(caller));
-  CORDON_ASSIGN_OR_RETURN(StatisticsExchange exchange, ParseStatisticsExchange(document));
+Result<PartnerImportReport> PutPartnerStatisticsIn(WriteTx& tx, const std::string& org_id,
+                                                   const StatisticsExchange& exchange,
+                                                   Timestamp now) {
+  CORDON_ASSIGN_OR_RETURN(Organisation org, tx.GetOrganisation(org_id));
+  if (org.country == exchange.reporting_country) {
+    return InvalidInput("this is the administration's own country",
+                        {{"reporting_country", "must be a partner's country, not " + org.country}});
+  }
   PartnerStatisticsRecord record;
-  record.org_id = caller.org_id;
+  record.org_id = org_id;
   record.partner = exchange.reporting_country;
   record.quarter = exchange.quarter;
   // The document as parsed and re-serialised: the same figures give the same
   // bytes whatever the sender's whitespace or key order.
   record.body = StatisticsExchangeToJson(exchange).dump();
   record.sha256 = Sha256Hex(record.body);
-  record.imported_at = impl_->clock.Now();
+  record.imported_at = now;
   PartnerImportReport report;
   report.partner = exchange.reporting_country;
   report.quarter = exchange.quarter;
   report.cells = static_cast<long long>(exchange.cells.size());
+  CORDON_ASSIGN_OR_RETURN(report.changed, tx.PutPartnerStatistics(record));
+  return report;
+}
+
+Result<PartnerImportReport> StatsService::ImportPartner(const Caller& caller,
+                                                        const json& document) {
+  CORDON_RETURN_IF_ERROR(stats_internal::CheckWriter(caller));
+  CORDON_ASSIGN_OR_RETURN(StatisticsExchange exchange, ParseStatisticsExchange(document));
+  const Timestamp now = impl_->clock.Now();
+  PartnerImportReport report;
   CORDON_RETURN_IF_ERROR(impl_->store.Write([&](WriteTx& tx) -> Status {
-    CORDON_ASSIGN_OR_RETURN(Organisation org, tx.GetOrganisation(caller.org_id));
-    if (org.country == exchange.reporting_country) {
-      return InvalidInput("this is the administration's own country",
-                          {{"reporting_country", "must be a partner's country, not " +
-                                                     org.country}});
-    }
-    CORDON_ASSIGN_OR_RETURN(report.changed, tx.PutPartnerStatistics(record));
+    CORDON_ASSIGN_OR_RETURN(report, PutPartnerStatisticsIn(tx, caller.org_id, exchange, now));
     return Status::Ok();
   }));
   return report;

@@ -173,6 +173,19 @@ struct PartnerImportReport {
   long long cells = 0;
 };
 
+// Stores a partner's parsed exchange document as administration `org_id`'s
+// partner statistics, in the caller's unit of work: what ImportPartner does
+// after its role check, and what the exchange between nodes does when an
+// analyst accepts a `statistics` message. The document is kept in its
+// canonical form (re-serialised), so loading the same figures again changes
+// nothing (changed = false) whatever their whitespace or key order; a
+// different document for the same partner and quarter replaces it.
+// kInvalidInput naming "reporting_country" when it is the administration's
+// own country.
+Result<PartnerImportReport> PutPartnerStatisticsIn(WriteTx& tx, const std::string& org_id,
+                                                   const StatisticsExchange& exchange,
+                                                   Timestamp now);
+
 // --- analysis
 
 struct AnalysisOptions {

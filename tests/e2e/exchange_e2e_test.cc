@@ -274,23 +274,59 @@ TEST_F(ExchangeE2eTest, ReferralFeedbackAlertProfileAndStatisticsBetweenThreeNod
   }
   EXPECT_TRUE(profile_hit) << screened.body.dump();
 
-  // Statistics CN -> DE.
+  // Statistics CN -> DE: CN's quarterly exchange document, exported by CN's
+  // node from its seizure records, joins DE's joint view beside DE's own.
+  auto import_seizures = [&](const NodeSetup& node, const std::string& rows) {
+    const std::filesystem::path csv = dir_.path() / (node.node_id + "-seizures.csv");
+    std::ofstream(csv) << "case_id,detained_on,office,reporting_country,procedure,transport_mode,"
+                          "origin,dispatch,destination,product_category,ipr_type,articles,"
+                          "estimated_value_eur,small_consignment,e_commerce,outcome\n"
+                       << rows;
+    CommandResult imported = RunCordon({"stats", "import", csv.string(), "--db", node.db.string(),
+                                        "--org", "Customs " + node.country},
+                                       dir_.path());
+    EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  };
+  std::string cn_rows;
+  for (int index = 0; index < 3; ++index) {  // 3 cases CN -> DE, 1 CN -> FR (suppressed)
+    cn_rows += "CN-" + std::to_string(index) + ",2026-08-1" + std::to_string(index) +
+               ",CNNGB,CN,ex_officio,sea,CN,CN,DE,other,trademark,2000,5000,false,false,"
+               "destroyed\n";
+  }
+  cn_rows += "CN-9,2026-09-01,CNNGB,CN,ex_officio,sea,CN,CN,FR,other,trademark,5,5,false,false,"
+             "destroyed\n";
+  import_seizures(cn_, cn_rows);
+  import_seizures(de_, "DE-1,2026-08-20,DEHAM,DE,application,sea,CN,CN,DE,other,trademark,400,"
+                       "1200,false,false,destroyed\n");
+  Response exported = cn_analyst.Get("/api/v1/stats/exchange/2026Q3");
+  ASSERT_EQ(exported.status, 200) << exported.raw;
+  EXPECT_EQ(exported.body["reporting_country"], "CN");
+  EXPECT_EQ(exported.body["suppression"]["min_cases"], 3);
   ASSERT_EQ(cn_analyst
                 .Post("/api/v1/exchange/messages",
                       {{"type", "statistics"},
                        {"to", "DE-ZOLL"},
-                       {"payload",
-                        {{"period", "2026-Q3"},
-                         {"file", {{"detentions", 412}, {"articles", 1893000}}}}}})
+                       {"payload", {{"period", "2026Q3"}, {"file", exported.body}}}})
                 .status,
             202);
   ASSERT_TRUE(WaitFor([&] { return Messages(de_analyst, "&direction=in&type=statistics").size() == 1; }));
   json stats = Messages(de_analyst, "&direction=in&type=statistics")[0];
-  EXPECT_EQ(stats["payload"]["file"]["detentions"], 412);
+  EXPECT_EQ(stats["payload"]["file"], exported.body);
+  const std::string joint_path = "/api/v1/stats/joint?by=route&from_quarter=2026Q3&to_quarter=2026Q3";
+  Response before = de_analyst.Get(joint_path);
+  ASSERT_EQ(before.status, 200) << before.raw;
+  EXPECT_EQ(before.body["rows"][0]["partners"], json::object());  // not before it is accepted
   Response stats_accepted =
       de_analyst.Post("/api/v1/exchange/messages/" + stats["id"].get<std::string>() + "/accept");
   ASSERT_EQ(stats_accepted.status, 200) << stats_accepted.raw;
-  EXPECT_EQ(stats_accepted.body["result"]["period"], "2026-Q3");
+  EXPECT_EQ(stats_accepted.body["result"]["period"], "2026Q3");
+  EXPECT_EQ(stats_accepted.body["result"]["partner_statistics"]["changed"], true);
+  Response joint = de_analyst.Get(joint_path);
+  ASSERT_EQ(joint.status, 200) << joint.raw;
+  EXPECT_EQ(joint.body["rows"], json::parse(R"([
+      {"quarter":"2026Q3","origin":"CN","destination":"DE",
+       "own":{"cases":1,"articles":400,"value":1200.0},
+       "partners":{"CN":{"cases":3,"articles":6000,"value":15000.0}}}])"));
 }
 
 TEST_F(ExchangeE2eTest, ReferringACaseQueuesTheReferralWithTheCaseEvent) {
