@@ -1,13 +1,17 @@
 // Exchange envelopes (issue 7): messages per second per core for seal (sign
 // ES256 + encrypt ECDH-ES+A256KW/A256GCM) and open (decrypt + verify), on one
 // thread, with a ~1 KB referral payload. Plain driver printing its figures;
-// ignores its arguments (bench/run passes Google Benchmark flags to all).
+// `--messages=N` sets how many envelopes (default 2000; ctest runs 20 to
+// check the output), other arguments are ignored (bench/run passes Google
+// Benchmark flags to all).
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exchange/envelope.h"
@@ -15,7 +19,18 @@
 using cordon::Timestamp;
 using namespace cordon::exchange;
 
-int main() {
+int main(int argc, char** argv) {
+  int messages = 2000;
+  for (int index = 1; index < argc; ++index) {
+    const std::string_view argument = argv[index];
+    if (argument.rfind("--messages=", 0) == 0) {
+      messages = std::atoi(argv[index] + 11);
+      if (messages < 1) {
+        std::fprintf(stderr, "--messages must be a positive number\n");
+        return 2;
+      }
+    }
+  }
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("cordon-exchange-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -41,9 +56,8 @@ int main() {
   const std::string text = payload.dump();
   std::printf("payload %zu bytes\n", text.size());
 
-  constexpr int kMessages = 2000;
   std::vector<std::string> sealed;
-  sealed.reserve(kMessages);
+  sealed.reserve(messages);
   EnvelopeHeader header;
   header.type = "referral";
   header.sender = "DE-ZOLL";
@@ -51,7 +65,7 @@ int main() {
   header.issued_at = now;
   header.expires_at = now + std::chrono::hours(24);
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < kMessages; ++i) {
+  for (int i = 0; i < messages; ++i) {
     header.message_id = "msg-" + std::to_string(i);
     auto envelope = Seal(*de, cn_public, header, text);
     if (!envelope.ok()) return 1;
@@ -65,12 +79,12 @@ int main() {
   for (const std::string& envelope : sealed) opened += Open(*cn, envelope, lookup, now).opened ? 1 : 0;
   double open_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (opened != kMessages) {
-    std::fprintf(stderr, "only %d of %d envelopes opened\n", opened, kMessages);
+  if (opened != messages) {
+    std::fprintf(stderr, "only %d of %d envelopes opened\n", opened, messages);
     return 1;
   }
   std::printf("envelope %zu bytes (compact JWE)\n", sealed.front().size());
-  std::printf("seal (sign + encrypt):   %8.0f messages/s per core\n", kMessages / seal_seconds);
-  std::printf("open (decrypt + verify): %8.0f messages/s per core\n", kMessages / open_seconds);
+  std::printf("seal (sign + encrypt):   %8.0f messages/s per core\n", messages / seal_seconds);
+  std::printf("open (decrypt + verify): %8.0f messages/s per core\n", messages / open_seconds);
   return 0;
 }

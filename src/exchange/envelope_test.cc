@@ -235,11 +235,23 @@ TEST_F(EnvelopeTest, RejectsAlgorithmsOutsideTheAllowList) {
   const std::string hs_jws = internal::B64Encode(hs_header.dump()) + "." +
                              internal::B64Encode("{}") + "." + internal::B64Encode("sig");
   EXPECT_EQ(RejectedAs(EncryptForCn(hs_jws, kJweHeader)), Rejection::kAlgorithmNotAllowed);
+  // Compression, and an algorithm given outside the protected header (the
+  // AEAD would not cover it).
+  json zipped = kJweHeader;
+  zipped["zip"] = "DEF";
+  EXPECT_EQ(RejectedAs(EncryptForCn(jws, zipped)), Rejection::kAlgorithmNotAllowed);
+  json loose = json::parse(EncryptForCn(jws, kJweHeader));
+  loose["unprotected"] = {{"alg", "dir"}};
+  EXPECT_EQ(RejectedAs(loose.dump()), Rejection::kAlgorithmNotAllowed);
 }
 
 TEST_F(EnvelopeTest, RejectsUnsignedUnknownInactiveAndForgedSenders) {
   EXPECT_EQ(RejectedAs(EncryptForCn(R"({"plain":"json"})", kJweHeader)),
             Rejection::kMissingSignature);
+  // ES256 named, but the signature part empty.
+  const std::string empty_signature = internal::B64Encode(DeSigningHeader().dump()) + "." +
+                                      internal::B64Encode("{}") + ".";
+  EXPECT_EQ(RejectedAs(EncryptForCn(empty_signature, kJweHeader)), Rejection::kMissingSignature);
   // Signed by CN's own key but claiming to be DE: bad signature.
   json forged = DeSigningHeader();
   const std::string forged_jws = SignWith(cn_.Current("sig")->jwk, forged, "{}");

@@ -234,6 +234,17 @@ TEST_F(ExchangeServiceTest, InboxRejectsEachCaseAndLogsTheReason) {
   const std::string replay =
       *Seal(de_.service->keys(), cn_.service->Jwks(), header, Alert().dump());
   EXPECT_EQ(RejectionOf(cn_.service->Receive(replay)), "replayed");
+  // Encrypted for CN but addressed to FR; signed by FR's key in DE's name.
+  header.message_id = "xmsg_misaddressed";
+  header.recipient = "FR-DGDDI";
+  EXPECT_EQ(RejectionOf(cn_.service->Receive(
+                *Seal(de_.service->keys(), cn_.service->Jwks(), header, Alert().dump()))),
+            "wrong_recipient");
+  header.message_id = "xmsg_forged";
+  header.recipient = "CN-GACC";
+  EXPECT_EQ(RejectionOf(cn_.service->Receive(
+                *Seal(fr_.service->keys(), cn_.service->Jwks(), header, Alert().dump()))),
+            "bad_signature");
   // Invalid payload: an alert carrying personal data.
   header.message_id = "xmsg_other";
   json with_person = Alert();
@@ -251,6 +262,7 @@ TEST_F(ExchangeServiceTest, InboxRejectsEachCaseAndLogsTheReason) {
   EXPECT_EQ(reasons, (std::multiset<std::string>{"unknown_sender", "sender_inactive", "expired",
                                                  "decryption_failed", "decryption_failed",
                                                  "decryption_failed", "malformed", "replayed",
+                                                 "wrong_recipient", "bad_signature",
                                                  "invalid_payload"}));
   EXPECT_EQ(cn_.service->ListRejections(cn_.officer, 10).error().code(), ErrorCode::kForbidden);
 }

@@ -529,5 +529,87 @@ TEST_F(ExchangeE2eTest, CliEnvelopeOpensWithCordonAndTheJoseTool) {
   EXPECT_EQ(json::parse(ReadText(verified))["title"], "t");
 }
 
+// A partner without Cordon: its keys and its envelope are made with the
+// `jose` tool alone; CN's running inbox accepts the envelope, and the signed
+// receipt CN answers opens with the same tool.
+TEST_F(ExchangeE2eTest, PartnerUsingOnlyTheJoseToolIsAcceptedByTheInbox) {
+  const std::filesystem::path dir = dir_.path();
+  auto shell = [&](const std::string& command) { return std::system((command + " 2>&1").c_str()); };
+  for (const char* use : {"sig", "enc"}) {
+    ASSERT_EQ(shell("jose jwk gen -i '{\"kty\":\"EC\",\"crv\":\"P-256\"}' -o " +
+                    (dir / (std::string("pl-") + use + ".jwk")).string()),
+              0);
+  }
+  json public_set = {{"keys", json::array()}};
+  for (const char* use : {"sig", "enc"}) {
+    const std::filesystem::path file = dir / (std::string("pl-") + use + ".jwk");
+    json key = json::parse(ReadText(file));
+    key["kid"] = std::string("pl-") + use + "-1";
+    key["use"] = use;
+    key["alg"] = std::string(use) == "sig" ? "ES256" : "ECDH-ES+A256KW";
+    std::ofstream(file) << key.dump();  // the private key, now with its kid
+    key.erase("d");
+    key.erase("key_ops");
+    public_set["keys"].push_back(key);
+  }
+  Client cn_admin = cn_.As("admin");
+  Response added = cn_admin.Post("/api/v1/exchange/partners",
+                                 {{"id", "PL-KAS"},
+                                  {"inbox", "http://127.0.0.1:9/inbox"},
+                                  {"jwks", public_set},
+                                  {"legal_basis", "EU customs cooperation"},
+                                  {"allow_send", {"alert"}},
+                                  {"allow_receive", {"alert"}}});
+  ASSERT_EQ(added.status, 201) << added.raw;
+
+  // The signed header (protected), then encryption for CN's current enc key.
+  Response cn_jwks = Client(cn_.server->port()).Get("/api/v1/exchange/jwks");
+  ASSERT_EQ(cn_jwks.status, 200);
+  std::ofstream(dir / "cn.jwks") << cn_jwks.body.dump();
+  for (const json& key : cn_jwks.body["keys"]) {
+    if (key["use"] == "enc") std::ofstream(dir / "cn-enc.jwk") << key.dump();
+  }
+  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  const json signed_header = {{"protected",
+                               {{"alg", "ES256"}, {"kid", "pl-sig-1"}, {"typ", "cordon.alert.v1"},
+                                {"jti", "pl-0001"}, {"iss", "PL-KAS"}, {"aud", "CN-GACC"},
+                                {"iat", now}, {"exp", now + 600}}}};
+  const json encryption_header = {
+      {"protected", {{"alg", "ECDH-ES+A256KW"}, {"enc", "A256GCM"}, {"cty", "JOSE"}}}};
+  std::ofstream(dir / "pl-alert.json") << R"({"title":"Fake toys via Malaszewicze","summary":"rail"})";
+  ASSERT_EQ(shell("jose jws sig -I " + (dir / "pl-alert.json").string() + " -k " +
+                  (dir / "pl-sig.jwk").string() + " -s '" + signed_header.dump() + "' -c -o " +
+                  (dir / "pl-inner.jws").string()),
+            0);
+  ASSERT_EQ(shell("jose jwe enc -I " + (dir / "pl-inner.jws").string() + " -k " +
+                  (dir / "cn-enc.jwk").string() + " -i '" + encryption_header.dump() +
+                  "' -c -o " + (dir / "pl-envelope.jwe").string()),
+            0);
+
+  Client anonymous(cn_.server->port());
+  Response delivered = anonymous.PostRaw("/api/v1/exchange/inbox",
+                                         ReadText(dir / "pl-envelope.jwe"), "application/jose");
+  ASSERT_EQ(delivered.status, 200) << delivered.raw;
+  json in = Messages(cn_admin, "&direction=in");
+  ASSERT_EQ(in.size(), 1u);
+  EXPECT_EQ(in[0]["from"], "PL-KAS");
+  EXPECT_EQ(in[0]["message_id"], "pl-0001");
+  EXPECT_EQ(in[0]["payload"]["title"], "Fake toys via Malaszewicze");
+
+  // The receipt: decrypted with PL's key, verified with CN's published keys.
+  std::ofstream(dir / "receipt.jwe") << delivered.raw;
+  ASSERT_EQ(shell("jose jwe dec -i " + (dir / "receipt.jwe").string() + " -k " +
+                  (dir / "pl-enc.jwk").string() + " -O " + (dir / "receipt.jws").string()),
+            0);
+  ASSERT_EQ(shell("jose jws ver -i " + (dir / "receipt.jws").string() + " -k " +
+                  (dir / "cn.jwks").string() + " -O " + (dir / "receipt.json").string()),
+            0);
+  json receipt = json::parse(ReadText(dir / "receipt.json"));
+  EXPECT_EQ(receipt["message_id"], "pl-0001");
+  EXPECT_EQ(receipt["status"], "received");
+}
+
 }  // namespace
 }  // namespace cordon::e2e
