@@ -168,7 +168,11 @@ void AddExchangeSchemas(json& schemas) {
        {"last_error", String()},
        {"receipt", {{"type", json::array({"string", "null"})},
                     {"description", "the partner's signed receipt (compact JWE)"}}},
-       {"result", {{"type", "object"}, {"description", "what accepting it created"}}},
+       {"result", {{"type", "object"},
+                   {"description", "what accepting it created: watchlist_entries (referral), "
+                                   "profile_id (joint_profile), period and partner_statistics "
+                                   "{partner, quarter, cells, changed} (statistics); "
+                                   "docs/exchange.md"}}},
        {"created_at", DateTime()},
        {"expires_at", DateTime()},
        {"updated_at", DateTime()}},
