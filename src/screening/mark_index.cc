@@ -21,6 +21,7 @@
 
 #include "core/codes.h"
 #include "screening/embedded_data.h"
+#include "screening/hit_cache.h"
 #include "screening/text_normalise.h"
 
 // Inlined into the probe loops, which run for every residue of every span.
@@ -494,80 +495,18 @@ struct PartyMemo {
   }
 };
 
-// The hits of spans already matched, by the span's bytes: for a span without
-// camel-case spaces, what probing and verification find (keys and
-// distances, after the generic-word rule) depends on nothing else.
-// Descriptions repeat their words and phrases (Zipf), so most spans of a
-// stream are found here and cost one lookup instead of dozens of probes.
-// Direct-mapped, 64-byte entries; a span longer than kBytes or with more
-// than kHits hits is not kept. Per Scratch, so no locking.
-class SpanCache {
- public:
-  static constexpr size_t kBytes = 32;
-  static constexpr size_t kHits = 5;
-
-  struct Entry {
-    uint64_t hash;
-    uint16_t size;  // 0 = empty
-    uint16_t count;
-    uint32_t hits[kHits];  // key | distance << 30
-    char bytes[kBytes];
-  };
-  static_assert(sizeof(Entry) == 64);
-
-  void Resize(size_t entries) {
-    size_t size = 0;
-    if (entries > 0) {
-      size = 1;
-      while (size < entries) size <<= 1;
-    }
-    entries_.assign(size, Entry{});
-    doorkeeper_.assign(std::max<size_t>(1, size / 4), 0);  // 16 bits per entry
-    doorkeeper_uses_ = 0;
-  }
-  bool enabled() const { return !entries_.empty(); }
-
-  const Entry* Find(uint64_t hash, const char* bytes, size_t size) const {
-    const Entry& entry = entries_[Slot(hash)];
-    if (entry.size != size || entry.hash != hash || std::memcmp(entry.bytes, bytes, size) != 0) {
-      return nullptr;
-    }
-    return &entry;
-  }
-
-  void Insert(uint64_t hash, const char* bytes, size_t size, const uint32_t* hits, size_t count) {
-    if (size == 0 || size > kBytes || count > kHits) return;
-    // Doorkeeper (as in TinyLFU): a span is stored the second time it is
-    // missed, so spans seen once (the words around a mark) do not evict the
-    // frequent ones. Cleared now and then, so it reflects recent traffic.
-    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
-    const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
-    uint64_t& word = doorkeeper_[bit / 64];
-    const uint64_t mask = uint64_t{1} << (bit % 64);
-    if (++doorkeeper_uses_ >= doorkeeper_.size() * 16) {
-      std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
-      doorkeeper_uses_ = 0;
-    }
-    if ((word & mask) == 0) {
-      word |= mask;
-      return;
-    }
-    Entry& entry = entries_[Slot(hash)];
-    entry.hash = hash;
-    entry.size = static_cast<uint16_t>(size);
-    entry.count = static_cast<uint16_t>(count);
-    std::memcpy(entry.hits, hits, count * sizeof(uint32_t));
-    std::memcpy(entry.bytes, bytes, size);
-  }
-
- private:
-  size_t Slot(uint64_t hash) const {
-    return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 40) & (entries_.size() - 1);
-  }
-  std::vector<Entry> entries_;
-  std::vector<uint64_t> doorkeeper_;
-  size_t doorkeeper_uses_ = 0;
-};
+// The two HitCaches (hit_cache.h) of a Scratch:
+//  - SpanCache: for a span without camel-case spaces, what probing and
+//    verification find (keys and distances, after the generic-word rule)
+//    depends on nothing else. Descriptions repeat their words and phrases
+//    (Zipf), so most spans of a stream are found here and cost one lookup
+//    instead of dozens of probes.
+//  - DescriptionCache: whole descriptions in which nothing was found at
+//    all. Declarations repeat their goods descriptions ("cotton t-shirts"),
+//    and most of them contain no mark, so such a description then costs a
+//    hash and one comparison instead of normalising and probing.
+using SpanCache = HitCache<32, 5>;          // 64-byte entries
+using DescriptionCache = HitCache<112, 1>;  // 128-byte entries, no hits kept
 
 struct MatchBuffers {
   NormalisedText normalised;
@@ -596,6 +535,7 @@ struct MatchBuffers {
   std::vector<uint64_t> pairs;         // (2 * span + joined) << 32 | key
   std::vector<uint32_t> cache_misses;  // 2 * span + joined, to store after probing
   SpanCache cache;
+  DescriptionCache descriptions;  // descriptions without any candidate
   std::vector<Candidate> candidates;
   std::vector<ApplicationHit> hits;
   std::vector<ApplicationHit> kept;
@@ -610,6 +550,7 @@ struct MatchBuffers {
 
 using screening_internal::ApplicationHit;
 using screening_internal::Candidate;
+using screening_internal::DescriptionCache;
 using screening_internal::MatchBuffers;
 using screening_internal::ProbeList;
 using screening_internal::ProbeRecord;
@@ -661,6 +602,7 @@ struct IndexData {
   StringTable generic_words;  // matching keys of data/generic_words.txt + extra
   bool drop_generic_variants = true;
   size_t span_cache_entries = 0;
+  size_t description_cache_entries = 0;
   size_t max_key_size = 0;
   size_t mark_count = 0;
   size_t pattern_count = 0;
@@ -1759,6 +1701,7 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
   impl->engine = options.fuzzy_engine;
   impl->drop_generic_variants = options.drop_generic_variants;
   impl->span_cache_entries = options.span_cache_entries;
+  impl->description_cache_entries = options.description_cache_entries;
 
   // Validate and convert; collect every bad field.
   std::vector<FieldError> errors;
@@ -2000,6 +1943,16 @@ std::vector<MarkHit> MarkIndex::Match(std::string_view description, std::string_
     std::abort();
   }
   MatchBuffers& buffers = *scratch.buffers_;
+  DescriptionCache& known_clean = buffers.descriptions;
+  if (known_clean.enabled() != (impl_->description_cache_entries > 0)) {
+    known_clean.Resize(impl_->description_cache_entries);
+  }
+  const bool cacheable = known_clean.enabled() && description.size() <= DescriptionCache::kBytes;
+  const uint64_t description_hash = cacheable ? std::hash<std::string_view>{}(description) : 0;
+  if (cacheable &&
+      known_clean.Find(description_hash, description.data(), description.size()) != nullptr) {
+    return {};
+  }
   NormaliseForMatching(description, &buffers.normalised);
   if (buffers.normalised.text.empty()) return {};
   buffers.padded.clear();
@@ -2023,6 +1976,9 @@ std::vector<MarkHit> MarkIndex::Match(std::string_view description, std::string_
       std::fprintf(stderr, "MarkIndex::Match: hs_scan failed with %d\n", status);
       std::abort();
     }
+  }
+  if (cacheable && buffers.candidates.empty()) {
+    known_clean.Insert(description_hash, description.data(), description.size(), nullptr, 0);
   }
   return AssembleHits(*impl_, buffers, description, hs_code, consignor, consignee);
 }

@@ -194,6 +194,10 @@ struct MarkIndexOptions {
   // Scratch remembers, 64 bytes each; 0 turns the cache off. Descriptions
   // repeat their words, so most spans are then found with one lookup.
   size_t span_cache_entries = 4096;
+  // Whole descriptions (of at most 112 bytes) in which nothing was found,
+  // 128 bytes each, per Scratch; 0 turns this cache off. Goods descriptions
+  // repeat and most contain no mark, so they then cost one lookup.
+  size_t description_cache_entries = 4096;
 };
 
 class MarkIndex {

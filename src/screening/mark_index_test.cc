@@ -700,6 +700,8 @@ TEST(MarkIndexDifferential, DeletionIndexAgreesWithBruteForceOnRandomRegisters) 
     if (seed % 3 == 0) options.extra_generic_words = {"zone", "star", "tiger"};
     // The span cache on, tiny (constant eviction) and off.
     options.span_cache_entries = seed % 3 == 1 ? 4096 : seed % 3 == 2 ? 16 : 0;
+    // The cache of descriptions without hits likewise, independently.
+    options.description_cache_entries = seed % 4 == 0 ? 4096 : seed % 4 == 1 ? 16 : 0;
     auto built = MarkIndex::Build(applications, options);
     ASSERT_TRUE(built.ok()) << built.error().ToString();
     auto scratch = (*built)->NewScratch();
@@ -708,8 +710,9 @@ TEST(MarkIndexDifferential, DeletionIndexAgreesWithBruteForceOnRandomRegisters) 
     for (int d = 0; d < 150; ++d) {
       const std::string description = random.Description(applications);
       const auto expected = reference.Match(description);
-      // Three times: a span is stored in the span cache the second time it
-      // is missed, so the third match reads its hits from there.
+      // Three times: a span (or a description without hits) is stored in
+      // its cache the second time it is missed, so the third match reads
+      // it from there.
       for (int pass = 0; pass < 3; ++pass) {
         const auto actual = Tuples((*built)->Match(description, "", {}, {}, *scratch));
         ASSERT_EQ(actual, expected)

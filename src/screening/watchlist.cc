@@ -38,14 +38,17 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/codes.h"
+#include "screening/hit_cache.h"
 #include "screening/json_fields.h"
 #include "screening/watchlist_internal.h"
 
@@ -585,6 +588,13 @@ struct IndexedEntry {
   uint32_t word_count = 0;
 };
 
+// Party names (of at most 112 bytes) in which no entry was even a
+// candidate, remembered per thread: traders declare again and again, and
+// most are on no watchlist, so such a name then costs a hash and one
+// comparison. 4,096 x 128 bytes.
+using UnlistedNames = screening_internal::HitCache<112, 1>;
+constexpr size_t kUnlistedNames = 4096;
+
 // Per-thread scratch for Match, so a query allocates only for its hits.
 struct MatchScratch {
   NameBuffer name;
@@ -593,7 +603,16 @@ struct MatchScratch {
   std::vector<uint32_t> candidates;
   std::vector<uint8_t> used;
   std::string compact;
+  // `unlisted` holds names for the index numbered `unlisted_owner` only:
+  // a thread may match against several indexes in turn.
+  uint64_t unlisted_owner = 0;
+  UnlistedNames unlisted;
 };
+
+uint64_t NextIndexSerial() {
+  static std::atomic<uint64_t> serial{0};
+  return ++serial;
+}
 
 MatchScratch& ThreadScratch() {
   thread_local MatchScratch scratch;
@@ -670,6 +689,16 @@ class WatchlistIndexImpl final : public WatchlistIndex {
                   std::vector<WatchlistHit>& hits) const {
     if (party.name.empty() || entries_.empty()) return;
     MatchScratch& scratch = ThreadScratch();
+    if (scratch.unlisted_owner != serial_) {
+      scratch.unlisted.Resize(kUnlistedNames);
+      scratch.unlisted_owner = serial_;
+    }
+    const bool cacheable = party.name.size() <= UnlistedNames::kBytes;
+    const uint64_t name_hash = cacheable ? std::hash<std::string_view>{}(party.name) : 0;
+    if (cacheable &&
+        scratch.unlisted.Find(name_hash, party.name.data(), party.name.size()) != nullptr) {
+      return;
+    }
     NormaliseName(party.name, &scratch.name);
     Describe(scratch.name, &scratch.words);
     if (scratch.words.empty()) return;
@@ -706,7 +735,11 @@ class WatchlistIndexImpl final : public WatchlistIndex {
       const auto [first, last] = by_compact_.Find(CompactHash(scratch.words, &scratch.compact));
       if (first != nullptr) candidates.insert(candidates.end(), first, last);
     }
-    if (candidates.empty()) return;
+    if (candidates.empty()) {
+      if (cacheable)
+        scratch.unlisted.Insert(name_hash, party.name.data(), party.name.size(), nullptr, 0);
+      return;
+    }
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
@@ -737,6 +770,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
         [](const WatchlistHit& a, const WatchlistHit& b) { return a.similarity > b.similarity; });
   }
 
+  const uint64_t serial_ = NextIndexSerial();
   std::vector<IndexedEntry> entries_;
   std::string arena_;
   std::vector<WordInfo> words_;

@@ -197,6 +197,32 @@ TEST_F(WatchlistTest, AllPartiesAreChecked) {
   EXPECT_TRUE(index_->Match(Declaration{}).empty());
 }
 
+// A thread remembers names no entry was a candidate for, per index: a name
+// unlisted in one index must still hit in another used on the same thread,
+// and a listed name is never remembered as unlisted.
+TEST(WatchlistIndexTest, RememberedUnlistedNamesBelongToTheirIndex) {
+  auto first = MustBuild({Entry("wle_a", "Alpha Trading", "")});
+  auto second = MustBuild({Entry("wle_b", "Bright Star Logistics", "")});
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  const Declaration declaration = WithConsignor("Bright Star Logistics GmbH", "");
+  // Several passes: a name is remembered the second time it is missed.
+  for (int pass = 0; pass < 3; ++pass) {
+    for (int again = 0; again < 3; ++again) EXPECT_TRUE(first->Match(declaration).empty());
+    const std::vector<WatchlistHit> hits = second->Match(declaration);
+    ASSERT_EQ(hits.size(), 1u) << "pass " << pass;
+    EXPECT_EQ(hits[0].entry_id, "wle_b");
+  }
+  // A new index on the same thread starts with nothing remembered.
+  auto third = MustBuild({Entry("wle_c", "Alpha Trading", "")});
+  ASSERT_NE(third, nullptr);
+  for (int pass = 0; pass < 3; ++pass) {
+    EXPECT_EQ(third->Match(WithConsignor("Alpha Trading Ltd", "")).size(), 1u);
+    EXPECT_TRUE(third->Match(declaration).empty());
+    EXPECT_EQ(second->Match(declaration).size(), 1u);
+  }
+}
+
 TEST_F(WatchlistTest, MatchingIsSafeFromSeveralThreads) {
   std::vector<std::thread> threads;
   std::vector<int> hits(4, 0);
