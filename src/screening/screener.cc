@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 
 #include "core/codes.h"
 #include "screening/model_inputs.h"
@@ -79,18 +80,32 @@ ScreeningHit ModelHit(const targeting::Model& model, const std::string& label,
   hit.name = label;
   std::vector<targeting::RoleValues> inputs = ModelInputs(declaration);
   targeting::Dataset rows = targeting::DatasetFromRoles(model.mapping(), inputs);
+  if (rows.rows == 0) {
+    hit.reason = "no items to score";
+    return hit;
+  }
+  // Every item is scored; only the riskiest is explained (attribution walks
+  // the trees again and costs more than scoring).
+  size_t best = 0;
+  if (rows.rows > 1) {
+    Result<std::vector<double>> scores = model.ScoreBatch(rows);
+    if (!scores.ok()) {
+      hit.reason = "the model could not score: " + scores.error().message();
+      return hit;
+    }
+    for (size_t row = 1; row < scores->size(); ++row) {
+      if ((*scores)[row] > (*scores)[best]) best = row;
+    }
+    rows = targeting::DatasetFromRoles(model.mapping(), std::span(inputs).subspan(best, 1));
+  }
   Result<std::vector<targeting::Prediction>> predictions = model.Explain(
       rows, scoring.model_contributions, targeting::Model::Attribution::kApproximate);
-  if (!predictions.ok() || predictions->empty()) {
-    hit.reason = predictions.ok() ? "no items to score"
+  if (!predictions.ok() || predictions->size() != 1) {
+    hit.reason = predictions.ok() ? "the model gave no explanation"
                                   : "the model could not score: " + predictions.error().message();
     return hit;
   }
-  size_t best = 0;
-  for (size_t row = 1; row < predictions->size(); ++row) {
-    if ((*predictions)[row].probability > (*predictions)[best].probability) best = row;
-  }
-  targeting::Prediction& prediction = (*predictions)[best];
+  targeting::Prediction& prediction = predictions->front();
   hit.item = static_cast<int>(best);
   hit.probability = prediction.probability;
   hit.bias = prediction.bias;
