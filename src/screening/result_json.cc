@@ -5,6 +5,7 @@
 // are not valid UTF-8 (CSV input is not validated) become U+FFFD.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "screening/screening.h"
@@ -34,11 +35,20 @@ void AppendString(std::string_view text, std::string* out) {
   out->push_back('"');
   size_t pos = 0;
   while (pos < text.size()) {
+    // A run of bytes that need no escaping, appended at once.
+    size_t plain = pos;
+    while (plain < text.size()) {
+      unsigned char c = static_cast<unsigned char>(text[plain]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++plain;
+    }
+    if (plain > pos) {
+      out->append(text.data() + pos, plain - pos);
+      pos = plain;
+      if (pos == text.size()) break;
+    }
     unsigned char c = static_cast<unsigned char>(text[pos]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      out->push_back(static_cast<char>(c));
-      ++pos;
-    } else if (c == '"' || c == '\\') {
+    if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(static_cast<char>(c));
       ++pos;
@@ -61,9 +71,18 @@ void AppendString(std::string_view text, std::string* out) {
   out->push_back('"');
 }
 
+// Through a buffer on the stack: formatting into the string through a
+// back_inserter appends one character at a time.
+template <typename Number>
+void AppendFormatted(Number value, std::string* out) {
+  char buffer[32];
+  const auto written = fmt::format_to_n(buffer, sizeof buffer, "{}", value);
+  out->append(buffer, std::min(written.size, sizeof buffer));
+}
+
 void AppendNumber(double value, std::string* out) {
   if (!std::isfinite(value)) value = 0;
-  fmt::format_to(std::back_inserter(*out), "{}", std::round(value * 10000) / 10000);
+  AppendFormatted(std::round(value * 10000) / 10000, out);
 }
 
 void AppendKey(const char* key, std::string* out) {
@@ -78,7 +97,7 @@ void AppendHit(const ScreeningHit& hit, std::string* out) {
   AppendString(hit.kind, out);
   if (hit.item >= 0) {
     AppendKey("item", out);
-    fmt::format_to(std::back_inserter(*out), "{}", hit.item);
+    AppendFormatted(hit.item, out);
   }
   if (hit.kind == "mark") {
     AppendKey("field", out);
@@ -90,7 +109,7 @@ void AppendHit(const ScreeningHit& hit, std::string* out) {
     AppendKey("found", out);
     AppendString(hit.found, out);
     AppendKey("distance", out);
-    fmt::format_to(std::back_inserter(*out), "{}", hit.distance);
+    AppendFormatted(hit.distance, out);
     AppendKey("relevance", out);
     AppendString(hit.relevance, out);
     AppendKey("authorised", out);
@@ -175,7 +194,7 @@ void AppendResultJson(const ScreeningResult& result, std::string* out) {
 
 void AppendReadErrorJson(const ReadError& error, std::string* out) {
   out->append("{\"line\":");
-  fmt::format_to(std::back_inserter(*out), "{}", error.line);
+  AppendFormatted(error.line, out);
   AppendKey("id", out);
   if (error.id.empty()) {
     out->append("null");
