@@ -71,7 +71,7 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
           out.threshold = std::numeric_limits<float>::infinity();
           out.left = placed[id];
           out.feature = kDefaultLeft;
-          out.leaf = condition[id];
+          out.value = condition[id];
           continue;
         }
         out.threshold = condition[id];
@@ -106,10 +106,9 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
                                 : 0;
         }
       }
-      forest.means_.resize(forest.nodes_.size());
       for (size_t id = 0; id < count; ++id) {
         if (placed[id] == UINT32_MAX) return Corrupt("a tree node is not reachable from the root");
-        forest.means_[placed[id]] = mean[id];
+        if (left[id] != -1) forest.nodes_[placed[id]].value = static_cast<float>(mean[id]);
       }
     }
   } catch (const std::exception& error) {
@@ -126,27 +125,30 @@ double Forest::Margin(const float* features) const {
     for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
       index = Step(nodes, index, features);
     }
-    margin += nodes[index].leaf;
+    margin += nodes[index].value;
   }
   return margin;
 }
 
-void Forest::Contributions(const float* features, double* out) const {
+void Forest::Contributions(const float* features, double* out, double* margin) const {
   std::fill(out, out + feature_count_ + 1, 0.0);
   double& bias = out[feature_count_];
   bias = base_margin_;
+  double sum = base_margin_;
   const Node* nodes = nodes_.data();
   for (uint32_t root : tree_roots_) {
     uint32_t index = root;
-    double value = means_[index];
+    double value = nodes[index].value;
     bias += value;
     while (nodes[index].left != index) {
       uint32_t feature = nodes[index].feature & ~kDefaultLeft;
       index = Step(nodes, index, features);
-      out[feature] += means_[index] - value;
-      value = means_[index];
+      out[feature] += nodes[index].value - value;
+      value = nodes[index].value;
     }
+    sum += nodes[index].value;
   }
+  if (margin != nullptr) *margin = sum;
 }
 
 double Forest::Probability(const float* features) const {
@@ -171,7 +173,7 @@ void Forest::Probabilities(const float* rows, size_t count, size_t stride, doubl
           position[row] = Step(nodes, position[row], block_rows + row * stride);
         }
       }
-      for (size_t row = 0; row < block; ++row) margins[row] += nodes[position[row]].leaf;
+      for (size_t row = 0; row < block; ++row) margins[row] += nodes[position[row]].value;
     }
     for (size_t row = 0; row < block; ++row) {
       out[first + row] = 1.0 / (1.0 + std::exp(-margins[row]));

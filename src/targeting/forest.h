@@ -36,7 +36,9 @@ class Forest {
   // mean leaf value at each split is credited to the split's feature.
   // `out` receives features() + 1 values: one per feature, then the bias (the
   // base margin plus every root's mean). They add up to Margin() exactly.
-  void Contributions(const float* features, double* out) const;
+  // With `margin`, the same walk also gives Margin(), bit for bit (the leaf
+  // values added in the same order), so scoring a row does not walk it twice.
+  void Contributions(const float* features, double* out, double* margin = nullptr) const;
 
   size_t trees() const { return tree_roots_.size(); }
   size_t features() const { return feature_count_; }
@@ -47,11 +49,14 @@ class Forest {
   // threshold and missing values going left, so a walk can take a tree's
   // full depth in steps without testing for leaves, and several rows can
   // walk in lockstep.
+  // A node's `value` is its cover-weighted mean leaf value (for a leaf, its
+  // leaf value), kept as float as XGBoost keeps it: attribution then reads
+  // nothing but the nodes a walk already touches.
   struct Node {
     float threshold = 0;   // go left when x < threshold
     uint32_t left = 0;     // index of the left child in nodes_ (itself for a leaf)
     uint32_t feature = 0;  // bit 31: missing values go left
-    float leaf = 0;        // the leaf value (leaves only)
+    float value = 0;       // the leaf value; for an inner node, the mean below it
   };
   static constexpr uint32_t kDefaultLeft = 1u << 31;
 
@@ -63,7 +68,6 @@ class Forest {
   }
 
   std::vector<Node> nodes_;            // all trees, each tree's nodes contiguous
-  std::vector<double> means_;          // per node: its cover-weighted mean leaf value
   std::vector<uint32_t> tree_roots_;   // offset of each tree's root in nodes_
   std::vector<uint32_t> tree_depths_;  // steps from the root to the deepest leaf
   double base_margin_ = 0;

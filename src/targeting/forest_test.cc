@@ -73,7 +73,14 @@ TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
   double largest = 0;
   for (size_t row = 0; row < kRows; ++row) {
     const float* features = values.data() + row * kColumns;
-    forest->Contributions(features, ours.data());
+    double margin = 0;
+    forest->Contributions(features, ours.data(), &margin);
+    // The walk's margin is Margin() to the bit, and so is its probability
+    // Probabilities' (Explain gives the one, ScoreBatch the other).
+    EXPECT_EQ(margin, forest->Margin(features)) << row;
+    double batch = 0;
+    forest->Probabilities(features, 1, kColumns, &batch);
+    EXPECT_EQ(1.0 / (1.0 + std::exp(-margin)), batch) << row;
     double sum = 0;
     for (size_t column = 0; column <= kColumns; ++column) {
       EXPECT_NEAR(ours[column], contributions[row * (kColumns + 1) + column], 1e-4)

@@ -340,17 +340,24 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
                                                Attribution attribution) const {
   CORDON_ASSIGN_OR_RETURN(FeatureMatrix matrix, impl_->features.Transform(data));
   std::vector<Prediction> predictions(matrix.rows);
-  std::vector<double> scores(matrix.rows);
-  impl_->forest.Probabilities(matrix.values.data(), matrix.rows, matrix.columns, scores.data());
-  for (size_t row = 0; row < matrix.rows; ++row) predictions[row].probability = scores[row];
+  const bool approximate = top_k > 0 && attribution == Attribution::kApproximate;
+  if (!approximate) {
+    std::vector<double> scores(matrix.rows);
+    impl_->forest.Probabilities(matrix.values.data(), matrix.rows, matrix.columns, scores.data());
+    for (size_t row = 0; row < matrix.rows; ++row) predictions[row].probability = scores[row];
+  }
   if (top_k <= 0 || matrix.rows == 0) return predictions;
   std::vector<double> contributions;
-  if (attribution == Attribution::kApproximate) {
+  if (approximate) {
     // Cordon's own path attribution: XGBoost's approx_contribs without a
-    // DMatrix or a lock (forest.h).
+    // DMatrix or a lock (forest.h). The same walk gives the margin, the same
+    // to the bit as Probabilities' (forest_test checks).
     contributions.resize(matrix.rows * (matrix.columns + 1));
     for (size_t row = 0; row < matrix.rows; ++row) {
-      impl_->forest.Contributions(matrix.Row(row), contributions.data() + row * (matrix.columns + 1));
+      double margin = 0;
+      impl_->forest.Contributions(matrix.Row(row), contributions.data() + row * (matrix.columns + 1),
+                                  &margin);
+      predictions[row].probability = 1.0 / (1.0 + std::exp(-margin));
     }
   } else {
     std::lock_guard lock(impl_->booster_mutex);
