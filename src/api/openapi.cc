@@ -199,6 +199,9 @@ void AddExchangeSchemas(json& schemas) {
                   {"inbox", String()},
                   {"jwks", Ref("Jwks")},
                   {"legal_basis", String()},
+                  {"country", {{"type", json::array({"string", "null"})},
+                               {"description", "ISO 3166-1 alpha-2 the partner speaks for; "
+                                               "its statistics must be that country's"}}},
                   {"allow_send", ArrayOf(types)},
                   {"allow_receive", ArrayOf(types)},
                   {"status", Enum({"active", "suspended"})}};

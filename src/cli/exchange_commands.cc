@@ -83,6 +83,7 @@ struct ExchangeCommands::State {
   std::string allow_send;
   std::string allow_receive;
   std::string legal_basis;
+  std::string partner_country;
   std::string status;
   std::string group_name;
   std::string members;
@@ -162,6 +163,9 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) : state_(std::make_unique<Stat
   s.partners_add->add_option("--legal-basis", s.legal_basis,
                              "The agreement the exchange rests on")->required();
   s.partners_add->add_option("--name", s.partner_name, "Display name");
+  s.partners_add->add_option("--country", s.partner_country,
+                             "The country it speaks for (ISO 3166-1 alpha-2); its statistics "
+                             "must be that country's");
   s.partners_list = partners->add_subcommand("list", "List partners");
   s.AddCommon(s.partners_list);
   s.partners_list->add_flag("--json", s.as_json, "JSON output");
@@ -380,6 +384,7 @@ int ExchangeCommands::State::RunPartnersAdd(exchange::ExchangeService& service) 
   if (!jwks.ok()) return Fail(jwks.error());
   json body = {{"id", partner_id}, {"inbox", inbox}, {"jwks", *jwks}, {"legal_basis", legal_basis}};
   if (!partner_name.empty()) body["name"] = partner_name;
+  if (!partner_country.empty()) body["country"] = partner_country;
   body["allow_send"] = SplitCommas(allow_send.empty() ? allow : allow_send);
   body["allow_receive"] = SplitCommas(allow_receive.empty() ? allow : allow_receive);
   Result<ExchangePartnerRecord> partner = service.AddPartner(std::nullopt, body);

@@ -79,9 +79,10 @@ class ExchangeService {
 
   // --- partners and groups (admin of the node's administration; the CLI
   // passes std::nullopt as caller: the operator acts for the node).
-  // body: {"id","name","inbox","jwks":{...},"legal_basis","allow_send":[...],
-  //        "allow_receive":[...],"status":"active"|"suspended"}; every bad
-  // field named. kConflict when the partner exists.
+  // body: {"id","name","inbox","jwks":{...},"legal_basis","country"?,
+  //        "allow_send":[...],"allow_receive":[...],"status":"active"|"suspended"};
+  // every bad field named. kConflict when the partner exists. With a
+  // country, the inbox refuses statistics of another country from it.
   Result<ExchangePartnerRecord> AddPartner(const std::optional<Caller>& caller,
                                            const nlohmann::json& body);
   // The same body, every member optional (what is given replaces).

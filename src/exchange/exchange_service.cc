@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "core/codes.h"
 #include "exchange/exchange.h"
 #include "exchange/exchange_internal.h"
 #include "screening/profiles.h"
@@ -83,8 +84,8 @@ Status ApplyPartnerBody(const json& body, bool creating, ExchangePartnerRecord& 
   if (!body.is_object()) return InvalidInput("a JSON object body is required");
   std::vector<FieldError> errors;
   static const std::set<std::string> kKeys = {"id",          "name",       "inbox",
-                                              "jwks",        "legal_basis", "allow_send",
-                                              "allow_receive", "status"};
+                                              "jwks",        "legal_basis", "country",
+                                              "allow_send",  "allow_receive", "status"};
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (!kKeys.count(it.key())) errors.push_back({it.key(), "is not a partner member"});
   }
@@ -118,6 +119,13 @@ Status ApplyPartnerBody(const json& body, bool creating, ExchangePartnerRecord& 
     errors.push_back({"inbox", "is required"});
   }
   string_member("legal_basis", partner.legal_basis, creating, 500);
+  if (body.contains("country") && !body["country"].is_null()) {
+    if (!body["country"].is_string() || !IsCountryCode(body["country"].get<std::string>())) {
+      errors.push_back({"country", "must be an ISO 3166-1 alpha-2 country code"});
+    } else {
+      partner.country = body["country"].get<std::string>();
+    }
+  }
   if (body.contains("jwks")) {
     Status valid = ValidatePartnerJwks(body["jwks"]);
     if (!valid.ok()) {
@@ -624,13 +632,21 @@ OpenResult ExchangeService::OpenAndCheck(ReadTx& tx, const std::string& envelope
                     detail, header);
   }
   if (header.type == "statistics") {
-    // Partner statistics are another country's (PutPartnerStatisticsIn
-    // checks it again when the message is accepted).
+    // A partner's statistics are its own country's: never this node's
+    // (PutPartnerStatisticsIn checks that again on acceptance), and the
+    // partner's registered country when it has one.
+    const json& country = payload["file"]["reporting_country"];
     Result<Organisation> org = tx.GetOrganisation(keys_.org_id);
-    if (org.ok() && payload["file"]["reporting_country"] == org->country) {
+    if (org.ok() && country == org->country) {
       return Rejected(Rejection::kInvalidPayload,
                       "invalid statistics payload; payload.file.reporting_country: must be a "
                       "partner's country, not " + org->country + ", this node's own",
+                      header);
+    }
+    if (!partner->country.empty() && country != partner->country) {
+      return Rejected(Rejection::kInvalidPayload,
+                      "invalid statistics payload; payload.file.reporting_country: must be " +
+                          partner->country + ", the country of partner " + partner->node_id,
                       header);
     }
   }
@@ -886,6 +902,7 @@ json PartnerJson(const ExchangePartnerRecord& partner) {
           {"inbox", partner.inbox_url},
           {"jwks", ParseOrEmpty(partner.jwks)},
           {"legal_basis", partner.legal_basis},
+          {"country", partner.country.empty() ? json() : json(partner.country)},
           {"allow_send", partner.allow_send},
           {"allow_receive", partner.allow_receive},
           {"status", partner.status},

@@ -119,13 +119,14 @@ TEST_F(ExchangeServiceTest, PartnerRegistrationValidatesEveryField) {
                {"inbox", "ftp://nowhere"},
                {"jwks", {{"keys", json::array()}}},
                {"allow_send", {"referral", "gossip"}},
+               {"country", "China"},
                {"status", "maybe"}};
   Result<ExchangePartnerRecord> added = de_.service->AddPartner(de_.admin, body);
   ASSERT_FALSE(added.ok());
   std::set<std::string> fields;
   for (const FieldError& error : added.error().fields()) fields.insert(error.field);
   EXPECT_EQ(fields, (std::set<std::string>{"id", "inbox", "jwks.keys", "allow_send[1]", "status",
-                                           "legal_basis"}));
+                                           "legal_basis", "country"}));
   EXPECT_EQ(de_.service->AddPartner(de_.officer, body).error().code(), ErrorCode::kForbidden);
   RegisterAll();
   json again = {{"id", "CN-GACC"}, {"inbox", "http://127.0.0.1:1/x"}, {"jwks", cn_.service->Jwks()},
@@ -434,6 +435,19 @@ TEST_F(ExchangeServiceTest, BadStatisticsFilesAreRefusedNamingTheFieldAndWriteNo
   EXPECT_EQ(RejectionOf(own), "invalid_payload");
   EXPECT_NE(own.rejected->detail.find("payload.file.reporting_country"), std::string::npos)
       << own.rejected->detail;
+  // Once DE has registered CN's country, CN cannot pass off another
+  // country's figures (they would replace that partner's).
+  Result<ExchangePartnerRecord> with_country =
+      de_.service->UpdatePartner(de_.admin, "CN-GACC", {{"country", "CN"}});
+  ASSERT_TRUE(with_country.ok()) << with_country.error().ToString();
+  EXPECT_EQ(PartnerJson(*with_country)["country"], "CN");
+  json french = file;
+  french["reporting_country"] = "FR";
+  InboxOutcome other = deliver("xmsg_other", {{"period", "2026Q3"}, {"file", french}});
+  EXPECT_EQ(RejectionOf(other), "invalid_payload");
+  EXPECT_NE(other.rejected->detail.find("payload.file.reporting_country: must be CN"),
+            std::string::npos)
+      << other.rejected->detail;
   ExchangeMessageFilter inbox;
   inbox.direction = "in";
   EXPECT_TRUE(de_.service->ListMessages(de_.admin, inbox)->items.empty());

@@ -23,6 +23,7 @@ struct ExchangePartnerRecord {
   std::string inbox_url;  // "http://host:port/api/v1/exchange/inbox"
   std::string jwks;       // JSON text: the partner's public JWK Set
   std::string legal_basis;  // the agreement the exchange rests on
+  std::string country;      // ISO 3166-1 alpha-2 the partner speaks for, or "" (not given)
   std::vector<std::string> allow_send;     // types we may send it
   std::vector<std::string> allow_receive;  // types it may send us
   std::string status = "active";           // active | suspended

@@ -600,6 +600,12 @@ CREATE TABLE exchange_rejections (
 );
 CREATE INDEX exchange_rejections_by_org ON exchange_rejections (org_id, at, id);
 )sql"},
+    {11, "exchange partners' country",
+     R"sql(
+-- The country a partner node's administration speaks for (ISO 3166-1
+-- alpha-2), '' when not given: a partner's statistics must be its own.
+ALTER TABLE exchange_partners ADD COLUMN country TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

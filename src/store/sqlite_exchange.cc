@@ -28,7 +28,7 @@ Result<std::vector<std::string>> ParseTypeList(const std::string& text) {
 
 constexpr const char* kPartnerColumns =
     "org_id, node_id, name, inbox_url, jwks, legal_basis, allow_send, allow_receive, status, "
-    "created_at, updated_at";
+    "created_at, updated_at, country";
 
 Result<ExchangePartnerRecord> ReadPartner(const Statement& row) {
   ExchangePartnerRecord record;
@@ -43,6 +43,7 @@ Result<ExchangePartnerRecord> ReadPartner(const Statement& row) {
   record.status = row.Text(8);
   CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(9));
   CORDON_ASSIGN_OR_RETURN(record.updated_at, row.TimestampAt(10));
+  record.country = row.Text(11);
   return record;
 }
 
@@ -276,7 +277,7 @@ Status InsertPartner(SqliteDb& db, const ExchangePartnerRecord& record) {
   if (existing.error().code() != ErrorCode::kNotFound) return existing.error();
   CORDON_ASSIGN_OR_RETURN(
       Statement insert,
-      db.Prepare(fmt::format("INSERT INTO exchange_partners ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+      db.Prepare(fmt::format("INSERT INTO exchange_partners ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                              kPartnerColumns),
                  what));
   insert.Bind(1, record.org_id)
@@ -289,7 +290,8 @@ Status InsertPartner(SqliteDb& db, const ExchangePartnerRecord& record) {
       .Bind(8, TypeList(record.allow_receive))
       .Bind(9, record.status)
       .Bind(10, record.created_at)
-      .Bind(11, record.updated_at);
+      .Bind(11, record.updated_at)
+      .Bind(12, record.country);
   return insert.Run();
 }
 
@@ -298,7 +300,7 @@ Status UpdatePartner(SqliteDb& db, const ExchangePartnerRecord& record) {
   CORDON_ASSIGN_OR_RETURN(
       Statement update,
       db.Prepare("UPDATE exchange_partners SET name = ?, inbox_url = ?, jwks = ?, legal_basis = ?, "
-                 "allow_send = ?, allow_receive = ?, status = ?, updated_at = ? "
+                 "allow_send = ?, allow_receive = ?, status = ?, updated_at = ?, country = ? "
                  "WHERE org_id = ? AND node_id = ?",
                  what));
   update.Bind(1, record.name)
@@ -309,8 +311,9 @@ Status UpdatePartner(SqliteDb& db, const ExchangePartnerRecord& record) {
       .Bind(6, TypeList(record.allow_receive))
       .Bind(7, record.status)
       .Bind(8, record.updated_at)
-      .Bind(9, record.org_id)
-      .Bind(10, record.node_id);
+      .Bind(9, record.country)
+      .Bind(10, record.org_id)
+      .Bind(11, record.node_id);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) return NotFound(fmt::format("partner {} not found", record.node_id));
   return Status::Ok();

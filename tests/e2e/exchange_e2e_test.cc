@@ -116,6 +116,7 @@ class ExchangeE2eTest : public ::testing::Test {
                                  {"inbox", partner.Inbox()},
                                  {"jwks", jwks.body},
                                  {"legal_basis", "EU-CN CMAA (2009), Art. 4"},
+                                 {"country", partner.country},
                                  {"allow_send", send},
                                  {"allow_receive", receive}});
     ASSERT_EQ(added.status, 201) << added.raw;
