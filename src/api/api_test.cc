@@ -1,7 +1,9 @@
 #include "api/api.h"
 
 #include <gtest/gtest.h>
+#include <brotli/decode.h>
 #include <httplib.h>
+#include <zlib.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
@@ -581,6 +583,66 @@ TEST_F(ApiServerTest, HeadIsServedLikeGet) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
   EXPECT_TRUE(result->body.empty());
+}
+
+// Cordon encodes API bodies itself (httplib would use Brotli at its
+// slowest quality): of 1 KiB or more, Brotli for clients that accept it,
+// else gzip, else as they are; the client decodes them to the very same
+// body. "br;q=0" refuses Brotli; small bodies go as they are.
+TEST_F(ApiServerTest, LargeBodiesAreCompressedAsTheClientAccepts) {
+  client_->set_decompress(false);
+  httplib::Result plain = client_->Get("/api/v1/openapi.json");
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200);
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  ASSERT_GT(plain->body.size(), 1024u);
+
+  struct Case {
+    const char* accept;
+    const char* coding;  // "" for none
+  };
+  for (const Case& c : {Case{"gzip, deflate, br", "br"}, Case{"br;q=0.8, gzip;q=1", "br"},
+                        Case{"BR", "br"}, Case{"gzip, deflate", "gzip"},
+                        Case{"br;q=0, gzip", "gzip"}, Case{"*", "br"},
+                        Case{"br;q=0, identity", ""}, Case{"deflate", ""}}) {
+    httplib::Result encoded = client_->Get("/api/v1/openapi.json", {{"Accept-Encoding", c.accept}});
+    ASSERT_TRUE(encoded) << c.accept;
+    EXPECT_EQ(encoded->get_header_value("Content-Encoding"), c.coding) << c.accept;
+    EXPECT_EQ(encoded->get_header_value("Vary"), "Accept-Encoding") << c.accept;
+    std::string decoded;
+    if (std::string_view(c.coding) == "br") {
+      EXPECT_LT(encoded->body.size(), plain->body.size() / 4) << c.accept;
+      decoded.resize(plain->body.size());
+      size_t decoded_size = decoded.size();
+      ASSERT_EQ(BrotliDecoderDecompress(encoded->body.size(),
+                                        reinterpret_cast<const uint8_t*>(encoded->body.data()),
+                                        &decoded_size, reinterpret_cast<uint8_t*>(decoded.data())),
+                BROTLI_DECODER_RESULT_SUCCESS)
+          << c.accept;
+      decoded.resize(decoded_size);
+    } else if (std::string_view(c.coding) == "gzip") {
+      EXPECT_LT(encoded->body.size(), plain->body.size() / 4) << c.accept;
+      z_stream stream{};
+      ASSERT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
+      decoded.resize(plain->body.size() + 1);
+      stream.next_in = reinterpret_cast<Bytef*>(encoded->body.data());
+      stream.avail_in = static_cast<uInt>(encoded->body.size());
+      stream.next_out = reinterpret_cast<Bytef*>(decoded.data());
+      stream.avail_out = static_cast<uInt>(decoded.size());
+      EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END) << c.accept;
+      decoded.resize(stream.total_out);
+      inflateEnd(&stream);
+    } else {
+      decoded = encoded->body;
+    }
+    // Not EXPECT_EQ: on failure it would print 200 KB twice.
+    EXPECT_TRUE(decoded == plain->body) << c.accept << ": the decoded body differs";
+  }
+
+  httplib::Result small = client_->Get("/api/v1/health", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200);
+  EXPECT_FALSE(small->has_header("Content-Encoding"));
 }
 
 TEST_F(ApiServerTest, BodyOver16MiBIs413) {
