@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string_view>
 #include <utility>
@@ -1434,40 +1435,26 @@ Result<AdvanceReport> CaseService::AdvanceDueCases(Timestamp now) {
 
 DeadlineSweeper::DeadlineSweeper(CaseService& service, const Clock& clock,
                                  std::chrono::milliseconds interval)
-    : service_(service), clock_(clock), interval_(interval) {}
+    : service_(service),
+      clock_(clock),
+      worker_("deadline sweep", interval, [this] { return RunOnce(); }) {}
 
 DeadlineSweeper::~DeadlineSweeper() { Stop(); }
 
-void DeadlineSweeper::RunOnce() {
-  Result<AdvanceReport> report = service_.AdvanceDueCases(clock_.Now());
-  if (!report.ok()) {
-    spdlog::error("deadline sweep failed: {}", report.error().ToString());
-  } else if (report->moved > 0 || report->failed > 0) {
-    spdlog::info("deadline sweep: {} transitions in {} cases, {} cases failed", report->moved,
-                 report->cases, report->failed);
+Status DeadlineSweeper::RunOnce() {
+  CORDON_ASSIGN_OR_RETURN(AdvanceReport report, service_.AdvanceDueCases(clock_.Now()));
+  if (report.moved > 0 || report.failed > 0) {
+    spdlog::info("deadline sweep: {} transitions in {} cases, {} cases failed", report.moved,
+                 report.cases, report.failed);
   }
+  return Status::Ok();
 }
 
 void DeadlineSweeper::Start() {
-  RunOnce();
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      if (wake_.wait_for(lock, interval_, [this] { return stopping_; })) break;
-      lock.unlock();
-      RunOnce();
-      lock.lock();
-    }
-  });
+  worker_.RunPassAndLog();
+  worker_.Start(PeriodicWorker::FirstPass::kAfterInterval);
 }
 
-void DeadlineSweeper::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void DeadlineSweeper::Stop() { worker_.Stop(); }
 
 }  // namespace cordon

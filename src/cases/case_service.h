@@ -37,17 +37,15 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/identity_types.h"
+#include "core/periodic_worker.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -166,15 +164,11 @@ class DeadlineSweeper {
   void Stop();
 
  private:
-  void RunOnce();
+  Status RunOnce();
 
   CaseService& service_;
   const Clock& clock_;
-  std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace cordon

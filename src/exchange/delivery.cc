@@ -58,58 +58,27 @@ ExchangeDeliveryWorker::ExchangeDeliveryWorker(ExchangeService& service, Store& 
       store_(store),
       clock_(clock),
       transport_(std::move(transport)),
-      options_(options) {}
+      options_(options),
+      // New messages are committed by other units of work: poll for them, and
+      // sleep no longer than until the next retry is due.
+      worker_(
+          "exchange delivery", options_.poll, [this] { return RunOnce().status(); },
+          [this] { return NextDueIn(); }) {}
 
 ExchangeDeliveryWorker::~ExchangeDeliveryWorker() { Stop(); }
 
-void ExchangeDeliveryWorker::Start() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void ExchangeDeliveryWorker::Start() { worker_.Start(); }
+void ExchangeDeliveryWorker::Stop() { worker_.Stop(); }
+void ExchangeDeliveryWorker::Wake() { worker_.Wake(); }
 
-void ExchangeDeliveryWorker::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void ExchangeDeliveryWorker::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
-
-void ExchangeDeliveryWorker::Loop() {
-  while (true) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_) return;
-      woken_ = false;
-    }
-    Result<int> attempts = RunOnce();
-    if (!attempts.ok()) spdlog::warn("exchange delivery: {}", attempts.error().ToString());
-    // New messages are committed by other units of work: poll for them, and
-    // sleep no longer than until the next retry is due.
-    std::chrono::milliseconds wait = options_.poll;
-    Result<std::optional<Timestamp>> next = std::optional<Timestamp>();
-    Status read = store_.Read([&](ReadTx& tx) -> Status {
-      next = tx.NextExchangeMessageDue();
-      return next.status();
-    });
-    if (read.ok() && next.ok() && next->has_value()) {
-      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.Now());
-      wait = std::clamp(until, std::chrono::milliseconds(0), options_.poll);
-    }
-    std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait_for(lock, wait, [this] { return stop_ || woken_; });
-  }
+std::optional<std::chrono::milliseconds> ExchangeDeliveryWorker::NextDueIn() {
+  std::optional<Timestamp> next;
+  Status read = store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(next, tx.NextExchangeMessageDue());
+    return Status::Ok();
+  });
+  if (!read.ok() || !next.has_value()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.Now());
 }
 
 Result<int> ExchangeDeliveryWorker::RunOnce() {

@@ -22,15 +22,13 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/identity_types.h"
+#include "core/periodic_worker.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -203,18 +201,15 @@ class ExchangeDeliveryWorker {
 
  private:
   Status Attempt(const ExchangeMessageRecord& message);
-  void Loop();
+  // Until the next message is due; nullopt when none is or it cannot be read.
+  std::optional<std::chrono::milliseconds> NextDueIn();
 
   ExchangeService& service_;
   Store& store_;
   const Clock& clock_;
   std::unique_ptr<InboxTransport> transport_;
   ExchangeDeliveryOptions options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace cordon::exchange

@@ -83,66 +83,32 @@ std::chrono::milliseconds RetryDelay(const BackoffPolicy& policy, int failed_att
 // --- DeliveryWorker
 
 DeliveryWorker::DeliveryWorker(Store& store, const Clock& clock, Rng& rng,
-                               std::unique_ptr<WebhookTransport> webhooks,
-                               DeliveryOptions options)
+                               std::unique_ptr<WebhookTransport> webhooks, DeliveryOptions options)
     : store_(store),
       clock_(clock),
       rng_(rng),
       webhooks_(std::move(webhooks)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      // New notices are committed by other units of work, so they are found
+      // by polling; the sleep is no longer than until the next retry is due.
+      worker_(
+          "notice delivery", options_.poll, [this] { return RunOnce().status(); },
+          [this] { return NextDueIn(); }) {}
 
 DeliveryWorker::~DeliveryWorker() { Stop(); }
 
-void DeliveryWorker::Start() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
-}
+void DeliveryWorker::Start() { worker_.Start(); }
+void DeliveryWorker::Stop() { worker_.Stop(); }
+void DeliveryWorker::Wake() { worker_.Wake(); }
 
-void DeliveryWorker::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DeliveryWorker::Wake() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
-}
-
-void DeliveryWorker::Loop() {
-  while (true) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stop_) return;
-      woken_ = false;
-    }
-    Result<int> attempts = RunOnce();
-    if (!attempts.ok()) {
-      spdlog::warn("notice delivery: {}", attempts.error().ToString());
-    }
-    // Sleep until the next delivery is due, at most `poll` (new notices are
-    // found by polling: they are committed by other units of work).
-    std::chrono::milliseconds wait = options_.poll;
-    Result<std::optional<Timestamp>> next = std::optional<Timestamp>();
-    Status read = store_.Read([&](ReadTx& tx) -> Status {
-      next = tx.NextDeliveryDue();
-      return next.status();
-    });
-    if (read.ok() && next.ok() && next->has_value()) {
-      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.Now());
-      wait = std::clamp(until, std::chrono::milliseconds(0), options_.poll);
-    }
-    std::unique_lock<std::mutex> lock(mutex_);
-    wake_.wait_for(lock, wait, [this] { return stop_ || woken_; });
-  }
+std::optional<std::chrono::milliseconds> DeliveryWorker::NextDueIn() {
+  std::optional<Timestamp> next;
+  Status read = store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(next, tx.NextDeliveryDue());
+    return Status::Ok();
+  });
+  if (!read.ok() || !next.has_value()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.Now());
 }
 
 Result<int> DeliveryWorker::RunOnce() {

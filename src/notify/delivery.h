@@ -19,15 +19,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/periodic_worker.h"
 #include "core/random.h"
 #include "core/result.h"
 #include "core/time.h"
@@ -132,18 +130,15 @@ class DeliveryWorker {
  private:
   Status PlanNew();
   Status Attempt(const NoticeDeliveryRecord& delivery);
-  void Loop();
+  // Until the next delivery is due; nullopt when none is or it cannot be read.
+  std::optional<std::chrono::milliseconds> NextDueIn();
 
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
   std::unique_ptr<WebhookTransport> webhooks_;
   DeliveryOptions options_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace cordon
