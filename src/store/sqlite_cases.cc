@@ -73,7 +73,7 @@ Result<Visibility> CheckVisible(SqliteDb& db, const Scope& scope, const std::str
       Statement query,
       db.Prepare("SELECT org_id FROM cases WHERE id = ? AND (org_id = ? OR holder_org_id = ?)",
                  "checking case visibility"));
-  query.Bind(1, case_id).Bind(2, scope.org_id).Bind(3, scope.org_id);
+  query.BindAll(case_id, scope.org_id, scope.org_id);
   CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
   if (!has_row || scope.org_id.empty()) return NotFound(fmt::format("case {} not found", case_id));
   return Visibility{query.Text(0) == scope.org_id};
@@ -267,23 +267,11 @@ Status InsertCase(SqliteDb& db, const CaseRecord& record,
                  "parties_disclosed, created_at, updated_at, version, body, parties) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  what));
-  insert.Bind(1, record.id)
-      .Bind(2, record.org_id)
-      .Bind(3, record.holder_org_id)
-      .Bind(4, record.application_id)
-      .Bind(5, record.office)
-      .Bind(6, record.procedure)
-      .Bind(7, record.state)
-      .Bind(8, record.open ? 1 : 0)
-      .Bind(9, record.next_due)
-      .Bind(10, record.next_deadline)
-      .Bind(11, QueueKey(record))
-      .Bind(12, record.parties_disclosed ? 1 : 0)
-      .Bind(13, record.created_at)
-      .Bind(14, record.updated_at)
-      .Bind(15, 1)
-      .Bind(16, record.body)
-      .Bind(17, record.parties);
+  insert.BindAll(record.id, record.org_id, record.holder_org_id, record.application_id,
+                 record.office, record.procedure, record.state, record.open ? 1 : 0,
+                 record.next_due, record.next_deadline, QueueKey(record),
+                 record.parties_disclosed ? 1 : 0, record.created_at, record.updated_at, 1,
+                 record.body, record.parties);
   CORDON_RETURN_IF_ERROR(insert.Run());
   for (const CaseGoodsRecord& line : goods) {
     CORDON_ASSIGN_OR_RETURN(
@@ -292,16 +280,9 @@ Status InsertCase(SqliteDb& db, const CaseRecord& record,
                    "product_category, ipr_type, mark, estimated_value_cents) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    what));
-    goods_insert.Bind(1, record.id)
-        .Bind(2, line.ordinal)
-        .Bind(3, line.description)
-        .Bind(4, line.hs)
-        .Bind(5, line.quantity)
-        .Bind(6, line.unit)
-        .Bind(7, line.product_category)
-        .Bind(8, line.ipr_type)
-        .Bind(9, line.mark)
-        .Bind(10, line.estimated_value_cents);
+    goods_insert.BindAll(record.id, line.ordinal, line.description, line.hs, line.quantity,
+                         line.unit, line.product_category, line.ipr_type, line.mark,
+                         line.estimated_value_cents);
     CORDON_RETURN_IF_ERROR(goods_insert.Run());
   }
   return Status::Ok();
@@ -366,16 +347,8 @@ Result<long long> AppendCaseEvent(SqliteDb& db, const CaseEventRecord& event) {
       db.Prepare("INSERT INTO case_events (case_id, seq, at, org_id, user_id, party, action, "
                  "from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  what));
-  insert.Bind(1, event.case_id)
-      .Bind(2, seq)
-      .Bind(3, event.at)
-      .Bind(4, event.org_id)
-      .Bind(5, event.user_id)
-      .Bind(6, event.party)
-      .Bind(7, event.action)
-      .Bind(8, event.from_state)
-      .Bind(9, event.to_state)
-      .Bind(10, event.detail);
+  insert.BindAll(event.case_id, seq, event.at, event.org_id, event.user_id, event.party,
+                 event.action, event.from_state, event.to_state, event.detail);
   CORDON_RETURN_IF_ERROR(insert.Run());
   return seq;
 }
@@ -400,16 +373,9 @@ Status InsertEvidence(SqliteDb& db, const EvidenceRecord& record, const std::str
       db.Prepare(fmt::format("INSERT INTO case_evidence ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              kEvidenceColumns),
                  what));
-  insert.Bind(1, record.id)
-      .Bind(2, record.case_id)
-      .Bind(3, record.sha256)
-      .Bind(4, record.media_type)
-      .Bind(5, record.size)
-      .Bind(6, record.filename)
-      .Bind(7, record.description)
-      .Bind(8, record.org_id)
-      .Bind(9, record.user_id)
-      .Bind(10, record.created_at);
+  insert.BindAll(record.id, record.case_id, record.sha256, record.media_type, record.size,
+                 record.filename, record.description, record.org_id, record.user_id,
+                 record.created_at);
   return insert.Run();
 }
 

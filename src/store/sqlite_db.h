@@ -61,6 +61,14 @@ class Statement {
   Statement& Bind(int index, const std::optional<T>& value) {
     return value.has_value() ? Bind(index, *value) : BindNull(index);
   }
+  // Binds `values` to parameters 1, 2, ... in order, each as Bind() would:
+  // insert.BindAll(record.id, record.name, record.created_at).
+  template <typename... Values>
+  Statement& BindAll(const Values&... values) {
+    int index = 0;
+    (Bind(++index, values), ...);
+    return *this;
+  }
 
   // Advances: true when a row is available, false when the statement is done.
   Result<bool> Step();

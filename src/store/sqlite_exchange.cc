@@ -181,7 +181,7 @@ Result<ExchangeMessageRecord> FindMessage(SqliteDb& db, const Scope& scope,
                              "direction = ? AND partner = ? AND message_id = ?",
                              kMessageColumns),
                  "finding exchange message"));
-  query.Bind(1, scope.org_id).Bind(2, direction).Bind(3, partner).Bind(4, message_id);
+  query.BindAll(scope.org_id, direction, partner, message_id);
   return ReadOne<ExchangeMessageRecord>(
       query, ReadMessage, fmt::format("message {} from {} not found", message_id, partner));
 }
@@ -280,18 +280,9 @@ Status InsertPartner(SqliteDb& db, const ExchangePartnerRecord& record) {
       db.Prepare(fmt::format("INSERT INTO exchange_partners ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                              kPartnerColumns),
                  what));
-  insert.Bind(1, record.org_id)
-      .Bind(2, record.node_id)
-      .Bind(3, record.name)
-      .Bind(4, record.inbox_url)
-      .Bind(5, record.jwks)
-      .Bind(6, record.legal_basis)
-      .Bind(7, TypeList(record.allow_send))
-      .Bind(8, TypeList(record.allow_receive))
-      .Bind(9, record.status)
-      .Bind(10, record.created_at)
-      .Bind(11, record.updated_at)
-      .Bind(12, record.country);
+  insert.BindAll(record.org_id, record.node_id, record.name, record.inbox_url, record.jwks,
+                 record.legal_basis, TypeList(record.allow_send), TypeList(record.allow_receive),
+                 record.status, record.created_at, record.updated_at, record.country);
   return insert.Run();
 }
 
@@ -303,17 +294,9 @@ Status UpdatePartner(SqliteDb& db, const ExchangePartnerRecord& record) {
                  "allow_send = ?, allow_receive = ?, status = ?, updated_at = ?, country = ? "
                  "WHERE org_id = ? AND node_id = ?",
                  what));
-  update.Bind(1, record.name)
-      .Bind(2, record.inbox_url)
-      .Bind(3, record.jwks)
-      .Bind(4, record.legal_basis)
-      .Bind(5, TypeList(record.allow_send))
-      .Bind(6, TypeList(record.allow_receive))
-      .Bind(7, record.status)
-      .Bind(8, record.updated_at)
-      .Bind(9, record.country)
-      .Bind(10, record.org_id)
-      .Bind(11, record.node_id);
+  update.BindAll(record.name, record.inbox_url, record.jwks, record.legal_basis,
+                 TypeList(record.allow_send), TypeList(record.allow_receive), record.status,
+                 record.updated_at, record.country, record.org_id, record.node_id);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) return NotFound(fmt::format("partner {} not found", record.node_id));
   return Status::Ok();
@@ -336,8 +319,7 @@ Status PutGroup(SqliteDb& db, const ExchangeGroupRecord& record) {
       db.Prepare("INSERT INTO exchange_groups (org_id, name, description, created_at) "
                  "VALUES (?, ?, ?, ?)",
                  what));
-  insert.Bind(1, record.org_id).Bind(2, record.name).Bind(3, record.description).Bind(4,
-                                                                                        record.created_at);
+  insert.BindAll(record.org_id, record.name, record.description, record.created_at);
   CORDON_RETURN_IF_ERROR(insert.Run());
   for (const std::string& member : record.members) {
     CORDON_ASSIGN_OR_RETURN(
@@ -345,7 +327,7 @@ Status PutGroup(SqliteDb& db, const ExchangeGroupRecord& record) {
         db.Prepare("INSERT INTO exchange_group_members (org_id, group_name, node_id) "
                    "VALUES (?, ?, ?)",
                    what));
-    add.Bind(1, record.org_id).Bind(2, record.name).Bind(3, member);
+    add.BindAll(record.org_id, record.name, member);
     CORDON_RETURN_IF_ERROR(add.Run());
   }
   return Status::Ok();
@@ -366,30 +348,12 @@ Status InsertMessage(SqliteDb& db, const ExchangeMessageRecord& record) {
                              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              kMessageColumns),
                  what));
-  insert.Bind(1, record.id)
-      .Bind(2, record.org_id)
-      .Bind(3, record.direction)
-      .Bind(4, record.message_id)
-      .Bind(5, record.partner)
-      .Bind(6, record.type)
-      .Bind(7, record.version)
-      .Bind(8, record.in_reply_to)
-      .Bind(9, record.group_name)
-      .Bind(10, record.payload)
-      .Bind(11, record.envelope)
-      .Bind(12, record.envelope_sha256)
-      .Bind(13, record.state)
-      .Bind(14, record.attempts)
-      .Bind(15, record.next_attempt_at)
-      .Bind(16, record.last_error)
-      .Bind(17, record.receipt)
-      .Bind(18, record.object_type)
-      .Bind(19, record.object_id)
-      .Bind(20, record.created_by)
-      .Bind(21, record.created_at)
-      .Bind(22, record.expires_at)
-      .Bind(23, record.updated_at)
-      .Bind(24, record.result);
+  insert.BindAll(record.id, record.org_id, record.direction, record.message_id, record.partner,
+                 record.type, record.version, record.in_reply_to, record.group_name, record.payload,
+                 record.envelope, record.envelope_sha256, record.state, record.attempts,
+                 record.next_attempt_at, record.last_error, record.receipt, record.object_type,
+                 record.object_id, record.created_by, record.created_at, record.expires_at,
+                 record.updated_at, record.result);
   return insert.Run();
 }
 
@@ -402,16 +366,9 @@ Status UpdateMessage(SqliteDb& db, const ExchangeMessageRecord& record,
                  "last_error = ?, receipt = ?, updated_at = ?, result = ? "
                  "WHERE id = ? AND org_id = ? AND state = ?",
                  what));
-  update.Bind(1, record.state)
-      .Bind(2, record.attempts)
-      .Bind(3, record.next_attempt_at)
-      .Bind(4, record.last_error)
-      .Bind(5, record.receipt)
-      .Bind(6, record.updated_at)
-      .Bind(7, record.result)
-      .Bind(8, record.id)
-      .Bind(9, record.org_id)
-      .Bind(10, expected_state);
+  update.BindAll(record.state, record.attempts, record.next_attempt_at, record.last_error,
+                 record.receipt, record.updated_at, record.result, record.id, record.org_id,
+                 expected_state);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) {
     return Conflict(fmt::format("message {} is no longer {}", record.id, expected_state));
@@ -425,14 +382,8 @@ Status InsertRejection(SqliteDb& db, const ExchangeRejectionRecord& record) {
       db.Prepare("INSERT INTO exchange_rejections (id, org_id, at, reason, detail, sender, "
                  "message_id, envelope_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                  "recording an exchange rejection"));
-  insert.Bind(1, record.id)
-      .Bind(2, record.org_id)
-      .Bind(3, record.at)
-      .Bind(4, record.reason)
-      .Bind(5, record.detail)
-      .Bind(6, record.sender)
-      .Bind(7, record.message_id)
-      .Bind(8, record.envelope_sha256);
+  insert.BindAll(record.id, record.org_id, record.at, record.reason, record.detail, record.sender,
+                 record.message_id, record.envelope_sha256);
   return insert.Run();
 }
 

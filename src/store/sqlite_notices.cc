@@ -118,7 +118,7 @@ Result<NoticeRecord> GetNotice(SqliteDb& db, const Scope& scope, const std::stri
                              "(n.recipient_org_id = ? OR n.sender_org_id = ?)",
                              kNoticeColumns),
                  "reading notice"));
-  query.Bind(1, id).Bind(2, scope.org_id).Bind(3, scope.org_id);
+  query.BindAll(id, scope.org_id, scope.org_id);
   return ReadOne<NoticeRecord>(query, ReadNotice, fmt::format("notice {} not found", id));
 }
 
@@ -132,7 +132,7 @@ Result<std::vector<NoticeRecord>> ListObjectNotices(SqliteDb& db, const Scope& s
                              "ORDER BY n.created_at, n.id",
                              kNoticeColumns),
                  "listing the notices of an object"));
-  query.Bind(1, object_type).Bind(2, object_id).Bind(3, scope.org_id).Bind(4, scope.org_id);
+  query.BindAll(object_type, object_id, scope.org_id, scope.org_id);
   return ReadAll<NoticeRecord>(query, ReadNotice);
 }
 
@@ -285,7 +285,7 @@ Status MarkNoticeRead(SqliteDb& db, const Scope& scope, const std::string& id, T
       db.Prepare("UPDATE notices SET read_at = COALESCE(read_at, ?) WHERE id = ? AND "
                  "recipient_org_id = ?",
                  fmt::format("marking notice {} read", id)));
-  update.Bind(1, at).Bind(2, id).Bind(3, scope.org_id);
+  update.BindAll(at, id, scope.org_id);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) return NotFound(fmt::format("notice {} not found", id));
   return Status::Ok();
@@ -297,13 +297,8 @@ Status InsertWebhookEndpoint(SqliteDb& db, const WebhookEndpointRecord& record) 
       db.Prepare("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, "
                  "created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  fmt::format("inserting webhook endpoint {}", record.id)));
-  insert.Bind(1, record.id)
-      .Bind(2, record.org_id)
-      .Bind(3, record.url)
-      .Bind(4, record.description)
-      .Bind(5, record.secret)
-      .Bind(6, record.created_at)
-      .Bind(7, record.deleted_at);
+  insert.BindAll(record.id, record.org_id, record.url, record.description, record.secret,
+                 record.created_at, record.deleted_at);
   return insert.Run();
 }
 
@@ -315,7 +310,7 @@ Status DeleteWebhookEndpoint(SqliteDb& db, const Scope& scope, const std::string
       db.Prepare("UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ? AND org_id = ? AND "
                  "deleted_at IS NULL",
                  what));
-  update.Bind(1, at).Bind(2, id).Bind(3, scope.org_id);
+  update.BindAll(at, id, scope.org_id);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) return NotFound(fmt::format("webhook endpoint {} not found", id));
   CORDON_ASSIGN_OR_RETURN(
@@ -345,7 +340,7 @@ Status PlanNoticeDeliveries(SqliteDb& db, const std::string& notice_id,
                    "status, attempts, next_attempt_at, delivered_at, last_error, created_at) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    what));
-    insert.Bind(1, delivery.id).Bind(2, notice_id).Bind(3, delivery.channel);
+    insert.BindAll(delivery.id, notice_id, delivery.channel);
     if (delivery.endpoint_id.empty()) {
       insert.BindNull(4);
     } else {
@@ -376,13 +371,8 @@ Status RecordDeliveryAttempt(SqliteDb& db, const std::string& delivery_id,
                  what));
   std::optional<Timestamp> delivered_at;
   if (status == "delivered") delivered_at = attempt.at;
-  update.Bind(1, status)
-      .Bind(2, attempt.attempt)
-      .Bind(3, status == "pending" ? next_attempt_at : std::nullopt)
-      .Bind(4, delivered_at)
-      .Bind(5, attempt.error)
-      .Bind(6, delivery_id)
-      .Bind(7, attempt.attempt - 1);
+  update.BindAll(status, attempt.attempt, status == "pending" ? next_attempt_at : std::nullopt,
+                 delivered_at, attempt.error, delivery_id, attempt.attempt - 1);
   CORDON_RETURN_IF_ERROR(update.Run());
   if (db.Changes() == 0) {
     return Conflict(fmt::format("delivery {} is no longer pending at attempt {}", delivery_id,
@@ -393,12 +383,8 @@ Status RecordDeliveryAttempt(SqliteDb& db, const std::string& delivery_id,
       db.Prepare("INSERT INTO notice_delivery_attempts (delivery_id, attempt, at, http_status, "
                  "outcome, error) VALUES (?, ?, ?, ?, ?, ?)",
                  what));
-  insert.Bind(1, delivery_id)
-      .Bind(2, attempt.attempt)
-      .Bind(3, attempt.at)
-      .Bind(4, attempt.http_status)
-      .Bind(5, attempt.outcome)
-      .Bind(6, attempt.error);
+  insert.BindAll(delivery_id, attempt.attempt, attempt.at, attempt.http_status, attempt.outcome,
+                 attempt.error);
   return insert.Run();
 }
 

@@ -168,7 +168,7 @@ Result<std::vector<ScreeningTally>> TallyScreenings(SqliteDb& db, const Scope& s
   std::vector<ScreeningTally> tallies;
   for (const std::string& sql : {declarations, profiles}) {
     CORDON_ASSIGN_OR_RETURN(Statement query, db.Prepare(sql, "tallying screenings"));
-    query.Bind(1, scope.org_id).Bind(2, from).Bind(3, to);
+    query.BindAll(scope.org_id, from, to);
     CORDON_ASSIGN_OR_RETURN(
         std::vector<ScreeningTally> rows,
         ReadAll<ScreeningTally>(query, [](const Statement& row) -> Result<ScreeningTally> {
@@ -205,7 +205,7 @@ Result<SeizureUpsertCounts> UpsertSeizureRecords(SqliteDb& db, const Scope& scop
                                "AND line = ?",
                                kRecordColumns),
                    what));
-    existing.Bind(1, record.org_id).Bind(2, record.case_id).Bind(3, record.line);
+    existing.BindAll(record.org_id, record.case_id, record.line);
     CORDON_ASSIGN_OR_RETURN(bool found, existing.Step());
     if (!found) {
       CORDON_ASSIGN_OR_RETURN(
@@ -214,7 +214,7 @@ Result<SeizureUpsertCounts> UpsertSeizureRecords(SqliteDb& db, const Scope& scop
                                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  kRecordColumns),
                      what));
-      insert.Bind(1, record.org_id).Bind(2, record.case_id).Bind(3, record.line);
+      insert.BindAll(record.org_id, record.case_id, record.line);
       BindFields(insert, 4, record);
       CORDON_RETURN_IF_ERROR(insert.Run());
       ++counts.inserted;
@@ -256,7 +256,7 @@ Result<bool> PutPartnerStatistics(SqliteDb& db, const PartnerStatisticsRecord& r
       db.Prepare("SELECT sha256 FROM partner_statistics WHERE org_id = ? AND partner = ? AND "
                  "quarter = ?",
                  what));
-  existing.Bind(1, record.org_id).Bind(2, record.partner).Bind(3, record.quarter);
+  existing.BindAll(record.org_id, record.partner, record.quarter);
   CORDON_ASSIGN_OR_RETURN(bool found, existing.Step());
   if (found && existing.Text(0) == record.sha256) return false;
   if (found) {
@@ -265,12 +265,8 @@ Result<bool> PutPartnerStatistics(SqliteDb& db, const PartnerStatisticsRecord& r
         db.Prepare("UPDATE partner_statistics SET sha256 = ?, imported_at = ?, body = ? "
                    "WHERE org_id = ? AND partner = ? AND quarter = ?",
                    what));
-    update.Bind(1, record.sha256)
-        .Bind(2, record.imported_at)
-        .Bind(3, record.body)
-        .Bind(4, record.org_id)
-        .Bind(5, record.partner)
-        .Bind(6, record.quarter);
+    update.BindAll(record.sha256, record.imported_at, record.body, record.org_id, record.partner,
+                   record.quarter);
     CORDON_RETURN_IF_ERROR(update.Run());
     return true;
   }
@@ -279,12 +275,8 @@ Result<bool> PutPartnerStatistics(SqliteDb& db, const PartnerStatisticsRecord& r
       db.Prepare("INSERT INTO partner_statistics (org_id, partner, quarter, sha256, imported_at, "
                  "body) VALUES (?, ?, ?, ?, ?, ?)",
                  what));
-  insert.Bind(1, record.org_id)
-      .Bind(2, record.partner)
-      .Bind(3, record.quarter)
-      .Bind(4, record.sha256)
-      .Bind(5, record.imported_at)
-      .Bind(6, record.body);
+  insert.BindAll(record.org_id, record.partner, record.quarter, record.sha256, record.imported_at,
+                 record.body);
   CORDON_RETURN_IF_ERROR(insert.Run());
   return true;
 }

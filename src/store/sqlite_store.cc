@@ -93,6 +93,22 @@ long long ScoreMicros(double score) {
   return static_cast<long long>(std::llround(std::clamp(score, 0.0, 1.0) * 1e6));
 }
 
+// Optimistic concurrency: an update names the version it read. `kind` and
+// `id` name the object ("risk profile", "prf_...").
+Status CheckVersion(std::string_view kind, const std::string& id, long long stored,
+                    long long expected) {
+  if (stored == expected) return Status::Ok();
+  return Conflict(
+      fmt::format("{} {} was changed by someone else (version {}, expected {}); reload and retry",
+                  kind, id, stored, expected));
+}
+// After an UPDATE guarded by the version: no row changed means another writer
+// came first.
+Status CheckUpdated(SqliteDb& db, std::string_view kind, const std::string& id) {
+  if (db.Changes() != 0) return Status::Ok();
+  return Conflict(fmt::format("{} {} was changed by someone else; reload and retry", kind, id));
+}
+
 // --- Row readers. Column lists and readers are kept side by side.
 
 constexpr const char* kOrganisationColumns =
@@ -781,7 +797,7 @@ class SqliteTx final : public WriteTx {
                     "JOIN screening_results r ON r.id = h.result_id "
                     "WHERE h.org_id = ? AND h.profile_id = ? AND r.org_id = ?",
                     "counting profile hits"));
-    query.Bind(1, scope.org_id).Bind(2, profile_id).Bind(3, scope.org_id);
+    query.BindAll(scope.org_id, profile_id, scope.org_id);
     CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
     ProfileHitCount count;
     if (has_row) {
@@ -871,20 +887,15 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO organisations (id, name, kind, country, jurisdiction, address, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     what));
-    insert.Bind(1, org.id)
-        .Bind(2, org.name)
-        .Bind(3, OrgKindName(org.kind))
-        .Bind(4, org.country)
-        .Bind(5, org.jurisdiction)
-        .Bind(6, org.address)
-        .Bind(7, org.created_at);
+    insert.BindAll(org.id, org.name, OrgKindName(org.kind), org.country, org.jurisdiction,
+                   org.address, org.created_at);
     CORDON_RETURN_IF_ERROR(insert.Run());
     for (size_t ordinal = 0; ordinal < org.offices.size(); ++ordinal) {
       CORDON_ASSIGN_OR_RETURN(
           Statement office,
           db_.Prepare("INSERT INTO organisation_offices (org_id, ordinal, locode) VALUES (?, ?, ?)",
                       what));
-      office.Bind(1, org.id).Bind(2, static_cast<long long>(ordinal)).Bind(3, org.offices[ordinal]);
+      office.BindAll(org.id, static_cast<long long>(ordinal), org.offices[ordinal]);
       CORDON_RETURN_IF_ERROR(office.Run());
     }
     return Status::Ok();
@@ -897,14 +908,8 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO users (id, org_id, email, name, role, password_hash, active, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("inserting user {} <{}>", user.id, email)));
-    insert.Bind(1, user.id)
-        .Bind(2, user.org_id)
-        .Bind(3, email)
-        .Bind(4, user.name)
-        .Bind(5, RoleName(user.role))
-        .Bind(6, user.password_hash)
-        .Bind(7, user.active ? 1 : 0)
-        .Bind(8, user.created_at);
+    insert.BindAll(user.id, user.org_id, email, user.name, RoleName(user.role), user.password_hash,
+                   user.active ? 1 : 0, user.created_at);
     return insert.Run();
   }
 
@@ -914,15 +919,9 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO credentials (id, token_hash, user_id, org_id, kind, name, "
                     "created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("inserting credential {}", credential.id)));
-    insert.Bind(1, credential.id)
-        .Bind(2, credential.token_hash)
-        .Bind(3, credential.user_id)
-        .Bind(4, credential.org_id)
-        .Bind(5, credential.kind)
-        .Bind(6, credential.name)
-        .Bind(7, credential.created_at)
-        .Bind(8, credential.expires_at)
-        .Bind(9, credential.revoked_at);
+    insert.BindAll(credential.id, credential.token_hash, credential.user_id, credential.org_id,
+                   credential.kind, credential.name, credential.created_at, credential.expires_at,
+                   credential.revoked_at);
     return insert.Run();
   }
 
@@ -933,7 +932,7 @@ class SqliteTx final : public WriteTx {
         Statement update, db_.Prepare("UPDATE credentials SET revoked_at = COALESCE(revoked_at, ?) "
                                       "WHERE id = ? AND org_id = ?",
                                       fmt::format("revoking credential {}", credential_id)));
-    update.Bind(1, at).Bind(2, credential_id).Bind(3, scope.org_id);
+    update.BindAll(at, credential_id, scope.org_id);
     CORDON_RETURN_IF_ERROR(update.Run());
     if (db_.Changes() == 0) return NotFound(fmt::format("credential {} not found", credential_id));
     return Status::Ok();
@@ -964,17 +963,9 @@ class SqliteTx final : public WriteTx {
                     "status, valid_until, holder_name, created_at, updated_at, version, body) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     what));
-    insert.Bind(1, record.id)
-        .Bind(2, record.holder_org_id)
-        .Bind(3, record.filed_with_org_id)
-        .Bind(4, record.kind)
-        .Bind(5, record.status)
-        .Bind(6, record.valid_until)
-        .Bind(7, record.holder_name)
-        .Bind(8, record.created_at)
-        .Bind(9, record.updated_at)
-        .Bind(10, record.version)
-        .Bind(11, record.body);
+    insert.BindAll(record.id, record.holder_org_id, record.filed_with_org_id, record.kind,
+                   record.status, record.valid_until, record.holder_name, record.created_at,
+                   record.updated_at, record.version, record.body);
     CORDON_RETURN_IF_ERROR(insert.Run());
     // The holder and the administration filed with always see their own
     // application, whatever the caller passed.
@@ -989,11 +980,7 @@ class SqliteTx final : public WriteTx {
     std::string what = fmt::format("updating application {}", record.id);
     // Read first (scoped) to tell "not visible" from "changed by someone else".
     CORDON_ASSIGN_OR_RETURN(ApplicationRecord stored, GetApplication(scope, record.id));
-    if (stored.version != record.version) {
-      return Conflict(fmt::format(
-          "application {} was changed by someone else (version {}, expected {}); reload and retry",
-          record.id, stored.version, record.version));
-    }
+    CORDON_RETURN_IF_ERROR(CheckVersion("application", record.id, stored.version, record.version));
     // The version guard stays in the UPDATE so the statement is correct on its
     // own even where writers are not serialised (PostgreSQL).
     CORDON_ASSIGN_OR_RETURN(
@@ -1002,22 +989,11 @@ class SqliteTx final : public WriteTx {
                     "status = ?, valid_until = ?, holder_name = ?, updated_at = ?, body = ?, "
                     "version = ? WHERE id = ? AND version = ?",
                     what));
-    update.Bind(1, record.holder_org_id)
-        .Bind(2, record.filed_with_org_id)
-        .Bind(3, record.kind)
-        .Bind(4, record.status)
-        .Bind(5, record.valid_until)
-        .Bind(6, record.holder_name)
-        .Bind(7, record.updated_at)
-        .Bind(8, record.body)
-        .Bind(9, record.version + 1)
-        .Bind(10, record.id)
-        .Bind(11, record.version);
+    update.BindAll(record.holder_org_id, record.filed_with_org_id, record.kind, record.status,
+                   record.valid_until, record.holder_name, record.updated_at, record.body,
+                   record.version + 1, record.id, record.version);
     CORDON_RETURN_IF_ERROR(update.Run());
-    if (db_.Changes() == 0) {
-      return Conflict(
-          fmt::format("application {} was changed by someone else; reload and retry", record.id));
-    }
+    CORDON_RETURN_IF_ERROR(CheckUpdated(db_, "application", record.id));
     // Access follows the holder and the administration filed with (e.g. a
     // draft re-addressed to another administration): the old party loses it
     // unless it is still one of them; union members keep theirs.
@@ -1046,14 +1022,8 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO audit_events (seq, at, org_id, user_id, action, object_type, "
                     "object_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("appending audit event {}", event.action)));
-    insert.Bind(1, seq)
-        .Bind(2, event.at)
-        .Bind(3, event.org_id)
-        .Bind(4, event.user_id)
-        .Bind(5, event.action)
-        .Bind(6, event.object_type)
-        .Bind(7, event.object_id)
-        .Bind(8, event.detail);
+    insert.BindAll(seq, event.at, event.org_id, event.user_id, event.action, event.object_type,
+                   event.object_id, event.detail);
     CORDON_RETURN_IF_ERROR(insert.Run());
     AuditEvent stored = event;
     stored.seq = seq;
@@ -1096,45 +1066,25 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO risk_profiles (id, owner_org_id, owner_user_id, name, active, "
                     "created_at, updated_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("inserting risk profile {}", record.id)));
-    insert.Bind(1, record.id)
-        .Bind(2, record.owner_org_id)
-        .Bind(3, record.owner_user_id)
-        .Bind(4, record.name)
-        .Bind(5, record.active ? 1 : 0)
-        .Bind(6, record.created_at)
-        .Bind(7, record.updated_at)
-        .Bind(8, record.version)
-        .Bind(9, record.body);
+    insert.BindAll(record.id, record.owner_org_id, record.owner_user_id, record.name,
+                   record.active ? 1 : 0, record.created_at, record.updated_at, record.version,
+                   record.body);
     CORDON_RETURN_IF_ERROR(insert.Run());
     return BumpRulesGeneration(record.owner_org_id);
   }
 
   Status UpdateRiskProfile(const Scope& scope, const RiskProfileRecord& record) override {
     CORDON_ASSIGN_OR_RETURN(RiskProfileRecord stored, GetRiskProfile(scope, record.id));
-    if (stored.version != record.version) {
-      return Conflict(fmt::format(
-          "risk profile {} was changed by someone else (version {}, expected {}); reload and "
-          "retry",
-          record.id, stored.version, record.version));
-    }
+    CORDON_RETURN_IF_ERROR(CheckVersion("risk profile", record.id, stored.version, record.version));
     CORDON_ASSIGN_OR_RETURN(
         Statement update,
         db_.Prepare("UPDATE risk_profiles SET name = ?, active = ?, updated_at = ?, body = ?, "
                     "version = ? WHERE id = ? AND owner_org_id = ? AND version = ?",
                     fmt::format("updating risk profile {}", record.id)));
-    update.Bind(1, record.name)
-        .Bind(2, record.active ? 1 : 0)
-        .Bind(3, record.updated_at)
-        .Bind(4, record.body)
-        .Bind(5, record.version + 1)
-        .Bind(6, record.id)
-        .Bind(7, scope.org_id)
-        .Bind(8, record.version);
+    update.BindAll(record.name, record.active ? 1 : 0, record.updated_at, record.body,
+                   record.version + 1, record.id, scope.org_id, record.version);
     CORDON_RETURN_IF_ERROR(update.Run());
-    if (db_.Changes() == 0) {
-      return Conflict(
-          fmt::format("risk profile {} was changed by someone else; reload and retry", record.id));
-    }
+    CORDON_RETURN_IF_ERROR(CheckUpdated(db_, "risk profile", record.id));
     return BumpRulesGeneration(scope.org_id);
   }
 
@@ -1154,44 +1104,25 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO watchlist_entries (id, owner_org_id, name, country, created_at, "
                     "updated_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("inserting watchlist entry {}", record.id)));
-    insert.Bind(1, record.id)
-        .Bind(2, record.owner_org_id)
-        .Bind(3, record.name)
-        .Bind(4, record.country)
-        .Bind(5, record.created_at)
-        .Bind(6, record.updated_at)
-        .Bind(7, record.version)
-        .Bind(8, record.body);
+    insert.BindAll(record.id, record.owner_org_id, record.name, record.country, record.created_at,
+                   record.updated_at, record.version, record.body);
     CORDON_RETURN_IF_ERROR(insert.Run());
     return BumpRulesGeneration(record.owner_org_id);
   }
 
   Status UpdateWatchlistEntry(const Scope& scope, const WatchlistEntryRecord& record) override {
     CORDON_ASSIGN_OR_RETURN(WatchlistEntryRecord stored, GetWatchlistEntry(scope, record.id));
-    if (stored.version != record.version) {
-      return Conflict(fmt::format(
-          "watchlist entry {} was changed by someone else (version {}, expected {}); reload and "
-          "retry",
-          record.id, stored.version, record.version));
-    }
+    CORDON_RETURN_IF_ERROR(
+        CheckVersion("watchlist entry", record.id, stored.version, record.version));
     CORDON_ASSIGN_OR_RETURN(
         Statement update,
         db_.Prepare("UPDATE watchlist_entries SET name = ?, country = ?, updated_at = ?, "
                     "body = ?, version = ? WHERE id = ? AND owner_org_id = ? AND version = ?",
                     fmt::format("updating watchlist entry {}", record.id)));
-    update.Bind(1, record.name)
-        .Bind(2, record.country)
-        .Bind(3, record.updated_at)
-        .Bind(4, record.body)
-        .Bind(5, record.version + 1)
-        .Bind(6, record.id)
-        .Bind(7, scope.org_id)
-        .Bind(8, record.version);
+    update.BindAll(record.name, record.country, record.updated_at, record.body, record.version + 1,
+                   record.id, scope.org_id, record.version);
     CORDON_RETURN_IF_ERROR(update.Run());
-    if (db_.Changes() == 0) {
-      return Conflict(fmt::format(
-          "watchlist entry {} was changed by someone else; reload and retry", record.id));
-    }
+    CORDON_RETURN_IF_ERROR(CheckUpdated(db_, "watchlist entry", record.id));
     return BumpRulesGeneration(scope.org_id);
   }
 
@@ -1213,10 +1144,7 @@ class SqliteTx final : public WriteTx {
           db_.Prepare("INSERT INTO reference_price_lists (org_id, updated_by, updated_at, "
                       "version, body) VALUES (?, ?, ?, 1, ?)",
                       what));
-      insert.Bind(1, record.org_id)
-          .Bind(2, record.updated_by)
-          .Bind(3, record.updated_at)
-          .Bind(4, record.body);
+      insert.BindAll(record.org_id, record.updated_by, record.updated_at, record.body);
       CORDON_RETURN_IF_ERROR(insert.Run());
     } else {
       CORDON_ASSIGN_OR_RETURN(
@@ -1224,11 +1152,8 @@ class SqliteTx final : public WriteTx {
           db_.Prepare("UPDATE reference_price_lists SET updated_by = ?, updated_at = ?, "
                       "version = version + 1, body = ? WHERE org_id = ? AND version = ?",
                       what));
-      update.Bind(1, record.updated_by)
-          .Bind(2, record.updated_at)
-          .Bind(3, record.body)
-          .Bind(4, record.org_id)
-          .Bind(5, expected_version);
+      update.BindAll(record.updated_by, record.updated_at, record.body, record.org_id,
+                     expected_version);
       CORDON_RETURN_IF_ERROR(update.Run());
       if (db_.Changes() == 0) {
         return Conflict(fmt::format(
@@ -1257,16 +1182,8 @@ class SqliteTx final : public WriteTx {
                     "finished_at, declarations, screened, errors, selected) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     fmt::format("inserting screening run {}", run.id)));
-    insert.Bind(1, run.id)
-        .Bind(2, run.org_id)
-        .Bind(3, run.user_id)
-        .Bind(4, run.source)
-        .Bind(5, run.started_at)
-        .Bind(6, run.finished_at)
-        .Bind(7, run.declarations)
-        .Bind(8, run.screened)
-        .Bind(9, run.errors)
-        .Bind(10, run.selected);
+    insert.BindAll(run.id, run.org_id, run.user_id, run.source, run.started_at, run.finished_at,
+                   run.declarations, run.screened, run.errors, run.selected);
     return insert.Run();
   }
 
@@ -1276,13 +1193,8 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("UPDATE screening_runs SET finished_at = ?, declarations = ?, screened = ?, "
                     "errors = ?, selected = ? WHERE id = ? AND org_id = ?",
                     fmt::format("updating screening run {}", run.id)));
-    update.Bind(1, run.finished_at)
-        .Bind(2, run.declarations)
-        .Bind(3, run.screened)
-        .Bind(4, run.errors)
-        .Bind(5, run.selected)
-        .Bind(6, run.id)
-        .Bind(7, scope.org_id);
+    update.BindAll(run.finished_at, run.declarations, run.screened, run.errors, run.selected,
+                   run.id, scope.org_id);
     CORDON_RETURN_IF_ERROR(update.Run());
     if (db_.Changes() == 0) return NotFound(fmt::format("screening run {} not found", run.id));
     return Status::Ok();
@@ -1299,7 +1211,7 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("SELECT COUNT(*) FROM screening_results WHERE org_id = ? AND "
                     "declaration_id = ? AND run_id = ?",
                     what));
-    duplicate.Bind(1, scope.org_id).Bind(2, record.declaration_id).Bind(3, record.run_id);
+    duplicate.BindAll(scope.org_id, record.declaration_id, record.run_id);
     CORDON_ASSIGN_OR_RETURN(bool has_row, duplicate.Step());
     if (has_row && duplicate.Int(0) > 0) {
       return Conflict(fmt::format("declaration {} was already screened in run {}",
@@ -1311,18 +1223,9 @@ class SqliteTx final : public WriteTx {
                     "office, score_micros, channel, selected, status, hits, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     what));
-    insert.Bind(1, record.id)
-        .Bind(2, scope.org_id)
-        .Bind(3, record.run_id)
-        .Bind(4, record.ordinal)
-        .Bind(5, record.declaration_id)
-        .Bind(6, record.office)
-        .Bind(7, ScoreMicros(record.score))
-        .Bind(8, record.channel)
-        .Bind(9, record.selected ? 1 : 0)
-        .Bind(10, record.status)
-        .Bind(11, record.hits)
-        .Bind(12, record.created_at);
+    insert.BindAll(record.id, scope.org_id, record.run_id, record.ordinal, record.declaration_id,
+                   record.office, ScoreMicros(record.score), record.channel,
+                   record.selected ? 1 : 0, record.status, record.hits, record.created_at);
     CORDON_RETURN_IF_ERROR(insert.Run());
     // A profile listed twice hit once.
     std::set<std::string> profiles(record.profile_ids.begin(), record.profile_ids.end());
@@ -1331,7 +1234,7 @@ class SqliteTx final : public WriteTx {
           Statement hit,
           db_.Prepare("INSERT INTO profile_hits (result_id, profile_id, org_id) VALUES (?, ?, ?)",
                       what));
-      hit.Bind(1, record.id).Bind(2, profile_id).Bind(3, scope.org_id);
+      hit.BindAll(record.id, profile_id, scope.org_id);
       CORDON_RETURN_IF_ERROR(hit.Run());
     }
     return Status::Ok();
@@ -1354,7 +1257,7 @@ class SqliteTx final : public WriteTx {
           db_.Prepare("UPDATE screening_results SET selected = 1 WHERE run_id = ? AND "
                       "org_id = ? AND ordinal = ?",
                       what));
-      select.Bind(1, run_id).Bind(2, scope.org_id).Bind(3, ordinal);
+      select.BindAll(run_id, scope.org_id, ordinal);
       CORDON_RETURN_IF_ERROR(select.Run());
     }
     return Status::Ok();
@@ -1445,13 +1348,8 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO findings (id, org_id, result_id, outcome, notes, user_id, at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     what));
-    insert.Bind(1, finding.id)
-        .Bind(2, scope.org_id)
-        .Bind(3, finding.result_id)
-        .Bind(4, finding.outcome)
-        .Bind(5, finding.notes)
-        .Bind(6, finding.user_id)
-        .Bind(7, finding.at);
+    insert.BindAll(finding.id, scope.org_id, finding.result_id, finding.outcome, finding.notes,
+                   finding.user_id, finding.at);
     CORDON_RETURN_IF_ERROR(insert.Run());
     CORDON_ASSIGN_OR_RETURN(
         Statement done,
@@ -1529,15 +1427,11 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO targeting_model_activations (org_id, seq, model_id, "
                     "previous_model_id, action, user_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     what));
-    insert.Bind(1, scope.org_id)
-        .Bind(2, seq)
-        .Bind(3, record.model_id)
-        .Bind(4, record.previous_model_id.empty() ? std::optional<std::string>()
-                                                  : std::optional<std::string>(
-                                                        record.previous_model_id))
-        .Bind(5, record.action)
-        .Bind(6, record.user_id)
-        .Bind(7, record.at);
+    insert.BindAll(scope.org_id, seq, record.model_id,
+                   record.previous_model_id.empty()
+                       ? std::optional<std::string>()
+                       : std::optional<std::string>(record.previous_model_id),
+                   record.action, record.user_id, record.at);
     CORDON_RETURN_IF_ERROR(insert.Run());
     return seq;
   }
@@ -1550,7 +1444,7 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND org_id = ?), "
                     "(SELECT COUNT(*) FROM screening_model_inputs WHERE result_id = ?)",
                     what));
-    exists.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, result_id);
+    exists.BindAll(result_id, scope.org_id, result_id);
     CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
     if (!has_row || exists.Int(0) == 0) {
       return NotFound(fmt::format("screening result {} not found", result_id));
@@ -1563,7 +1457,7 @@ class SqliteTx final : public WriteTx {
         db_.Prepare("INSERT INTO screening_model_inputs (result_id, org_id, inputs) "
                     "VALUES (?, ?, ?)",
                     what));
-    insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, inputs);
+    insert.BindAll(result_id, scope.org_id, inputs);
     return insert.Run();
   }
 
