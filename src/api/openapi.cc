@@ -775,13 +775,32 @@ json JsonContent(const std::string& schema) {
   return {{"application/json", {{"schema", Ref(schema)}}}};
 }
 
-json PathId(const std::string& description) {
-  return {{"name", "id"},
+json PathParameter(const std::string& name, const std::string& description) {
+  return {{"name", name},
           {"in", "path"},
           {"required", true},
           {"description", description},
           {"schema", {{"type", "string"}}}};
 }
+json PathId(const std::string& description) { return PathParameter("id", description); }
+
+// An optional query parameter (`required` for the few that must be given); an
+// empty description is left out.
+json QueryParameter(const std::string& name, json schema, const std::string& description,
+                    bool required = false) {
+  json parameter = {{"name", name}, {"in", "query"}, {"required", required}};
+  if (!description.empty()) parameter["description"] = description;
+  parameter["schema"] = std::move(schema);
+  return parameter;
+}
+// The pagination pair of the cursor-paginated lists.
+json CursorParameter() {
+  return QueryParameter("cursor", String(), "next_cursor of the previous page");
+}
+json PageSize() {
+  return {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}};
+}
+json LimitParameter() { return QueryParameter("limit", PageSize(), "page size"); }
 
 struct Operation {
   std::string method;  // lower case, as OpenAPI keys them
@@ -914,78 +933,41 @@ json BuildOperation(const Operation& op) {
 std::vector<Operation> Operations() {
   const json application_id = json::array({PathId("application id (app_...)")});
   const json list_parameters = json::array(
-      {{{"name", "status"},
-        {"in", "query"},
-        {"required", false},
-        {"schema",
-         Enum({"draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired"})}},
-       {{"name", "order"},
-        {"in", "query"},
-        {"required", false},
-        {"description", "by filing (creation): oldest (default) or newest first"},
-        {"schema", Enum({"oldest", "newest"})}},
-       {{"name", "cursor"},
-        {"in", "query"},
-        {"required", false},
-        {"description", "next_cursor of the previous page"},
-        {"schema", {{"type", "string"}}}},
-       {{"name", "limit"},
-        {"in", "query"},
-        {"required", false},
-        {"schema", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}}}});
+      {QueryParameter(
+           "status",
+           Enum({"draft", "submitted", "granted", "rejected", "suspended", "revoked", "expired"}),
+           ""),
+       QueryParameter("order", Enum({"oldest", "newest"}),
+                      "by filing (creation): oldest (default) or newest first"),
+       CursorParameter(), QueryParameter("limit", PageSize(), "")});
   const std::vector<std::string> state_change = {"Forbidden", "NotFound", "Conflict",
                                                  "InvalidInput"};
   const json profile_id = json::array({PathId("risk profile id (prf_...)")});
   const json entry_id = json::array({PathId("watchlist entry id (wle_...)")});
   const json selection_id = json::array({PathId("selection id (res_...)")});
   const json model_id = json::array({PathId("model id (mdl_...)")});
-  auto query_parameter = [](const char* name, json schema, const char* description) {
-    return json{{"name", name},
-                {"in", "query"},
-                {"required", false},
-                {"description", description},
-                {"schema", std::move(schema)}};
-  };
   const json selection_parameters = json::array(
-      {query_parameter("office", {{"type", "string"}, {"pattern", "^[A-Z]{2}[A-Z2-9]{3}$"}},
-                       "only this office (UN/LOCODE)"),
-       query_parameter("status", Enum({"open", "done"}), "open: no finding yet"),
-       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
-       query_parameter("limit",
-                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
-                       "page size")});
+      {QueryParameter("office", {{"type", "string"}, {"pattern", "^[A-Z]{2}[A-Z2-9]{3}$"}},
+                      "only this office (UN/LOCODE)"),
+       QueryParameter("status", Enum({"open", "done"}), "open: no finding yet"), CursorParameter(),
+       LimitParameter()});
   auto required_index = [](const char* name, const char* description) {
-    return json{{"name", name},
-                {"in", "query"},
-                {"required", true},
-                {"description", description},
-                {"schema", {{"type", "integer"}, {"minimum", 0}}}};
+    return QueryParameter(name, {{"type", "integer"}, {"minimum", 0}}, description, true);
   };
   const json case_id = json::array({PathId("case id (cas_...)")});
-  const json case_list_parameters = json::array(
-      {query_parameter("state", {{"type", "string"}}, "only cases in this state"),
-       query_parameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
-       query_parameter("open", Enum({"true", "false"}), "true: only open cases"),
-       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
-       query_parameter("limit",
-                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
-                       "page size")});
-  const json case_queue_parameters = json::array(
-      {query_parameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
-       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
-       query_parameter("limit",
-                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
-                       "page size")});
+  const json case_list_parameters =
+      json::array({QueryParameter("state", {{"type", "string"}}, "only cases in this state"),
+                   QueryParameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
+                   QueryParameter("open", Enum({"true", "false"}), "true: only open cases"),
+                   CursorParameter(), LimitParameter()});
+  const json case_queue_parameters =
+      json::array({QueryParameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
+                   CursorParameter(), LimitParameter()});
   const json evidence_upload_parameters = json::array(
-      {PathId("case id (cas_...)"), query_parameter("filename", {{"type", "string"}}, "file name"),
-       query_parameter("description", {{"type", "string"}}, "what it shows")});
+      {PathId("case id (cas_...)"), QueryParameter("filename", {{"type", "string"}}, "file name"),
+       QueryParameter("description", {{"type", "string"}}, "what it shows")});
   const json evidence_parameters = json::array(
-      {PathId("case id (cas_...)"),
-       {{"name", "evidence_id"},
-        {"in", "path"},
-        {"required", true},
-        {"description", "evidence id (evd_...)"},
-        {"schema", {{"type", "string"}}}}});
+      {PathId("case id (cas_...)"), PathParameter("evidence_id", "evidence id (evd_...)")});
   return {
       Op("get", "/api/v1/health", "getHealth", "Liveness and store check", "system")
           .Public()
@@ -1216,9 +1198,8 @@ std::vector<Operation> Operations() {
           .BinaryBody()
           .Returns(201, "TargetingModel")
           .Problems({"Forbidden", "InvalidInput"})
-          .Parameters(json::array({query_parameter("description", {{"type", "string"},
-                                                                    {"maxLength", 1000}},
-                                                   "a label for the model")})),
+          .Parameters(json::array({QueryParameter(
+              "description", {{"type", "string"}, {"maxLength", 1000}}, "a label for the model")})),
       Op("get", "/api/v1/models", "listModels",
          "The administration's targeting models, newest first, and the activation history "
          "(risk analyst)",
@@ -1259,8 +1240,7 @@ std::vector<Operation> Operations() {
           .Problems({"InvalidInput"})
           .Parameters(case_queue_parameters),
       Op("get", "/api/v1/cases/{id}", "getCase",
-         "One case with state, deadlines, allowed actions, history, notices and evidence",
-         "cases")
+         "One case with state, deadlines, allowed actions, history, notices and evidence", "cases")
           .Returns(200, "Case")
           .Problems({"NotFound"})
           .Parameters(case_id),
@@ -1294,8 +1274,8 @@ std::vector<Operation> Operations() {
           .Parameters(case_id),
       Op("get", "/api/v1/cases/{id}/evidence/{evidence_id}", "getEvidence",
          "The bytes of one piece of evidence", "cases")
-          .ReturnsBinary(200, {"image/jpeg", "image/png", "image/webp", "image/tiff",
-                               "application/pdf"})
+          .ReturnsBinary(200,
+                         {"image/jpeg", "image/png", "image/webp", "image/tiff", "application/pdf"})
           .Problems({"NotFound"})
           .Parameters(evidence_parameters),
   };
@@ -1304,22 +1284,12 @@ std::vector<Operation> Operations() {
 std::vector<Operation> NotificationOperations() {
   const json notice_id = json::array({PathId("notice id (ntc_...)")});
   const json webhook_id = json::array({PathId("webhook endpoint id (whk_...)")});
-  auto query_parameter = [](const char* name, json schema, const char* description) {
-    return json{{"name", name},
-                {"in", "query"},
-                {"required", false},
-                {"description", description},
-                {"schema", std::move(schema)}};
-  };
   const json list_parameters = json::array(
-      {query_parameter("box", Enum({"inbox", "sent"}),
-                       "inbox (default): notices addressed to your organisation; sent: notices "
-                       "it gave"),
-       query_parameter("unread", Enum({"true", "false"}), "inbox: only notices not yet read"),
-       query_parameter("cursor", {{"type", "string"}}, "next_cursor of the previous page"),
-       query_parameter("limit",
-                       {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}},
-                       "page size")});
+      {QueryParameter("box", Enum({"inbox", "sent"}),
+                      "inbox (default): notices addressed to your organisation; sent: notices "
+                      "it gave"),
+       QueryParameter("unread", Enum({"true", "false"}), "inbox: only notices not yet read"),
+       CursorParameter(), LimitParameter()});
   return {
       Op("get", "/api/v1/notifications", "listNotifications",
          "Your organisation's notices, newest first, cursor-paginated (admin, IPR officer, "
@@ -1359,22 +1329,16 @@ std::vector<Operation> NotificationOperations() {
 
 // --- seizure statistics (issue 6, docs/stats.md)
 std::vector<Operation> StatsOperations() {
-  auto parameter = [](const char* name, json schema, const char* description) {
-    return json{{"name", name},
-                {"in", "query"},
-                {"required", false},
-                {"description", description},
-                {"schema", std::move(schema)}};
-  };
   const json date = {{"type", "string"}, {"format", "date"}};
   const json seizure_parameters = json::array(
-      {parameter("group_by", String(),
-                 "comma-separated dimensions: office, reporting_country, procedure, "
-                 "transport_mode, origin, dispatch, destination, product_category, ipr_type, "
-                 "small_consignment, e_commerce, outcome, month, quarter, year"),
-       parameter("from", date, "first detention day"),
-       parameter("to", date, "last detention day"),
-       parameter("measures", String(), "comma-separated: cases, articles, value (default all)"),
+      {QueryParameter("group_by", String(),
+                      "comma-separated dimensions: office, reporting_country, procedure, "
+                      "transport_mode, origin, dispatch, destination, product_category, ipr_type, "
+                      "small_consignment, e_commerce, outcome, month, quarter, year"),
+       QueryParameter("from", date, "first detention day"),
+       QueryParameter("to", date, "last detention day"),
+       QueryParameter("measures", String(),
+                      "comma-separated: cases, articles, value (default all)"),
        {{"name", "filter"},
         {"in", "query"},
         {"required", false},
@@ -1382,7 +1346,7 @@ std::vector<Operation> StatsOperations() {
         {"explode", true},
         {"description", "filter[dimension]=value[,value...] on record dimensions"},
         {"schema", {{"type", "object"}, {"additionalProperties", String()}}}},
-       parameter("format", Enum({"json", "csv"}), "representation (default json)")});
+       QueryParameter("format", Enum({"json", "csv"}), "representation (default json)")});
   return {
       Op("get", "/api/v1/stats/seizures", "querySeizures",
          "Seizure statistics of your administration: one row per group with distinct cases, "
@@ -1398,14 +1362,10 @@ std::vector<Operation> StatsOperations() {
           .Returns(200, "StatisticsExchange")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
           .Parameters(json::array(
-              {{{"name", "quarter"},
-                {"in", "path"},
-                {"required", true},
-                {"description", "YYYYQn"},
-                {"schema", String()}},
-               parameter("min_cases", {{"type", "integer"}, {"minimum", 1}, {"default", 3}},
-                         "suppression threshold"),
-               parameter("format", Enum({"json", "csv"}), "representation (default json)")})),
+              {PathParameter("quarter", "YYYYQn"),
+               QueryParameter("min_cases", {{"type", "integer"}, {"minimum", 1}, {"default", 3}},
+                              "suppression threshold"),
+               QueryParameter("format", Enum({"json", "csv"}), "representation (default json)")})),
       Op("post", "/api/v1/stats/partners", "importPartnerStatistics",
          "Load a partner administration's exchange document (201 when it changed what is "
          "stored, 200 when the same document was already loaded)",
@@ -1414,14 +1374,13 @@ std::vector<Operation> StatsOperations() {
           .Returns(201, "PartnerImport")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"}),
       Op("get", "/api/v1/stats/joint", "jointStatistics",
-         "Own and partner statistics side by side per quarter and route or category",
-         "statistics")
+         "Own and partner statistics side by side per quarter and route or category", "statistics")
           .Returns(200, "StatisticsAnalysis")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
           .Parameters(json::array(
-              {parameter("by", Enum({"route", "product_category"}), "default route"),
-               parameter("from_quarter", String(), "first quarter, YYYYQn"),
-               parameter("to_quarter", String(), "last quarter, YYYYQn")})),
+              {QueryParameter("by", Enum({"route", "product_category"}), "default route"),
+               QueryParameter("from_quarter", String(), "first quarter, YYYYQn"),
+               QueryParameter("to_quarter", String(), "last quarter, YYYYQn")})),
       Op("get", "/api/v1/stats/trends", "statisticsTrends",
          "Quarter-on-quarter and year-on-year change per value of a dimension, and the "
          "anomalies with their test",
@@ -1429,41 +1388,37 @@ std::vector<Operation> StatsOperations() {
           .Returns(200, "StatisticsAnalysis")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
           .Parameters(json::array(
-              {parameter("dimension", String(), "a record dimension (default origin)"),
-               parameter("quarter", String(), "YYYYQn (default: the latest with data)"),
-               parameter("history", {{"type", "integer"}, {"minimum", 2}, {"maximum", 20}},
-                         "prior quarters forming the expected level (default 4)"),
-               parameter("alpha", {{"type", "number"}}, "significance level (default 0.01)")})),
+              {QueryParameter("dimension", String(), "a record dimension (default origin)"),
+               QueryParameter("quarter", String(), "YYYYQn (default: the latest with data)"),
+               QueryParameter("history", {{"type", "integer"}, {"minimum", 2}, {"maximum", 20}},
+                              "prior quarters forming the expected level (default 4)"),
+               QueryParameter("alpha", {{"type", "number"}},
+                              "significance level (default 0.01)")})),
       Op("get", "/api/v1/stats/incidence", "statisticsIncidence",
          "Detentions per thousand declarations screened per office and route, and a split of "
          "an inspection capacity across offices maximising expected detections",
          "statistics")
           .Returns(200, "StatisticsAnalysis")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
-          .Parameters(json::array({parameter("from", date, "first day (default: a year back)"),
-                                   parameter("to", date, "last day (default today)"),
-                                   parameter("capacity", {{"type", "integer"}, {"minimum", 0}},
-                                             "inspections to split")})),
+          .Parameters(json::array({QueryParameter("from", date, "first day (default: a year back)"),
+                                   QueryParameter("to", date, "last day (default today)"),
+                                   QueryParameter("capacity", {{"type", "integer"}, {"minimum", 0}},
+                                                  "inspections to split")})),
       Op("get", "/api/v1/stats/effectiveness", "statisticsEffectiveness",
          "Per risk profile and targeting model version: declarations hit, inspected, found "
          "infringing, hit rate",
          "statistics")
           .Returns(200, "StatisticsAnalysis")
           .Problems({"Forbidden", "InvalidInput", "Unavailable"})
-          .Parameters(json::array({parameter("from", date, "first day (default: a year back)"),
-                                   parameter("to", date, "last day (default today)")})),
+          .Parameters(json::array({QueryParameter("from", date, "first day (default: a year back)"),
+                                   QueryParameter("to", date, "last day (default today)")})),
   };
 }
-
 
 std::vector<Operation> ExchangeOperations() {
   const json message_id = json::array({PathId("message id (xmsg_...)")});
   const json partner_id = json::array({PathId("partner node id, e.g. CN-GACC")});
-  const json group_name = json::array({{{"name", "name"},
-                                        {"in", "path"},
-                                        {"required", true},
-                                        {"description", "group name"},
-                                        {"schema", {{"type", "string"}}}}});
+  const json group_name = json::array({PathParameter("name", "group name")});
   return {
       Op("post", "/api/v1/cases/{id}/referral", "referCase",
          "Refer a detention case to a partner node: a referral queued with the case event "

@@ -57,6 +57,50 @@ HttpResponse NoContent() {
   return response;
 }
 
+HttpResponse InvalidQuery(std::vector<FieldError> errors, const RequestContext& context) {
+  return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                    context.request.path);
+}
+
+// The body of a list response: {"items": [...]}, each item as `to_json` gives
+// it (by default the ToJson overload for its type).
+struct DefaultToJson {
+  template <typename T>
+  json operator()(const T& item) const {
+    return ToJson(item);
+  }
+};
+template <typename Items, typename ToJsonFn = DefaultToJson>
+json ItemsJson(const Items& items, ToJsonFn to_json = {}) {
+  json array = json::array();
+  for (const auto& item : items) array.push_back(to_json(item));
+  return {{"items", std::move(array)}};
+}
+
+json NextCursor(const std::string& cursor) { return cursor.empty() ? json(nullptr) : json(cursor); }
+// One page of a cursor-paginated list: the items and next_cursor (null on the last).
+template <typename Page, typename ToJsonFn = DefaultToJson>
+json PageJson(const Page& page, ToJsonFn to_json = {}) {
+  json body = ItemsJson(page.items, to_json);
+  body["next_cursor"] = NextCursor(page.next_cursor);
+  return body;
+}
+
+// Continuations for Respond(): answer `status` with to_json(value), or 200
+// with a list or a page of such values.
+template <typename ToJsonFn = DefaultToJson>
+auto AsJson(int status, ToJsonFn to_json = {}) {
+  return [status, to_json](const auto& value) { return JsonResponse(status, to_json(value)); };
+}
+template <typename ToJsonFn = DefaultToJson>
+auto AsItems(ToJsonFn to_json = {}) {
+  return [to_json](const auto& items) { return JsonResponse(200, ItemsJson(items, to_json)); };
+}
+template <typename ToJsonFn = DefaultToJson>
+auto AsPage(ToJsonFn to_json = {}) {
+  return [to_json](const auto& page) { return JsonResponse(200, PageJson(page, to_json)); };
+}
+
 json TimestampOrNull(const std::optional<Timestamp>& timestamp) {
   return timestamp ? json(FormatTimestamp(*timestamp)) : json(nullptr);
 }
@@ -277,12 +321,7 @@ HttpResponse CreateToken(const ApiServices& services, const RequestContext& cont
 }
 
 HttpResponse ListTokens(const ApiServices& services, const RequestContext& context) {
-  return Respond(services.identity.ListApiTokens(*context.caller), context,
-                 [](const std::vector<Credential>& tokens) {
-                   json items = json::array();
-                   for (const Credential& token : tokens) items.push_back(ApiTokenJson(token));
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(services.identity.ListApiTokens(*context.caller), context, AsItems(ApiTokenJson));
 }
 
 HttpResponse RevokeToken(const ApiServices& services, const RequestContext& context) {
@@ -301,9 +340,7 @@ HttpResponse ListOrganisations(const ApiServices& services, const RequestContext
   std::sort(orgs.begin(), orgs.end(), [](const Organisation& left, const Organisation& right) {
     return std::tie(left.name, left.id) < std::tie(right.name, right.id);
   });
-  json items = json::array();
-  for (const Organisation& org : orgs) items.push_back(OrganisationJson(org));
-  return JsonResponse(200, {{"items", std::move(items)}});
+  return JsonResponse(200, ItemsJson(orgs, OrganisationJson));
 }
 
 // --- applications for action
@@ -352,24 +389,13 @@ HttpResponse ListApplications(const ApiServices& services, const RequestContext&
     }
   }
   if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
-  return Respond(services.applications.List(*context.caller, query), context,
-                 [](const Page<Application>& page) {
-                   json items = json::array();
-                   for (const Application& app : page.items) items.push_back(ToJson(app));
-                   return JsonResponse(
-                       200, {{"items", std::move(items)},
-                             {"next_cursor",
-                              page.next_cursor.empty() ? json(nullptr) : json(page.next_cursor)}});
-                 });
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(services.applications.List(*context.caller, query), context, AsPage());
 }
 
 HttpResponse GetApplication(const ApiServices& services, const RequestContext& context) {
   return Respond(services.applications.Get(*context.caller, context.Param("id")), context,
-                 [](const Application& app) { return JsonResponse(200, ToJson(app)); });
+                 AsJson(200));
 }
 
 // An action on one application answered with its new state.
@@ -382,7 +408,7 @@ Handler ApplicationActionHandler(const ApiServices& services, BodyRule rule,
     ParsedBody body = ParseBody(context, rule);
     if (body.problem) return *body.problem;
     return Respond(action(services.applications, *context.caller, context.Param("id"), body.value),
-                   context, [](const Application& app) { return JsonResponse(200, ToJson(app)); });
+                   context, AsJson(200));
   };
 }
 
@@ -402,8 +428,6 @@ void ParseLimit(const RequestContext& context, int* limit, std::vector<FieldErro
     *limit = value;
   }
 }
-
-json NextCursor(const std::string& cursor) { return cursor.empty() ? json(nullptr) : json(cursor); }
 
 // Routes of a service a server may run without (screening, audit, notices,
 // cases): while ApiServices holds no such service they answer 503 with
@@ -537,12 +561,7 @@ HttpResponse CreatedAt(std::string_view collection, const std::string& id, json 
 }
 
 HttpResponse ListProfiles(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.ListProfiles(*context.caller), context,
-                 [](const std::vector<StoredProfile>& profiles) {
-                   json items = json::array();
-                   for (const StoredProfile& profile : profiles) items.push_back(ToJson(profile));
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(screening.ListProfiles(*context.caller), context, AsItems());
 }
 
 HttpResponse CreateProfile(ScreeningService& screening, const RequestContext& context) {
@@ -555,15 +574,14 @@ HttpResponse CreateProfile(ScreeningService& screening, const RequestContext& co
 }
 
 HttpResponse GetProfile(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.GetProfile(*context.caller, context.Param("id")), context,
-                 [](const StoredProfile& profile) { return JsonResponse(200, ToJson(profile)); });
+  return Respond(screening.GetProfile(*context.caller, context.Param("id")), context, AsJson(200));
 }
 
 HttpResponse UpdateProfile(ScreeningService& screening, const RequestContext& context) {
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(screening.UpdateProfile(*context.caller, context.Param("id"), body.value), context,
-                 [](const StoredProfile& profile) { return JsonResponse(200, ToJson(profile)); });
+                 AsJson(200));
 }
 
 HttpResponse DeleteProfile(ScreeningService& screening, const RequestContext& context) {
@@ -571,28 +589,17 @@ HttpResponse DeleteProfile(ScreeningService& screening, const RequestContext& co
 }
 
 HttpResponse GetReferencePrices(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.GetReferencePrices(*context.caller), context,
-                 [](const StoredReferencePrices& prices) {
-                   return JsonResponse(200, ToJson(prices));
-                 });
+  return Respond(screening.GetReferencePrices(*context.caller), context, AsJson(200));
 }
 
 HttpResponse PutReferencePrices(ScreeningService& screening, const RequestContext& context) {
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
-  return Respond(screening.PutReferencePrices(*context.caller, body.value), context,
-                 [](const StoredReferencePrices& prices) {
-                   return JsonResponse(200, ToJson(prices));
-                 });
+  return Respond(screening.PutReferencePrices(*context.caller, body.value), context, AsJson(200));
 }
 
 HttpResponse ListWatchlist(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.ListWatchlist(*context.caller), context,
-                 [](const std::vector<StoredWatchlistEntry>& entries) {
-                   json items = json::array();
-                   for (const StoredWatchlistEntry& entry : entries) items.push_back(ToJson(entry));
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(screening.ListWatchlist(*context.caller), context, AsItems());
 }
 
 HttpResponse CreateWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
@@ -605,17 +612,15 @@ HttpResponse CreateWatchlistEntry(ScreeningService& screening, const RequestCont
 }
 
 HttpResponse GetWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
-  return Respond(
-      screening.GetWatchlistEntry(*context.caller, context.Param("id")), context,
-      [](const StoredWatchlistEntry& entry) { return JsonResponse(200, ToJson(entry)); });
+  return Respond(screening.GetWatchlistEntry(*context.caller, context.Param("id")), context,
+                 AsJson(200));
 }
 
 HttpResponse UpdateWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
-  return Respond(
-      screening.UpdateWatchlistEntry(*context.caller, context.Param("id"), body.value), context,
-      [](const StoredWatchlistEntry& entry) { return JsonResponse(200, ToJson(entry)); });
+  return Respond(screening.UpdateWatchlistEntry(*context.caller, context.Param("id"), body.value),
+                 context, AsJson(200));
 }
 
 HttpResponse DeleteWatchlistEntry(ScreeningService& screening, const RequestContext& context) {
@@ -630,29 +635,20 @@ HttpResponse ListSelections(ScreeningService& screening, const RequestContext& c
   query.status = context.request.Query("status");
   if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
   ParseLimit(context, &query.limit, errors);
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
-  return Respond(
-      screening.ListSelections(*context.caller, query), context, [](const Page<Selection>& page) {
-        json items = json::array();
-        for (const Selection& selection : page.items) items.push_back(ToJson(selection));
-        return JsonResponse(
-            200, {{"items", std::move(items)}, {"next_cursor", NextCursor(page.next_cursor)}});
-      });
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(screening.ListSelections(*context.caller, query), context, AsPage());
 }
 
 HttpResponse GetSelection(ScreeningService& screening, const RequestContext& context) {
   return Respond(screening.GetSelection(*context.caller, context.Param("id")), context,
-                 [](const Selection& selection) { return JsonResponse(200, ToJson(selection)); });
+                 AsJson(200));
 }
 
 HttpResponse RecordFinding(ScreeningService& screening, const RequestContext& context) {
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(screening.RecordFinding(*context.caller, context.Param("id"), body.value), context,
-                 [](const FindingRecord& finding) { return JsonResponse(201, ToJson(finding)); });
+                 AsJson(201));
 }
 
 // --- the audit log (docs/audit.md)
@@ -673,11 +669,6 @@ std::optional<uint64_t> RequiredIndex(const RequestContext& context, const char*
     return std::nullopt;
   }
   return value;
-}
-
-HttpResponse InvalidQuery(std::vector<FieldError> errors, const RequestContext& context) {
-  return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                    context.request.path);
 }
 
 json HashList(const MerkleProof& proof) {
@@ -806,18 +797,16 @@ HttpResponse ListModels(ScreeningService& screening, const RequestContext& conte
 }
 
 HttpResponse GetModel(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.GetModel(*context.caller, context.Param("id")), context,
-                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
+  return Respond(screening.GetModel(*context.caller, context.Param("id")), context, AsJson(200));
 }
 
 HttpResponse ActivateModel(ScreeningService& screening, const RequestContext& context) {
   return Respond(screening.ActivateModel(*context.caller, context.Param("id")), context,
-                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
+                 AsJson(200));
 }
 
 HttpResponse RollbackModel(ScreeningService& screening, const RequestContext& context) {
-  return Respond(screening.RollbackModel(*context.caller), context,
-                 [](const TargetingModelRecord& model) { return JsonResponse(200, ToJson(model)); });
+  return Respond(screening.RollbackModel(*context.caller), context, AsJson(200));
 }
 
 // --- notices and webhooks (issue 5)
@@ -848,28 +837,19 @@ HttpResponse ListNotifications(NotificationService& notifications, const Request
   }
   if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
   ParseLimit(context, &query.limit, errors);
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
-  return Respond(notifications.List(*context.caller, query), context,
-                 [](const Page<NoticeRecord>& page) {
-                   json items = json::array();
-                   for (const NoticeRecord& notice : page.items) items.push_back(NoticeJson(notice));
-                   return JsonResponse(200, {{"items", std::move(items)},
-                                             {"next_cursor", NextCursor(page.next_cursor)}});
-                 });
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
+  return Respond(notifications.List(*context.caller, query), context, AsPage(NoticeJson));
 }
 
 HttpResponse GetNotification(NotificationService& notifications, const RequestContext& context) {
   return Respond(notifications.Get(*context.caller, context.Param("id")), context,
-                 [](const NoticeView& view) { return JsonResponse(200, NoticeViewJson(view)); });
+                 AsJson(200, NoticeViewJson));
 }
 
 HttpResponse MarkNotificationRead(NotificationService& notifications,
                                   const RequestContext& context) {
   return Respond(notifications.MarkRead(*context.caller, context.Param("id")), context,
-                 [](const NoticeView& view) { return JsonResponse(200, NoticeViewJson(view)); });
+                 AsJson(200, NoticeViewJson));
 }
 
 HttpResponse CreateWebhook(NotificationService& notifications, const RequestContext& context) {
@@ -885,14 +865,7 @@ HttpResponse CreateWebhook(NotificationService& notifications, const RequestCont
 }
 
 HttpResponse ListWebhooks(NotificationService& notifications, const RequestContext& context) {
-  return Respond(notifications.ListWebhooks(*context.caller), context,
-                 [](const std::vector<WebhookEndpointRecord>& endpoints) {
-                   json items = json::array();
-                   for (const WebhookEndpointRecord& endpoint : endpoints) {
-                     items.push_back(WebhookJson(endpoint));
-                   }
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(notifications.ListWebhooks(*context.caller), context, AsItems(WebhookJson));
 }
 
 HttpResponse DeleteWebhook(NotificationService& notifications, const RequestContext& context) {
@@ -934,10 +907,7 @@ HttpResponse ListCasesWith(CaseService& cases, const RequestContext& context, bo
   }
   if (std::optional<std::string> cursor = context.request.Query("cursor")) query.cursor = *cursor;
   ParseLimit(context, &query.limit, errors);
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
   return Respond(cases.List(*context.caller, query), context, [](const Page<json>& page) {
     return JsonResponse(200, {{"items", page.items}, {"next_cursor", NextCursor(page.next_cursor)}});
   });
@@ -1037,8 +1007,7 @@ std::optional<HttpResponse> SplitFormat(const RequestContext& context,
     } else if (value == "csv") {
       csv = true;
     } else if (value != "json") {
-      return ProblemFor(InvalidInput("invalid query parameters", {{"format", "must be json or csv"}}),
-                        context.request.path);
+      return InvalidQuery({{"format", "must be json or csv"}}, context);
     }
   }
   return std::nullopt;
@@ -1122,8 +1091,7 @@ HttpResponse ExportStatistics(StatsService& stats, const RequestContext& context
   std::string format = parameters.Text("format").value_or("json");
   if (std::optional<HttpResponse> problem = parameters.Problem()) return *problem;
   if (format != "json" && format != "csv") {
-    return ProblemFor(InvalidInput("invalid query parameters", {{"format", "must be json or csv"}}),
-                      context.request.path);
+    return InvalidQuery({{"format", "must be json or csv"}}, context);
   }
   return Respond(stats.ExportQuarter(*context.caller, context.Param("quarter"),
                                      static_cast<int>(min_cases)),
@@ -1253,25 +1221,13 @@ HttpResponse ListExchangeMessages(exchange::ExchangeService& exchange,
   if (std::optional<std::string> type = context.request.Query("type")) filter.type = *type;
   if (std::optional<std::string> cursor = context.request.Query("cursor")) filter.after = *cursor;
   ParseLimit(context, &filter.limit, errors);
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
   return Respond(exchange.ListMessages(*context.caller, filter), context,
-                 [](const Page<ExchangeMessageRecord>& page) {
-                   json items = json::array();
-                   for (const auto& message : page.items) {
-                     items.push_back(exchange::MessageJson(message));
-                   }
-                   return JsonResponse(200, {{"items", std::move(items)},
-                                             {"next_cursor", NextCursor(page.next_cursor)}});
-                 });
+                 AsPage(exchange::MessageJson));
 }
 
 json ExchangeMessageList(const std::vector<ExchangeMessageRecord>& messages) {
-  json items = json::array();
-  for (const auto& message : messages) items.push_back(exchange::MessageJson(message));
-  return {{"items", std::move(items)}};
+  return ItemsJson(messages, exchange::MessageJson);
 }
 
 HttpResponse SendExchangeMessage(exchange::ExchangeService& exchange,
@@ -1279,52 +1235,37 @@ HttpResponse SendExchangeMessage(exchange::ExchangeService& exchange,
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(exchange.Send(*context.caller, body.value), context,
-                 [](const std::vector<ExchangeMessageRecord>& queued) {
-                   return JsonResponse(202, ExchangeMessageList(queued));
-                 });
+                 AsJson(202, ExchangeMessageList));
 }
 
 HttpResponse GetExchangeMessage(exchange::ExchangeService& exchange,
                                 const RequestContext& context) {
   return Respond(exchange.GetMessage(*context.caller, context.Param("id")), context,
-                 [](const ExchangeMessageRecord& message) {
-                   return JsonResponse(200, exchange::MessageJson(message));
-                 });
+                 AsJson(200, exchange::MessageJson));
 }
 
 HttpResponse AcceptExchangeMessage(exchange::ExchangeService& exchange,
                                    const RequestContext& context) {
   return Respond(exchange.Accept(*context.caller, context.Param("id")), context,
-                 [](const ExchangeMessageRecord& message) {
-                   return JsonResponse(200, exchange::MessageJson(message));
-                 });
+                 AsJson(200, exchange::MessageJson));
 }
 
 HttpResponse DeclineExchangeMessage(exchange::ExchangeService& exchange,
                                     const RequestContext& context) {
   return Respond(exchange.Decline(*context.caller, context.Param("id")), context,
-                 [](const ExchangeMessageRecord& message) {
-                   return JsonResponse(200, exchange::MessageJson(message));
-                 });
+                 AsJson(200, exchange::MessageJson));
 }
 
 HttpResponse ReferCase(exchange::ExchangeService& exchange, const RequestContext& context) {
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(exchange.ReferCase(*context.caller, context.Param("id"), body.value), context,
-                 [](const ExchangeMessageRecord& message) {
-                   return JsonResponse(202, exchange::MessageJson(message));
-                 });
+                 AsJson(202, exchange::MessageJson));
 }
 
 HttpResponse ListExchangePartners(exchange::ExchangeService& exchange,
                                   const RequestContext& context) {
-  return Respond(exchange.ListPartners(*context.caller), context,
-                 [](const std::vector<ExchangePartnerRecord>& partners) {
-                   json items = json::array();
-                   for (const auto& partner : partners) items.push_back(exchange::PartnerJson(partner));
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(exchange.ListPartners(*context.caller), context, AsItems(exchange::PartnerJson));
 }
 
 HttpResponse AddExchangePartner(exchange::ExchangeService& exchange,
@@ -1345,19 +1286,12 @@ HttpResponse UpdateExchangePartner(exchange::ExchangeService& exchange,
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(exchange.UpdatePartner(*context.caller, context.Param("id"), body.value), context,
-                 [](const ExchangePartnerRecord& partner) {
-                   return JsonResponse(200, exchange::PartnerJson(partner));
-                 });
+                 AsJson(200, exchange::PartnerJson));
 }
 
 HttpResponse ListExchangeGroups(exchange::ExchangeService& exchange,
                                 const RequestContext& context) {
-  return Respond(exchange.ListGroups(*context.caller), context,
-                 [](const std::vector<ExchangeGroupRecord>& groups) {
-                   json items = json::array();
-                   for (const auto& group : groups) items.push_back(exchange::GroupJson(group));
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+  return Respond(exchange.ListGroups(*context.caller), context, AsItems(exchange::GroupJson));
 }
 
 HttpResponse PutExchangeGroup(exchange::ExchangeService& exchange,
@@ -1365,9 +1299,7 @@ HttpResponse PutExchangeGroup(exchange::ExchangeService& exchange,
   ParsedBody body = ParseBody(context, BodyRule::kRequired);
   if (body.problem) return *body.problem;
   return Respond(exchange.PutGroup(*context.caller, context.Param("name"), body.value), context,
-                 [](const ExchangeGroupRecord& group) {
-                   return JsonResponse(200, exchange::GroupJson(group));
-                 });
+                 AsJson(200, exchange::GroupJson));
 }
 
 HttpResponse ListExchangeRejections(exchange::ExchangeService& exchange,
@@ -1375,18 +1307,9 @@ HttpResponse ListExchangeRejections(exchange::ExchangeService& exchange,
   int limit = 100;
   std::vector<FieldError> errors;
   ParseLimit(context, &limit, errors);
-  if (!errors.empty()) {
-    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
-                      context.request.path);
-  }
+  if (!errors.empty()) return InvalidQuery(std::move(errors), context);
   return Respond(exchange.ListRejections(*context.caller, limit), context,
-                 [](const std::vector<ExchangeRejectionRecord>& rejections) {
-                   json items = json::array();
-                   for (const auto& rejection : rejections) {
-                     items.push_back(exchange::RejectionJson(rejection));
-                   }
-                   return JsonResponse(200, {{"items", std::move(items)}});
-                 });
+                 AsItems(exchange::RejectionJson));
 }
 
 }  // namespace
