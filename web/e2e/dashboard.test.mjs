@@ -8,7 +8,7 @@
 // Exit code 77 (ctest: skipped) when the browser or the built dashboard is
 // missing, so a bare `ctest` without `make web` says so instead of failing;
 // `make test` installs and builds both first.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -44,13 +44,22 @@ mkdirSync(shots, { recursive: true });
 console.log(`screenshots: ${shots}`);
 
 let server;
+let partner; // a second node, the partner administration of the exchange
 let base;
 let browser;
 let shotCount = 0;
 const figures = [];
 
-async function startServer() {
-  const child = spawn(cordon, ["serve", "--db", join(work, "demo.db"), "--listen", "127.0.0.1:0", "--demo", "--web-root", webRoot], {
+// The CLI, for what an operator sets up out of band (keys, the partner node).
+function cli(args, env = {}) {
+  return execFileSync(cordon, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }).toString();
+}
+
+// Exchange deliveries retried quickly (the partner may still be starting).
+const EXCHANGE_ARGS = ["--exchange-retry-base-ms", "200", "--exchange-retry-cap-ms", "1000"];
+
+async function startServer(db, extra) {
+  const child = spawn(cordon, ["serve", "--db", db, "--listen", "127.0.0.1:0", ...EXCHANGE_ARGS, ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -108,9 +117,45 @@ async function signIn(page, email) {
 // The data the journeys share: what one role made, the next one uses.
 const state = {};
 
+// JSON over the API as one user (for what another node's users do).
+async function apiAs(url, email, password) {
+  const session = await (await fetch(`${url}/api/v1/sessions`, { method: "POST", body: JSON.stringify({ email, password }) })).json();
+  assert.ok(session.token, `no session for ${email}`);
+  return async (method, path, body) => {
+    const response = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+const PARTNER_PASSWORD = "partner-node-password";
+
 before(async () => {
-  server = await startServer();
+  // The demo node (Customs DE) with exchange keys, and a second real node,
+  // the partner administration (Customs CN), set up with the CLI as their
+  // operators would; each admin registers the other's public keys.
+  const demoDb = join(work, "demo.db");
+  const partnerDb = join(work, "partner.db");
+  cli(["demo", "load", "--db", demoDb]);
+  cli(["keys", "init", "--db", demoDb, "--node-id", "DE-ZOLL", "--org", "Customs DE"]);
+  cli(["orgs", "add", "--db", partnerDb, "--name", "GACC", "--kind", "customs", "--country", "CN", "--jurisdiction", "CN", "--office", "CNNGB"]);
+  cli(["users", "add", "--db", partnerDb, "--org", "GACC", "--email", "admin@gacc.test", "--role", "admin", "--name", "GACC admin"], { CORDON_PASSWORD: PARTNER_PASSWORD });
+  cli(["keys", "init", "--db", partnerDb, "--node-id", "CN-GACC"]);
+  [server, partner] = await Promise.all([startServer(demoDb, ["--demo", "--web-root", webRoot]), startServer(partnerDb, ["--web-root", ""])]);
   base = server.url;
+  const types = ["referral", "feedback", "alert", "joint_profile"];
+  const register = async (at, admin, password, other, id) => {
+    const jwks = await (await fetch(`${other.url}/api/v1/exchange/jwks`)).json();
+    const call = await apiAs(at.url, admin, password);
+    const added = await call("POST", "/exchange/partners", { id, inbox: `${other.url}/api/v1/exchange/inbox`, jwks, legal_basis: "EU-CN CMAA (2009), Art. 4", allow_send: types, allow_receive: types });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+  };
+  await register(server, "admin@customs-de.demo", "cordon-demo", partner, "CN-GACC");
+  await register(partner, "admin@gacc.test", PARTNER_PASSWORD, server, "DE-ZOLL");
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -120,19 +165,21 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  let exitCode = 0;
-  if (server) {
-    const exited = new Promise((done) => server.child.once("exit", (code, signal) => done(code ?? signal)));
-    server.child.kill("SIGTERM");
-    exitCode = await exited;
-  }
+  const stop = async (node) => {
+    if (!node) return 0;
+    const exited = new Promise((done) => node.child.once("exit", (code, signal) => done(code ?? signal)));
+    node.child.kill("SIGTERM");
+    return exited;
+  };
+  const [exitCode, partnerExit] = await Promise.all([stop(server), stop(partner)]);
   console.log(figures.join("\n"));
   console.log(`screenshots: ${shots} (${shotCount} pages)`);
   // The database goes; the screenshots stay (inside work when no --shots).
   if (args.shots) rmSync(work, { recursive: true, force: true });
-  else for (const name of readdirSync(work)) if (name.startsWith("demo.db")) rmSync(join(work, name), { force: true });
+  else for (const name of readdirSync(work)) if (name.startsWith("demo.db") || name.startsWith("partner.db")) rmSync(join(work, name), { force: true });
   // A clean shutdown, and under the sanitizers no report at exit.
   assert.equal(exitCode, 0, `cordon serve ended with ${exitCode}:\n${server?.log().slice(-4000)}`);
+  assert.equal(partnerExit, 0, `the partner's cordon serve ended with ${partnerExit}:\n${partner?.log().slice(-4000)}`);
 });
 
 describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
@@ -375,6 +422,53 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.getByText("case.destroy").first().waitFor();
     await shot(page, "audit-log");
     await page.context().close();
+  });
+
+  it("exchange: the officer refers the case to the partner and sees it delivered; an analyst accepts the partner's joint profile", async () => {
+    // The partner sends a joint risk profile (its admin, over its own API).
+    const partnerApi = await apiAs(partner.url, "admin@gacc.test", PARTNER_PASSWORD);
+    const profile = { name: "Power banks far below their price", description: "Shared by GACC", weight: 0.6, rule: { all: [{ field: "item.hs", op: "prefix", value: "850760" }, { field: "item.unit_value", op: "lt", value: 10 }] } };
+    const queued = await partnerApi("POST", "/exchange/messages", { type: "joint_profile", to: "DE-ZOLL", payload: { profile, rationale: "Seen at Ningbo in Q3" } });
+    assert.equal(queued.status, 202, JSON.stringify(queued.body));
+
+    // The officer refers the destroyed KORVEX case from its page.
+    const page = await newPage();
+    await signIn(page, "officer@customs-de.demo");
+    await page.goto(`${base}/cases/${state.caseId}`);
+    await page.getByRole("button", { name: "Send a referral" }).click();
+    await field(page, "to").selectOption("CN-GACC");
+    await field(page, "summary").fill("800 pairs of counterfeit KORVEX shoes from Xiamen, destroyed at Hamburg");
+    await shot(page, "case-referral-form");
+    await page.getByRole("button", { name: "Send referral" }).click();
+    await page.getByRole("link", { name: "Follow it in the outbox" }).click();
+    const detail = page.getByTestId("exchange-message");
+    await detail.getByText(`Referral ${state.caseId} to CN-GACC`).waitFor();
+    await detail.locator(".badge", { hasText: "delivered" }).waitFor();
+    const outbox = page.getByTestId("exchange-table").locator("tbody tr", { hasText: state.caseId });
+    await outbox.locator(".badge", { hasText: "delivered" }).waitFor();
+    assert.match(await detail.innerText(), /800 pairs of counterfeit KORVEX shoes/);
+    await shot(page, "exchange-outbox-delivered");
+    await page.context().close();
+    // The partner has it, with the case's goods.
+    const received = await partnerApi("GET", "/exchange/messages?direction=in&type=referral");
+    const referral = received.body.items.find((item) => item.payload.case_reference === state.caseId);
+    assert.ok(referral, JSON.stringify(received.body));
+    assert.equal(referral.payload.goods[0].hs, "640411");
+
+    // The analyst finds the joint profile on the home page and accepts it.
+    const analyst = await newPage();
+    await signIn(analyst, "analyst@customs-de.demo");
+    await analyst.getByTestId("home-messages").getByRole("link", { name: /Joint profile “Power banks far below their price”/ }).click();
+    const message = analyst.getByTestId("exchange-message");
+    await message.getByText("from CN-GACC").first().waitFor();
+    assert.match(await message.innerText(), /Seen at Ningbo in Q3/);
+    await shot(analyst, "exchange-inbox-joint-profile");
+    await message.getByRole("button", { name: "Accept the joint profile" }).click();
+    await message.locator(".badge", { hasText: "accepted" }).waitFor();
+    await message.getByText("The profile joined screening").waitFor();
+    await nav(analyst, "Risk profiles").click();
+    await analyst.getByText("[CN-GACC] Power banks far below their price").waitFor();
+    await analyst.context().close();
   });
 
   it("the statistics page charts the seizures with the expected totals and exports them", async () => {

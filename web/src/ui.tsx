@@ -104,6 +104,7 @@ export function PagedTable<T>({
   sortOptions,
   deps = [],
   testId,
+  refreshWhile,
 }: {
   caption: string;
   columns: Column<T>[];
@@ -113,6 +114,9 @@ export function PagedTable<T>({
   sortOptions?: SortOption[];
   deps?: unknown[];
   testId?: string;
+  // Reloads the page every 2 s while this holds for its rows (e.g. messages
+  // still being delivered).
+  refreshWhile?: (rows: T[]) => boolean;
 }) {
   const [limit, setLimit] = useState(25);
   const [sort, setSort] = useState(sortOptions?.[0]?.value ?? "");
@@ -129,6 +133,13 @@ export function PagedTable<T>({
     }
     reset();
   }, [depsKey]);
+  const polling = !loaded.loading && !loaded.error && !!loaded.data && !!refreshWhile?.(loaded.data.items);
+  const { reload } = loaded;
+  useEffect(() => {
+    if (!polling) return;
+    const timer = window.setTimeout(reload, 2000);
+    return () => window.clearTimeout(timer);
+  }, [polling, reload, loaded.data]);
   const pageNumber = cursors.length;
   const sortId = useId();
   const sizeId = useId();

@@ -3,7 +3,7 @@
 // payload, accepting or declining a received one (a joint profile joins
 // screening, a referral's parties the watchlist), and the referral form a
 // case page uses.
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, type Page } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { Badge, Empty, ErrorBox, Field, formatDateTime, humanize, Notice, PagedTable, PageHeader, Show, useLoad } from "../ui";
@@ -42,6 +42,50 @@ export interface Partner {
 const TYPES = ["referral", "feedback", "alert", "joint_profile", "statistics", "receipt"];
 const STATE_TONES: Record<string, string> = { received: "info", accepted: "ok", declined: "neutral", pending: "warn", delivered: "ok", rejected: "bad", expired: "bad" };
 
+// A message's line in the lists: its type and what it is about.
+export function messageTitle(message: ExchangeMessage): string {
+  const payload = message.payload ?? {};
+  const text = (value: unknown) => (typeof value === "string" ? value : "");
+  switch (message.type) {
+    case "referral":
+      return `Referral ${text(payload.case_reference)}`.trim();
+    case "joint_profile": {
+      const profile = payload.profile as Record<string, unknown> | undefined;
+      return `Joint profile ${profile && typeof profile.name === "string" ? `“${profile.name}”` : ""}`.trim();
+    }
+    case "alert":
+      return `Alert: ${text(payload.title)}`;
+    case "statistics":
+      return `Statistics ${text(payload.period)}`.trim();
+    case "feedback":
+      return "Feedback on a referral";
+    default:
+      return humanize(message.type);
+  }
+}
+
+function ResultView({ message }: { message: ExchangeMessage }) {
+  const result = message.result ?? {};
+  if (Object.keys(result).length === 0) return null;
+  const profileId = typeof result.profile_id === "string" ? result.profile_id : undefined;
+  const entries = Array.isArray(result.watchlist_entries) ? result.watchlist_entries.length : undefined;
+  return (
+    <Notice tone="ok">
+      {profileId ? (
+        <>
+          The profile joined screening as <Link to="/profiles">{profileId}</Link> (active).
+        </>
+      ) : entries !== undefined ? (
+        <>{entries} part{entries === 1 ? "y" : "ies"} joined the watchlist.</>
+      ) : (
+        <>
+          Result: <code className="break">{JSON.stringify(result)}</code>
+        </>
+      )}
+    </Notice>
+  );
+}
+
 function Payload({ message }: { message: ExchangeMessage }) {
   const payload = message.payload ?? {};
   const goods = Array.isArray(payload.goods) ? (payload.goods as Record<string, unknown>[]) : [];
@@ -52,7 +96,15 @@ function Payload({ message }: { message: ExchangeMessage }) {
         {rest.map(([key, value]) => (
           <div className="fact" key={key}>
             <dt>{humanize(key)}</dt>
-            <dd>{typeof value === "object" ? <code className="break">{JSON.stringify(value)}</code> : String(value)}</dd>
+            <dd>
+              {key === "profile" && value && typeof value === "object" ? (
+                <pre className="code-block">{JSON.stringify(value, null, 2)}</pre>
+              ) : typeof value === "object" ? (
+                <code className="break">{JSON.stringify(value)}</code>
+              ) : (
+                String(value)
+              )}
+            </dd>
           </div>
         ))}
       </dl>
@@ -88,14 +140,25 @@ function Payload({ message }: { message: ExchangeMessage }) {
 function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
   const loaded = useLoad((signal) => api.get<ExchangeMessage>(`/exchange/messages/${id}`, undefined, signal), [id]);
   const [failure, setFailure] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const pending = loaded.data?.state === "pending" && !loaded.loading;
+  const { reload } = loaded;
+  useEffect(() => {
+    if (!pending) return;
+    const timer = window.setTimeout(reload, 2000);
+    return () => window.clearTimeout(timer);
+  }, [pending, reload, loaded.data]);
   const act = async (action: "accept" | "decline") => {
     setFailure(undefined);
+    setBusy(true);
     try {
       await api.post(`/exchange/messages/${id}/${action}`);
       loaded.reload();
       onChanged();
     } catch (error) {
       setFailure(error as Error);
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -103,7 +166,7 @@ function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void })
       {(message) => (
         <article className="card" aria-labelledby="message-title" data-testid="exchange-message">
           <h2 id="message-title">
-            {humanize(message.type)} {message.direction === "in" ? `from ${message.from}` : `to ${message.to}`}{" "}
+            {messageTitle(message)} {message.direction === "in" ? `from ${message.from}` : `to ${message.to}`}{" "}
             <Badge value={message.state} tone={STATE_TONES[message.state]} />
           </h2>
           <p className="muted small">
@@ -123,18 +186,14 @@ function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void })
               {message.last_error ? `; last error: ${message.last_error}` : ""}
             </p>
           )}
-          {message.result && Object.keys(message.result).length > 0 && (
-            <Notice tone="ok">
-              Result: <code className="break">{JSON.stringify(message.result)}</code>
-            </Notice>
-          )}
+          <ResultView message={message} />
           {failure && <ErrorBox error={failure} />}
           {message.direction === "in" && message.state === "received" && (
             <div className="form-actions">
-              <button type="button" className="button secondary" onClick={() => void act("decline")}>
+              <button type="button" className="button secondary" disabled={busy} onClick={() => void act("decline")}>
                 Decline
               </button>
-              <button type="button" className="button primary" onClick={() => void act("accept")}>
+              <button type="button" className="button primary" disabled={busy} onClick={() => void act("accept")}>
                 {message.type === "joint_profile" ? "Accept the joint profile" : message.type === "referral" ? "Accept (parties join the watchlist)" : "Accept"}
               </button>
             </div>
@@ -160,11 +219,15 @@ export function Exchange() {
     }
     navigate(`/exchange?${query}`, true);
   };
-  if (probe.error instanceof ApiError && probe.error.status === 404) {
+  if (probe.error instanceof ApiError && (probe.error.status === 404 || probe.error.status === 503)) {
     return (
       <section>
         <PageHeader title="Exchange" />
-        <Empty>This server does not offer the exchange with partner administrations yet.</Empty>
+        <Empty>
+          {probe.error.status === 503
+            ? "The exchange with partner administrations is not configured on this server (its operator runs cordon keys init and registers partners)."
+            : "This server does not offer the exchange with partner administrations."}
+        </Empty>
       </section>
     );
   }
@@ -204,12 +267,13 @@ export function Exchange() {
           fetchPage={({ cursor, limit, signal }) => api.get<Page<ExchangeMessage>>("/exchange/messages", { direction, type, limit, cursor }, signal)}
           rowKey={(row) => row.id}
           empty={direction === "in" ? "No messages received." : "No messages sent."}
+          refreshWhile={(rows) => rows.some((row) => row.state === "pending")}
           columns={[
             {
               header: "Message",
               render: (row) => (
                 <Link to={`/exchange?${new URLSearchParams({ direction, ...(type ? { type } : {}), open: row.id })}`}>
-                  {humanize(row.type)} {String(row.payload?.title ?? row.payload?.case_reference ?? row.payload?.period ?? "")}
+                  {messageTitle(row)}
                 </Link>
               ),
             },
@@ -233,18 +297,24 @@ export function ReferralForm({ caseId }: { caseId: string }) {
   const [summary, setSummary] = useState("");
   const [includeParties, setIncludeParties] = useState(false);
   const [failure, setFailure] = useState<ApiError>();
-  const [sent, setSent] = useState<string>();
+  const [sent, setSent] = useState<ExchangeMessage>();
+  const [busy, setBusy] = useState(false);
   const usable = (partners.data?.items ?? []).filter((partner) => partner.status === "active" && (partner.allow_send ?? []).includes("referral"));
   if (partners.error || usable.length === 0) return null;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setFailure(undefined);
+    setBusy(true);
     try {
-      await api.post(`/cases/${caseId}/referral`, { to: to || usable[0].id, summary, include_parties: includeParties });
-      setSent(`Referral queued for ${to || usable[0].id}; see the outbox.`);
+      const body: Record<string, unknown> = { to: to || usable[0].id, include_parties: includeParties };
+      if (summary.trim()) body.summary = summary.trim();
+      setSent(await api.post<ExchangeMessage>(`/cases/${caseId}/referral`, body));
       setOpen(false);
+      setSummary("");
     } catch (error) {
       setFailure(error as ApiError);
+    } finally {
+      setBusy(false);
     }
   };
   return (
@@ -252,7 +322,8 @@ export function ReferralForm({ caseId }: { caseId: string }) {
       <h2>Refer to a partner administration</h2>
       {sent && (
         <Notice tone="ok">
-          {sent} <Link to="/exchange?direction=out">Outbox</Link>
+          Referral queued for {sent.to}, signed and encrypted; the server delivers it.{" "}
+          <Link to={`/exchange?direction=out&open=${sent.id}`}>Follow it in the outbox</Link>
         </Notice>
       )}
       {!open ? (
@@ -285,7 +356,7 @@ export function ReferralForm({ caseId }: { caseId: string }) {
             <button type="button" className="button secondary" onClick={() => setOpen(false)}>
               Cancel
             </button>
-            <button type="submit" className="button primary">
+            <button type="submit" className="button primary" disabled={busy}>
               Send referral
             </button>
           </div>

@@ -1,6 +1,7 @@
 // What needs doing now, per role: cases by next deadline, today's
 // selections, applications awaiting a decision, unread notices.
-import { api, type Page } from "../api";
+import { api, ApiError, type Page } from "../api";
+import { messageTitle, type ExchangeMessage } from "./Exchange";
 import { can, ROLE_LABELS, useMe } from "../auth";
 import { Link } from "../router";
 import type { Application, Case, Notice, Selection } from "../types";
@@ -147,6 +148,37 @@ function UnreadNotices() {
   );
 }
 
+// Messages from partner administrations waiting for an answer; nothing when
+// the server has no exchange configured.
+function ReceivedMessages() {
+  const loaded = useLoad((signal) => api.get<Page<ExchangeMessage>>("/exchange/messages", { direction: "in", state: "received", limit: 6 }, signal), []);
+  if (loaded.error instanceof ApiError && (loaded.error.status === 503 || loaded.error.status === 404)) return null;
+  return (
+    <Panel title="Messages from partners" to="/exchange" linkLabel="Exchange" testId="home-messages">
+      <Show loaded={loaded}>
+        {(page) =>
+          page.items.length === 0 ? (
+            <Empty>No messages waiting.</Empty>
+          ) : (
+            <ul className="worklist">
+              {page.items.map((item) => (
+                <li key={item.id}>
+                  <Link to={`/exchange?direction=in&open=${item.id}`}>
+                    <strong>{messageTitle(item)}</strong>
+                  </Link>
+                  <span className="muted">
+                    from {item.from} · {formatDateTime(item.created_at)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+    </Panel>
+  );
+}
+
 export function Home() {
   const me = useMe();
   const role = me.user.role;
@@ -156,6 +188,7 @@ export function Home() {
   if (can(me, "decide_application")) panels.push(<ApplicationsPanel key="apps" status="submitted" title="Applications awaiting decision" />);
   if (can(me, "file_application")) panels.push(<ApplicationsPanel key="apps" title="Your applications" own />);
   if (can(me, "notices")) panels.push(<UnreadNotices key="notices" />);
+  if (can(me, "exchange")) panels.push(<ReceivedMessages key="messages" />);
   return (
     <section>
       <PageHeader title={`Good day, ${me.user.name || me.user.email}`} subtitle={`${ROLE_LABELS[role]} · ${me.organisation.name}`}>
