@@ -522,9 +522,24 @@ Result<std::string> GrantedApplicationOf(Store& store, const Clock& clock, Rng& 
   return NotFound("no granted application filed with Customs DE");
 }
 
+// Where a demo consignment came from and went (the statistics' map and
+// origin -> destination flows read these).
+struct Shipment {
+  const char* transport_mode;
+  const char* origin;
+  const char* dispatch;
+  const char* destination;
+  bool e_commerce = false;
+};
+
 json DemoCaseBody(const std::string& application_id, const std::string& office,
-                  const json& goods, Date suspended_on) {
+                  const json& goods, Date suspended_on, const Shipment& shipment) {
   json body = {{"office", office},
+               {"transport_mode", shipment.transport_mode},
+               {"origin", shipment.origin},
+               {"dispatch", shipment.dispatch},
+               {"destination", shipment.destination},
+               {"e_commerce", shipment.e_commerce},
                {"procedure", application_id.empty() ? "ex_officio" : "application"},
                {"suspended_on", FormatDate(suspended_on)},
                {"notified_on", FormatDate(suspended_on)},
@@ -567,9 +582,9 @@ Status LoadCasesDemo(Store& store, const Clock& clock, Rng& rng, const std::stri
 
   // Notified today: the response period runs.
   CaseService cases(store, clock, rng);
-  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes, today))).status());
+  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes, today, {"sea", "CN", "CN", "DE"}))).status());
   // Ex officio this morning: waiting for an application (Art. 18).
-  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody("", "DEFRA", chargers, today))).status());
+  CORDON_RETURN_IF_ERROR(check(cases.Open(officer, DemoCaseBody("", "DEFRA", chargers, today, {"air", "HK", "HK", "PL", true}))).status());
 
   // Two days ago; the holder confirmed yesterday.
   PastClock two_days_ago(now - std::chrono::days(2));
@@ -577,14 +592,14 @@ Status LoadCasesDemo(Store& store, const Clock& clock, Rng& rng, const std::stri
   CaseService opened_earlier(store, two_days_ago, rng);
   CORDON_ASSIGN_OR_RETURN(std::string confirmed,
                           check(opened_earlier.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes,
-                                                                         two_days_ago.Today()))));
+                                                                         two_days_ago.Today(), {"sea", "VN", "AE", "DE"}))));
   CaseService acting_yesterday(store, yesterday, rng);
   CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(zentra, confirmed, {{"action", "confirm_infringement"}})).status());
 
   // Opposed, then the holder went to court.
   CORDON_ASSIGN_OR_RETURN(std::string opposed,
                           check(opened_earlier.Open(officer, DemoCaseBody(lumio_app, "DEMUC", chargers,
-                                                                         two_days_ago.Today()))));
+                                                                         two_days_ago.Today(), {"road", "CN", "TR", "DE"}))));
   CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(officer, opposed, {{"action", "oppose"}, {"party", "declarant"}})).status());
   CORDON_RETURN_IF_ERROR(check(cases.Act(lumio, opposed, {{"action", "start_proceedings"},
                                                          {"reference", "LG Muenchen I 7 O 1234/26"},
@@ -593,7 +608,7 @@ Status LoadCasesDemo(Store& store, const Clock& clock, Rng& rng, const std::stri
   // Agreed by both sides and destroyed today, with its costs.
   CORDON_ASSIGN_OR_RETURN(std::string destroyed,
                           check(opened_earlier.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes,
-                                                                         two_days_ago.Today()))));
+                                                                         two_days_ago.Today(), {"sea", "TR", "TR", "CZ"}))));
   CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(zentra, destroyed, {{"action", "confirm_infringement"}})).status());
   CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(officer, destroyed, {{"action", "agree"}, {"party", "declarant"}})).status());
   CORDON_RETURN_IF_ERROR(check(cases.Act(officer, destroyed,

@@ -82,8 +82,8 @@ async function startServer(db, extra) {
   return { child, url, log: () => stderr };
 }
 
-async function newPage(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+async function newPage(viewport = { width: 1280, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC", ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => console.log(`page error: ${error.message}`));
@@ -377,6 +377,9 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await field(page, "goods[0].unit").fill("pairs");
     await field(page, "goods[0].product_category").selectOption("shoes");
     await field(page, "goods[0].estimated_value_eur").fill("36000");
+    await field(page, "transport_mode").selectOption("sea");
+    await field(page, "origin").selectOption("CN");
+    await field(page, "dispatch").selectOption("CN");
     await shot(page, "case-open-form");
     await page.getByRole("button", { name: "Suspend release and open the case" }).click();
     await page.waitForURL(/\/cases\/cas_[a-z0-9]+$/);
@@ -483,7 +486,9 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
       value: `${lines.reduce((sum, line) => sum + (line.estimated_value_eur ?? 0), 0).toLocaleString("en", { maximumFractionDigits: 0 })} EUR`,
     };
     assert.ok(cases.items.some((item) => item.id === state.caseId));
-    const page = await newPage();
+    // Charts drawn without animation (the system asks for less motion), and
+    // each waited for until ECharts says it has finished.
+    const page = await newPage(undefined, { reducedMotion: "reduce" });
     await signIn(page, "analyst@customs-de.demo");
     await nav(page, "Statistics").click();
     const totals = page.getByTestId("stats-totals");
@@ -491,19 +496,25 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     for (const [measure, text] of Object.entries(expected)) {
       assert.equal(await totals.locator(`[data-measure="${measure}"] .value`).innerText(), text, measure);
     }
-    for (const chart of ["chart-time", "chart-origin", "chart-category", "chart-transport", "chart-flows"]) {
-      await page.getByTestId(chart).locator("canvas").first().waitFor();
-    }
+    const charts = ["chart-time", "chart-origin", "chart-category", "chart-transport", "chart-flows"];
+    for (const chart of charts) await page.getByTestId(chart).locator('.chart[data-state="finished"] canvas').first().waitFor();
     await shot(page, "statistics");
     // Filtered to shoes, the KORVEX case (800 pairs) is still in.
     await page.locator('select[data-filter="product_category"]').selectOption("shoes");
     await page.getByText("Updating…").waitFor({ state: "detached" });
+    for (const chart of charts) await page.getByTestId(chart).locator('.chart[data-state="finished"]').waitFor();
     const shoes = Number((await totals.locator('[data-measure="articles"] .value').innerText()).replace(/,/g, ""));
     assert.ok(shoes >= 800, `shoes articles ${shoes}`);
     await shot(page, "statistics-shoes");
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
     const csvText = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
     assert.match(csvText, /^# total\ncases,articles,value_eur\n/);
+    // The origins the cases carry, on the map and in the flows: the KORVEX
+    // case (CN, recorded in the UI) and the demo's shoes from Viet Nam to
+    // Germany and from Turkey to Czechia.
+    const section = (title) => csvText.split(`# ${title}\n`)[1].split("\n\n")[0];
+    for (const origin of ["CN", "VN", "TR"]) assert.match(section("by origin"), new RegExp(`^${origin},`, "m"));
+    for (const flow of ["CN,DE", "VN,DE", "TR,CZ"]) assert.match(section("origin to destination"), new RegExp(`^${flow},`, "m"));
     const [png] = await Promise.all([page.waitForEvent("download"), page.getByTestId("chart-category").getByRole("button", { name: "PNG" }).click()]);
     const pngBytes = await (await import("node:fs/promises")).readFile(await png.path());
     assert.equal(pngBytes.subarray(1, 4).toString(), "PNG");

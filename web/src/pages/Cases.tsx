@@ -613,6 +613,8 @@ export function CaseOpen({ selectionId }: { selectionId?: string }) {
   );
 }
 
+const TRANSPORT_MODES = ["sea", "air", "road", "rail", "postal", "express", "passenger"];
+
 function CaseOpenForm({ selection }: { selection: Selection | null }) {
   const me = useMe();
   const markHit = selection?.hits.find((hit) => hit.kind === "mark");
@@ -624,6 +626,8 @@ function CaseOpenForm({ selection }: { selection: Selection | null }) {
   const [declarant, setDeclarant] = useState({ name: "", address: "", country: me.organisation.country });
   const [smallConsignment, setSmallConsignment] = useState(false);
   const [perishable, setPerishable] = useState(false);
+  // Where the goods came from and went: optional, for the seizure statistics.
+  const [shipment, setShipment] = useState({ transport_mode: "", origin: "", dispatch: "", destination: me.organisation.country ?? "", e_commerce: false });
   const [goods, setGoods] = useState<GoodsLine[]>([
     {
       description: markHit?.found ? `goods bearing ${markHit.found}` : "",
@@ -672,6 +676,8 @@ function CaseOpenForm({ selection }: { selection: Selection | null }) {
         ...(line.estimated_value_eur ? { estimated_value_eur: Number(line.estimated_value_eur) } : {}),
       })),
     };
+    for (const key of ["transport_mode", "origin", "dispatch", "destination"] as const) if (shipment[key]) body[key] = shipment[key];
+    if (shipment.e_commerce) body.e_commerce = true;
     if (procedure === "application") body.application_id = applicationId;
     if (declarationId) body.declaration_id = declarationId;
     if (selection) body.selection_id = selection.id;
@@ -750,6 +756,42 @@ function CaseOpenForm({ selection }: { selection: Selection | null }) {
         {errors.some((error) => error.field === "perishable" || error.field === "small_consignment") && (
           <div className="field-error">{errors.filter((error) => error.field === "perishable" || error.field === "small_consignment").map((error) => `${error.field}: ${error.message}`).join("; ")}</div>
         )}
+      </fieldset>
+      <fieldset className="group">
+        <legend>Shipment</legend>
+        <div className="row">
+          <Field label="Transport mode" path="transport_mode" errors={errors}>
+            {(props) => (
+              <select {...props} value={shipment.transport_mode} onChange={(event) => setShipment({ ...shipment, transport_mode: event.target.value })}>
+                <option value="">not known</option>
+                {TRANSPORT_MODES.map((mode) => (
+                  <option key={mode}>{mode}</option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {(
+            [
+              ["origin", "Origin"],
+              ["dispatch", "Dispatched from"],
+              ["destination", "Destination"],
+            ] as const
+          ).map(([key, text]) => (
+            <Field key={key} label={text} path={key} errors={errors}>
+              {(props) => (
+                <select {...props} value={shipment[key]} onChange={(event) => setShipment({ ...shipment, [key]: event.target.value })}>
+                  <option value="">not known</option>
+                  {COUNTRIES.map((code) => (
+                    <option key={code}>{code}</option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ))}
+          <label className="checkbox">
+            <input type="checkbox" checked={shipment.e_commerce} onChange={(event) => setShipment({ ...shipment, e_commerce: event.target.checked })} /> E-commerce
+          </label>
+        </div>
       </fieldset>
       <fieldset className="group">
         <legend>Declarant</legend>

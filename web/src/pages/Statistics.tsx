@@ -3,7 +3,7 @@
 // transport mode, and the flows from origin to destination; filters for the
 // period, office, category and IPR type; the current view exported as CSV
 // and each chart as PNG. ECharts and the map load with this page only.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import * as echarts from "echarts/core";
 import { BarChart, LineChart, MapChart, PieChart, SankeyChart } from "echarts/charts";
 import { GeoComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
@@ -96,9 +96,15 @@ const format = (measure: Measure, value: number) => (measure === "value" ? `${va
 function Chart({ title, option, testId, height }: { title: string; option: EChartsCoreOption; testId: string; height?: number }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | undefined>(undefined);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!element.current) return;
-    chart.current = echarts.init(element.current, undefined, { renderer: "canvas" });
+    const chartElement = element.current;
+    chart.current = echarts.init(chartElement, undefined, { renderer: "canvas" });
+    // "finished": drawn and every animation ended (tests wait for it; so can
+    // an export).
+    chart.current.on("finished", () => {
+      chartElement.dataset.state = "finished";
+    });
     const resize = () => chart.current?.resize();
     window.addEventListener("resize", resize);
     return () => {
@@ -106,8 +112,12 @@ function Chart({ title, option, testId, height }: { title: string; option: EChar
       chart.current?.dispose();
     };
   }, []);
-  useEffect(() => {
-    chart.current?.setOption(option, true);
+  // Before paint, so "finished" never describes the previous option.
+  useLayoutEffect(() => {
+    if (element.current) element.current.dataset.state = "rendering";
+    // No animation for those who ask the system for less motion.
+    const reduced = window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
+    chart.current?.setOption(reduced ? { ...option, animation: false } : option, true);
   }, [option]);
   const download = () => {
     const url = chart.current?.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: "#fff" });
@@ -130,7 +140,9 @@ function Chart({ title, option, testId, height }: { title: string; option: EChar
   );
 }
 
-function toCsv(sections: { title: string; rows: Row[] }[]): string {
+// Each section's columns: its grouping keys in the order given (the server's
+// JSON objects order their members alphabetically), then the measures.
+function toCsv(sections: { title: string; keys: string[]; rows: Row[] }[]): string {
   const escape = (value: unknown) => {
     const text = value === null || value === undefined ? "" : String(value);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -138,7 +150,7 @@ function toCsv(sections: { title: string; rows: Row[] }[]): string {
   const lines: string[] = [];
   for (const section of sections) {
     if (section.rows.length === 0) continue;
-    const keys = Object.keys(section.rows[0]).filter((key) => !["cases", "articles", "value"].includes(key));
+    const keys = section.keys;
     lines.push(`# ${section.title}`);
     lines.push([...keys, "cases", "articles", "value_eur"].join(","));
     for (const row of section.rows) lines.push([...keys.map((key) => escape(row[key])), row.cases, row.articles, row.value.toFixed(2)].join(","));
@@ -228,8 +240,8 @@ export default function Statistics() {
     // makes no cycle.
     const nodes = new Set<string>();
     const links = view.flows.map((row) => {
-      const source = `${row.origin ?? "unknown"} →`;
-      const target = `→ ${row.destination ?? "unknown"}`;
+      const source = `${countryName(row.origin)} →`;
+      const target = `→ ${countryName(row.destination)}`;
       nodes.add(source);
       nodes.add(target);
       return { source, target, value: value(row) };
@@ -237,7 +249,7 @@ export default function Statistics() {
     const flows: EChartsCoreOption = {
       color: palette,
       tooltip: { trigger: "item" },
-      series: [{ type: "sankey", left: 20, right: 80, data: [...nodes].map((name) => ({ name })), links, lineStyle: { color: "gradient", opacity: 0.4 }, label: { color: "#1b2430" } }],
+      series: [{ type: "sankey", left: 20, right: 180, data: [...nodes].map((name) => ({ name })), links, lineStyle: { color: "gradient", opacity: 0.4 }, label: { color: "#1b2430" } }],
     };
     return { time, map, category, transport, flows };
   }, [view, measure, period]);
@@ -245,12 +257,12 @@ export default function Statistics() {
   const exportCsv = () => {
     if (!view) return;
     const csv = toCsv([
-      { title: "total", rows: view.total ? [view.total] : [] },
-      { title: `by ${period}`, rows: view.time },
-      { title: "by origin", rows: view.origin },
-      { title: "by product category", rows: view.category },
-      { title: "by transport mode", rows: view.transport },
-      { title: "origin to destination", rows: view.flows },
+      { title: "total", keys: [], rows: view.total ? [view.total] : [] },
+      { title: `by ${period}`, keys: [period], rows: view.time },
+      { title: "by origin", keys: ["origin"], rows: view.origin },
+      { title: "by product category", keys: ["product_category"], rows: view.category },
+      { title: "by transport mode", keys: ["transport_mode"], rows: view.transport },
+      { title: "origin to destination", keys: ["origin", "destination"], rows: view.flows },
     ]);
     const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
     const anchor = document.createElement("a");
