@@ -500,6 +500,38 @@ json Schemas() {
   profile["updated_at"] = DateTime();
   schemas["RiskProfile"] = Object(profile, {"id", "name", "weight", "rule", "version"});
   schemas["RiskProfileList"] = Object({{"items", ArrayOf(Ref("RiskProfile"))}}, {"items"});
+  json integer = {{"type", "integer"}};
+  schemas["ProfileTestHit"] = Object(
+      {{"result_id", String()},
+       {"run_id", String()},
+       {"declaration_id", String()},
+       {"office", String()},
+       {"screened_at", DateTime()},
+       {"score", {{"type", "number"}, {"description", "the stored result's score"}}},
+       {"channel", Enum({"green", "yellow", "red"})},
+       {"selected", Boolean()},
+       {"origin", String()},
+       {"transport_mode", String()},
+       {"consignor", String()},
+       {"item", {{"type", json::array({"integer", "null"})},
+                 {"description", "the item that met the item conditions; null: none used"}}},
+       {"goods", Object({{"hs", String()},
+                         {"description", String()},
+                         {"quantity", {{"type", "number"}}},
+                         {"value", {{"type", "number"}}},
+                         {"currency", String()}})}},
+      {"result_id", "declaration_id", "screened_at", "selected", "item"});
+  schemas["ProfileTestResult"] = Object(
+      {{"profile", Ref("RiskProfileInput")},
+       {"declarations", {{"type", "integer"}, {"description", "stored declarations tested"}}},
+       {"hits", {{"type", "integer"}, {"description", "of those, the draft hit"}}},
+       {"hit_rate", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}},
+       {"selected_hits", {{"type", "integer"}, {"description", "hits screening had selected"}}},
+       {"unreadable", integer},
+       {"from", DateTimeOrNull()},
+       {"to", DateTimeOrNull()},
+       {"samples", ArrayOf(Ref("ProfileTestHit"))}},
+      {"profile", "declarations", "hits", "hit_rate", "selected_hits", "samples"});
 
   json price = {{"hs_prefix", {{"type", "string"}, {"pattern", "^[0-9]{1,10}$"}}},
                 {"eur_per_unit", {{"type", "number"}, {"exclusiveMinimum", 0}}},
@@ -1088,6 +1120,23 @@ std::vector<Operation> Operations() {
           .Body("RiskProfileInput")
           .Returns(201, "RiskProfile")
           .Problems({"Forbidden", "InvalidInput"}),
+      Op("post", "/api/v1/profiles/test", "testProfile",
+         "Evaluate a draft risk profile (not stored; active, validity dates ignored) against the "
+         "administration's most recently stored declarations: hit count and sample hits "
+         "(risk analyst)",
+         "screening")
+          .Body("RiskProfileInput")
+          .Returns(200, "ProfileTestResult")
+          .Problems({"Forbidden", "InvalidInput"})
+          .Parameters(json::array(
+              {query_parameter("declarations",
+                               {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000},
+                                {"default", 1000}},
+                               "how many of the most recent stored declarations"),
+               query_parameter("samples",
+                               {{"type", "integer"}, {"minimum", 0}, {"maximum", 100},
+                                {"default", 20}},
+                               "hits returned, newest first")})),
       Op("get", "/api/v1/profiles/{id}", "getProfile", "One risk profile (risk analyst)",
          "screening")
           .Returns(200, "RiskProfile")

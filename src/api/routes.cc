@@ -573,6 +573,39 @@ HttpResponse CreateProfile(ScreeningService& screening, const RequestContext& co
                  });
 }
 
+// An integer query parameter within [min, max]; absent leaves *value.
+void ParseIntQuery(const RequestContext& context, const char* name, int min, int max, int* value,
+                   std::vector<FieldError>& errors) {
+  std::optional<std::string> text = context.request.Query(name);
+  if (!text) return;
+  int parsed = 0;
+  const char* end = text->data() + text->size();
+  auto [parsed_end, error] = std::from_chars(text->data(), end, parsed);
+  if (text->empty() || error != std::errc() || parsed_end != end || parsed < min || parsed > max) {
+    errors.push_back({name, "must be an integer from " + std::to_string(min) + " to " +
+                                std::to_string(max)});
+  } else {
+    *value = parsed;
+  }
+}
+
+// POST /api/v1/profiles/test?declarations=N&samples=M: a draft profile
+// evaluated against the most recent stored declarations; nothing is stored.
+HttpResponse TestProfile(ScreeningService& screening, const RequestContext& context) {
+  ProfileTestQuery query;
+  std::vector<FieldError> errors;
+  ParseIntQuery(context, "declarations", 1, 10000, &query.declarations, errors);
+  ParseIntQuery(context, "samples", 0, 100, &query.samples, errors);
+  if (!errors.empty()) {
+    return ProblemFor(InvalidInput("invalid query parameters", std::move(errors)),
+                      context.request.path);
+  }
+  ParsedBody body = ParseBody(context, BodyRule::kRequired);
+  if (body.problem) return *body.problem;
+  return Respond(screening.TestProfile(*context.caller, body.value, query), context,
+                 [](const ProfileTestOutcome& outcome) { return JsonResponse(200, ToJson(outcome)); });
+}
+
 HttpResponse GetProfile(ScreeningService& screening, const RequestContext& context) {
   return Respond(screening.GetProfile(*context.caller, context.Param("id")), context, AsJson(200));
 }
@@ -1379,6 +1412,7 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
   router.Add({"POST", "/api/v1/screenings", kAuth}, WithScreening(services, Screen));
   router.Add({"GET", "/api/v1/profiles", kAuth}, WithScreening(services, ListProfiles));
   router.Add({"POST", "/api/v1/profiles", kAuth}, WithScreening(services, CreateProfile));
+  router.Add({"POST", "/api/v1/profiles/test", kAuth}, WithScreening(services, TestProfile));
   router.Add({"GET", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, GetProfile));
   router.Add({"PUT", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, UpdateProfile));
   router.Add({"DELETE", "/api/v1/profiles/{id}", kAuth}, WithScreening(services, DeleteProfile));

@@ -89,4 +89,9 @@ std::unique_ptr<DeclarationSource> OpenCsv(std::istream& input);
 // names every bad field.
 Result<Declaration> ParseDeclarationJson(std::string_view json_text);
 
+// The declaration as one JSON object text in the primary field names, which
+// ParseDeclarationJson reads back to an equal declaration (empty optional
+// fields left out). Stored with screening results for testing draft profiles.
+std::string DeclarationToJson(const Declaration& declaration);
+
 }  // namespace cordon

@@ -17,6 +17,8 @@
 // declarations costs no heap allocation beyond strings that grow.
 #include <simdjson.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -1638,6 +1640,45 @@ Result<Declaration> ParseDeclarationJson(std::string_view json_text) {
     return InvalidInput(std::move(message), problems.Take());
   }
   return declaration;
+}
+
+std::string DeclarationToJson(const Declaration& declaration) {
+  using nlohmann::json;
+  json out = {{"id", declaration.id}, {"type", declaration.type}, {"office", declaration.office}};
+  if (declaration.lodged_at) out["lodged_at"] = FormatTimestamp(*declaration.lodged_at);
+  auto text = [&out](const char* name, const std::string& value) {
+    if (!value.empty()) out[name] = value;
+  };
+  text("transport_mode", declaration.transport_mode);
+  text("origin", declaration.origin);
+  text("dispatch", declaration.dispatch);
+  text("destination", declaration.destination);
+  if (declaration.e_commerce) out["e_commerce"] = true;
+  auto party = [&out](const char* name, const DeclarationParty& value) {
+    json object = json::object();
+    if (!value.name.empty()) object["name"] = value.name;
+    if (!value.address.empty()) object["address"] = value.address;
+    if (!value.country.empty()) object["country"] = value.country;
+    if (!object.empty()) out[name] = std::move(object);
+  };
+  party("consignor", declaration.consignor);
+  party("consignee", declaration.consignee);
+  party("declarant", declaration.declarant);
+  if (!declaration.route.empty()) out["route"] = declaration.route;
+  if (!declaration.containers.empty()) out["containers"] = declaration.containers;
+  json items = json::array();
+  for (const DeclarationItem& item : declaration.items) {
+    json line = {{"hs", item.hs}, {"description", item.description}};
+    if (!item.brand.empty()) line["brand"] = item.brand;
+    line["quantity"] = item.quantity;
+    if (!item.unit.empty()) line["unit"] = item.unit;
+    line["gross_kg"] = item.gross_kg;
+    line["value"] = item.value;
+    if (!item.currency.empty()) line["currency"] = item.currency;
+    items.push_back(std::move(line));
+  }
+  out["items"] = std::move(items);
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace cordon

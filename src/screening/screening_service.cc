@@ -510,6 +510,7 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
   BatchOutcome outcome;
   std::vector<long long> ordinals;            // input index of each result
   std::vector<std::string> model_inputs;      // of each result, when storing
+  std::vector<std::string> stored_texts;      // each result's declaration, when storing
   std::map<std::string, size_t> first_index;  // declaration id -> index, when storing
   for (size_t index = 0; index < request.declarations.size(); ++index) {
     const std::string& text = request.declarations[index];
@@ -530,7 +531,10 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
     }
     outcome.results.push_back(screener->Screen(*declaration, today, *scratch));
     ordinals.push_back(static_cast<long long>(index));
-    if (request.store) model_inputs.push_back(ModelInputsToJson(ModelInputs(*declaration)));
+    if (request.store) {
+      model_inputs.push_back(ModelInputsToJson(ModelInputs(*declaration)));
+      stored_texts.push_back(DeclarationToJson(*declaration));
+    }
   }
   if (request.capacity) {
     CORDON_RETURN_IF_ERROR(SelectByCapacity(outcome.results, *request.capacity));
@@ -569,6 +573,8 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
           MakeRecord(outcome.results[index], run, ordinals[index], ids[index], now)));
       CORDON_RETURN_IF_ERROR(
           tx.InsertModelInputs(Scope{run.org_id}, ids[index], model_inputs[index]));
+      CORDON_RETURN_IF_ERROR(
+          tx.InsertScreenedDeclaration(Scope{run.org_id}, ids[index], stored_texts[index]));
     }
     return Status::Ok();
   }));
@@ -623,6 +629,8 @@ Result<std::vector<std::string>> ScreeningService::StoreResults(
         CORDON_RETURN_IF_ERROR(tx.InsertModelInputs(
             Scope{run.org_id}, ids[index],
             ModelInputsToJson(ModelInputs(*results[index].declaration))));
+        CORDON_RETURN_IF_ERROR(tx.InsertScreenedDeclaration(
+            Scope{run.org_id}, ids[index], DeclarationToJson(*results[index].declaration)));
       }
     }
     return Status::Ok();
@@ -685,6 +693,102 @@ Result<StoredProfile> ScreeningService::CreateProfile(const Caller& caller, cons
   const RiskProfileRecord record = NewProfileRecord(profile, now);
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) { return tx.InsertRiskProfile(record); }));
   return StoredProfile{std::move(profile), 1, now, now};
+}
+
+Result<ProfileTestOutcome> ScreeningService::TestProfile(const Caller& caller, const json& body,
+                                                         const ProfileTestQuery& query) {
+  CORDON_RETURN_IF_ERROR(RequireRole(caller, kRuleRoles, "test risk profiles"));
+  std::vector<FieldError> errors;
+  if (query.declarations < 1 || query.declarations > 10000) {
+    errors.push_back({"declarations", "must be from 1 to 10000"});
+  }
+  if (query.samples < 0 || query.samples > 100) errors.push_back({"samples", "must be from 0 to 100"});
+  if (!errors.empty()) return InvalidInput("invalid profile test options", std::move(errors));
+  CORDON_ASSIGN_OR_RETURN(RiskProfile profile, ProfileFromJson(body));
+  RiskProfile draft = profile;
+  draft.id = "draft";
+  draft.active = true;
+  draft.valid_from.reset();
+  draft.valid_to.reset();
+  std::vector<ScreenedDeclaration> stored;
+  std::optional<ReferencePriceListRecord> price_record;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(stored, tx.ListRecentScreenedDeclarations(Scope{caller.org_id},
+                                                                      query.declarations));
+    CORDON_ASSIGN_OR_RETURN(price_record, FindReferencePrices(tx, caller.org_id));
+    return Status::Ok();
+  }));
+  std::vector<ReferencePrice> prices;
+  if (price_record) {
+    CORDON_ASSIGN_OR_RETURN(StoredReferencePrices decoded, DecodeReferencePrices(*price_record));
+    prices = std::move(decoded.prices);
+  }
+  CORDON_ASSIGN_OR_RETURN(std::shared_ptr<const ProfileSet> set,
+                          ProfileSet::Compile({draft}, std::move(prices)));
+  ProfileTestOutcome outcome;
+  outcome.profile = std::move(profile);
+  const Date today = clock_.Today();
+  for (ScreenedDeclaration& item : stored) {
+    Result<Declaration> declaration = ParseDeclarationJson(item.body);
+    if (!declaration.ok()) {
+      ++outcome.unreadable;
+      continue;
+    }
+    ++outcome.declarations;
+    if (!outcome.to || item.result.created_at > *outcome.to) outcome.to = item.result.created_at;
+    if (!outcome.from || item.result.created_at < *outcome.from) {
+      outcome.from = item.result.created_at;
+    }
+    std::vector<ProfileHit> hits = set->Evaluate(*declaration, today);
+    if (hits.empty()) continue;
+    ++outcome.hits;
+    if (item.result.selected) ++outcome.selected_hits;
+    if (outcome.samples.size() < static_cast<size_t>(query.samples)) {
+      outcome.samples.push_back({std::move(item.result), std::move(*declaration), hits[0].item});
+    }
+  }
+  return outcome;
+}
+
+json ToJson(const ProfileTestOutcome& outcome) {
+  json samples = json::array();
+  for (const ProfileTestHit& hit : outcome.samples) {
+    json sample = {{"result_id", hit.result.id},
+                   {"run_id", hit.result.run_id},
+                   {"declaration_id", hit.result.declaration_id},
+                   {"office", hit.result.office},
+                   {"screened_at", FormatTimestamp(hit.result.created_at)},
+                   {"score", hit.result.score},
+                   {"channel", hit.result.channel},
+                   {"selected", hit.result.selected},
+                   {"origin", hit.declaration.origin},
+                   {"transport_mode", hit.declaration.transport_mode},
+                   {"consignor", hit.declaration.consignor.name},
+                   {"item", hit.item >= 0 ? json(hit.item) : json(nullptr)}};
+    // The item the rule matched, else the first.
+    const size_t shown = hit.item >= 0 ? static_cast<size_t>(hit.item) : 0;
+    if (shown < hit.declaration.items.size()) {
+      const DeclarationItem& line = hit.declaration.items[shown];
+      sample["goods"] = {{"hs", line.hs},
+                         {"description", line.description},
+                         {"quantity", line.quantity},
+                         {"value", line.value},
+                         {"currency", line.currency}};
+    }
+    samples.push_back(std::move(sample));
+  }
+  const double rate = outcome.declarations > 0 ? static_cast<double>(outcome.hits) /
+                                                     static_cast<double>(outcome.declarations)
+                                               : 0.0;
+  return {{"profile", ToJson(outcome.profile)},
+          {"declarations", outcome.declarations},
+          {"hits", outcome.hits},
+          {"hit_rate", rate},
+          {"selected_hits", outcome.selected_hits},
+          {"unreadable", outcome.unreadable},
+          {"from", outcome.from ? json(FormatTimestamp(*outcome.from)) : json(nullptr)},
+          {"to", outcome.to ? json(FormatTimestamp(*outcome.to)) : json(nullptr)},
+          {"samples", std::move(samples)}};
 }
 
 Result<StoredProfile> ScreeningService::UpdateProfile(const Caller& caller, const std::string& id,

@@ -119,6 +119,29 @@ nlohmann::json ToJson(const StoredWatchlistEntry& stored);
 RiskProfileRecord NewProfileRecord(const RiskProfile& profile, Timestamp now);
 WatchlistEntryRecord NewWatchlistEntryRecord(const WatchlistEntry& entry, Timestamp now);
 
+// A draft risk profile tested against the administration's most recently
+// stored declarations (POST /api/v1/profiles/test): nothing is stored.
+struct ProfileTestQuery {
+  int declarations = 1000;  // the most recent N stored declarations, 1..10000
+  int samples = 20;         // hits returned, newest first, 0..100
+};
+struct ProfileTestHit {
+  ScreeningResultRecord result;  // the stored result of the declaration
+  Declaration declaration;
+  int item = -1;  // the first item that satisfied the item conditions; -1: none used
+};
+struct ProfileTestOutcome {
+  RiskProfile profile;           // the draft as read (not stored)
+  long long declarations = 0;    // tested
+  long long hits = 0;            // of those, the draft hit
+  long long selected_hits = 0;   // of the hits, already selected by screening
+  long long unreadable = 0;      // stored declarations that no longer read (skipped)
+  std::optional<Timestamp> from;  // screening times of the oldest and newest tested
+  std::optional<Timestamp> to;
+  std::vector<ProfileTestHit> samples;
+};
+nlohmann::json ToJson(const ProfileTestOutcome& outcome);
+
 struct SelectionQuery {
   std::optional<std::string> office;  // UN/LOCODE
   std::optional<std::string> status;  // open | done
@@ -269,6 +292,13 @@ class ScreeningService {
   Status DeleteProfile(const Caller& caller, const std::string& id);
   Result<StoredProfile> GetProfile(const Caller& caller, const std::string& id);
   Result<std::vector<StoredProfile>> ListProfiles(const Caller& caller);
+  // Evaluates a draft profile body (validated as CreateProfile does, but
+  // active and without its validity dates: the test shows what the rule
+  // catches) against the caller's most recently stored declarations, with
+  // today's reference prices. Declarations are stored with the results of
+  // runs stored since schema migration 12.
+  Result<ProfileTestOutcome> TestProfile(const Caller& caller, const nlohmann::json& body,
+                                         const ProfileTestQuery& query);
 
   // --- watchlist, likewise.
   Result<StoredWatchlistEntry> CreateWatchlistEntry(const Caller& caller,

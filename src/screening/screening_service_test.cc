@@ -376,6 +376,74 @@ TEST_F(ScreeningServiceTest, StoredBatchFeedsTheQueueAndRecordsProfileHits) {
 
 // --- profiles and watchlist
 
+TEST_F(ScreeningServiceTest, DraftProfilesAreTestedAgainstRecentStoredDeclarations) {
+  FileApplication("ZENTRA", "DE", AddDays(Today(), 100));
+  auto screen = [&](const Caller& caller, std::vector<json> declarations, bool store) {
+    BatchRequest request;
+    request.store = store;
+    for (const json& declaration : declarations) request.declarations.push_back(declaration.dump());
+    Result<BatchOutcome> outcome = service_->ScreenBatch(caller, request);
+    EXPECT_TRUE(outcome.ok()) << outcome.error().ToString();
+  };
+  json from_vietnam = DeclarationJson("D2", "plain socks");
+  from_vietnam["origin"] = "VN";
+  screen(analyst_, {DeclarationJson("D1", "shoes ZENTRA"), from_vietnam}, true);
+  clock_.Advance(hours(1));
+  screen(analyst_, {DeclarationJson("D3", "plain socks"), DeclarationJson("D4", "cotton socks")},
+         true);
+  // Not stored, or another administration's: not tested.
+  screen(analyst_, {DeclarationJson("D9", "plain socks")}, false);
+  screen(cn_analyst_, {DeclarationJson("C1", "plain socks", "CNSHA")}, true);
+
+  // Validity dates do not keep a draft from being tested.
+  json draft = ProfileBody("Origin CN", OriginIs("CN"));
+  draft["valid_to"] = "2020-01-01";
+  Result<ProfileTestOutcome> all = service_->TestProfile(analyst_, draft, {});
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  EXPECT_EQ(all->declarations, 4);
+  EXPECT_EQ(all->hits, 3);
+  EXPECT_EQ(all->selected_hits, 1);  // D1, the ZENTRA mark
+  EXPECT_EQ(all->unreadable, 0);
+  ASSERT_EQ(all->samples.size(), 3u);
+  EXPECT_EQ(all->samples[0].result.declaration_id, "D4");  // newest first
+  EXPECT_EQ(all->samples[1].result.declaration_id, "D3");
+  EXPECT_EQ(all->samples[2].result.declaration_id, "D1");
+  EXPECT_TRUE(all->samples[2].result.selected);
+  EXPECT_EQ(all->samples[0].declaration.consignor.name, "Shenzhen Bright Trading Co., Ltd.");
+  EXPECT_EQ(FormatTimestamp(*all->to), FormatTimestamp(StartTime() + hours(1)));
+  EXPECT_EQ(FormatTimestamp(*all->from), FormatTimestamp(StartTime()));
+  json answer = ToJson(*all);
+  EXPECT_EQ(answer["hit_rate"], 0.75);
+  EXPECT_EQ(answer["profile"]["valid_to"], "2020-01-01");
+  EXPECT_EQ(answer["samples"][0]["goods"]["description"], "cotton socks");
+
+  // The most recent two only, one sample; an item condition names its item.
+  json socks = ProfileBody("Socks", {{"field", "item.description"}, {"op", "contains"}, {"value", "socks"}});
+  Result<ProfileTestOutcome> recent = service_->TestProfile(analyst_, socks, {2, 1});
+  ASSERT_TRUE(recent.ok()) << recent.error().ToString();
+  EXPECT_EQ(recent->declarations, 2);
+  EXPECT_EQ(recent->hits, 2);
+  ASSERT_EQ(recent->samples.size(), 1u);
+  EXPECT_EQ(recent->samples[0].item, 0);
+
+  // Nothing was stored.
+  Result<std::vector<StoredProfile>> profiles = service_->ListProfiles(analyst_);
+  ASSERT_TRUE(profiles.ok());
+  EXPECT_TRUE(profiles->empty());
+
+  // Errors name the field; analysts only.
+  Result<ProfileTestOutcome> bad = service_->TestProfile(
+      analyst_, ProfileBody("x", {{"field", "orign"}, {"op", "eq"}, {"value", "CN"}}), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidInput);
+  ASSERT_FALSE(bad.error().fields().empty());
+  EXPECT_EQ(bad.error().fields()[0].field, "rule.field");
+  Result<ProfileTestOutcome> options = service_->TestProfile(analyst_, draft, {0, 101});
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.error().fields().size(), 2u);
+  EXPECT_EQ(service_->TestProfile(frontline_, draft, {}).error().code(), ErrorCode::kForbidden);
+}
+
 TEST_F(ScreeningServiceTest, ProfilesCrudWithRolesVersionsAndIsolation) {
   Result<StoredProfile> created =
       service_->CreateProfile(analyst_, ProfileBody("Origin CN", OriginIs("CN")));

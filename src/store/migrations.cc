@@ -606,6 +606,19 @@ CREATE INDEX exchange_rejections_by_org ON exchange_rejections (org_id, at, id);
 -- alpha-2), '' when not given: a partner's statistics must be its own.
 ALTER TABLE exchange_partners ADD COLUMN country TEXT NOT NULL DEFAULT '';
 )sql"},
+    {12, "screened declarations: the declaration of a stored result, for testing draft profiles",
+     R"sql(
+-- The declaration of a stored screening result as it was screened
+-- (screening's DeclarationToJson), so that a draft risk profile can be tested
+-- against the administration's recent declarations before it is activated.
+-- Insertion order (rowid) is recency.
+CREATE TABLE screened_declarations (
+  result_id TEXT PRIMARY KEY REFERENCES screening_results (id),
+  org_id TEXT NOT NULL REFERENCES organisations (id),
+  body TEXT NOT NULL
+);
+CREATE INDEX screened_declarations_by_org ON screened_declarations (org_id);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

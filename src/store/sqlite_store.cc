@@ -878,6 +878,25 @@ class SqliteTx final : public WriteTx {
         });
   }
 
+  Result<std::vector<ScreenedDeclaration>> ListRecentScreenedDeclarations(const Scope& scope,
+                                                                         int limit) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT r.id, r.org_id, r.run_id, r.ordinal, r.declaration_id, r.office, "
+                    "r.score_micros, r.channel, r.selected, r.status, r.hits, r.created_at, d.body "
+                    "FROM screened_declarations d JOIN screening_results r "
+                    "ON r.id = d.result_id AND r.org_id = d.org_id "
+                    "WHERE d.org_id = ? ORDER BY d.rowid DESC LIMIT ?",
+                    "listing recent screened declarations"));
+    query.Bind(1, scope.org_id).Bind(2, static_cast<long long>(std::max(0, limit)));
+    return ReadAll<ScreenedDeclaration>(query, [](const Statement& row) -> Result<ScreenedDeclaration> {
+      ScreenedDeclaration item;
+      CORDON_ASSIGN_OR_RETURN(item.result, ReadResult(row));
+      item.body = row.Text(12);
+      return item;
+    });
+  }
+
   // --- writes
 
   Status InsertOrganisation(const Organisation& org) override {
@@ -1458,6 +1477,30 @@ class SqliteTx final : public WriteTx {
                     "VALUES (?, ?, ?)",
                     what));
     insert.BindAll(result_id, scope.org_id, inputs);
+    return insert.Run();
+  }
+
+  Status InsertScreenedDeclaration(const Scope& scope, const std::string& result_id,
+                                   const std::string& body) override {
+    std::string what = fmt::format("storing the declaration of result {}", result_id);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement exists,
+        db_.Prepare("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND org_id = ?), "
+                    "(SELECT COUNT(*) FROM screened_declarations WHERE result_id = ?)",
+                    what));
+    exists.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, result_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
+    if (!has_row || exists.Int(0) == 0) {
+      return NotFound(fmt::format("screening result {} not found", result_id));
+    }
+    if (exists.Int(1) > 0) {
+      return Conflict(fmt::format("result {} already has its declaration", result_id));
+    }
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screened_declarations (result_id, org_id, body) VALUES (?, ?, ?)",
+                    what));
+    insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, body);
     return insert.Run();
   }
 

@@ -283,6 +283,13 @@ struct LabelledScreening {
   Timestamp created_at{};
 };
 
+// A stored result with the declaration it screened (screening's
+// DeclarationToJson): what a draft risk profile is tested against.
+struct ScreenedDeclaration {
+  ScreeningResultRecord result;
+  std::string body;  // the declaration, JSON text
+};
+
 // --- Detention cases (issue 5). The body is the case engine's JSON document;
 // the columns are what queries, the queue and tenant isolation need.
 
@@ -522,6 +529,10 @@ class ReadTx {
   virtual Result<std::vector<ModelActivationRecord>> ListModelActivations(const Scope& scope) = 0;
   // Results with a finding and stored model inputs, oldest first.
   virtual Result<std::vector<LabelledScreening>> ListLabelledScreenings(const Scope& scope) = 0;
+  // The scope's most recently stored declarations (at most `limit`, newest
+  // first), with their results.
+  virtual Result<std::vector<ScreenedDeclaration>> ListRecentScreenedDeclarations(
+      const Scope& scope, int limit) = 0;
 
   // --- notices (issue 5): visible to their recipient organisation and to
   // the organisation that gave them.
@@ -707,6 +718,10 @@ class WriteTx : public ReadTx {
   // kNotFound when the result is not visible; kConflict when already stored.
   virtual Status InsertModelInputs(const Scope& scope, const std::string& result_id,
                                    const std::string& inputs) = 0;
+  // The declaration of a stored result of the scope (JSON text). kNotFound
+  // when the result is not visible; kConflict when already stored.
+  virtual Status InsertScreenedDeclaration(const Scope& scope, const std::string& result_id,
+                                           const std::string& body) = 0;
 
   // --- notices (issue 5)
   // Inserts a notice (unplanned: the delivery worker plans its deliveries).

@@ -9,6 +9,7 @@
 // missing, so a bare `ctest` without `make web` says so instead of failing;
 // `make test` installs and builds both first.
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -334,6 +335,27 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await nav(page, "Risk profiles").click();
     await page.locator("table.data tbody tr").first().waitFor();
     await shot(page, "profiles");
+    // A new profile, written and tested against the stored declarations
+    // (this batch among them) before it is activated; a mistake in the rule
+    // is shown at the rule by the server's path.
+    await page.getByRole("button", { name: "New profile" }).click();
+    await field(page, "name").fill("Trainers from CN under 6 a pair");
+    const rule = (originField) => JSON.stringify({ all: [{ field: originField, op: "eq", value: "CN" }, { field: "item.hs", op: "prefix", value: "6404" }, { field: "item.unit_value", op: "lt", value: 6 }] });
+    await field(page, "rule").fill(rule("orign"));
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    const ruleError = page.locator('[data-field="rule"] .field-error');
+    await ruleError.waitFor();
+    assert.match(await ruleError.innerText(), /all\[0\]\.field/);
+    await field(page, "rule").fill(rule("origin"));
+    await page.getByRole("button", { name: "Test", exact: true }).click();
+    const test = page.getByTestId("profile-test");
+    await test.locator('tr[data-declaration="WEB-001"]').waitFor();
+    assert.equal(await test.locator('tr[data-declaration="WEB-003"]').count(), 0); // a power bank, not trainers
+    assert.match(await page.getByTestId("profile-test-hits").innerText(), /^[1-9]\d* of [1-9]/);
+    await shot(page, "profile-tested");
+    await page.getByRole("button", { name: "Save and activate" }).click();
+    await page.getByText("saved and active").waitFor();
+    await page.locator("table.data tbody tr", { hasText: "Trainers from CN under 6 a pair" }).locator(".badge", { hasText: "active" }).waitFor();
     await nav(page, "Models").click();
     await page.getByRole("heading", { name: "Activation history" }).waitFor();
     await shot(page, "models");

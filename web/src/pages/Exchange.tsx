@@ -6,6 +6,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { api, ApiError, type Page } from "../api";
 import { Link, navigate, useLocation } from "../router";
+import { ProfileTestView, testProfile, type ProfileTest } from "./Profiles";
 import { Badge, Empty, ErrorBox, Field, formatDateTime, humanize, Notice, PagedTable, PageHeader, Show, useLoad } from "../ui";
 
 export interface ExchangeMessage {
@@ -137,6 +138,34 @@ function Payload({ message }: { message: ExchangeMessage }) {
   );
 }
 
+// A received joint profile tried on this administration's own recent
+// declarations before it is accepted (accepting makes it active).
+function JointProfileTest({ profile }: { profile: unknown }) {
+  const [test, setTest] = useState<ProfileTest>();
+  const [failure, setFailure] = useState<Error>();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      setTest(await testProfile(profile, 1000));
+    } catch (error) {
+      setFailure(error as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div>
+      <button type="button" className="button secondary" disabled={busy} onClick={() => void run()}>
+        Test against our 1,000 most recent declarations
+      </button>
+      {failure && <ErrorBox error={failure} />}
+      {test && <ProfileTestView test={test} />}
+    </div>
+  );
+}
+
 function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void }) {
   const loaded = useLoad((signal) => api.get<ExchangeMessage>(`/exchange/messages/${id}`, undefined, signal), [id]);
   const [failure, setFailure] = useState<Error>();
@@ -188,6 +217,7 @@ function MessageDetail({ id, onChanged }: { id: string; onChanged: () => void })
           )}
           <ResultView message={message} />
           {failure && <ErrorBox error={failure} />}
+          {message.direction === "in" && message.state === "received" && message.type === "joint_profile" && <JointProfileTest profile={message.payload.profile} />}
           {message.direction === "in" && message.state === "received" && (
             <div className="form-actions">
               <button type="button" className="button secondary" disabled={busy} onClick={() => void act("decline")}>

@@ -3,7 +3,8 @@
 // errors shown where they belong (rule paths such as rule.all[0].value[1]).
 import { useState, type FormEvent } from "react";
 import { api, ApiError, type FieldError } from "../api";
-import { Badge, Empty, ErrorBox, Field, formatDate, Notice, PageHeader, Show, useLoad } from "../ui";
+import { Link } from "../router";
+import { Badge, Empty, ErrorBox, Field, formatDate, formatDateTime, Loading, Notice, PageHeader, Show, useLoad } from "../ui";
 
 interface Profile {
   id: string;
@@ -26,46 +27,169 @@ const EXAMPLE_RULE = {
   ],
 };
 
-function ProfileEditor({ profile, onSaved, onCancel }: { profile?: Profile; onSaved: () => void; onCancel: () => void }) {
+// POST /profiles/test: a draft evaluated against the most recent stored
+// declarations; nothing is stored.
+export interface ProfileTest {
+  declarations: number;
+  hits: number;
+  hit_rate: number;
+  selected_hits: number;
+  unreadable: number;
+  from: string | null;
+  to: string | null;
+  samples: {
+    result_id: string;
+    declaration_id: string;
+    office: string;
+    screened_at: string;
+    channel: string;
+    selected: boolean;
+    origin: string;
+    consignor: string;
+    goods?: { hs: string; description: string; quantity: number; value: number; currency: string };
+  }[];
+}
+
+export const TEST_SIZES = [100, 1000, 10000];
+
+export function testProfile(body: unknown, declarations: number): Promise<ProfileTest> {
+  return api.post<ProfileTest>("/profiles/test", body, { declarations, samples: 20 });
+}
+
+export function ProfileTestView({ test, stale }: { test: ProfileTest; stale?: boolean }) {
+  const percent = (test.hit_rate * 100).toLocaleString("en", { maximumFractionDigits: 1 });
+  return (
+    <section className="test-result" aria-label="Test result" data-testid="profile-test" aria-live="polite">
+      {test.declarations === 0 ? (
+        <Empty>No stored declarations to test against yet: screen a batch with “store the run” first.</Empty>
+      ) : (
+        <>
+          <p>
+            <strong data-testid="profile-test-hits">
+              {test.hits.toLocaleString("en")} of {test.declarations.toLocaleString("en")}
+            </strong>{" "}
+            recent declarations hit ({percent} %), {test.selected_hits.toLocaleString("en")} of them already selected by screening. Screened{" "}
+            {formatDateTime(test.from)} to {formatDateTime(test.to)}.
+            {test.unreadable > 0 && ` ${test.unreadable} stored declaration(s) could not be read and were skipped.`}
+          </p>
+          {stale && <Notice tone="warn">The draft has changed since this test; test it again.</Notice>}
+          {test.samples.length > 0 && (
+            <div className="table-scroll">
+              <table className="data compact">
+                <caption className="visually-hidden">Sample hits, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Declaration</th>
+                    <th scope="col">Screened</th>
+                    <th scope="col">Office</th>
+                    <th scope="col">Origin</th>
+                    <th scope="col">Goods</th>
+                    <th scope="col">Now</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {test.samples.map((sample) => (
+                    <tr key={sample.result_id} data-declaration={sample.declaration_id}>
+                      <td>{sample.selected ? <Link to={`/selections/${sample.result_id}`}>{sample.declaration_id}</Link> : sample.declaration_id}</td>
+                      <td>{formatDateTime(sample.screened_at)}</td>
+                      <td>{sample.office}</td>
+                      <td>{sample.origin || "—"}</td>
+                      <td>{sample.goods ? `${sample.goods.hs} ${sample.goods.description}` : ""}</td>
+                      <td>
+                        <Badge value={sample.channel} /> {sample.selected ? "selected" : ""}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function ProfileEditor({ profile, onSaved, onCancel }: { profile?: Profile; onSaved: (message: string) => void; onCancel: () => void }) {
   const [name, setName] = useState(profile?.name ?? "");
   const [description, setDescription] = useState(profile?.description ?? "");
   const [weight, setWeight] = useState(String(profile?.weight ?? 0.5));
   const [validFrom, setValidFrom] = useState(profile?.valid_from ?? "");
   const [validTo, setValidTo] = useState(profile?.valid_to ?? "");
+  // A new profile starts inactive: test it, then activate it.
   const [active, setActive] = useState(profile?.active ?? false);
   const [rule, setRule] = useState(JSON.stringify(profile?.rule ?? EXAMPLE_RULE, null, 2));
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<ApiError>();
-  const save = async (event: FormEvent) => {
-    event.preventDefault();
-    setFailure(undefined);
+  const [busy, setBusy] = useState<"test" | "save">();
+  const [size, setSize] = useState(1000);
+  const [tested, setTested] = useState<{ test: ProfileTest; draft: string }>();
+  // The body as the server reads it; undefined (and the error at the field)
+  // when the rule is not JSON.
+  const draft = (activate: boolean) => {
     let parsedRule: unknown;
     try {
       parsedRule = JSON.parse(rule);
     } catch {
       setErrors([{ field: "rule", message: "must be JSON" }]);
-      return;
+      return undefined;
     }
-    const body = {
+    return {
       name,
       description,
       weight: Number(weight),
       valid_from: validFrom || null,
       valid_to: validTo || null,
-      active,
+      active: activate,
       rule: parsedRule,
       ...(profile ? { version: profile.version } : {}),
     };
+  };
+  const fail = (error: unknown) => {
+    const problem = error as ApiError;
+    setErrors(problem.errors ?? []);
+    setFailure(problem);
+  };
+  const runTest = async () => {
+    setFailure(undefined);
+    const body = draft(active);
+    if (!body) return;
+    setErrors([]);
+    setBusy("test");
+    try {
+      setTested({ test: await testProfile(body, size), draft: JSON.stringify({ ...body, active: undefined }) });
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const saveAs = async (activate: boolean) => {
+    setFailure(undefined);
+    const body = draft(activate);
+    if (!body) return;
+    setBusy("save");
     try {
       if (profile) await api.put(`/profiles/${profile.id}`, body);
       else await api.post("/profiles", body);
-      onSaved();
+      onSaved(activate ? `“${body.name}” saved and active: screenings use it from the next batch.` : `“${body.name}” saved, inactive.`);
     } catch (error) {
-      const problem = error as ApiError;
-      setErrors(problem.errors ?? []);
-      setFailure(problem);
+      fail(error);
+    } finally {
+      setBusy(undefined);
     }
   };
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void saveAs(active);
+  };
+  const current = (() => {
+    try {
+      return JSON.stringify({ name, description, weight: Number(weight), valid_from: validFrom || null, valid_to: validTo || null, active: undefined, rule: JSON.parse(rule), ...(profile ? { version: profile.version } : {}) });
+    } catch {
+      return "";
+    }
+  })();
   return (
     <form className="card" onSubmit={save} aria-label={profile ? `Edit ${profile.name}` : "New profile"}>
       <h2>{profile ? `Edit “${profile.name}”` : "New risk profile"}</h2>
@@ -93,13 +217,36 @@ function ProfileEditor({ profile, onSaved, onCancel }: { profile?: Profile; onSa
         <input type="checkbox" checked={active} onChange={(event) => setActive(event.target.checked)} /> Active (screenings use it)
       </label>
       {failure && errors.length === 0 && <ErrorBox error={failure} />}
+      <div className="test-bar">
+        <label>
+          Test against the{" "}
+          <select value={size} onChange={(event) => setSize(Number(event.target.value))} aria-label="Declarations to test against">
+            {TEST_SIZES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLocaleString("en")}
+              </option>
+            ))}
+          </select>{" "}
+          most recent stored declarations
+        </label>
+        <button type="button" className="button secondary" disabled={busy !== undefined} onClick={() => void runTest()}>
+          Test
+        </button>
+      </div>
+      {busy === "test" && <Loading label="Testing the draft…" />}
+      {tested && <ProfileTestView test={tested.test} stale={tested.draft !== current} />}
       <div className="form-actions">
         <button type="button" className="button secondary" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" className="button primary">
-          Save profile
+        <button type="submit" className="button secondary" disabled={busy !== undefined}>
+          Save
         </button>
+        {!active && (
+          <button type="button" className="button primary" disabled={busy !== undefined} onClick={() => void saveAs(true)}>
+            Save and activate
+          </button>
+        )}
       </div>
     </form>
   );
@@ -134,9 +281,9 @@ export function Profiles() {
           key={editing === "new" ? "new" : editing.id}
           profile={editing === "new" ? undefined : editing}
           onCancel={() => setEditing(undefined)}
-          onSaved={() => {
+          onSaved={(text) => {
             setEditing(undefined);
-            setMessage("Profile saved.");
+            setMessage(text);
             loaded.reload();
           }}
         />
