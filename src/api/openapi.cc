@@ -727,6 +727,18 @@ json Schemas() {
                                 {"created_at", DateTime()}},
                                {"id", "sha256", "media_type", "size"});
   schemas["EvidenceList"] = Object({{"items", ArrayOf(Ref("Evidence"))}}, {"items"});
+  schemas["ApplicationPhoto"] = Object({{"id", String()},
+                                        {"application_id", String()},
+                                        {"sha256", String()},
+                                        {"media_type", Enum({"image/jpeg", "image/png", "image/webp"})},
+                                        {"size", {{"type", "integer"}}},
+                                        {"filename", String()},
+                                        {"description", String()},
+                                        {"uploaded_by", String()},
+                                        {"created_at", DateTime()}},
+                                       {"id", "application_id", "sha256", "media_type", "size"});
+  schemas["ApplicationPhotoList"] =
+      Object({{"items", ArrayOf(Ref("ApplicationPhoto"))}}, {"items"});
   schemas["Empty"] = Object(json::object());
   schemas["OpenApiDocument"] = {{"type", "object"}, {"description", "an OpenAPI 3.1 document"}};
 
@@ -933,7 +945,8 @@ json BuildOperation(const Operation& op) {
       (op.path == "/api/v1/applications" || op.path == "/api/v1/profiles" ||
        op.path == "/api/v1/watchlist" || op.path == "/api/v1/models" ||
        op.path == "/api/v1/webhooks" || op.path == "/api/v1/cases" ||
-       op.path == "/api/v1/cases/{id}/evidence" || op.path == "/api/v1/exchange/partners")) {
+       op.path == "/api/v1/cases/{id}/evidence" || op.path == "/api/v1/exchange/partners" ||
+       op.path == "/api/v1/applications/{id}/photos")) {
     success["headers"] = {
         {"Location", {{"description", "URL of the new object"}, {"schema", {{"type", "string"}}}}}};
   }
@@ -995,6 +1008,8 @@ std::vector<Operation> Operations() {
   const json case_queue_parameters =
       json::array({QueryParameter("office", {{"type", "string"}}, "only this office (UN/LOCODE)"),
                    CursorParameter(), LimitParameter()});
+  const json photo_parameters = json::array(
+      {PathId("application id (app_...)"), PathParameter("photo_id", "photo id (pho_...)")});
   const json evidence_upload_parameters = json::array(
       {PathId("case id (cas_...)"), QueryParameter("filename", {{"type", "string"}}, "file name"),
        QueryParameter("description", {{"type", "string"}}, "what it shows")});
@@ -1102,6 +1117,34 @@ std::vector<Operation> Operations() {
           .Returns(200, "Application")
           .Problems(state_change)
           .Parameters(application_id),
+      Op("post", "/api/v1/applications/{id}/photos", "addApplicationPhoto",
+         "Attach a photo of the authentic goods (the raw bytes; ?filename=, ?description=): "
+         "JPEG, PNG or WebP, at most 5 MiB, 20 per application; the right holder, while the "
+         "application is a draft or submitted",
+         "applications")
+          .BinaryBody({"image/jpeg", "image/png", "image/webp"})
+          .Returns(201, "ApplicationPhoto")
+          .Problems(state_change)
+          .Parameters(json::array(
+              {PathId("application id (app_...)"),
+               QueryParameter("filename", {{"type", "string"}}, "file name"),
+               QueryParameter("description", {{"type", "string"}}, "what it shows")})),
+      Op("get", "/api/v1/applications/{id}/photos", "listApplicationPhotos",
+         "The photos of an application, oldest first", "applications")
+          .Returns(200, "ApplicationPhotoList")
+          .Problems({"NotFound"})
+          .Parameters(application_id),
+      Op("get", "/api/v1/applications/{id}/photos/{photo_id}", "getApplicationPhoto",
+         "The bytes of one photo, exactly as uploaded", "applications")
+          .ReturnsBinary(200, {"image/jpeg", "image/png", "image/webp"})
+          .Problems({"NotFound"})
+          .Parameters(photo_parameters),
+      Op("delete", "/api/v1/applications/{id}/photos/{photo_id}", "deleteApplicationPhoto",
+         "Remove a photo (the right holder, while the application is a draft or submitted)",
+         "applications")
+          .Returns(204)
+          .Problems(state_change)
+          .Parameters(photo_parameters),
 
       Op("post", "/api/v1/screenings", "screenDeclarations",
          "Screen a batch of up to 10,000 declarations against the administration's recorded "
@@ -1129,11 +1172,11 @@ std::vector<Operation> Operations() {
           .Returns(200, "ProfileTestResult")
           .Problems({"Forbidden", "InvalidInput"})
           .Parameters(json::array(
-              {query_parameter("declarations",
+              {QueryParameter("declarations",
                                {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000},
                                 {"default", 1000}},
                                "how many of the most recent stored declarations"),
-               query_parameter("samples",
+               QueryParameter("samples",
                                {{"type", "integer"}, {"minimum", 0}, {"maximum", 100},
                                 {"default", 20}},
                                "hits returned, newest first")})),

@@ -398,6 +398,62 @@ HttpResponse GetApplication(const ApiServices& services, const RequestContext& c
                  AsJson(200));
 }
 
+// POST /api/v1/applications/{id}/photos: the raw bytes are the body;
+// Content-Type names the type; ?filename= and ?description= describe it.
+HttpResponse AddApplicationPhoto(const ApiServices& services, const RequestContext& context) {
+  PhotoUpload upload;
+  std::string media_type = context.request.Header("Content-Type").value_or("");
+  media_type = media_type.substr(0, media_type.find(';'));
+  while (!media_type.empty() && media_type.back() == ' ') media_type.pop_back();
+  for (char& c : media_type) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  upload.media_type = media_type;
+  upload.filename = context.request.Query("filename").value_or("");
+  upload.description = context.request.Query("description").value_or("");
+  upload.content = context.request.body;
+  const std::string id = context.Param("id");
+  return Respond(services.applications.AddPhoto(*context.caller, id, upload), context,
+                 [&](const ApplicationPhotoRecord& photo) {
+                   HttpResponse response = JsonResponse(201, ToJson(photo));
+                   response.headers.emplace_back("Location", std::string(kApplicationsPath) + "/" +
+                                                                 id + "/photos/" + photo.id);
+                   return response;
+                 });
+}
+
+HttpResponse ListApplicationPhotos(const ApiServices& services, const RequestContext& context) {
+  return Respond(services.applications.ListPhotos(*context.caller, context.Param("id")), context,
+                 [](const std::vector<ApplicationPhotoRecord>& photos) {
+                   json items = json::array();
+                   for (const ApplicationPhotoRecord& photo : photos) items.push_back(ToJson(photo));
+                   return JsonResponse(200, {{"items", std::move(items)}});
+                 });
+}
+
+// The bytes as stored, with their type; immutable (a photo never changes).
+HttpResponse GetApplicationPhoto(const ApiServices& services, const RequestContext& context) {
+  return Respond(services.applications.GetPhoto(*context.caller, context.Param("id"),
+                                                context.Param("photo_id")),
+                 context, [](const PhotoContent& photo) {
+                   HttpResponse response;
+                   response.status = 200;
+                   response.content_type = photo.record.media_type;
+                   response.body = photo.content;
+                   response.headers.emplace_back(
+                       "Content-Disposition", "inline; filename=\"" + photo.record.filename + "\"");
+                   response.headers.emplace_back("ETag", "\"" + photo.record.sha256 + "\"");
+                   response.headers.emplace_back("Cache-Control", "private, max-age=86400");
+                   return response;
+                 });
+}
+
+HttpResponse DeleteApplicationPhoto(const ApiServices& services, const RequestContext& context) {
+  return RespondStatus(services.applications.DeletePhoto(*context.caller, context.Param("id"),
+                                                        context.Param("photo_id")),
+                       context);
+}
+
 // An action on one application answered with its new state.
 using ApplicationAction = std::function<Result<Application>(
     ApplicationService&, const Caller&, const std::string& id, const json& body)>;
@@ -1408,6 +1464,15 @@ void RegisterRoutes(Router& router, const ApiServices& services) {
                  services, BodyRule::kRequired,
                  [](ApplicationService& apps, const Caller& caller, const std::string& id,
                     const json& body) { return apps.Revoke(caller, id, body); }));
+
+  router.Add({"POST", "/api/v1/applications/{id}/photos", kAuth},
+             with_services(AddApplicationPhoto));
+  router.Add({"GET", "/api/v1/applications/{id}/photos", kAuth},
+             with_services(ListApplicationPhotos));
+  router.Add({"GET", "/api/v1/applications/{id}/photos/{photo_id}", kAuth},
+             with_services(GetApplicationPhoto));
+  router.Add({"DELETE", "/api/v1/applications/{id}/photos/{photo_id}", kAuth},
+             with_services(DeleteApplicationPhoto));
 
   router.Add({"POST", "/api/v1/screenings", kAuth}, WithScreening(services, Screen));
   router.Add({"GET", "/api/v1/profiles", kAuth}, WithScreening(services, ListProfiles));

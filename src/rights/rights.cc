@@ -9,6 +9,8 @@
 // appended in the same transaction.
 #include "rights/rights.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -965,6 +967,175 @@ Result<Application> ApplicationFromRecord(const ApplicationRecord& record, Date 
   CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(record));
   app.status = EffectiveStatus(app.status, app.valid_until, today);
   return app;
+}
+
+// --- photos of the authentic goods (docs/applications.md, "Photos")
+
+namespace {
+
+struct PhotoType {
+  std::string_view media_type;
+  std::string_view extension;
+};
+constexpr PhotoType kPhotoTypes[] = {
+    {"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"}};
+
+// The file's first bytes must be those of its declared type.
+bool HasSignatureOf(std::string_view media_type, std::string_view bytes) {
+  auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
+  if (media_type == "image/jpeg") return starts("\xFF\xD8\xFF");
+  if (media_type == "image/png") return starts("\x89PNG\r\n\x1A\n");
+  if (media_type == "image/webp") return starts("RIFF") && bytes.size() >= 12 && bytes.substr(8, 4) == "WEBP";
+  return false;
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 15];
+  }
+  return hex;
+}
+
+// The application through the caller's scope (invisible and missing look
+// the same), as Get reads it.
+Result<Application> VisibleApplication(ReadTx& tx, const Caller& caller, const std::string& id) {
+  if (caller.org_id.empty()) return ApplicationNotFound(id);
+  Result<ApplicationRecord> record = tx.GetApplication(Scope{caller.org_id}, id);
+  if (!record.ok()) {
+    if (record.error().code() == ErrorCode::kNotFound) return ApplicationNotFound(id);
+    return record.error();
+  }
+  CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(*record));
+  if (!VisibleToCaller(caller.org_id, app)) return ApplicationNotFound(id);
+  return app;
+}
+
+// Photos are part of what the holder files: added and removed by its
+// representatives while the application is a draft or awaits the decision.
+Status RequirePhotoEditor(const Caller& caller, const Application& app, Date today,
+                          std::string_view action) {
+  CORDON_RETURN_IF_ERROR(RequireHolder(caller, app, action));
+  const std::string status = EffectiveStatus(app.status, app.valid_until, today);
+  if (status != "draft" && status != "submitted") {
+    return Conflict("photos change only while the application is a draft or submitted, not " +
+                    status);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+json ToJson(const ApplicationPhotoRecord& photo) {
+  return {{"id", photo.id},
+          {"application_id", photo.application_id},
+          {"sha256", photo.sha256},
+          {"media_type", photo.media_type},
+          {"size", photo.size},
+          {"filename", photo.filename},
+          {"description", photo.description},
+          {"uploaded_by", photo.user_id},
+          {"created_at", FormatTimestamp(photo.created_at)}};
+}
+
+Result<ApplicationPhotoRecord> ApplicationService::AddPhoto(const Caller& caller,
+                                                            const std::string& id,
+                                                            const PhotoUpload& upload) {
+  FieldErrors errors;
+  const PhotoType* type = nullptr;
+  for (const PhotoType& candidate : kPhotoTypes) {
+    if (candidate.media_type == upload.media_type) type = &candidate;
+  }
+  if (type == nullptr) errors.Add("content_type", "must be one of image/jpeg, image/png, image/webp");
+  if (upload.content.empty()) {
+    errors.Add("content", "must not be empty");
+  } else if (upload.content.size() > kMaxPhotoBytes) {
+    errors.Add("content", "must be at most " + std::to_string(kMaxPhotoBytes) + " bytes (is " +
+                              std::to_string(upload.content.size()) + ")");
+  } else if (type != nullptr && !HasSignatureOf(type->media_type, upload.content)) {
+    errors.Add("content", "is not a " + std::string(type->media_type) + " file");
+  }
+  if (upload.filename.size() > 255 ||
+      std::any_of(upload.filename.begin(), upload.filename.end(), [](char c) {
+        return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+      })) {
+    errors.Add("filename", "must be a plain file name of at most 255 characters");
+  }
+  if (upload.description.size() > kMaxTextChars) {
+    errors.Add("description", "must be at most " + std::to_string(kMaxTextChars) + " characters");
+  }
+  const Timestamp now = clock_.Now();
+  ApplicationPhotoRecord record;
+  Status written = store_.Write([&](WriteTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(Application app, VisibleApplication(tx, caller, id));
+    CORDON_RETURN_IF_ERROR(RequirePhotoEditor(caller, app, DateOf(now), "add photos to"));
+    if (!errors.empty()) return errors.ToError("photo");
+    CORDON_ASSIGN_OR_RETURN(std::vector<ApplicationPhotoRecord> existing,
+                            tx.ListApplicationPhotos(id));
+    if (existing.size() >= kMaxPhotos) {
+      return Conflict("an application holds at most " + std::to_string(kMaxPhotos) +
+                      " photos; remove one first");
+    }
+    record.id = NewIdLocked(rng_, "pho");
+    record.application_id = id;
+    record.sha256 = Sha256Hex(upload.content);
+    record.media_type = upload.media_type;
+    record.size = static_cast<long long>(upload.content.size());
+    record.filename =
+        upload.filename.empty() ? record.id + "." + std::string(type->extension) : upload.filename;
+    record.description = upload.description;
+    record.user_id = caller.user_id;
+    record.created_at = now;
+    CORDON_RETURN_IF_ERROR(tx.InsertApplicationPhoto(record, upload.content));
+    return AppendAudit(tx, now, caller.org_id, caller.user_id, "photo_added", id,
+                       {{"photo_id", record.id},
+                        {"sha256", record.sha256},
+                        {"media_type", record.media_type},
+                        {"size", record.size},
+                        {"filename", record.filename}})
+        .status();
+  });
+  if (!written.ok()) return written.error();
+  return record;
+}
+
+Result<std::vector<ApplicationPhotoRecord>> ApplicationService::ListPhotos(const Caller& caller,
+                                                                         const std::string& id) {
+  std::vector<ApplicationPhotoRecord> photos;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_RETURN_IF_ERROR(VisibleApplication(tx, caller, id).status());
+    CORDON_ASSIGN_OR_RETURN(photos, tx.ListApplicationPhotos(id));
+    return Status::Ok();
+  }));
+  return photos;
+}
+
+Result<PhotoContent> ApplicationService::GetPhoto(const Caller& caller, const std::string& id,
+                                                  const std::string& photo_id) {
+  PhotoContent found;
+  CORDON_RETURN_IF_ERROR(store_.Read([&](ReadTx& tx) -> Status {
+    CORDON_RETURN_IF_ERROR(VisibleApplication(tx, caller, id).status());
+    CORDON_ASSIGN_OR_RETURN(found.content, tx.GetApplicationPhotoContent(id, photo_id, &found.record));
+    return Status::Ok();
+  }));
+  return found;
+}
+
+Status ApplicationService::DeletePhoto(const Caller& caller, const std::string& id,
+                                       const std::string& photo_id) {
+  const Timestamp now = clock_.Now();
+  return store_.Write([&](WriteTx& tx) -> Status {
+    CORDON_ASSIGN_OR_RETURN(Application app, VisibleApplication(tx, caller, id));
+    CORDON_RETURN_IF_ERROR(RequirePhotoEditor(caller, app, DateOf(now), "remove photos from"));
+    CORDON_RETURN_IF_ERROR(tx.DeleteApplicationPhoto(id, photo_id));
+    return AppendAudit(tx, now, caller.org_id, caller.user_id, "photo_removed", id,
+                       {{"photo_id", photo_id}})
+        .status();
+  });
 }
 
 }  // namespace cordon

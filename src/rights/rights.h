@@ -127,6 +127,21 @@ struct ImportOptions {
   std::string filed_with_org_id;  // default administration when an entry names none
 };
 
+// A photo of the authentic goods to attach (the request's raw bytes).
+struct PhotoUpload {
+  std::string media_type;  // image/jpeg | image/png | image/webp
+  std::string content;     // the bytes, stored exactly as given
+  std::string filename;    // optional; default <id>.<extension>
+  std::string description;
+};
+struct PhotoContent {
+  ApplicationPhotoRecord record;
+  std::string content;
+};
+inline constexpr size_t kMaxPhotoBytes = 5u << 20;  // 5 MiB
+inline constexpr size_t kMaxPhotos = 20;            // per application
+nlohmann::json ToJson(const ApplicationPhotoRecord& photo);
+
 class ApplicationService {
  public:
   ApplicationService(Store& store, const Clock& clock, Rng& rng);
@@ -153,6 +168,21 @@ class ApplicationService {
                              const nlohmann::json& body);
 
   Result<Application> Get(const Caller& caller, const std::string& id);
+
+  // Photos of the authentic goods (docs/applications.md, "Photos"): JPEG,
+  // PNG or WebP (the bytes must begin as the type says), at most
+  // kMaxPhotoBytes each and kMaxPhotos per application, stored exactly as
+  // given (SHA-256 recorded). The holder's representatives add and remove
+  // them while the application is a draft or submitted (kConflict after);
+  // whoever sees the application sees them. Audited as
+  // application.photo_added / application.photo_removed.
+  Result<ApplicationPhotoRecord> AddPhoto(const Caller& caller, const std::string& id,
+                                          const PhotoUpload& upload);
+  Result<std::vector<ApplicationPhotoRecord>> ListPhotos(const Caller& caller,
+                                                         const std::string& id);
+  Result<PhotoContent> GetPhoto(const Caller& caller, const std::string& id,
+                                const std::string& photo_id);
+  Status DeletePhoto(const Caller& caller, const std::string& id, const std::string& photo_id);
   Result<Page<Application>> List(const Caller& caller, const ApplicationQuery& query);
 
   // Bulk (CLI). `entries` is a JSON array of application bodies. Holders are

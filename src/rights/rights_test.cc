@@ -556,6 +556,78 @@ TEST_F(ApplicationServiceTest, RightHoldersAndCustomsCannotActForEachOther) {
   EXPECT_TRUE(ListIds(Caller{}).empty());
 }
 
+// Photos of the authentic goods: typed by their first bytes, bounded in size
+// and number, stored exactly as given, changed by the holder only while the
+// application is a draft or submitted, seen by whoever sees the application.
+TEST_F(ApplicationServiceTest, PhotosOfTheAuthenticGoods) {
+  Result<Application> draft = service_->Create(zentra_rep_, ExampleBody());
+  ASSERT_OK(draft);
+  const std::string id = draft->id;
+  std::string png("\x89PNG\r\n\x1A\n", 8);
+  for (int i = 0; i < 300; ++i) png += static_cast<char>(i * 7);  // every byte value survives
+  PhotoUpload upload{"image/png", png, "label.png", "Woven label inside the tongue"};
+  Result<ApplicationPhotoRecord> added = service_->AddPhoto(zentra_rep_, id, upload);
+  ASSERT_OK(added);
+  EXPECT_EQ(added->size, static_cast<long long>(png.size()));
+  EXPECT_EQ(added->sha256.size(), 64u);
+  EXPECT_EQ(ToJson(*added)["filename"], "label.png");
+
+  // Wrong or missing type, a body that is not what it says, too large, a
+  // path as file name: each named, nothing stored.
+  auto fields_of = [&](const PhotoUpload& bad) {
+    Result<ApplicationPhotoRecord> refused = service_->AddPhoto(zentra_rep_, id, bad);
+    std::set<std::string> fields;
+    if (!refused.ok()) {
+      EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidInput);
+      for (const FieldError& field : refused.error().fields()) fields.insert(field.field);
+    }
+    return fields;
+  };
+  EXPECT_EQ(fields_of({"image/gif", "GIF89a", "", ""}), std::set<std::string>{"content_type"});
+  EXPECT_EQ(fields_of({"image/jpeg", png, "", ""}), std::set<std::string>{"content"});
+  EXPECT_EQ(fields_of({"image/png", "", "", ""}), std::set<std::string>{"content"});
+  EXPECT_EQ(fields_of({"image/png", png + std::string(kMaxPhotoBytes, 'x'), "", ""}),
+            std::set<std::string>{"content"});
+  EXPECT_EQ(fields_of({"image/png", png, "../etc/passwd", ""}), std::set<std::string>{"filename"});
+
+  // Customs see it once submitted, byte for byte; they cannot add or remove.
+  ASSERT_OK(service_->Submit(zentra_rep_, id));
+  Result<std::vector<ApplicationPhotoRecord>> listed = service_->ListPhotos(de_officer_, id);
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  Result<PhotoContent> read = service_->GetPhoto(de_officer_, id, added->id);
+  ASSERT_OK(read);
+  EXPECT_EQ(read->content, png);
+  EXPECT_EQ(read->record.media_type, "image/png");
+  EXPECT_EQ(read->record.description, "Woven label inside the tongue");
+  EXPECT_CODE(service_->AddPhoto(de_officer_, id, upload), kForbidden);
+  EXPECT_CODE(service_->DeletePhoto(de_officer_, id, added->id), kForbidden);
+  for (const Caller* outsider : {&cn_officer_, &lumio_rep_}) {
+    EXPECT_CODE(service_->ListPhotos(*outsider, id), kNotFound);
+    EXPECT_CODE(service_->GetPhoto(*outsider, id, added->id), kNotFound);
+  }
+  EXPECT_CODE(service_->GetPhoto(de_officer_, id, "pho_missing"), kNotFound);
+
+  // The holder removes one while submitted; once decided, photos are fixed.
+  Result<ApplicationPhotoRecord> second = service_->AddPhoto(
+      zentra_rep_, id, {"image/webp", std::string("RIFF\x10\0\0\0WEBPVP8 ", 16), "", ""});
+  ASSERT_OK(second);
+  EXPECT_EQ(second->filename, second->id + ".webp");
+  ASSERT_OK(service_->DeletePhoto(zentra_rep_, id, added->id));
+  EXPECT_CODE(service_->DeletePhoto(zentra_rep_, id, added->id), kNotFound);
+  ASSERT_OK(service_->Decide(de_officer_, id,
+                             {{"decision", "grant"}, {"valid_until", FormatDate(AddDays(Today(), 30))}}));
+  EXPECT_CODE(service_->AddPhoto(zentra_rep_, id, upload), kConflict);
+  EXPECT_CODE(service_->DeletePhoto(zentra_rep_, id, second->id), kConflict);
+  listed = service_->ListPhotos(zentra_rep_, id);
+  ASSERT_OK(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().id, second->id);
+  std::vector<std::string> actions = AuditActions(*store_, zentra_rep_.org_id, id);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "application.photo_added"), 2);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "application.photo_removed"), 1);
+}
+
 TEST_F(ApplicationServiceTest, RightHolderBNeverSeesRightHolderAsApplications) {
   Application zentra = SubmittedApplication();
   Result<Application> lumio = service_->Create(lumio_rep_, LumioBody());

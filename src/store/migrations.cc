@@ -619,6 +619,24 @@ CREATE TABLE screened_declarations (
 );
 CREATE INDEX screened_declarations_by_org ON screened_declarations (org_id);
 )sql"},
+    {13, "application photos: photos of the authentic goods, bytes with the evidence blobs",
+     R"sql(
+-- Photos of the authentic goods a right holder attaches to its application
+-- for action; the bytes are stored once per SHA-256 in evidence_blobs,
+-- exactly as uploaded.
+CREATE TABLE application_photos (
+  id TEXT PRIMARY KEY,
+  application_id TEXT NOT NULL REFERENCES applications (id),
+  sha256 TEXT NOT NULL REFERENCES evidence_blobs (sha256),
+  media_type TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  filename TEXT NOT NULL,
+  description TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX application_photos_by_application ON application_photos (application_id, created_at, id);
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

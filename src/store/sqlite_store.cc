@@ -897,6 +897,54 @@ class SqliteTx final : public WriteTx {
     });
   }
 
+  static constexpr const char* kPhotoColumns =
+      "id, application_id, sha256, media_type, size, filename, description, user_id, created_at";
+
+  static Result<ApplicationPhotoRecord> ReadPhoto(const Statement& row) {
+    ApplicationPhotoRecord photo;
+    photo.id = row.Text(0);
+    photo.application_id = row.Text(1);
+    photo.sha256 = row.Text(2);
+    photo.media_type = row.Text(3);
+    photo.size = row.Int(4);
+    photo.filename = row.Text(5);
+    photo.description = row.Text(6);
+    photo.user_id = row.Text(7);
+    CORDON_ASSIGN_OR_RETURN(photo.created_at, row.TimestampAt(8));
+    return photo;
+  }
+
+  Result<std::vector<ApplicationPhotoRecord>> ListApplicationPhotos(
+      const std::string& application_id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare(fmt::format("SELECT {} FROM application_photos WHERE application_id = ? "
+                                "ORDER BY created_at, id",
+                                kPhotoColumns),
+                    "listing application photos"));
+    query.Bind(1, application_id);
+    return ReadAll<ApplicationPhotoRecord>(query, ReadPhoto);
+  }
+
+  Result<std::string> GetApplicationPhotoContent(const std::string& application_id,
+                                                 const std::string& photo_id,
+                                                 ApplicationPhotoRecord* record) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement query,
+        db_.Prepare("SELECT p.id, p.application_id, p.sha256, p.media_type, p.size, p.filename, "
+                    "p.description, p.user_id, p.created_at, b.content FROM application_photos p "
+                    "JOIN evidence_blobs b ON b.sha256 = p.sha256 "
+                    "WHERE p.id = ? AND p.application_id = ?",
+                    "reading an application photo"));
+    query.Bind(1, photo_id).Bind(2, application_id);
+    CORDON_ASSIGN_OR_RETURN(bool has_row, query.Step());
+    if (!has_row) return NotFound(fmt::format("photo {} not found", photo_id));
+    if (record != nullptr) {
+      CORDON_ASSIGN_OR_RETURN(*record, ReadPhoto(query));
+    }
+    return query.Blob(9);
+  }
+
   // --- writes
 
   Status InsertOrganisation(const Organisation& org) override {
@@ -1502,6 +1550,48 @@ class SqliteTx final : public WriteTx {
                     what));
     insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, body);
     return insert.Run();
+  }
+
+  Status InsertApplicationPhoto(const ApplicationPhotoRecord& record,
+                                const std::string& content) override {
+    std::string what = fmt::format("storing photo {}", record.id);
+    CORDON_ASSIGN_OR_RETURN(
+        Statement blob,
+        db_.Prepare("INSERT INTO evidence_blobs (sha256, size, content) VALUES (?, ?, ?) "
+                    "ON CONFLICT (sha256) DO NOTHING",
+                    what));
+    blob.Bind(1, record.sha256)
+        .Bind(2, static_cast<long long>(content.size()))
+        .BindBlob(3, content);
+    CORDON_RETURN_IF_ERROR(blob.Run());
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare(fmt::format("INSERT INTO application_photos ({}) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                                "?, ?)",
+                                kPhotoColumns),
+                    what));
+    insert.Bind(1, record.id)
+        .Bind(2, record.application_id)
+        .Bind(3, record.sha256)
+        .Bind(4, record.media_type)
+        .Bind(5, record.size)
+        .Bind(6, record.filename)
+        .Bind(7, record.description)
+        .Bind(8, record.user_id)
+        .Bind(9, record.created_at);
+    return insert.Run();
+  }
+
+  Status DeleteApplicationPhoto(const std::string& application_id,
+                                const std::string& photo_id) override {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement remove,
+        db_.Prepare("DELETE FROM application_photos WHERE id = ? AND application_id = ?",
+                    fmt::format("removing photo {}", photo_id)));
+    remove.Bind(1, photo_id).Bind(2, application_id);
+    CORDON_RETURN_IF_ERROR(remove.Run());
+    if (db_.Changes() == 0) return NotFound(fmt::format("photo {} not found", photo_id));
+    return Status::Ok();
   }
 
   // --- notices (SQL in sqlite_notices.cc)

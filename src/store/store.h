@@ -364,6 +364,20 @@ struct EvidenceRecord {
   Timestamp created_at{};
 };
 
+// A photo of the authentic goods attached to an application for action; the
+// bytes are stored once per SHA-256 beside the case evidence.
+struct ApplicationPhotoRecord {
+  std::string id;  // "pho_..."
+  std::string application_id;
+  std::string sha256;  // hex
+  std::string media_type;
+  long long size = 0;
+  std::string filename;
+  std::string description;
+  std::string user_id;
+  Timestamp created_at{};
+};
+
 struct CaseFilter {
   std::optional<std::string> state;
   std::optional<std::string> office;
@@ -533,6 +547,16 @@ class ReadTx {
   // first), with their results.
   virtual Result<std::vector<ScreenedDeclaration>> ListRecentScreenedDeclarations(
       const Scope& scope, int limit) = 0;
+
+  // --- photos of an application (the caller reads the application through
+  // its scope first, in the same unit of work). Oldest first.
+  virtual Result<std::vector<ApplicationPhotoRecord>> ListApplicationPhotos(
+      const std::string& application_id) = 0;
+  // The bytes of one photo (and its record in *record when given); kNotFound
+  // when it is not the application's.
+  virtual Result<std::string> GetApplicationPhotoContent(const std::string& application_id,
+                                                         const std::string& photo_id,
+                                                         ApplicationPhotoRecord* record) = 0;
 
   // --- notices (issue 5): visible to their recipient organisation and to
   // the organisation that gave them.
@@ -722,6 +746,13 @@ class WriteTx : public ReadTx {
   // when the result is not visible; kConflict when already stored.
   virtual Status InsertScreenedDeclaration(const Scope& scope, const std::string& result_id,
                                            const std::string& body) = 0;
+  // Stores the bytes (once per SHA-256) and the photo; kConflict when the id exists.
+  virtual Status InsertApplicationPhoto(const ApplicationPhotoRecord& record,
+                                        const std::string& content) = 0;
+  // kNotFound when the photo is not the application's. The bytes stay (other
+  // photos or evidence may share them).
+  virtual Status DeleteApplicationPhoto(const std::string& application_id,
+                                        const std::string& photo_id) = 0;
 
   // --- notices (issue 5)
   // Inserts a notice (unplanned: the delivery worker plans its deliveries).

@@ -107,6 +107,12 @@ function nav(page, name) {
   return page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
 }
 
+// Readable at this width: nothing wider than the window (no sideways scrolling).
+async function assertFits(page, what) {
+  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  assert.ok(scroll <= inner, `${what}: ${scroll} px wide in a ${inner} px window`);
+}
+
 async function signIn(page, email) {
   await page.goto(`${base}/`);
   await page.getByLabel("E-mail address").fill(email);
@@ -271,6 +277,25 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.waitForURL(/\/applications\/app_[a-z0-9]+$/);
     await page.locator(".badge", { hasText: "submitted" }).first().waitFor();
     state.applicationId = page.url().split("/").pop();
+    // Photos of the authentic goods: what is not a JPEG, PNG or WebP is
+    // refused at the field, in the browser and (a file named .png that is
+    // not one) by the server; a real PNG is shown and kept as it was sent.
+    const photos = page.getByTestId("application-photos");
+    await photos.getByText("No photos yet").waitFor();
+    const photoInput = photos.getByLabel("Photo (JPEG, PNG or WebP, at most 5 MiB)");
+    const photoError = photos.locator('[data-field="photo"] .field-error');
+    await photoInput.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not an image") });
+    await photoError.filter({ hasText: "must be a JPEG, PNG or WebP image" }).waitFor();
+    await photoInput.setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("GIF89a, not a PNG at all") });
+    await photos.getByRole("button", { name: "Add photo" }).click();
+    await photoError.filter({ hasText: "is not a image/png file" }).waitFor();
+    state.photo = await page.locator(".brand").screenshot(); // a real PNG
+    await photoInput.setInputFiles({ name: "korvex-label.png", mimeType: "image/png", buffer: state.photo });
+    await photos.getByLabel("What it shows").fill("Woven KORVEX label inside the tongue");
+    await photos.getByRole("button", { name: "Add photo" }).click();
+    const shown = photos.locator('figure[data-photo="korvex-label.png"] img');
+    await shown.waitFor();
+    assert.ok(await shown.evaluate((img) => img.complete && img.naturalWidth > 0), "the photo is drawn");
     await shot(page, "application-submitted");
     await page.context().close();
   });
@@ -298,6 +323,15 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.getByRole("button", { name: "Grant" }).click();
     await page.getByText("Decision recorded.").waitFor();
     await page.locator(".page-header .badge", { hasText: "granted" }).waitFor();
+    // The holder's photo beside the authentic features, byte for byte.
+    await page.getByTestId("application-photos").locator('figure[data-photo="korvex-label.png"] img').waitFor();
+    const officerApi = await apiAs(base, "officer@customs-de.demo", "cordon-demo");
+    const listed = await officerApi("GET", `/applications/${state.applicationId}/photos`);
+    assert.equal(listed.body.items.length, 1);
+    assert.equal(listed.body.items[0].sha256, createHash("sha256").update(state.photo).digest("hex"));
+    const token = (await (await fetch(`${base}/api/v1/sessions`, { method: "POST", body: JSON.stringify({ email: "officer@customs-de.demo", password: "cordon-demo" }) })).json()).token;
+    const bytes = Buffer.from(await (await fetch(`${base}/api/v1/applications/${state.applicationId}/photos/${listed.body.items[0].id}`, { headers: { Authorization: `Bearer ${token}` } })).arrayBuffer());
+    assert.ok(bytes.equals(state.photo), "the photo comes back exactly as uploaded");
     await shot(page, "application-granted");
     await nav(page, "Applications").click();
     await page.getByTestId("applications-table").locator("tbody tr").first().waitFor();
@@ -488,7 +522,12 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await message.getByText("from CN-GACC").first().waitFor();
     assert.match(await message.innerText(), /Seen at Ningbo in Q3/);
     await shot(analyst, "exchange-inbox-joint-profile");
-    await message.getByRole("button", { name: "Accept the joint profile" }).click();
+    // Tested on our own declarations first, then accepted with the keyboard.
+    await message.getByRole("button", { name: /Test against our 1,000 most recent declarations/ }).click();
+    await message.getByTestId("profile-test").locator('tr[data-declaration="WEB-003"]').waitFor(); // the LUMI0 power banks at 7 USD
+    await assertFits(analyst, "the exchange page");
+    await message.getByRole("button", { name: "Accept the joint profile" }).focus();
+    await analyst.keyboard.press("Enter");
     await message.locator(".badge", { hasText: "accepted" }).waitFor();
     await message.getByText("The profile joined screening").waitFor();
     await nav(analyst, "Risk profiles").click();
@@ -520,6 +559,7 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     }
     const charts = ["chart-time", "chart-origin", "chart-category", "chart-transport", "chart-flows"];
     for (const chart of charts) await page.getByTestId(chart).locator('.chart[data-state="finished"] canvas').first().waitFor();
+    await assertFits(page, "the statistics page");
     await shot(page, "statistics");
     // Filtered to shoes, the KORVEX case (800 pairs) is still in.
     await page.locator('select[data-filter="product_category"]').selectOption("shoes");
@@ -551,6 +591,12 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     await page.goto(`${base}/cases/${state.caseId}`);
     await page.getByTestId("case-state-name").filter({ hasText: /^destroyed$/ }).waitFor();
     await shot(page, "tablet-case-right-holder");
+    await assertFits(page, "a case on a tablet");
+    // The application with its photo, on the tablet.
+    await page.goto(`${base}/applications/${state.applicationId}`);
+    await page.getByTestId("application-photos").locator('figure[data-photo="korvex-label.png"] img').waitFor();
+    await assertFits(page, "an application on a tablet");
+    await shot(page, "tablet-application-photos");
     // A demo case waiting for the holder: it confirms the infringement itself.
     await nav(page, "Home").click();
     await page.getByTestId("home-cases").locator("li", { hasText: "notified" }).getByRole("link").first().click();

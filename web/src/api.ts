@@ -105,6 +105,21 @@ export async function request<T>(method: string, path: string, options: RequestO
   return data as T;
 }
 
+// Bytes (photos, evidence) with the session's token: an <img> cannot send it.
+export async function requestBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, { headers, signal });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError(0, "Network error", "The server cannot be reached. Check the connection and try again.");
+  }
+  if (!response.ok) throw new ApiError(response.status, response.statusText, `${response.status} ${response.statusText}`);
+  return response.blob();
+}
+
 export const api = {
   get: <T>(path: string, query?: RequestOptions["query"], signal?: AbortSignal) =>
     request<T>("GET", path, { query, signal }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDate, isEmail, latestGrantDate, validateApplication } from "./validation";
+import { isDate, isEmail, latestGrantDate, MAX_PHOTO_BYTES, photoProblem, validateApplication } from "./validation";
 
 // The body of docs/applications.md's example: the server accepts it, so must we.
 const example = {
@@ -71,5 +71,16 @@ describe("formats", () => {
   it("limits a grant to one year from the day after the decision (Art. 11(1))", () => {
     expect(latestGrantDate("2026-03-10")).toBe("2027-03-10");
     expect(latestGrantDate("2028-02-29")).toBe("2029-02-28");
+  });
+});
+
+describe("photos", () => {
+  it("takes JPEG, PNG and WebP up to 5 MiB, as the server does", () => {
+    for (const type of ["image/jpeg", "image/png", "image/webp"]) expect(photoProblem({ type, size: 1000 })).toBeUndefined();
+    expect(photoProblem({ type: "image/png", size: MAX_PHOTO_BYTES })).toBeUndefined();
+    expect(photoProblem({ type: "image/png", size: MAX_PHOTO_BYTES + 1 })).toMatch(/at most 5 MiB/);
+    expect(photoProblem({ type: "image/gif", size: 10 })).toMatch(/JPEG, PNG or WebP/);
+    expect(photoProblem({ type: "", size: 10 })).toMatch(/JPEG, PNG or WebP/);
+    expect(photoProblem({ type: "image/png", size: 0 })).toMatch(/empty/);
   });
 });

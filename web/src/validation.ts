@@ -197,3 +197,16 @@ export function latestGrantDate(today: string): string {
   const clamped = Math.min(day, lastDay);
   return `${next}-${String(month).padStart(2, "0")}-${String(clamped).padStart(2, "0")}`;
 }
+
+// Photos of the authentic goods, as the server checks them (docs/
+// applications.md, "Photos"); the server also checks the file's first bytes.
+export const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+export const MAX_PHOTOS = 20;
+
+export function photoProblem(file: { type: string; size: number }): string | undefined {
+  if (!PHOTO_TYPES.includes(file.type)) return "must be a JPEG, PNG or WebP image";
+  if (file.size === 0) return "must not be empty";
+  if (file.size > MAX_PHOTO_BYTES) return `must be at most 5 MiB (is ${(file.size / 1024 / 1024).toFixed(1)} MiB)`;
+  return undefined;
+}

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError, errorsFor, type FieldError, type Page } from "../api";
 import { can, useMe } from "../auth";
+import { ApplicationPhotos } from "./ApplicationPhotos";
 import { Link, navigate, useLocation } from "../router";
 import type { Application, Organisation } from "../types";
 import {
@@ -328,6 +329,7 @@ export function ApplicationView({ id }: { id: string }) {
                 <Parties parties={app.known_infringers} />
               </div>
             </div>
+            <ApplicationPhotos applicationId={app.id} editable={holderSide && (app.status === "draft" || app.status === "submitted")} />
           </section>
         );
       }}

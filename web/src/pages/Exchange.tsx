@@ -265,12 +265,12 @@ export function Exchange() {
     <section>
       <PageHeader title="Exchange" subtitle="Signed, encrypted messages with partner administrations: referrals, feedback, alerts, joint risk profiles and quarterly statistics." />
       <div className="filters">
-        <div role="tablist" aria-label="Box" className="button-row">
+        <div role="group" aria-label="Box" className="button-row">
           {[
             ["in", "Inbox"],
             ["out", "Outbox"],
           ].map(([value, label]) => (
-            <button key={value} type="button" role="tab" aria-selected={direction === value} className={`button ${direction === value ? "primary" : "secondary"}`} onClick={() => setQuery({ direction: value, open: null })}>
+            <button key={value} type="button" aria-pressed={direction === value} className={`button ${direction === value ? "primary" : "secondary"}`} onClick={() => setQuery({ direction: value, open: null })}>
               {label}
             </button>
           ))}
