@@ -592,7 +592,7 @@ Status LoadCasesDemo(Store& store, const Clock& clock, Rng& rng, const std::stri
   CaseService opened_earlier(store, two_days_ago, rng);
   CORDON_ASSIGN_OR_RETURN(std::string confirmed,
                           check(opened_earlier.Open(officer, DemoCaseBody(zentra_app, "DEHAM", shoes,
-                                                                         two_days_ago.Today(), {"sea", "VN", "AE", "DE"}))));
+                                                                         two_days_ago.Today(), {"sea", "ID", "AE", "DE"}))));
   CaseService acting_yesterday(store, yesterday, rng);
   CORDON_RETURN_IF_ERROR(check(acting_yesterday.Act(zentra, confirmed, {{"action", "confirm_infringement"}})).status());
 

@@ -572,11 +572,11 @@ describe("the dashboard served by cordon serve", { concurrency: 1 }, () => {
     const csvText = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
     assert.match(csvText, /^# total\ncases,articles,value_eur\n/);
     // The origins the cases carry, on the map and in the flows: the KORVEX
-    // case (CN, recorded in the UI) and the demo's shoes from Viet Nam to
+    // case (CN, recorded in the UI) and the demo's shoes from Indonesia to
     // Germany and from Turkey to Czechia.
     const section = (title) => csvText.split(`# ${title}\n`)[1].split("\n\n")[0];
-    for (const origin of ["CN", "VN", "TR"]) assert.match(section("by origin"), new RegExp(`^${origin},`, "m"));
-    for (const flow of ["CN,DE", "VN,DE", "TR,CZ"]) assert.match(section("origin to destination"), new RegExp(`^${flow},`, "m"));
+    for (const origin of ["CN", "ID", "TR"]) assert.match(section("by origin"), new RegExp(`^${origin},`, "m"));
+    for (const flow of ["CN,DE", "ID,DE", "TR,CZ"]) assert.match(section("origin to destination"), new RegExp(`^${flow},`, "m"));
     const [png] = await Promise.all([page.waitForEvent("download"), page.getByTestId("chart-category").getByRole("button", { name: "PNG" }).click()]);
     const pngBytes = await (await import("node:fs/promises")).readFile(await png.path());
     assert.equal(pngBytes.subarray(1, 4).toString(), "PNG");
