@@ -3,7 +3,6 @@
 #include "cases/case_service.h"
 
 #include <fmt/format.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "cases/deadlines.h"
 #include "cases/json_reader.h"
 #include "cases/rules.h"
+#include "core/digest.h"
 #include "notify/notify.h"
 #include "stats/stats.h"
 
@@ -81,18 +81,6 @@ std::string ListText(const std::string_view (&list)[N]) {
     text += item;
   }
   return text;
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : digest) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
 }
 
 bool IsDigits(std::string_view text) {

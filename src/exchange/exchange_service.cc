@@ -1,5 +1,4 @@
 // Partners, groups, the outbox and the inbox; see exchange.h.
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <set>
 
 #include "core/codes.h"
+#include "core/digest.h"
 #include "exchange/exchange.h"
 #include "exchange/exchange_internal.h"
 #include "screening/profiles.h"
@@ -26,19 +26,6 @@ constexpr std::initializer_list<Role> kSenderRoles = {Role::kIprOfficer, Role::k
                                                       Role::kAdmin};
 constexpr std::initializer_list<Role> kReaderRoles = {Role::kIprOfficer, Role::kRiskAnalyst,
                                                       Role::kAdmin, Role::kFrontlineOfficer};
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  std::string hex;
-  hex.reserve(2 * sizeof digest);
-  char buffer[3];
-  for (unsigned char byte : digest) {
-    std::snprintf(buffer, sizeof buffer, "%02x", byte);
-    hex += buffer;
-  }
-  return hex;
-}
 
 bool HasRole(const Caller& caller, std::initializer_list<Role> roles) {
   return std::find(roles.begin(), roles.end(), caller.role) != roles.end();

@@ -9,8 +9,6 @@
 // appended in the same transaction.
 #include "rights/rights.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "core/digest.h"
 #include "core/random.h"
 #include "notify/notify.h"
 #include "rights/application_internal.h"
@@ -987,18 +986,6 @@ bool HasSignatureOf(std::string_view media_type, std::string_view bytes) {
   if (media_type == "image/png") return starts("\x89PNG\r\n\x1A\n");
   if (media_type == "image/webp") return starts("RIFF") && bytes.size() >= 12 && bytes.substr(8, 4) == "WEBP";
   return false;
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char byte : digest) {
-    hex += kHex[byte >> 4];
-    hex += kHex[byte & 15];
-  }
-  return hex;
 }
 
 // The application through the caller's scope (invisible and missing look

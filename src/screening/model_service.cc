@@ -2,12 +2,12 @@
 // activate, roll back, the active model for screening, and training data
 // from the findings recorded on stored results. See screening_service.h.
 #include <fmt/format.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <initializer_list>
 
+#include "core/digest.h"
 #include "screening/screening_service.h"
 
 namespace cordon {
@@ -24,14 +24,6 @@ Status RequireModelRole(const Caller& caller, std::string_view action) {
                            kModelRoles.end();
   if (allowed) return Status::Ok();
   return Forbidden(fmt::format("only a customs risk_analyst or admin may {}", action));
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  std::string hex;
-  for (unsigned char byte : digest) hex += fmt::format("{:02x}", byte);
-  return hex;
 }
 
 json MetricsJson(const targeting::Metrics& metrics) {

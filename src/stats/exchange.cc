@@ -2,7 +2,6 @@
 // exchange"), the export with small-cell suppression, the partner import and
 // the joint view.
 #include <fmt/format.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,7 @@
 #include <set>
 
 #include "core/codes.h"
+#include "core/digest.h"
 #include "stats/stats_internal.h"
 
 namespace cordon {
@@ -65,14 +65,6 @@ bool ValidValue(const std::string& dim, const std::string& value) {
            kTransportModes.end();
   }
   return false;
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  std::string hex;
-  for (unsigned char byte : digest) hex += fmt::format("{:02x}", byte);
-  return hex;
 }
 
 std::string CsvField(const std::string& text) {
