@@ -19,6 +19,7 @@
 #include "cases/json_reader.h"
 #include "cases/rules.h"
 #include "core/digest.h"
+#include "core/file_types.h"
 #include "notify/notify.h"
 #include "stats/stats.h"
 
@@ -55,18 +56,6 @@ constexpr EvidenceType kEvidenceTypes[] = {
     {"image/jpeg", "jpg"}, {"image/png", "png"},       {"image/webp", "webp"},
     {"image/tiff", "tif"}, {"application/pdf", "pdf"},
 };
-
-bool LooksLike(std::string_view media_type, std::string_view bytes) {
-  auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
-  if (media_type == "image/jpeg") return starts("\xFF\xD8\xFF");
-  if (media_type == "image/png") return starts("\x89PNG\r\n\x1A\n");
-  if (media_type == "image/webp") return starts("RIFF") && bytes.substr(8, 4) == "WEBP";
-  if (media_type == "image/tiff") {
-    return starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4));
-  }
-  if (media_type == "application/pdf") return starts("%PDF-");
-  return false;
-}
 
 template <size_t N>
 bool OneOf(std::string_view value, const std::string_view (&list)[N]) {
@@ -1311,7 +1300,7 @@ Result<json> CaseService::AddEvidence(const Caller& caller, const std::string& i
   } else if (upload.content.size() > impl.options.max_evidence_bytes) {
     errors.Add("content", fmt::format("must be at most {} bytes (is {})", impl.options.max_evidence_bytes,
                                       upload.content.size()));
-  } else if (type != nullptr && !LooksLike(type->media_type, upload.content)) {
+  } else if (type != nullptr && !StartsAsMediaType(type->media_type, upload.content)) {
     errors.Add("content", fmt::format("is not a {} file", type->media_type));
   }
   if (upload.filename.size() > 255 ||

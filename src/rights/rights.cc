@@ -20,6 +20,7 @@
 
 #include "core/codes.h"
 #include "core/digest.h"
+#include "core/file_types.h"
 #include "core/random.h"
 #include "notify/notify.h"
 #include "rights/application_internal.h"
@@ -979,15 +980,6 @@ struct PhotoType {
 constexpr PhotoType kPhotoTypes[] = {
     {"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"}};
 
-// The file's first bytes must be those of its declared type.
-bool HasSignatureOf(std::string_view media_type, std::string_view bytes) {
-  auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
-  if (media_type == "image/jpeg") return starts("\xFF\xD8\xFF");
-  if (media_type == "image/png") return starts("\x89PNG\r\n\x1A\n");
-  if (media_type == "image/webp") return starts("RIFF") && bytes.size() >= 12 && bytes.substr(8, 4) == "WEBP";
-  return false;
-}
-
 // The application through the caller's scope (invisible and missing look
 // the same), as Get reads it.
 Result<Application> VisibleApplication(ReadTx& tx, const Caller& caller, const std::string& id) {
@@ -1043,7 +1035,7 @@ Result<ApplicationPhotoRecord> ApplicationService::AddPhoto(const Caller& caller
   } else if (upload.content.size() > kMaxPhotoBytes) {
     errors.Add("content", "must be at most " + std::to_string(kMaxPhotoBytes) + " bytes (is " +
                               std::to_string(upload.content.size()) + ")");
-  } else if (type != nullptr && !HasSignatureOf(type->media_type, upload.content)) {
+  } else if (type != nullptr && !StartsAsMediaType(type->media_type, upload.content)) {
     errors.Add("content", "is not a " + std::string(type->media_type) + " file");
   }
   if (upload.filename.size() > 255 ||
