@@ -253,13 +253,30 @@ Result<std::string> ScreeningAdministration(Store& store, const std::string& nam
 
 namespace {
 
-// Screens records[begin, end) with one scratch.
+// Screens the readable records of records[begin, end) with one scratch, in
+// batches (Screener::ScreenBatch: a model scores a batch's items together).
 void ScreenRange(const Screener& screener, ScreeningScratch& scratch, Date today,
                  std::vector<Record>& records, size_t begin, size_t end) {
+  constexpr size_t kBatch = 1024;
+  std::vector<Record*> batch;
+  std::vector<const Declaration*> declarations;
+  std::vector<ScreeningResult> results;
+  auto screen = [&] {
+    screener.ScreenBatch(declarations, today, scratch, results);
+    for (size_t index = 0; index < batch.size(); ++index) {
+      batch[index]->result = std::move(results[index]);
+    }
+    batch.clear();
+    declarations.clear();
+  };
   for (size_t index = begin; index < end; ++index) {
     Record& record = records[index];
-    if (record.readable) record.result = screener.Screen(record.declaration, today, scratch);
+    if (!record.readable) continue;
+    batch.push_back(&record);
+    declarations.push_back(&record.declaration);
+    if (batch.size() == kBatch) screen();
   }
+  screen();
 }
 
 // Turns the first "selected":false of a result line into true. The key comes

@@ -71,47 +71,54 @@ std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
   return hit;
 }
 
-// The model hit: every item scored as one row (declaration fields plus the
-// item's), the riskiest item reported.
-ScreeningHit ModelHit(const targeting::Model& model, const std::string& label,
-                      const Declaration& declaration, const ScoringOptions& scoring) {
-  ScreeningHit hit;
-  hit.kind = "model";
-  hit.name = label;
-  std::vector<targeting::RoleValues> inputs = ModelInputs(declaration);
+// Appends each declaration's model hit to its result: every item scored as
+// one row (declaration fields plus the item's), the riskiest item explained.
+// The batch's rows go through the model together (Model::ExplainRiskiest), so
+// its trees are walked once per block of rows.
+void AddModelHits(const targeting::Model& model, const std::string& label,
+                  std::span<const Declaration* const> declarations, const ScoringOptions& scoring,
+                  std::span<ScreeningResult> results) {
+  std::vector<targeting::RoleValues> inputs;
+  std::vector<size_t> group_ends;
+  group_ends.reserve(declarations.size());
+  for (const Declaration* declaration : declarations) {
+    for (targeting::RoleValues& row : ModelInputs(*declaration)) inputs.push_back(std::move(row));
+    group_ends.push_back(inputs.size());
+  }
   targeting::Dataset rows = targeting::DatasetFromRoles(model.mapping(), inputs);
-  if (rows.rows == 0) {
-    hit.reason = "no items to score";
-    return hit;
-  }
-  // Every item is scored; only the riskiest is explained (attribution walks
-  // the trees again and costs more than scoring).
-  size_t best = 0;
-  if (rows.rows > 1) {
-    Result<std::vector<double>> scores = model.ScoreBatch(rows);
-    if (!scores.ok()) {
-      hit.reason = "the model could not score: " + scores.error().message();
-      return hit;
+  Result<std::vector<targeting::Model::GroupPrediction>> groups =
+      model.ExplainRiskiest(rows, group_ends, scoring.model_contributions);
+  for (size_t index = 0; index < declarations.size(); ++index) {
+    ScreeningHit hit;
+    hit.kind = "model";
+    hit.name = label;
+    if (!groups.ok()) {
+      hit.reason = "the model could not score: " + groups.error().message();
+    } else if (targeting::Model::GroupPrediction& group = (*groups)[index];
+               group.row == targeting::Model::GroupPrediction::kNoRow) {
+      hit.reason = "no items to score";
+    } else {
+      const size_t first_row = index == 0 ? 0 : group_ends[index - 1];
+      hit.item = static_cast<int>(group.row - first_row);
+      hit.probability = group.prediction.probability;
+      hit.bias = group.prediction.bias;
+      hit.contributions = std::move(group.prediction.top);
+      hit.weight = scoring.model_weight * group.prediction.probability;
     }
-    for (size_t row = 1; row < scores->size(); ++row) {
-      if ((*scores)[row] > (*scores)[best]) best = row;
-    }
-    rows = targeting::DatasetFromRoles(model.mapping(), std::span(inputs).subspan(best, 1));
+    results[index].hits.push_back(std::move(hit));
   }
-  Result<std::vector<targeting::Prediction>> predictions = model.Explain(
-      rows, scoring.model_contributions, targeting::Model::Attribution::kApproximate);
-  if (!predictions.ok() || predictions->size() != 1) {
-    hit.reason = predictions.ok() ? "the model gave no explanation"
-                                  : "the model could not score: " + predictions.error().message();
-    return hit;
-  }
-  targeting::Prediction& prediction = predictions->front();
-  hit.item = static_cast<int>(best);
-  hit.probability = prediction.probability;
-  hit.bias = prediction.bias;
-  hit.contributions = std::move(prediction.top);
-  hit.weight = scoring.model_weight * prediction.probability;
-  return hit;
+}
+
+// The score from the hits, its channel, and selected = red.
+void Conclude(ScreeningResult& result, const ScoringOptions& scoring) {
+  double miss = 1;
+  for (const ScreeningHit& hit : result.hits) miss *= 1 - std::clamp(hit.weight, 0.0, 1.0);
+  // Four decimals: enough to rank, and the same text on every machine.
+  result.score = std::round((1 - miss) * 10000) / 10000;
+  result.channel = result.score >= scoring.red_threshold      ? "red"
+                   : result.score >= scoring.yellow_threshold ? "yellow"
+                                                              : "green";
+  result.selected = result.channel == "red";
 }
 
 // Indices of `results` ordered best first: score descending, then input order.
@@ -162,6 +169,38 @@ Result<std::unique_ptr<ScreeningScratch>> Screener::NewScratch() const {
 
 ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
                                  ScreeningScratch& scratch) const {
+  ScreeningResult result = ScreenWithoutModel(declaration, today, scratch);
+  if (parts_.model) {
+    const Declaration* one = &declaration;
+    AddModelHits(*parts_.model, parts_.model_label, std::span(&one, 1), parts_.scoring,
+                 std::span(&result, 1));
+  }
+  Conclude(result, parts_.scoring);
+  return result;
+}
+
+void Screener::ScreenBatch(std::span<const Declaration* const> declarations, Date today,
+                           ScreeningScratch& scratch, std::vector<ScreeningResult>& out) const {
+  out.clear();
+  out.reserve(declarations.size());
+  for (const Declaration* declaration : declarations) {
+    out.push_back(ScreenWithoutModel(*declaration, today, scratch));
+  }
+  if (parts_.model) {
+    // Enough rows per call for the trees to be walked by full blocks, few
+    // enough for the rows' features to stay in cache.
+    constexpr size_t kModelBatch = 256;
+    for (size_t first = 0; first < declarations.size(); first += kModelBatch) {
+      const size_t count = std::min(kModelBatch, declarations.size() - first);
+      AddModelHits(*parts_.model, parts_.model_label, declarations.subspan(first, count),
+                   parts_.scoring, std::span(out).subspan(first, count));
+    }
+  }
+  for (ScreeningResult& result : out) Conclude(result, parts_.scoring);
+}
+
+ScreeningResult Screener::ScreenWithoutModel(const Declaration& declaration, Date today,
+                                             ScreeningScratch& scratch) const {
   ScreeningResult result;
   result.id = declaration.id;
   result.office = declaration.office;
@@ -219,18 +258,6 @@ ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
   if (std::optional<ScreeningHit> small = SmallConsignment(declaration)) {
     result.hits.push_back(std::move(*small));
   }
-  if (parts_.model) {
-    result.hits.push_back(ModelHit(*parts_.model, parts_.model_label, declaration, scoring));
-  }
-
-  double miss = 1;
-  for (const ScreeningHit& hit : result.hits) miss *= 1 - std::clamp(hit.weight, 0.0, 1.0);
-  // Four decimals: enough to rank, and the same text on every machine.
-  result.score = std::round((1 - miss) * 10000) / 10000;
-  result.channel = result.score >= scoring.red_threshold      ? "red"
-                   : result.score >= scoring.yellow_threshold ? "yellow"
-                                                              : "green";
-  result.selected = result.channel == "red";
   return result;
 }
 

@@ -178,6 +178,44 @@ std::shared_ptr<const targeting::Model> OriginModel() {
   return std::make_shared<const targeting::Model>(std::move(model).value());
 }
 
+TEST(ScreenerModel, ScreenBatchGivesEachDeclarationsScreenResult) {
+  ScoringOptions scoring;
+  scoring.model_contributions = 3;
+  auto screener = Screener::Make({ZentraIndex(), nullptr, nullptr, scoring, OriginModel(), "m"});
+  ASSERT_TRUE(screener.ok()) << screener.error().ToString();
+  auto scratch = (*screener)->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  const Date day{std::chrono::year(2026) / 3 / 1};
+  // 600 declarations (more than one model batch of 256) of 1 to 3 items,
+  // some with a mark, from two origins.
+  std::vector<Declaration> declarations;
+  for (int index = 0; index < 600; ++index) {
+    Declaration declaration =
+        Shoes("B" + std::to_string(index), index % 7 == 0 ? "ZENTRA air runner" : "sport shoes");
+    declaration.origin = index % 3 == 0 ? "CN" : "VN";
+    for (int extra = 0; extra < index % 3; ++extra) {
+      declaration.items.push_back(declaration.items[0]);
+      declaration.items.back().value = 10.0 * (index % 11) + extra;
+    }
+    declarations.push_back(std::move(declaration));
+  }
+  std::vector<const Declaration*> pointers;
+  for (const Declaration& declaration : declarations) pointers.push_back(&declaration);
+  std::vector<ScreeningResult> batch;
+  (*screener)->ScreenBatch(pointers, day, **scratch, batch);
+  ASSERT_EQ(batch.size(), declarations.size());
+  // (Which item is riskiest within a group is Model::ExplainRiskiest's test.)
+  for (size_t index = 0; index < declarations.size(); ++index) {
+    std::string one, many;
+    AppendResultJson((*screener)->Screen(declarations[index], day, **scratch), &one);
+    AppendResultJson(batch[index], &many);
+    ASSERT_EQ(many, one) << index;
+  }
+  // An empty batch gives no results.
+  (*screener)->ScreenBatch({}, day, **scratch, batch);
+  EXPECT_TRUE(batch.empty());
+}
+
 TEST(ScreenerModel, ModelHitExplainsTheRiskiestItemAndJoinsTheNoisyOr) {
   ScoringOptions scoring;
   scoring.model_contributions = 1000;

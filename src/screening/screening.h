@@ -43,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,12 @@ class Screener {
   // Screens one declaration on `today` (profile validity). selected = red.
   ScreeningResult Screen(const Declaration& declaration, Date today,
                          ScreeningScratch& scratch) const;
+  // Screens several declarations into `out` (cleared first; one result per
+  // declaration, in order): the same results as Screen on each, but with a
+  // model, the items of up to 256 declarations at a time are scored together,
+  // which keeps its trees in cache (several times faster than one by one).
+  void ScreenBatch(std::span<const Declaration* const> declarations, Date today,
+                   ScreeningScratch& scratch, std::vector<ScreeningResult>& out) const;
 
   const ScoringOptions& scoring() const { return parts_.scoring; }
   // The same Screener with another model (null: none); the marks, profiles
@@ -139,6 +146,9 @@ class Screener {
 
  private:
   explicit Screener(ScreenerParts parts) : parts_(std::move(parts)) {}
+  // Marks, profiles, watchlist and small consignment; no model hit, no score.
+  ScreeningResult ScreenWithoutModel(const Declaration& declaration, Date today,
+                                     ScreeningScratch& scratch) const;
   ScreenerParts parts_;
 };
 

@@ -512,6 +512,7 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
   std::vector<std::string> model_inputs;      // of each result, when storing
   std::vector<std::string> stored_texts;      // each result's declaration, when storing
   std::map<std::string, size_t> first_index;  // declaration id -> index, when storing
+  std::vector<Declaration> declarations;      // the readable ones, in order
   for (size_t index = 0; index < request.declarations.size(); ++index) {
     const std::string& text = request.declarations[index];
     Result<Declaration> declaration = ParseDeclarationJson(text);
@@ -529,13 +530,18 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
         continue;
       }
     }
-    outcome.results.push_back(screener->Screen(*declaration, today, *scratch));
     ordinals.push_back(static_cast<long long>(index));
     if (request.store) {
       model_inputs.push_back(ModelInputsToJson(ModelInputs(*declaration)));
       stored_texts.push_back(DeclarationToJson(*declaration));
     }
+    declarations.push_back(std::move(declaration).value());
   }
+  // Screened together: a model scores the batch's items in blocks.
+  std::vector<const Declaration*> pointers;
+  pointers.reserve(declarations.size());
+  for (const Declaration& declaration : declarations) pointers.push_back(&declaration);
+  screener->ScreenBatch(pointers, today, *scratch, outcome.results);
   if (request.capacity) {
     CORDON_RETURN_IF_ERROR(SelectByCapacity(outcome.results, *request.capacity));
   } else if (request.budget_percent) {

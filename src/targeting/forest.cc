@@ -151,6 +151,46 @@ void Forest::Contributions(const float* features, double* out, double* margin) c
   if (margin != nullptr) *margin = sum;
 }
 
+void Forest::Contributions(const float* rows, size_t count, size_t stride, double* out,
+                           double* margins) const {
+  // As Probabilities: the rows of a block walk each tree in lockstep. A leaf
+  // points to itself, so a row that reaches one early credits 0 to feature 0
+  // for the remaining levels, which leaves every sum unchanged (the sums
+  // start at +0 and so never become -0).
+  constexpr size_t kBlock = 64;
+  const size_t width = feature_count_ + 1;
+  const Node* nodes = nodes_.data();
+  std::fill(out, out + count * width, 0.0);
+  for (size_t first = 0; first < count; first += kBlock) {
+    const size_t block = std::min(kBlock, count - first);
+    const float* block_rows = rows + first * stride;
+    double* block_out = out + first * width;
+    double sums[kBlock];
+    uint32_t position[kBlock];
+    std::fill(sums, sums + block, base_margin_);
+    for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] = base_margin_;
+    for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
+      const uint32_t root = tree_roots_[tree];
+      const double root_value = nodes[root].value;
+      std::fill(position, position + block, root);
+      for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] += root_value;
+      for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
+        for (size_t row = 0; row < block; ++row) {
+          const uint32_t from = position[row];
+          const uint32_t to = Step(nodes, from, block_rows + row * stride);
+          const uint32_t feature = nodes[from].feature & ~kDefaultLeft;
+          // In double, as the row-by-row walk subtracts.
+          block_out[row * width + feature] +=
+              static_cast<double>(nodes[to].value) - static_cast<double>(nodes[from].value);
+          position[row] = to;
+        }
+      }
+      for (size_t row = 0; row < block; ++row) sums[row] += nodes[position[row]].value;
+    }
+    std::copy(sums, sums + block, margins + first);
+  }
+}
+
 double Forest::Probability(const float* features) const {
   return 1.0 / (1.0 + std::exp(-Margin(features)));
 }

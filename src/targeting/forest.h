@@ -26,7 +26,7 @@ class Forest {
   // Sum of leaf values plus the base margin (log-odds).
   double Margin(const float* features) const;
   double Probability(const float* features) const;
-  // Probabilities of `rows` rows of `stride` floats each. Walks the trees in
+  // Probabilities of `count` rows of `stride` floats each. Walks the trees in
   // the outer loop over blocks of rows, so each tree stays in cache while a
   // block passes through it: several times faster than row by row for
   // forests larger than the cache.
@@ -39,6 +39,12 @@ class Forest {
   // With `margin`, the same walk also gives Margin(), bit for bit (the leaf
   // values added in the same order), so scoring a row does not walk it twice.
   void Contributions(const float* features, double* out, double* margin = nullptr) const;
+  // Contributions of `count` rows of `stride` floats each into `out`
+  // (count × (features() + 1) values) and their margins, with the trees in
+  // the outer loop as in Probabilities. Equal, bit for bit, to calling
+  // Contributions row by row: each row's values are added in the same order.
+  void Contributions(const float* rows, size_t count, size_t stride, double* out,
+                     double* margins) const;
 
   size_t trees() const { return tree_roots_.size(); }
   size_t features() const { return feature_count_; }

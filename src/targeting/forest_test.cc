@@ -91,6 +91,20 @@ TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
     EXPECT_NEAR(sum, forest->Margin(features), 1e-9) << row;
   }
   EXPECT_GT(largest, 0.1);  // the attributions are not all zero
+
+  // All rows at once (trees in the outer loop, 64 rows a block, the last
+  // block partial): the row-by-row values, bit for bit.
+  std::vector<double> batch((kColumns + 1) * kRows);
+  std::vector<double> margins(kRows);
+  forest->Contributions(values.data(), kRows, kColumns, batch.data(), margins.data());
+  for (size_t row = 0; row < kRows; ++row) {
+    double margin = 0;
+    forest->Contributions(values.data() + row * kColumns, ours.data(), &margin);
+    EXPECT_EQ(margins[row], margin) << row;
+    for (size_t column = 0; column <= kColumns; ++column) {
+      EXPECT_EQ(batch[row * (kColumns + 1) + column], ours[column]) << row << " " << column;
+    }
+  }
   XGBoosterFree(booster);
   XGDMatrixFree(matrix);
 }

@@ -164,7 +164,34 @@ struct Model::Impl {
     if (booster) XGBoosterFree(booster);
   }
   Result<BoosterHandle> LockedBooster() const;
+  // Fills prediction.bias and prediction.top (the `top_k` largest magnitudes,
+  // lower feature index first on ties) from one row's contributions
+  // (features + 1 values, the bias last).
+  void TopContributions(const Dataset& data, size_t row, const float* features,
+                        const double* contributions, int top_k, Prediction& prediction) const;
 };
+
+void Model::Impl::TopContributions(const Dataset& data, size_t row, const float* values,
+                                   const double* contributions, int top_k,
+                                   Prediction& prediction) const {
+  const std::vector<std::string>& names = features.feature_names();
+  const size_t columns = names.size();
+  std::vector<size_t> order(columns);
+  std::iota(order.begin(), order.end(), 0);
+  size_t keep = std::min<size_t>(static_cast<size_t>(top_k), order.size());
+  std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
+    double magnitude_a = std::fabs(contributions[a]);
+    double magnitude_b = std::fabs(contributions[b]);
+    return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
+  });
+  prediction.bias = contributions[columns];
+  prediction.top.reserve(keep);
+  for (size_t index = 0; index < keep; ++index) {
+    size_t feature = order[index];
+    prediction.top.push_back(
+        {names[feature], values[feature], contributions[feature], features.Detail(data, row, feature)});
+  }
+}
 
 Result<BoosterHandle> Model::Impl::LockedBooster() const {
   if (booster) return booster;
@@ -379,27 +406,77 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
     if (total != expected) return Internal("unexpected contribution shape from XGBoost");
     contributions.assign(result, result + expected);
   }
-  const auto& names = impl_->features.feature_names();
-  size_t stride = matrix.columns + 1;  // the last column is the bias
-  std::vector<size_t> order(matrix.columns);
+  const size_t stride = matrix.columns + 1;  // the last column is the bias
   for (size_t row = 0; row < matrix.rows; ++row) {
-    const double* row_contributions = contributions.data() + row * stride;
-    std::iota(order.begin(), order.end(), 0);
-    size_t keep = std::min<size_t>(static_cast<size_t>(top_k), order.size());
-    std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
-      double magnitude_a = std::fabs(row_contributions[a]);
-      double magnitude_b = std::fabs(row_contributions[b]);
-      return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
-    });
-    predictions[row].bias = row_contributions[matrix.columns];
-    for (size_t index = 0; index < keep; ++index) {
-      size_t feature = order[index];
-      predictions[row].top.push_back({names[feature], matrix.Row(row)[feature],
-                                      row_contributions[feature],
-                                      impl_->features.Detail(data, row, feature)});
-    }
+    impl_->TopContributions(data, row, matrix.Row(row), contributions.data() + row * stride, top_k,
+                            predictions[row]);
   }
   return predictions;
+}
+
+Result<std::vector<Model::GroupPrediction>> Model::ExplainRiskiest(
+    const Dataset& data, std::span<const size_t> group_ends, int top_k) const {
+  if (!std::is_sorted(group_ends.begin(), group_ends.end()) ||
+      (group_ends.empty() ? data.rows != 0 : group_ends.back() != data.rows)) {
+    return InvalidInput("group ends must be ascending and end at the last row");
+  }
+  CORDON_ASSIGN_OR_RETURN(FeatureMatrix matrix, impl_->features.Transform(data));
+  const size_t columns = matrix.columns;
+  // The rows of groups of two or more are scored together to find each
+  // group's riskiest; a single row is the riskiest of its group unscored.
+  std::vector<size_t> contested;
+  for (size_t group = 0, begin = 0; group < group_ends.size(); begin = group_ends[group++]) {
+    if (group_ends[group] - begin > 1) {
+      for (size_t row = begin; row < group_ends[group]; ++row) contested.push_back(row);
+    }
+  }
+  std::vector<float> gathered;
+  auto gather = [&](std::span<const size_t> rows) {
+    gathered.resize(rows.size() * columns);
+    for (size_t index = 0; index < rows.size(); ++index) {
+      std::copy_n(matrix.Row(rows[index]), columns, gathered.data() + index * columns);
+    }
+  };
+  std::vector<double> scores(matrix.rows, 0.0);
+  if (!contested.empty()) {
+    gather(contested);
+    std::vector<double> contested_scores(contested.size());
+    impl_->forest.Probabilities(gathered.data(), contested.size(), columns,
+                                contested_scores.data());
+    for (size_t index = 0; index < contested.size(); ++index) {
+      scores[contested[index]] = contested_scores[index];
+    }
+  }
+  std::vector<GroupPrediction> out(group_ends.size());
+  std::vector<size_t> riskiest;
+  for (size_t group = 0, begin = 0; group < group_ends.size(); begin = group_ends[group++]) {
+    if (group_ends[group] == begin) continue;
+    size_t best = begin;
+    for (size_t row = begin + 1; row < group_ends[group]; ++row) {
+      if (scores[row] > scores[best]) best = row;
+    }
+    out[group].row = best;
+    riskiest.push_back(best);
+  }
+  // One walk of the trees per block of riskiest rows gives both their
+  // margins and their path attributions (forest.h).
+  gather(riskiest);
+  const size_t stride = columns + 1;
+  std::vector<double> contributions(riskiest.size() * stride);
+  std::vector<double> margins(riskiest.size());
+  impl_->forest.Contributions(gathered.data(), riskiest.size(), columns, contributions.data(),
+                              margins.data());
+  size_t next = 0;
+  for (GroupPrediction& group : out) {
+    if (group.row == GroupPrediction::kNoRow) continue;
+    group.prediction.probability = 1.0 / (1.0 + std::exp(-margins[next]));
+    if (top_k > 0) {
+      impl_->TopContributions(data, group.row, matrix.Row(group.row),
+                              contributions.data() + next * stride, top_k, group.prediction);
+    }
+    ++next;
+  }
+  return out;
 }
 
 Result<Prediction> Model::Score(const Record& record, int top_k, Attribution attribution) const {

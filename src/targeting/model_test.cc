@@ -180,6 +180,64 @@ TEST_F(ModelTest, ScoreOneRecordMatchesTheBatchAndExplains) {
   EXPECT_GE(sparse->probability, 0.0);
 }
 
+TEST_F(ModelTest, ExplainRiskiestIsExplainOfEachGroupsBestRow) {
+  Result<Model> model = TrainFixture(mapping_->train, false);
+  ASSERT_TRUE(model.ok());
+  const Dataset& data = *test_;
+  ASSERT_GT(data.rows, 150u);
+  // Groups of 1, 2, 3, 0 (empty) and 4 rows, repeated over the test set.
+  std::vector<size_t> ends;
+  const size_t sizes[] = {1, 2, 3, 0, 4};
+  for (size_t row = 0, next = 0; row < data.rows; ++next) {
+    row = std::min(data.rows, row + sizes[next % 5]);
+    ends.push_back(row);
+  }
+  Result<std::vector<Model::GroupPrediction>> groups = model->ExplainRiskiest(data, ends, 4);
+  ASSERT_TRUE(groups.ok()) << groups.error().ToString();
+  ASSERT_EQ(groups->size(), ends.size());
+  Result<std::vector<double>> scores = model->ScoreBatch(data);
+  ASSERT_TRUE(scores.ok());
+  Result<std::vector<Prediction>> alone = model->Explain(data, 4, Model::Attribution::kApproximate);
+  ASSERT_TRUE(alone.ok());
+  size_t empty = 0;
+  for (size_t group = 0, begin = 0; group < ends.size(); begin = ends[group++]) {
+    const Model::GroupPrediction& got = (*groups)[group];
+    if (ends[group] == begin) {
+      EXPECT_EQ(got.row, Model::GroupPrediction::kNoRow);
+      ++empty;
+      continue;
+    }
+    // The first row of the highest score in the group.
+    size_t best = begin;
+    for (size_t row = begin; row < ends[group]; ++row) {
+      if ((*scores)[row] > (*scores)[best]) best = row;
+    }
+    ASSERT_EQ(got.row, best) << group;
+    const Prediction& expected = (*alone)[best];
+    EXPECT_EQ(got.prediction.probability, expected.probability) << group;
+    EXPECT_EQ(got.prediction.bias, expected.bias) << group;
+    ASSERT_EQ(got.prediction.top.size(), expected.top.size());
+    for (size_t index = 0; index < expected.top.size(); ++index) {
+      EXPECT_EQ(got.prediction.top[index].feature, expected.top[index].feature);
+      EXPECT_EQ(got.prediction.top[index].contribution, expected.top[index].contribution);
+      EXPECT_EQ(got.prediction.top[index].detail, expected.top[index].detail);
+    }
+  }
+  EXPECT_GT(empty, 0u);
+
+  // Without contributions: the probability alone.
+  Result<std::vector<Model::GroupPrediction>> bare = model->ExplainRiskiest(data, ends, 0);
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ(bare->front().prediction.probability, groups->front().prediction.probability);
+  EXPECT_TRUE(bare->front().prediction.top.empty());
+
+  // Ends that do not ascend to the last row are refused.
+  std::vector<size_t> short_ends = {1, 2};
+  EXPECT_EQ(model->ExplainRiskiest(data, short_ends, 4).error().code(), ErrorCode::kInvalidInput);
+  std::vector<size_t> descending = {2, 1, data.rows};
+  EXPECT_EQ(model->ExplainRiskiest(data, descending, 4).error().code(), ErrorCode::kInvalidInput);
+}
+
 TEST_F(ModelTest, ShapContributionsAddUpToTheLogOdds) {
   Result<Model> model = TrainFixture(mapping_->train, false);
   ASSERT_TRUE(model.ok());

@@ -256,6 +256,22 @@ class Model {
   enum class Attribution { kShap, kApproximate };
   Result<std::vector<Prediction>> Explain(const Dataset& data, int top_k,
                                           Attribution attribution = Attribution::kShap) const;
+  // Rows in groups (say, the items of each declaration): group g holds rows
+  // [group_ends[g-1], group_ends[g]) (the first from 0), and the last end is
+  // data.rows. Scores every row of a group of two or more, and explains the
+  // riskiest row of each group (the first of equal scores) with path
+  // attribution: the same prediction as Explain(kApproximate) of that row
+  // alone, bit for bit, but with the trees walked once per block of rows
+  // rather than once per row. An empty group gets row kNoRow.
+  // kInvalidInput when the ends do not ascend to data.rows.
+  struct GroupPrediction {
+    static constexpr size_t kNoRow = SIZE_MAX;
+    size_t row = kNoRow;  // the explained row, in data
+    Prediction prediction;
+  };
+  Result<std::vector<GroupPrediction>> ExplainRiskiest(const Dataset& data,
+                                                       std::span<const size_t> group_ends,
+                                                       int top_k) const;
   // One declaration given by column name; missing columns read as empty.
   Result<Prediction> Score(const Record& record, int top_k = 5,
                            Attribution attribution = Attribution::kShap) const;
