@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -49,9 +50,10 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         if (left[node] == -1) continue;
         if (left[node] <= 0 || right[node] <= 0 || static_cast<size_t>(left[node]) >= count ||
             static_cast<size_t>(right[node]) >= count ||
-            split_index[node] >= forest.feature_count_ || split_index[node] >= kDefaultLeft) {
+            split_index[node] >= forest.feature_count_) {
           return Corrupt("a tree node points outside its tree or its features");
         }
+        if (!std::isfinite(condition[node])) return Corrupt("a split threshold is not finite");
       }
       // Breadth-first from the root, placing each node's children side by
       // side; `placed` maps XGBoost's node ids to positions in nodes_.
@@ -70,14 +72,14 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         if (left[id] == -1) {
           out.threshold = std::numeric_limits<float>::infinity();
           out.left = placed[id];
-          out.feature = kDefaultLeft;
+          out.column = static_cast<uint32_t>(2 * forest.feature_count_);
           out.value = condition[id];
           continue;
         }
         out.threshold = condition[id];
         const json& flag = default_left[id];
         bool missing_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
-        out.feature = split_index[id] | (missing_left ? kDefaultLeft : 0);
+        out.column = 2 * split_index[id] + (missing_left ? 0 : 1);
         uint32_t first_child = static_cast<uint32_t>(forest.nodes_.size());
         out.left = first_child;
         for (int32_t side : {0, 1}) {
@@ -117,7 +119,28 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
   return forest;
 }
 
-double Forest::Margin(const float* features) const {
+void Forest::Widen(const float* features, float* widened) const {
+  constexpr float kInfinity = std::numeric_limits<float>::infinity();
+  for (size_t feature = 0; feature < feature_count_; ++feature) {
+    const float x = features[feature];
+    const bool missing = std::isnan(x);
+    widened[2 * feature] = missing ? -kInfinity : x;
+    widened[2 * feature + 1] = missing ? kInfinity : x;
+  }
+  widened[2 * feature_count_] = 0;
+}
+
+void Forest::WidenRows(const float* rows, size_t count, size_t stride,
+                       std::vector<float>& widened) const {
+  const size_t width = widened_columns();
+  widened.resize(count * width);
+  for (size_t row = 0; row < count; ++row) Widen(rows + row * stride, widened.data() + row * width);
+}
+
+double Forest::Margin(const float* row) const {
+  std::vector<float> widened(widened_columns());
+  Widen(row, widened.data());
+  const float* features = widened.data();
   double margin = base_margin_;
   const Node* nodes = nodes_.data();
   for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
@@ -130,7 +153,10 @@ double Forest::Margin(const float* features) const {
   return margin;
 }
 
-void Forest::Contributions(const float* features, double* out, double* margin) const {
+void Forest::Contributions(const float* row, double* out, double* margin) const {
+  std::vector<float> widened(widened_columns());
+  Widen(row, widened.data());
+  const float* features = widened.data();
   std::fill(out, out + feature_count_ + 1, 0.0);
   double& bias = out[feature_count_];
   bias = base_margin_;
@@ -141,7 +167,7 @@ void Forest::Contributions(const float* features, double* out, double* margin) c
     double value = nodes[index].value;
     bias += value;
     while (nodes[index].left != index) {
-      uint32_t feature = nodes[index].feature & ~kDefaultLeft;
+      uint32_t feature = FeatureOf(nodes[index]);
       index = Step(nodes, index, features);
       out[feature] += nodes[index].value - value;
       value = nodes[index].value;
@@ -154,38 +180,47 @@ void Forest::Contributions(const float* features, double* out, double* margin) c
 void Forest::Contributions(const float* rows, size_t count, size_t stride, double* out,
                            double* margins) const {
   // As Probabilities: the rows of a block walk each tree in lockstep. A leaf
-  // points to itself, so a row that reaches one early credits 0 to feature 0
-  // for the remaining levels, which leaves every sum unchanged (the sums
-  // start at +0 and so never become -0).
-  constexpr size_t kBlock = 64;
+  // points to itself, so a row that reaches one early credits 0 to the bias
+  // slot for the remaining levels, which leaves every sum unchanged (x + 0 is
+  // x for all but -0, and neither the bias, which starts at the base margin,
+  // a logarithm, nor the sums, which start at +0, can become -0).
+  constexpr size_t kBlock = 32;  // a block's widened rows and sums stay in L1
   const size_t width = feature_count_ + 1;
+  const size_t widened_width = widened_columns();
   const Node* nodes = nodes_.data();
   std::fill(out, out + count * width, 0.0);
+  std::vector<float> widened;
   for (size_t first = 0; first < count; first += kBlock) {
     const size_t block = std::min(kBlock, count - first);
-    const float* block_rows = rows + first * stride;
+    WidenRows(rows + first * stride, block, stride, widened);
+    const float* block_rows = widened.data();
     double* block_out = out + first * width;
     double sums[kBlock];
     uint32_t position[kBlock];
+    float value[kBlock];  // the value of the node at `position`
     std::fill(sums, sums + block, base_margin_);
     for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] = base_margin_;
     for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
       const uint32_t root = tree_roots_[tree];
-      const double root_value = nodes[root].value;
+      const float root_value = nodes[root].value;
       std::fill(position, position + block, root);
+      std::fill(value, value + block, root_value);
       for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] += root_value;
       for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
         for (size_t row = 0; row < block; ++row) {
-          const uint32_t from = position[row];
-          const uint32_t to = Step(nodes, from, block_rows + row * stride);
-          const uint32_t feature = nodes[from].feature & ~kDefaultLeft;
+          const Node& node = nodes[position[row]];
+          const uint32_t to = node.left + static_cast<uint32_t>(
+                                              !(block_rows[row * widened_width + node.column] <
+                                                node.threshold));
+          const float to_value = nodes[to].value;
           // In double, as the row-by-row walk subtracts.
-          block_out[row * width + feature] +=
-              static_cast<double>(nodes[to].value) - static_cast<double>(nodes[from].value);
+          block_out[row * width + FeatureOf(node)] +=
+              static_cast<double>(to_value) - static_cast<double>(value[row]);
           position[row] = to;
+          value[row] = to_value;
         }
       }
-      for (size_t row = 0; row < block; ++row) sums[row] += nodes[position[row]].value;
+      for (size_t row = 0; row < block; ++row) sums[row] += value[row];
     }
     std::copy(sums, sums + block, margins + first);
   }
@@ -199,10 +234,13 @@ void Forest::Probabilities(const float* rows, size_t count, size_t stride, doubl
   // Rows walk each tree in lockstep, one level at a time: the walks are
   // independent, so the processor overlaps their memory and compare latencies.
   constexpr size_t kBlock = 32;
+  const size_t width = widened_columns();
   const Node* nodes = nodes_.data();
+  std::vector<float> widened;
   for (size_t first = 0; first < count; first += kBlock) {
     size_t block = std::min(kBlock, count - first);
-    const float* block_rows = rows + first * stride;
+    WidenRows(rows + first * stride, block, stride, widened);
+    const float* block_rows = widened.data();
     double margins[kBlock];
     uint32_t position[kBlock];
     std::fill(margins, margins + block, base_margin_);
@@ -210,7 +248,7 @@ void Forest::Probabilities(const float* rows, size_t count, size_t stride, doubl
       std::fill(position, position + block, tree_roots_[tree]);
       for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
         for (size_t row = 0; row < block; ++row) {
-          position[row] = Step(nodes, position[row], block_rows + row * stride);
+          position[row] = Step(nodes, position[row], block_rows + row * width);
         }
       }
       for (size_t row = 0; row < block; ++row) margins[row] += nodes[position[row]].value;

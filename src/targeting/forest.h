@@ -51,27 +51,40 @@ class Forest {
 
  private:
   // The right child is always left + 1: trees are re-laid out breadth first
-  // with siblings side by side. A leaf points to itself with an infinite
-  // threshold and missing values going left, so a walk can take a tree's
-  // full depth in steps without testing for leaves, and several rows can
-  // walk in lockstep.
+  // with siblings side by side. A leaf points to itself, so a walk can take a
+  // tree's full depth in steps without testing for leaves, and several rows
+  // can walk in lockstep.
+  //
+  // Missing values without a branch: a row is first widened (Widen) to two
+  // columns per feature, the first with a missing value as -inf (so it goes
+  // left at every split), the second as +inf (right); a split reads the
+  // column of its default direction, and a step is one comparison. A leaf
+  // reads a last column that is always 0, below its +inf threshold. Split
+  // thresholds are finite (checked on load), so this is exactly XGBoost's
+  // rule: missing → the default side, else left when x < threshold.
   // A node's `value` is its cover-weighted mean leaf value (for a leaf, its
   // leaf value), kept as float as XGBoost keeps it: attribution then reads
   // nothing but the nodes a walk already touches.
   struct Node {
-    float threshold = 0;   // go left when x < threshold
-    uint32_t left = 0;     // index of the left child in nodes_ (itself for a leaf)
-    uint32_t feature = 0;  // bit 31: missing values go left
-    float value = 0;       // the leaf value; for an inner node, the mean below it
+    float threshold = 0;  // go left when x < threshold
+    uint32_t left = 0;    // index of the left child in nodes_ (itself for a leaf)
+    uint32_t column = 0;  // in a widened row: 2 × feature (+ 1 when missing goes right)
+    float value = 0;      // the leaf value; for an inner node, the mean below it
   };
-  static constexpr uint32_t kDefaultLeft = 1u << 31;
 
-  static uint32_t Step(const Node* nodes, uint32_t index, const float* features) {
+  size_t widened_columns() const { return 2 * feature_count_ + 1; }
+  // Writes widened_columns() floats for one row of features() values.
+  void Widen(const float* features, float* widened) const;
+  // Widens `count` rows of `stride` floats into `widened` (resized).
+  void WidenRows(const float* rows, size_t count, size_t stride, std::vector<float>& widened) const;
+
+  static uint32_t Step(const Node* nodes, uint32_t index, const float* widened) {
     const Node& node = nodes[index];
-    float x = features[node.feature & ~kDefaultLeft];
-    bool go_left = std::isnan(x) ? (node.feature & kDefaultLeft) != 0 : x < node.threshold;
-    return node.left + (go_left ? 0 : 1);
+    return node.left + static_cast<uint32_t>(!(widened[node.column] < node.threshold));
   }
+  // The feature a split credits in Contributions (features() for a leaf: the
+  // bias slot, credited 0).
+  static uint32_t FeatureOf(const Node& node) { return node.column >> 1; }
 
   std::vector<Node> nodes_;            // all trees, each tree's nodes contiguous
   std::vector<uint32_t> tree_roots_;   // offset of each tree's root in nodes_

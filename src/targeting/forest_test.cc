@@ -109,6 +109,55 @@ TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
   XGDMatrixFree(matrix);
 }
 
+// A one-tree booster by hand: the root splits feature `feature` at
+// `threshold` (missing values left when `missing_left`) into leaves -1 and +1.
+std::string Stump(int feature, const std::string& threshold, bool missing_left) {
+  return R"({"learner": {"objective": {"name": "binary:logistic"},
+    "learner_model_param": {"base_score": "5E-1", "num_feature": "2"},
+    "gradient_booster": {"name": "gbtree", "model": {"trees": [{
+      "left_children": [1, -1, -1], "right_children": [2, -1, -1],
+      "split_indices": [)" +
+         std::to_string(feature) + R"(, 0, 0], "split_conditions": [)" + threshold +
+         R"(, -1, 1],
+      "default_left": [)" +
+         (missing_left ? "1" : "0") + R"(, 0, 0], "sum_hessian": [2, 1, 1]}]}}}})";
+}
+
+TEST(Forest, MissingValuesTakeTheDefaultSideAndInfinitiesCompare) {
+  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (bool missing_left : {true, false}) {
+    Result<Forest> forest = Forest::FromXgboostJson(Stump(1, "0.5", missing_left));
+    ASSERT_TRUE(forest.ok()) << forest.error().ToString();
+    auto margin = [&](float x) {
+      float row[2] = {kNan, x};  // feature 0, unused, missing
+      return forest->Margin(row);
+    };
+    EXPECT_EQ(margin(0.25f), -1);
+    EXPECT_EQ(margin(0.5f), 1);  // left only below the threshold
+    EXPECT_EQ(margin(-kInf), -1);
+    EXPECT_EQ(margin(kInf), 1);
+    EXPECT_EQ(margin(kNan), missing_left ? -1 : 1);
+    // Every entry point agrees, and a leaf stays put whatever the row holds.
+    float rows[4] = {kInf, kNan, kInf, 0.25f};
+    double batch[2];
+    forest->Probabilities(rows, 2, 2, batch);
+    EXPECT_EQ(batch[0], forest->Probability(rows));
+    EXPECT_EQ(batch[1], 1 / (1 + std::exp(1.0)));
+    double contributions[6], margins[2];
+    forest->Contributions(rows, 2, 2, contributions, margins);
+    EXPECT_EQ(margins[0], missing_left ? -1 : 1);
+    EXPECT_EQ(contributions[1], missing_left ? -1 : 1);  // all of it on feature 1
+    EXPECT_EQ(contributions[0], 0);
+    EXPECT_EQ(contributions[2], 0);  // bias: base margin 0 plus the root's mean 0
+  }
+  // A threshold that is not finite (1e999 overflows to infinity) is refused,
+  // as is a split on a feature the booster does not have.
+  EXPECT_EQ(Forest::FromXgboostJson(Stump(1, "1e999", true)).error().code(),
+            ErrorCode::kCorrupt);
+  EXPECT_EQ(Forest::FromXgboostJson(Stump(2, "0.5", true)).error().code(), ErrorCode::kCorrupt);
+}
+
 TEST(Forest, RejectsWhatItCannotEvaluate) {
   EXPECT_EQ(Forest::FromXgboostJson("not json").error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson("{}").error().code(), ErrorCode::kCorrupt);
