@@ -1,12 +1,19 @@
 // Screening results as JSON Lines, written by hand: this runs once per
 // declaration at hundreds of thousands of declarations per second, where
-// building a DOM per line would cost more than the screening itself. The
+// building a DOM per line would cost more than the screening itself (and
+// where each append to a std::string counts: see JsonWriter). The
 // output is always valid JSON: strings are escaped per RFC 8259 and bytes that
 // are not valid UTF-8 (CSV input is not validated) become U+FFFD.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
 
 #include "screening/screening.h"
 
@@ -31,179 +38,307 @@ size_t Utf8SequenceLength(std::string_view text, size_t pos) {
   return length;
 }
 
-void AppendString(std::string_view text, std::string* out) {
-  out->push_back('"');
-  size_t pos = 0;
-  while (pos < text.size()) {
-    // A run of bytes that need no escaping, appended at once.
-    size_t plain = pos;
-    while (plain < text.size()) {
-      unsigned char c = static_cast<unsigned char>(text[plain]);
-      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-      ++plain;
+// Flags the bytes of `word` that a JSON string cannot hold as they are: a
+// control character, '"', '\\' or a byte of 0x80 or more (which may start
+// invalid UTF-8). The lowest flagged byte is always a true match (bytes above
+// it may be flagged falsely), so a word without flags has no such byte.
+uint64_t SpecialBytes(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  auto zero_bytes = [](uint64_t bytes) { return (bytes - kOnes) & ~bytes & kHighs; };
+  return ((word - kOnes * 0x20) & ~word & kHighs) | (word & kHighs) |
+         zero_bytes(word ^ (kOnes * '"')) | zero_bytes(word ^ (kOnes * '\\'));
+}
+
+template <typename Word>
+Word LoadWord(const char* at) {
+  Word word;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+
+// Where the first byte of text[pos, end) that needs escaping stands, or
+// text.size(). Eight bytes at a time; a tail of fewer than eight is tested
+// with overlapping loads, so a short plain text (most are) takes no loop.
+size_t PlainEnd(std::string_view text, size_t pos) {
+  static_assert(std::endian::native == std::endian::little);
+  const char* data = text.data();
+  const size_t size = text.size();
+  for (; pos + 8 <= size; pos += 8) {
+    if (uint64_t found = SpecialBytes(LoadWord<uint64_t>(data + pos)); found != 0) {
+      return pos + static_cast<size_t>(std::countr_zero(found) / 8);
     }
-    if (plain > pos) {
-      out->append(text.data() + pos, plain - pos);
+  }
+  const size_t rest = size - pos;
+  if (rest == 0) return size;
+  if (size >= 8) {
+    // The last eight bytes, of which the first 8 - rest were tested above.
+    uint64_t found = SpecialBytes(LoadWord<uint64_t>(data + size - 8)) >> (8 * (8 - rest));
+    if (found == 0) return size;
+    return pos + static_cast<size_t>(std::countr_zero(found) / 8);
+  }
+  if (rest >= 4) {
+    uint64_t word = LoadWord<uint32_t>(data + pos) |
+                    uint64_t{LoadWord<uint32_t>(data + size - 4)} << 32;
+    if (SpecialBytes(word) == 0) return size;
+  }
+  for (; pos < size; ++pos) {
+    unsigned char c = static_cast<unsigned char>(data[pos]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+  }
+  return pos;
+}
+
+// Appends to a std::string through a buffer on the stack, flushed when full
+// and by Finish(): a result is dozens of small pieces, and each append or
+// push_back on the string itself checks its capacity and writes its
+// terminating zero. (Not flushed by a destructor, which must not throw.)
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string* out) : out_(out) {}
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+
+  // Appends what is still buffered; call once at the end.
+  void Finish() { Flush(); }
+
+  void Char(char c) {
+    if (used_ == kCapacity) Flush();
+    buffer_[used_++] = c;
+  }
+  // A literal: its length is known when compiling, so the copy is inlined.
+  template <size_t N>
+  void Literal(const char (&text)[N]) {
+    static_assert(N - 1 <= kCapacity);
+    Room(N - 1);
+    std::memcpy(buffer_ + used_, text, N - 1);
+    used_ += N - 1;
+  }
+  void Raw(std::string_view text) {
+    if (text.size() > kCapacity - used_) {
+      Flush();
+      if (text.size() > kCapacity) {
+        out_->append(text);
+        return;
+      }
+    }
+    std::memcpy(buffer_ + used_, text.data(), text.size());
+    used_ += text.size();
+  }
+  void Bool(bool value) {
+    if (value) {
+      Literal("true");
+    } else {
+      Literal("false");
+    }
+  }
+
+  // A JSON string, escaped per RFC 8259; bytes that are not valid UTF-8
+  // become U+FFFD.
+  void String(std::string_view text) {
+    Char('"');
+    size_t pos = 0;
+    while (true) {
+      // A run of bytes that need no escaping, appended at once.
+      size_t plain = PlainEnd(text, pos);
+      Raw(text.substr(pos, plain - pos));
       pos = plain;
       if (pos == text.size()) break;
-    }
-    unsigned char c = static_cast<unsigned char>(text[pos]);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-      ++pos;
-    } else if (c < 0x20) {
-      switch (c) {
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        default: out->append(fmt::format("\\u{:04x}", c));
+      unsigned char c = static_cast<unsigned char>(text[pos]);
+      if (c == '"' || c == '\\') {
+        Char('\\');
+        Char(static_cast<char>(c));
+        ++pos;
+      } else if (c < 0x20) {
+        switch (c) {
+          case '\n': Literal("\\n"); break;
+          case '\r': Literal("\\r"); break;
+          case '\t': Literal("\\t"); break;
+          default: {
+            constexpr char kHex[] = "0123456789abcdef";
+            Literal("\\u00");
+            Char(kHex[c >> 4]);
+            Char(kHex[c & 0xF]);
+          }
+        }
+        ++pos;
+      } else if (size_t length = Utf8SequenceLength(text, pos); length > 0) {
+        Raw(text.substr(pos, length));
+        pos += length;
+      } else {
+        Literal("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+        ++pos;
       }
-      ++pos;
-    } else if (size_t length = Utf8SequenceLength(text, pos); length > 0) {
-      out->append(text.substr(pos, length));
-      pos += length;
-    } else {
-      out->append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
-      ++pos;
     }
+    Char('"');
   }
-  out->push_back('"');
-}
 
-// Through a buffer on the stack: formatting into the string through a
-// back_inserter appends one character at a time.
-template <typename Number>
-void AppendFormatted(Number value, std::string* out) {
-  char buffer[32];
-  const auto written = fmt::format_to_n(buffer, sizeof buffer, "{}", value);
-  out->append(buffer, std::min(written.size, sizeof buffer));
-}
+  template <typename Int>
+  void Integer(Int value) {
+    Room(24);
+    used_ = static_cast<size_t>(
+        std::to_chars(buffer_ + used_, buffer_ + kCapacity, value).ptr - buffer_);
+  }
 
-void AppendNumber(double value, std::string* out) {
-  if (!std::isfinite(value)) value = 0;
-  AppendFormatted(std::round(value * 10000) / 10000, out);
-}
+  // A number rounded to 4 decimals, written as fmt's "{}" writes the rounded
+  // double (its shortest round-trip form). Below 1e11 that form is the exact
+  // decimal k/10^4 without trailing zeros: a decimal of at most 15
+  // significant digits is the only one of that length or shorter that reads
+  // back to its nearest double. Larger values go through fmt.
+  void Number(double value) {
+    if (!std::isfinite(value)) value = 0;
+    const double scaled = std::round(value * 10000);
+    if (!(std::fabs(scaled) < 1e15)) {
+      Room(32);
+      used_ += std::min<size_t>(fmt::format_to_n(buffer_ + used_, 32, "{}", scaled / 10000).size, 32);
+      return;
+    }
+    Room(24);
+    char* at = buffer_ + used_;
+    if (std::signbit(scaled)) *at++ = '-';  // fmt writes -0 too
+    const auto units = static_cast<uint64_t>(std::fabs(scaled));
+    at = std::to_chars(at, buffer_ + kCapacity, units / 10000).ptr;
+    if (uint64_t fraction = units % 10000; fraction != 0) {
+      *at++ = '.';
+      for (uint64_t place = 1000; fraction != 0; place /= 10) {
+        *at++ = static_cast<char>('0' + fraction / place);
+        fraction %= place;
+      }
+    }
+    used_ = static_cast<size_t>(at - buffer_);
+  }
 
-void AppendKey(const char* key, std::string* out) {
-  out->push_back(',');
-  out->push_back('"');
-  out->append(key);
-  out->append("\":");
-}
+ private:
+  static constexpr size_t kCapacity = 1024;
 
-void AppendHit(const ScreeningHit& hit, std::string* out) {
-  out->append("{\"kind\":");
-  AppendString(hit.kind, out);
+  void Room(size_t bytes) {
+    if (bytes > kCapacity - used_) Flush();
+  }
+  void Flush() {
+    out_->append(buffer_, used_);
+    used_ = 0;
+  }
+
+  std::string* out_;
+  size_t used_ = 0;
+  char buffer_[kCapacity];
+};
+
+void WriteHit(const ScreeningHit& hit, JsonWriter& out) {
+  out.Literal("{\"kind\":");
+  out.String(hit.kind);
   if (hit.item >= 0) {
-    AppendKey("item", out);
-    AppendFormatted(hit.item, out);
+    out.Literal(",\"item\":");
+    out.Integer(hit.item);
   }
-  if (hit.kind == "mark") {
-    AppendKey("field", out);
-    AppendString(hit.field, out);
-    AppendKey("mark", out);
-    AppendString(hit.mark, out);
-    AppendKey("application", out);
-    AppendString(hit.application, out);
-    AppendKey("found", out);
-    AppendString(hit.found, out);
-    AppendKey("distance", out);
-    AppendFormatted(hit.distance, out);
-    AppendKey("relevance", out);
-    AppendString(hit.relevance, out);
-    AppendKey("authorised", out);
-    out->append(hit.authorised ? "true" : "false");
-  } else if (hit.kind == "profile") {
-    AppendKey("profile", out);
-    AppendString(hit.profile, out);
-    AppendKey("name", out);
-    AppendString(hit.name, out);
-  } else if (hit.kind == "watchlist") {
-    AppendKey("entry", out);
-    AppendString(hit.entry, out);
-    AppendKey("name", out);
-    AppendString(hit.name, out);
-    AppendKey("party", out);
-    AppendString(hit.party, out);
-    AppendKey("found", out);
-    AppendString(hit.found, out);
-    AppendKey("similarity", out);
-    AppendNumber(hit.similarity, out);
-  } else if (hit.kind == "model") {
-    AppendKey("model", out);
-    AppendString(hit.name, out);
+  const std::string_view kind = hit.kind;
+  if (kind == "mark") {
+    out.Literal(",\"field\":");
+    out.String(hit.field);
+    out.Literal(",\"mark\":");
+    out.String(hit.mark);
+    out.Literal(",\"application\":");
+    out.String(hit.application);
+    out.Literal(",\"found\":");
+    out.String(hit.found);
+    out.Literal(",\"distance\":");
+    out.Integer(hit.distance);
+    out.Literal(",\"relevance\":");
+    out.String(hit.relevance);
+    out.Literal(",\"authorised\":");
+    out.Bool(hit.authorised);
+  } else if (kind == "profile") {
+    out.Literal(",\"profile\":");
+    out.String(hit.profile);
+    out.Literal(",\"name\":");
+    out.String(hit.name);
+  } else if (kind == "watchlist") {
+    out.Literal(",\"entry\":");
+    out.String(hit.entry);
+    out.Literal(",\"name\":");
+    out.String(hit.name);
+    out.Literal(",\"party\":");
+    out.String(hit.party);
+    out.Literal(",\"found\":");
+    out.String(hit.found);
+    out.Literal(",\"similarity\":");
+    out.Number(hit.similarity);
+  } else if (kind == "model") {
+    out.Literal(",\"model\":");
+    out.String(hit.name);
     if (!hit.reason.empty()) {
-      AppendKey("reason", out);
-      AppendString(hit.reason, out);
+      out.Literal(",\"reason\":");
+      out.String(hit.reason);
     }
-    AppendKey("probability", out);
-    AppendNumber(hit.probability, out);
-    AppendKey("bias", out);
-    AppendNumber(hit.bias, out);
-    AppendKey("contributions", out);
-    out->push_back('[');
+    out.Literal(",\"probability\":");
+    out.Number(hit.probability);
+    out.Literal(",\"bias\":");
+    out.Number(hit.bias);
+    out.Literal(",\"contributions\":[");
     for (size_t index = 0; index < hit.contributions.size(); ++index) {
       const targeting::Contribution& contribution = hit.contributions[index];
-      if (index > 0) out->push_back(',');
-      out->append("{\"feature\":");
-      AppendString(contribution.feature, out);
-      AppendKey("value", out);
+      if (index > 0) out.Char(',');
+      out.Literal("{\"feature\":");
+      out.String(contribution.feature);
+      out.Literal(",\"value\":");
       if (std::isnan(contribution.value)) {
-        out->append("null");
+        out.Literal("null");
       } else {
-        AppendNumber(contribution.value, out);
+        out.Number(contribution.value);
       }
-      AppendKey("contribution", out);
-      AppendNumber(contribution.contribution, out);
-      AppendKey("detail", out);
-      AppendString(contribution.detail, out);
-      out->push_back('}');
+      out.Literal(",\"contribution\":");
+      out.Number(contribution.contribution);
+      out.Literal(",\"detail\":");
+      out.String(contribution.detail);
+      out.Char('}');
     }
-    out->push_back(']');
+    out.Char(']');
   } else if (!hit.reason.empty()) {
-    AppendKey("reason", out);
-    AppendString(hit.reason, out);
+    out.Literal(",\"reason\":");
+    out.String(hit.reason);
   }
-  AppendKey("weight", out);
-  AppendNumber(hit.weight, out);
-  out->push_back('}');
+  out.Literal(",\"weight\":");
+  out.Number(hit.weight);
+  out.Char('}');
 }
 
 }  // namespace
 
 void AppendResultJson(const ScreeningResult& result, std::string* out) {
-  out->append("{\"id\":");
-  AppendString(result.id, out);
-  AppendKey("score", out);
-  AppendNumber(result.score, out);
-  AppendKey("channel", out);
-  AppendString(result.channel, out);
-  AppendKey("selected", out);
-  out->append(result.selected ? "true" : "false");
-  AppendKey("office", out);
-  AppendString(result.office, out);
-  AppendKey("hits", out);
-  out->push_back('[');
+  JsonWriter writer(out);
+  writer.Literal("{\"id\":");
+  writer.String(result.id);
+  writer.Literal(",\"score\":");
+  writer.Number(result.score);
+  writer.Literal(",\"channel\":");
+  writer.String(result.channel);
+  writer.Literal(",\"selected\":");
+  writer.Bool(result.selected);
+  writer.Literal(",\"office\":");
+  writer.String(result.office);
+  writer.Literal(",\"hits\":[");
   for (size_t index = 0; index < result.hits.size(); ++index) {
-    if (index > 0) out->push_back(',');
-    AppendHit(result.hits[index], out);
+    if (index > 0) writer.Char(',');
+    WriteHit(result.hits[index], writer);
   }
-  out->append("]}");
+  writer.Literal("]}");
+  writer.Finish();
 }
 
 void AppendReadErrorJson(const ReadError& error, std::string* out) {
-  out->append("{\"line\":");
-  AppendFormatted(error.line, out);
-  AppendKey("id", out);
+  JsonWriter writer(out);
+  writer.Literal("{\"line\":");
+  writer.Integer(error.line);
+  writer.Literal(",\"id\":");
   if (error.id.empty()) {
-    out->append("null");
+    writer.Literal("null");
   } else {
-    AppendString(error.id, out);
+    writer.String(error.id);
   }
-  AppendKey("error", out);
-  AppendString(error.reason, out);
-  out->push_back('}');
+  writer.Literal(",\"error\":");
+  writer.String(error.reason);
+  writer.Char('}');
+  writer.Finish();
 }
 
 }  // namespace cordon

@@ -3,9 +3,14 @@
 // lines' JSON.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "screening/model_inputs.h"
 #include "screening/screening.h"
@@ -436,6 +441,145 @@ TEST(ResultJson, IsValidJsonInTheIssuesShape) {
   EXPECT_EQ(error["line"], 7);
   EXPECT_TRUE(error["id"].is_null());
   EXPECT_EQ(error["error"], "items[0].hs: must be 2 to 10 digits");
+}
+
+// Numbers are rounded to 4 decimals and written as fmt's "{}" writes the
+// rounded double; the writer has its own fast path for them, checked here
+// against fmt itself.
+TEST(ResultJson, NumbersAreWrittenAsFmtWritesTheRoundedValue) {
+  std::vector<double> values = {0,       -0.0,        1,          -1,        0.5,
+                                0.91,    0.00005,     0.0000499,  -0.00004,  0.0001,
+                                1e-5,    0.1 + 0.2,   2.675,      1.00005,   123456.78915,
+                                1e10,    99999999999.9999, 1e11,  1e15,      1e20,
+                                -1e300,  1.7976931348623157e308,  4.9e-324,  NAN,
+                                INFINITY};
+  std::mt19937_64 random(42);
+  std::uniform_real_distribution<double> exponent(-7, 18);
+  for (int index = 0; index < 20000; ++index) {
+    double magnitude = std::pow(10.0, exponent(random));
+    values.push_back(index % 2 == 0 ? magnitude : -magnitude);
+    values.push_back(static_cast<double>(random() % 2000000) / 10000);  // exact 4 decimals
+  }
+  for (double value : values) {
+    ScreeningResult result;
+    result.score = value;
+    std::string line;
+    AppendResultJson(result, &line);
+    size_t start = line.find("\"score\":") + 8;
+    std::string written = line.substr(start, line.find(",\"channel\"") - start);
+    double finite = std::isfinite(value) ? value : 0;
+    EXPECT_EQ(written, fmt::format("{}", std::round(finite * 10000) / 10000)) << value;
+  }
+}
+
+// Long strings and many hits pass through the writer's buffer whole, escaped
+// exactly where they need it, with no byte lost or doubled at its edges.
+TEST(ResultJson, LongTextsAndManyHitsComeThroughWhole) {
+  ScreeningResult result;
+  for (int index = 0; index < 3000; ++index) {
+    result.id += static_cast<char>('a' + index % 26);
+    if (index % 97 == 0) result.id += "\"\\\n\x01\x1f\xC3\xA9";
+  }
+  for (int index = 0; index < 200; ++index) {
+    ScreeningHit hit;
+    hit.kind = "profile";
+    hit.profile = "prf_" + std::to_string(index);
+    hit.name = std::string(static_cast<size_t>(index * 7), 'x') + "\t";
+    hit.weight = index / 1000.0;
+    result.hits.push_back(hit);
+  }
+  std::string line = "prefix";
+  AppendResultJson(result, &line);
+  ASSERT_EQ(line.substr(0, 6), "prefix");
+  json parsed = json::parse(line.substr(6));
+  EXPECT_EQ(parsed["id"], result.id);
+  EXPECT_NE(line.find("\\u0001\\u001f"), std::string::npos);
+  ASSERT_EQ(parsed["hits"].size(), 200u);
+  for (int index = 0; index < 200; ++index) {
+    EXPECT_EQ(parsed["hits"][index]["profile"], "prf_" + std::to_string(index));
+    EXPECT_EQ(parsed["hits"][index]["name"], result.hits[index].name);
+    EXPECT_DOUBLE_EQ(parsed["hits"][index]["weight"].get<double>(), index / 1000.0);
+  }
+}
+
+// A byte that needs escaping is found wherever it stands in a short or long
+// text (the writer tests eight bytes at a time, and the tail apart).
+TEST(ResultJson, EscapesAByteAtAnyPosition) {
+  for (size_t size = 1; size <= 20; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      for (std::string special : {"\"", "\\", "\x01", "\x1f", "\xFF", "\xC3\xA9"}) {
+        ScreeningResult result;
+        result.id = std::string(size, 'k');
+        result.id.replace(at, 1, special);
+        std::string line;
+        AppendResultJson(result, &line);
+        std::string expected = result.id;
+        if (special == "\xFF") expected.replace(at, 1, "\xEF\xBF\xBD");
+        EXPECT_EQ(json::parse(line)["id"], expected) << size << " " << at;
+      }
+    }
+  }
+}
+
+// The exact bytes of a result with every kind of hit, so that a change to the
+// writer cannot change the output unnoticed.
+TEST(ResultJson, WritesTheseExactBytes) {
+  ScreeningResult result;
+  result.id = "DE-1";
+  result.office = "DEHAM";
+  result.score = 0.87654;
+  result.channel = "red";
+  result.selected = true;
+  ScreeningHit mark;
+  mark.kind = "mark";
+  mark.item = 2;
+  mark.field = "brand";
+  mark.mark = "ZENTRA";
+  mark.application = "app_1";
+  mark.found = "Z3NTRA\x7F";
+  mark.distance = 1;
+  mark.relevance = "class_related";
+  mark.authorised = true;
+  mark.weight = 0.45;
+  ScreeningHit watch;
+  watch.kind = "watchlist";
+  watch.entry = "wl_1";
+  watch.name = "Bright";
+  watch.party = "consignor";
+  watch.found = "BRIGHT";
+  watch.similarity = 1;
+  watch.weight = 0.5;
+  ScreeningHit small;
+  small.kind = "small_consignment";
+  small.reason = "value 12 EUR";
+  ScreeningHit model;
+  model.kind = "model";
+  model.item = 0;
+  model.name = "m@1";
+  model.probability = 0.123456;
+  model.bias = -2.5;
+  model.contributions = {{"rate:origin", NAN, 0.25, "origin=CN"},
+                         {"hs6", 640411, -0.00004, ""}};
+  model.weight = 0.1235;
+  result.hits = {mark, watch, small, model};
+  std::string line;
+  AppendResultJson(result, &line);
+  EXPECT_EQ(line,
+            "{\"id\":\"DE-1\",\"score\":0.8765,\"channel\":\"red\",\"selected\":true,"
+            "\"office\":\"DEHAM\",\"hits\":["
+            "{\"kind\":\"mark\",\"item\":2,\"field\":\"brand\",\"mark\":\"ZENTRA\","
+            "\"application\":\"app_1\",\"found\":\"Z3NTRA\x7F\",\"distance\":1,"
+            "\"relevance\":\"class_related\",\"authorised\":true,\"weight\":0.45},"
+            "{\"kind\":\"watchlist\",\"entry\":\"wl_1\",\"name\":\"Bright\",\"party\":"
+            "\"consignor\",\"found\":\"BRIGHT\",\"similarity\":1,\"weight\":0.5},"
+            "{\"kind\":\"small_consignment\",\"reason\":\"value 12 EUR\",\"weight\":0},"
+            "{\"kind\":\"model\",\"item\":0,\"model\":\"m@1\",\"probability\":0.1235,"
+            "\"bias\":-2.5,\"contributions\":[{\"feature\":\"rate:origin\",\"value\":null,"
+            "\"contribution\":0.25,\"detail\":\"origin=CN\"},{\"feature\":\"hs6\",\"value\":"
+            "640411,\"contribution\":-0,\"detail\":\"\"}],\"weight\":0.1235}]}");
+  std::string error_line;
+  AppendReadErrorJson({12, "DE-\"2\"", "items: is required"}, &error_line);
+  EXPECT_EQ(error_line, "{\"line\":12,\"id\":\"DE-\\\"2\\\"\",\"error\":\"items: is required\"}");
 }
 
 }  // namespace
