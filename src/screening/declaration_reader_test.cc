@@ -534,6 +534,72 @@ TEST(DeclarationJsonLines, FieldsOfOneRecordDoNotLeakIntoTheNext) {
   EXPECT_EQ(d.items[0].brand, "");
 }
 
+// The reader expects each line's keys in the order of the line before (the
+// order a producer writes); lines that change it, swap keys of the same
+// length at the same place, switch between names and their aliases (short
+// and long), or add unknown keys must still be read field by field.
+TEST(DeclarationJsonLines, KeysInAnyOrderFromLineToLine) {
+  const std::string lines =
+      R"({"id":"A","type":"import","office":"DEHAM","origin":"CN","dispatch":"VN",)"
+      R"("consignor":{"name":"Bright","country":"CN"},"consignee":{"name":"Nord"},)"
+      R"("items":[{"hs":"6404","description":"shoes","quantity":3,"gross_kg":2,"brand":"ZENTRA"}]})"
+      "\n"
+      // Same-length keys swapped in place: origin/office, consignee/consignor,
+      // gross_kg/quantity, value/brand.
+      R"({"id":"B","type":"export","origin":"FR","office":"NLRTM","dispatch":"IT",)"
+      R"("consignee":{"name":"Sud"},"consignor":{"country":"IT","name":"Lumio"},)"
+      R"("items":[{"hs":"8504","description":"chargers","gross_kg":7,"quantity":5,"value":9}]})"
+      "\n"
+      R"({"declaration_id":"C","x":1,"declaration_type":"transit","customs_office":"BEANR",)"
+      R"("country_of_dispatch":"PL","country_of_origin":"CZ","goods_items":[)"
+      R"({"unit":"kg","commodity_code":"42","goods_description":"bags"},{"hs":"61","y":null,)"
+      R"("description":"shirts","invoice_amount":4}]})"
+      "\n"
+      R"({"id":"D","type":"import","office":"DEHAM","origin":"CN","dispatch":"VN",)"
+      R"("items":[{"hs":"6404","description":"shoes","quantity":3,"gross_kg":2}]})"
+      "\n";
+  std::vector<Record> records = ReadJsonLines(lines);
+  ASSERT_EQ(records.size(), 4u);
+  for (const Record& record : records) {
+    ASSERT_EQ(record.outcome, ReadOutcome::kDeclaration) << record.error.reason;
+  }
+  const Declaration& b = records[1].declaration;
+  EXPECT_EQ(b.id, "B");
+  EXPECT_EQ(b.type, "export");
+  EXPECT_EQ(b.office, "NLRTM");
+  EXPECT_EQ(b.origin, "FR");
+  EXPECT_EQ(b.dispatch, "IT");
+  EXPECT_EQ(b.consignor.name, "Lumio");
+  EXPECT_EQ(b.consignor.country, "IT");
+  EXPECT_EQ(b.consignee.name, "Sud");
+  EXPECT_EQ(b.consignee.country, "");
+  ASSERT_EQ(b.items.size(), 1u);
+  EXPECT_EQ(b.items[0].quantity, 5);
+  EXPECT_EQ(b.items[0].gross_kg, 7);
+  EXPECT_EQ(b.items[0].value, 9);
+  EXPECT_EQ(b.items[0].brand, "");
+  const Declaration& c = records[2].declaration;
+  EXPECT_EQ(c.id, "C");
+  EXPECT_EQ(c.type, "transit");
+  EXPECT_EQ(c.office, "BEANR");
+  EXPECT_EQ(c.origin, "CZ");
+  EXPECT_EQ(c.dispatch, "PL");
+  ASSERT_EQ(c.items.size(), 2u);
+  EXPECT_EQ(c.items[0].hs, "42");
+  EXPECT_EQ(c.items[0].unit, "kg");
+  EXPECT_EQ(c.items[0].description, "bags");
+  EXPECT_EQ(c.items[1].hs, "61");
+  EXPECT_EQ(c.items[1].description, "shirts");
+  EXPECT_EQ(c.items[1].value, 4);
+  const Declaration& d = records[3].declaration;
+  EXPECT_EQ(d.id, "D");
+  EXPECT_EQ(d.office, "DEHAM");
+  EXPECT_EQ(d.origin, "CN");
+  EXPECT_EQ(d.consignor.name, "");
+  EXPECT_EQ(d.items[0].quantity, 3);
+  EXPECT_EQ(d.items[0].gross_kg, 2);
+}
+
 // ----------------------------------------------------------------------------
 // CSV
 
