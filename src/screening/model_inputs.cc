@@ -32,39 +32,74 @@ double Declared(double value) {
 
 }  // namespace
 
+namespace {
+
+// The one list of what the model reads from a declaration (model_inputs.h):
+// calls key(role, text) and number(role, value) for each role of the row of
+// `item`, and returns the row's day (INT32_MIN: none).
+template <typename KeyFn, typename NumberFn>
+int32_t VisitRoles(const Declaration& declaration, const DeclarationItem& item, KeyFn&& key,
+                   NumberFn&& number) {
+  key("importer", NameKey(declaration.consignee.name));
+  key("seller", NameKey(declaration.consignor.name));
+  key("declarant", NameKey(declaration.declarant.name));
+  key("seller_country", declaration.consignor.country);
+  key("origin", declaration.origin);
+  key("departure", declaration.dispatch);
+  key("destination", declaration.destination);
+  key("office", declaration.office);
+  key("transport_mode", declaration.transport_mode);
+  key("declaration_type", declaration.type);
+  key("e_commerce", declaration.e_commerce ? "yes" : "no");
+  key("hs", item.hs);
+  key("brand", NameKey(item.brand));
+  key("currency", item.currency);
+  number("items", static_cast<double>(declaration.items.size()));
+  number("value", Declared(item.value));
+  number("mass", Declared(item.gross_kg));
+  number("quantity", Declared(item.quantity));
+  if (!declaration.lodged_at) return INT32_MIN;
+  return static_cast<int32_t>(
+      std::chrono::floor<std::chrono::days>(*declaration.lodged_at).time_since_epoch().count());
+}
+
+}  // namespace
+
 std::vector<targeting::RoleValues> ModelInputs(const Declaration& declaration) {
-  targeting::RoleValues common;
-  common.keys = {
-      {"importer", NameKey(declaration.consignee.name)},
-      {"seller", NameKey(declaration.consignor.name)},
-      {"declarant", NameKey(declaration.declarant.name)},
-      {"seller_country", declaration.consignor.country},
-      {"origin", declaration.origin},
-      {"departure", declaration.dispatch},
-      {"destination", declaration.destination},
-      {"office", declaration.office},
-      {"transport_mode", declaration.transport_mode},
-      {"declaration_type", declaration.type},
-      {"e_commerce", declaration.e_commerce ? "yes" : "no"},
-  };
-  common.numbers["items"] = static_cast<double>(declaration.items.size());
-  if (declaration.lodged_at) {
-    common.day = static_cast<int32_t>(
-        std::chrono::floor<std::chrono::days>(*declaration.lodged_at).time_since_epoch().count());
-  }
   std::vector<targeting::RoleValues> rows;
   rows.reserve(declaration.items.size());
   for (const DeclarationItem& item : declaration.items) {
-    targeting::RoleValues row = common;
-    row.keys["hs"] = item.hs;
-    row.keys["brand"] = NameKey(item.brand);
-    row.keys["currency"] = item.currency;
-    row.numbers["value"] = Declared(item.value);
-    row.numbers["mass"] = Declared(item.gross_kg);
-    row.numbers["quantity"] = Declared(item.quantity);
-    rows.push_back(std::move(row));
+    targeting::RoleValues& row = rows.emplace_back();
+    row.day = VisitRoles(
+        declaration, item,
+        [&row](std::string_view role, std::string_view text) {
+          row.keys.insert_or_assign(std::string(role), std::string(text));
+        },
+        [&row](std::string_view role, double value) {
+          row.numbers.insert_or_assign(std::string(role), value);
+        });
   }
   return rows;
+}
+
+targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
+                                std::span<const Declaration* const> declarations,
+                                std::vector<size_t>& group_ends) {
+  targeting::RowsByRole rows(mapping);
+  group_ends.clear();
+  size_t count = 0;
+  for (const Declaration* declaration : declarations) {
+    for (const DeclarationItem& item : declaration->items) {
+      rows.StartRow();
+      rows.Day(VisitRoles(
+          *declaration, item,
+          [&rows](std::string_view role, std::string_view text) { rows.Key(role, text); },
+          [&rows](std::string_view role, double value) { rows.Number(role, value); }));
+      ++count;
+    }
+    group_ends.push_back(count);
+  }
+  return std::move(rows).Take();
 }
 
 std::string ModelInputsToJson(const std::vector<targeting::RoleValues>& rows) {

@@ -21,6 +21,7 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,13 @@ namespace cordon {
 
 // The declaration's items as the model's rows, in item order.
 std::vector<targeting::RoleValues> ModelInputs(const Declaration& declaration);
+
+// The items of several declarations as one Dataset for `mapping`: equal to
+// DatasetFromRoles(mapping, the ModelInputs of each in turn), without a map
+// per row. group_ends[i] is the end of declaration i's rows (Model::ExplainRiskiest).
+targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
+                                std::span<const Declaration* const> declarations,
+                                std::vector<size_t>& group_ends);
 
 // Stored form (JSON): [{"keys":{role:text},"numbers":{role:number},"day":N|null}, ...].
 std::string ModelInputsToJson(const std::vector<targeting::RoleValues>& rows);

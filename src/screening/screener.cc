@@ -78,14 +78,8 @@ std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
 void AddModelHits(const targeting::Model& model, const std::string& label,
                   std::span<const Declaration* const> declarations, const ScoringOptions& scoring,
                   std::span<ScreeningResult> results) {
-  std::vector<targeting::RoleValues> inputs;
   std::vector<size_t> group_ends;
-  group_ends.reserve(declarations.size());
-  for (const Declaration* declaration : declarations) {
-    for (targeting::RoleValues& row : ModelInputs(*declaration)) inputs.push_back(std::move(row));
-    group_ends.push_back(inputs.size());
-  }
-  targeting::Dataset rows = targeting::DatasetFromRoles(model.mapping(), inputs);
+  targeting::Dataset rows = ModelDataset(model.mapping(), declarations, group_ends);
   Result<std::vector<targeting::Model::GroupPrediction>> groups =
       model.ExplainRiskiest(rows, group_ends, scoring.model_contributions);
   for (size_t index = 0; index < declarations.size(); ++index) {

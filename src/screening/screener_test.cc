@@ -183,6 +183,57 @@ std::shared_ptr<const targeting::Model> OriginModel() {
   return std::make_shared<const targeting::Model>(std::move(model).value());
 }
 
+TEST(ModelInputs, ModelDatasetIsDatasetFromRolesOfEachDeclarationsInputs) {
+  std::vector<Declaration> declarations;
+  for (int index = 0; index < 9; ++index) {
+    Declaration declaration = Shoes("D" + std::to_string(index), "sport shoes");
+    declaration.consignee.name = index % 2 ? "  nordhandel   gmbh " : "Nordhandel GmbH";
+    declaration.e_commerce = index % 3 == 0;
+    if (index % 4 == 0) declaration.lodged_at = Timestamp(std::chrono::hours(24 * (19000 + index)));
+    for (int extra = 0; extra < index % 3; ++extra) {
+      DeclarationItem item = declaration.items[0];
+      item.hs = extra ? " 6403 " : "420222";
+      item.brand = extra ? "zentra  " : "";
+      item.value = extra ? 0 : 12.5 * index;  // 0: not declared, missing
+      item.currency = extra ? "EUR" : "";
+      declaration.items.push_back(item);
+    }
+    declarations.push_back(std::move(declaration));
+  }
+  std::vector<const Declaration*> pointers;
+  std::vector<targeting::RoleValues> inputs;
+  std::vector<size_t> expected_ends;
+  for (const Declaration& declaration : declarations) {
+    pointers.push_back(&declaration);
+    for (targeting::RoleValues& row : ModelInputs(declaration)) inputs.push_back(std::move(row));
+    expected_ends.push_back(inputs.size());
+  }
+  // The stored-screenings mapping (with a date), and one that lacks most roles.
+  targeting::Mapping few;
+  few.keys = {{"hs", "HS"}, {"origin", "Origin"}};
+  few.numeric = {{"value", "Value"}};
+  for (const targeting::Mapping& mapping : {StoredScreeningsMapping(), few}) {
+    targeting::Dataset expected = targeting::DatasetFromRoles(mapping, inputs);
+    std::vector<size_t> ends = {99};  // cleared first
+    targeting::Dataset got = ModelDataset(mapping, pointers, ends);
+    EXPECT_EQ(ends, expected_ends);
+    EXPECT_EQ(got.rows, expected.rows);
+    EXPECT_EQ(got.key_names, expected.key_names);
+    EXPECT_EQ(got.keys, expected.keys);
+    EXPECT_EQ(got.numeric_names, expected.numeric_names);
+    EXPECT_EQ(got.days, expected.days);
+    ASSERT_EQ(got.numeric.size(), expected.numeric.size());
+    for (size_t column = 0; column < got.numeric.size(); ++column) {
+      ASSERT_EQ(got.numeric[column].size(), expected.numeric[column].size());
+      for (size_t row = 0; row < got.numeric[column].size(); ++row) {
+        const double a = got.numeric[column][row], b = expected.numeric[column][row];
+        EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << column << " " << row;
+      }
+    }
+  }
+  EXPECT_EQ(inputs.size(), 18u);
+}
+
 TEST(ScreenerModel, ScreenBatchGivesEachDeclarationsScreenResult) {
   ScoringOptions scoring;
   scoring.model_contributions = 3;

@@ -243,28 +243,50 @@ Status AppendDataset(Dataset& into, const Dataset& more) {
 
 namespace cordon::targeting {
 
-Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> rows) {
-  Dataset data;
-  data.keys.resize(mapping.keys.size());
-  data.numeric.resize(mapping.numeric.size());
-  for (const KeyColumn& key : mapping.keys) data.key_names.push_back(key.name);
-  for (const NumericColumn& number : mapping.numeric) data.numeric_names.push_back(number.name);
-  for (const RoleValues& row : rows) {
-    for (size_t index = 0; index < mapping.keys.size(); ++index) {
-      auto found = row.keys.find(mapping.keys[index].name);
-      data.keys[index].emplace_back(found == row.keys.end() ? std::string_view()
-                                                            : Trim(found->second));
-    }
-    for (size_t index = 0; index < mapping.numeric.size(); ++index) {
-      auto found = row.numbers.find(mapping.numeric[index].name);
-      bool usable = found != row.numbers.end() && std::isfinite(found->second);
-      data.numeric[index].push_back(usable ? found->second
-                                           : std::numeric_limits<double>::quiet_NaN());
-    }
-    if (!mapping.date_column.empty()) data.days.push_back(row.day);
-    ++data.rows;
+RowsByRole::RowsByRole(const Mapping& mapping) : mapping_(mapping) {
+  data_.keys.resize(mapping.keys.size());
+  data_.numeric.resize(mapping.numeric.size());
+  for (const KeyColumn& key : mapping.keys) data_.key_names.push_back(key.name);
+  for (const NumericColumn& number : mapping.numeric) data_.numeric_names.push_back(number.name);
+}
+
+void RowsByRole::StartRow() {
+  for (std::vector<std::string>& column : data_.keys) column.emplace_back();
+  for (std::vector<double>& column : data_.numeric) {
+    column.push_back(std::numeric_limits<double>::quiet_NaN());
   }
-  return data;
+  if (!mapping_.date_column.empty()) data_.days.push_back(Dataset::kNoDay);
+  ++data_.rows;
+}
+
+void RowsByRole::Key(std::string_view role, std::string_view text) {
+  for (size_t index = 0; index < mapping_.keys.size(); ++index) {
+    if (mapping_.keys[index].name == role) data_.keys[index].back().assign(Trim(text));
+  }
+}
+
+void RowsByRole::Number(std::string_view role, double value) {
+  for (size_t index = 0; index < mapping_.numeric.size(); ++index) {
+    if (mapping_.numeric[index].name == role) {
+      data_.numeric[index].back() =
+          std::isfinite(value) ? value : std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+}
+
+void RowsByRole::Day(int32_t day) {
+  if (!mapping_.date_column.empty()) data_.days.back() = day;
+}
+
+Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> rows) {
+  RowsByRole builder(mapping);
+  for (const RoleValues& row : rows) {
+    builder.StartRow();
+    for (const auto& [role, text] : row.keys) builder.Key(role, text);
+    for (const auto& [role, value] : row.numbers) builder.Number(role, value);
+    builder.Day(row.day);
+  }
+  return std::move(builder).Take();
 }
 
 }  // namespace cordon::targeting

@@ -609,31 +609,45 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
 }
 
 std::string FeatureBuilder::Detail(const Dataset& data, size_t row, size_t feature) const {
+  std::vector<std::string> details = Details(data, row, std::span(&feature, 1));
+  return std::move(details.front());
+}
+
+std::vector<std::string> FeatureBuilder::Details(const Dataset& data, size_t row,
+                                                 std::span<const size_t> features) const {
+  std::vector<std::string> details(features.size());
   Result<Columns> columns = Resolve(data);
-  if (!columns.ok() || feature >= feature_sources_.size() || row >= data.rows) return "";
-  auto [source, is_count] = feature_sources_[feature];
-  std::string detail;
-  if (source >= 0) {
-    for (int atom : encoders_[source].atoms) {
-      if (!detail.empty()) detail += " ";
-      std::string value(AtomValue(data, *columns, atom, row, HsDigitsOf(data, *columns, row)));
-      detail += atoms_[atom].name + "=" + (value.empty() ? "(empty)" : value);
+  if (!columns.ok() || row >= data.rows) return details;
+  const std::string hs_digits = HsDigitsOf(data, *columns, row);
+  for (size_t index = 0; index < features.size(); ++index) {
+    const size_t feature = features[index];
+    if (feature >= feature_sources_.size()) continue;
+    auto [source, is_count] = feature_sources_[feature];
+    std::string& detail = details[index];
+    if (source >= 0) {
+      for (int atom : encoders_[source].atoms) {
+        if (!detail.empty()) detail += " ";
+        std::string_view value = AtomValue(data, *columns, atom, row, hs_digits);
+        detail += atoms_[atom].name;
+        detail += "=";
+        detail += value.empty() ? std::string_view("(empty)") : value;
+      }
+      continue;
     }
-    return detail;
+    const Numeric& numeric = numerics_[-1 - source];
+    for (int column : {numeric.a, numeric.b}) {
+      if (column < 0) continue;
+      if (!detail.empty()) detail += " ";
+      detail += mapping_.numeric[column].name + "=" +
+                FormatNumber(data.numeric[columns->numeric[column]][row]);
+    }
+    if ((numeric.kind == Numeric::Kind::kMonth || numeric.kind == Numeric::Kind::kWeekday) &&
+        !data.days.empty() && data.days[row] != Dataset::kNoDay) {
+      detail = "date=" + FormatDate(std::chrono::year_month_day(
+                             std::chrono::sys_days{std::chrono::days(data.days[row])}));
+    }
   }
-  const Numeric& numeric = numerics_[-1 - source];
-  for (int index : {numeric.a, numeric.b}) {
-    if (index < 0) continue;
-    if (!detail.empty()) detail += " ";
-    detail += mapping_.numeric[index].name + "=" +
-              FormatNumber(data.numeric[columns->numeric[index]][row]);
-  }
-  if ((numeric.kind == Numeric::Kind::kMonth || numeric.kind == Numeric::Kind::kWeekday) &&
-      !data.days.empty() && data.days[row] != Dataset::kNoDay) {
-    detail = "date=" + FormatDate(std::chrono::year_month_day(
-                           std::chrono::sys_days{std::chrono::days(data.days[row])}));
-  }
-  return detail;
+  return details;
 }
 
 nlohmann::ordered_json FeatureBuilder::ToJson() const {

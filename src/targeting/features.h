@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -46,6 +47,9 @@ class FeatureBuilder {
   const std::vector<std::string>& feature_names() const { return feature_names_; }
   // The raw inputs behind feature `feature` for `row`, e.g. "origin=CN hs6=440890".
   std::string Detail(const Dataset& data, size_t row, size_t feature) const;
+  // Detail of several features of one row (the row's columns found once).
+  std::vector<std::string> Details(const Dataset& data, size_t row,
+                                   std::span<const size_t> features) const;
 
   // The fitted tables, for the model file. FromJson re-plans from the mapping
   // and options, then loads the tables; kCorrupt when they do not match.

@@ -186,10 +186,12 @@ void Model::Impl::TopContributions(const Dataset& data, size_t row, const float*
   });
   prediction.bias = contributions[columns];
   prediction.top.reserve(keep);
+  std::vector<std::string> details =
+      features.Details(data, row, std::span(order).first(keep));
   for (size_t index = 0; index < keep; ++index) {
     size_t feature = order[index];
     prediction.top.push_back(
-        {names[feature], values[feature], contributions[feature], features.Detail(data, row, feature)});
+        {names[feature], values[feature], contributions[feature], std::move(details[index])});
   }
 }
 

@@ -203,6 +203,24 @@ struct RoleValues {
 // mapping's order) from values by role.
 Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> rows);
 
+// The same, row by row without a map per row: StartRow, then the row's roles
+// (keys trimmed; a number that is not finite reads as missing; roles the
+// mapping lacks are ignored; a role given twice keeps the last value), then
+// the next row; Take() once at the end. `mapping` must outlive the builder.
+class RowsByRole {
+ public:
+  explicit RowsByRole(const Mapping& mapping);
+  void StartRow();  // every key empty, every number missing, no day
+  void Key(std::string_view role, std::string_view text);
+  void Number(std::string_view role, double value);
+  void Day(int32_t day);  // days since 1970-01-01
+  Dataset Take() && { return std::move(data_); }
+
+ private:
+  const Mapping& mapping_;
+  Dataset data_;
+};
+
 // What training recorded about itself; stored in the model file.
 struct TrainingInfo {
   uint64_t seed = 0;
