@@ -228,11 +228,20 @@ std::string_view CheckAmount(double amount) {
 
 // Whether every byte is below 0x80 (and the text therefore valid UTF-8):
 // most cells are, and this is much cheaper than a full UTF-8 validation.
+// The tail of fewer than eight bytes is covered by overlapping loads (most
+// cells are short, and a byte loop over the tail cost more than the words).
 bool IsAscii(std::string_view text) {
+  const char* data = text.data();
+  const size_t size = text.size();
   uint64_t bits = 0;
-  size_t at = 0;
-  for (; at + 8 <= text.size(); at += 8) bits |= LoadWord<uint64_t>(text.data() + at);
-  for (; at < text.size(); ++at) bits |= static_cast<uint8_t>(text[at]);
+  if (size >= 8) {
+    for (size_t at = 0; at + 8 < size; at += 8) bits |= LoadWord<uint64_t>(data + at);
+    bits |= LoadWord<uint64_t>(data + size - 8);
+  } else if (size >= 4) {
+    bits = LoadWord<uint32_t>(data) | LoadWord<uint32_t>(data + size - 4);
+  } else {
+    for (size_t at = 0; at < size; ++at) bits |= static_cast<uint8_t>(data[at]);
+  }
   return (bits & 0x8080808080808080ULL) == 0;
 }
 

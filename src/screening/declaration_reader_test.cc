@@ -892,6 +892,29 @@ TEST(DeclarationCsv, EveryValidationErrorNamesItsColumn) {
   }
 }
 
+// A byte that is not UTF-8 is found wherever it stands in a cell, short or
+// long (cells are checked eight bytes at a time, the tail apart); valid
+// multi-byte characters anywhere are accepted.
+TEST(DeclarationCsv, InvalidUtf8IsFoundAtAnyPositionOfACell) {
+  const std::string header = "id,type,office,item_hs,item_description,item_brand\n";
+  for (size_t size = 1; size <= 20; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      std::string bad(size, 'b');
+      bad[at] = '\xFF';
+      std::vector<Record> records = ReadCsv(header + "A,import,DEHAM,640411,shoes," + bad + "\n");
+      ASSERT_EQ(records.size(), 1u);
+      EXPECT_EQ(records[0].outcome, ReadOutcome::kError) << size << " " << at;
+      EXPECT_EQ(records[0].error.reason, "item_brand: must be valid UTF-8") << size << " " << at;
+      std::string good(size, 'g');
+      good.replace(at, 1, "\xC3\xA9");
+      records = ReadCsv(header + "A,import,DEHAM,640411,shoes," + good + "\n");
+      ASSERT_EQ(records.size(), 1u);
+      ASSERT_EQ(records[0].outcome, ReadOutcome::kDeclaration) << records[0].error.reason;
+      EXPECT_EQ(records[0].declaration.items[0].brand, good);
+    }
+  }
+}
+
 TEST(DeclarationCsv, ItemErrorsInLaterRowsNameTheirLine) {
   std::string text =
       "id,type,office,item_hs,item_description,item_currency\n"
