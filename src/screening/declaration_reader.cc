@@ -32,6 +32,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/codes.h"
 #include "screening/declaration.h"
 
@@ -1063,10 +1067,26 @@ class CsvTokenizer {
     return count;
   }
 
-  // The first of ',', '\n', '\r' in [at, end), or end. Eight bytes at a time
-  // (the classic "has a zero byte" test on the word XORed with each
-  // character); the lowest flagged byte is always a true match.
+  // The first of ',', '\n', '\r' in [at, end), or end. Sixteen bytes at a
+  // time with SSE2, then eight at a time (the classic "has a zero byte" test
+  // on the word XORed with each character; the lowest flagged byte is always
+  // a true match), then one by one.
   static size_t FindSpecial(const char* data, size_t at, size_t end) {
+#if defined(__SSE2__)
+    // Sixteen bytes at a time where SSE2 is there (every x86-64).
+    const __m128i comma = _mm_set1_epi8(',');
+    const __m128i line_feed = _mm_set1_epi8('\n');
+    const __m128i carriage_return = _mm_set1_epi8('\r');
+    for (; at + 16 <= end; at += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at));
+      const __m128i found =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(bytes, comma), _mm_cmpeq_epi8(bytes, line_feed)),
+                       _mm_cmpeq_epi8(bytes, carriage_return));
+      if (const int mask = _mm_movemask_epi8(found); mask != 0) {
+        return at + static_cast<size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+      }
+    }
+#endif
     constexpr uint64_t kOnes = 0x0101010101010101ULL;
     constexpr uint64_t kHighs = 0x8080808080808080ULL;
     auto zero_bytes = [](uint64_t word) { return (word - kOnes) & ~word & kHighs; };

@@ -915,6 +915,26 @@ TEST(DeclarationCsv, InvalidUtf8IsFoundAtAnyPositionOfACell) {
   }
 }
 
+// Separators and line ends are found wherever they stand in a row (the
+// tokenizer scans 16, then 8 bytes at a time, then byte by byte).
+TEST(DeclarationCsv, SeparatorsAndLineEndsAtAnyOffset) {
+  std::string text = "id,type,office,item_hs,item_description,item_brand\n";
+  for (size_t size = 1; size <= 40; ++size) {
+    text += "D" + std::to_string(size) + ",import,DEHAM,640411," + std::string(size, 'd') + "," +
+            std::string(41 - size, 'b') + (size % 2 == 0 ? "\r\n" : "\n");
+  }
+  std::vector<Record> records = ReadCsv(text);
+  ASSERT_EQ(records.size(), 40u);
+  for (size_t size = 1; size <= 40; ++size) {
+    const Record& record = records[size - 1];
+    ASSERT_EQ(record.outcome, ReadOutcome::kDeclaration) << record.error.reason;
+    EXPECT_EQ(record.declaration.id, "D" + std::to_string(size));
+    ASSERT_EQ(record.declaration.items.size(), 1u);
+    EXPECT_EQ(record.declaration.items[0].description, std::string(size, 'd'));
+    EXPECT_EQ(record.declaration.items[0].brand, std::string(41 - size, 'b'));
+  }
+}
+
 TEST(DeclarationCsv, ItemErrorsInLaterRowsNameTheirLine) {
   std::string text =
       "id,type,office,item_hs,item_description,item_currency\n"
