@@ -382,11 +382,11 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
     // DMatrix or a lock (forest.h). The same walk gives the margin, the same
     // to the bit as Probabilities' (forest_test checks).
     contributions.resize(matrix.rows * (matrix.columns + 1));
+    std::vector<double> margins(matrix.rows);
+    impl_->forest.Contributions(matrix.values.data(), matrix.rows, matrix.columns,
+                                contributions.data(), margins.data());
     for (size_t row = 0; row < matrix.rows; ++row) {
-      double margin = 0;
-      impl_->forest.Contributions(matrix.Row(row), contributions.data() + row * (matrix.columns + 1),
-                                  &margin);
-      predictions[row].probability = 1.0 / (1.0 + std::exp(-margin));
+      predictions[row].probability = 1.0 / (1.0 + std::exp(-margins[row]));
     }
   } else {
     std::lock_guard lock(impl_->booster_mutex);
