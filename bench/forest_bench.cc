@@ -1,8 +1,9 @@
 // The targeting model's tree walks (issue 3's "model score, explanation"):
-// scoring and path attribution per row for a forest the size of the KCS
-// model — 400 trees of depth 8 over 56 features, a fifth of the values
-// missing — trained by XGBoost on seeded random data, so that every tree is
-// full. Prints microseconds per row for batches of 512 rows, as screening
+// scoring and path attribution per row for a forest the size of the model in
+// screening_bench — 400 trees of depth 8 over 56 features, a fifth of the
+// values missing (the KCS model keeps 887 trees over 74 features; --trees
+// sets the count) — trained by XGBoost on seeded random data, so that every
+// tree is full. Prints microseconds per row for batches of 512 rows, as screening
 // walks them (Screener::ScreenBatch), and for one row at a time.
 //
 //   forest_bench [--rows N] [--trees N]
