@@ -902,7 +902,7 @@ int RunBenchmark(const Options& options) {
                  run.encoding == "identity" ? "" : " decompressed");
     }
     if (tally.connection_closes > closes_before) {
-      fmt::print("  the server closed the connection after {} of these responses\n",
+      fmt::print("  the server closed the keep-alive connection {} times in this run\n",
                  tally.connection_closes - closes_before);
     }
     if (run.batch == 1 && !run.store) single_p99 = Percentile(figures.request_ms, 99);

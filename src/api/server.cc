@@ -259,6 +259,10 @@ struct ApiServer::Impl {
     // declaration screening took 43 ms instead of well under 1 ms
     // (bench/api_screening_bench).
     server.set_tcp_nodelay(true);
+    // httplib closes a keep-alive connection after 5 requests by default, so a
+    // system screening one declaration at a time reconnected every fifth one;
+    // the idle timeout still frees a worker from a silent client.
+    server.set_keep_alive_max_count(100);
     // httplib holds a worker per open keep-alive connection; the default pool
     // (hardware threads - 1, at least 8) lets a few idle clients starve the
     // rest. Each worker may run one Argon2 check (64 MiB), which bounds the

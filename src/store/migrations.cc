@@ -637,6 +637,23 @@ CREATE TABLE application_photos (
 );
 CREATE INDEX application_photos_by_application ON application_photos (application_id, created_at, id);
 )sql"},
+    {14, "screening inputs: each organisation's visible applications counted as they change",
+     R"sql(
+-- The count and version sum of the applications an organisation sees (the
+-- applications half of ScreeningInputsVersion), kept up to date by the store
+-- whenever access is granted or revoked or a visible application is updated,
+-- so that screening checks its cached index with one row instead of a scan
+-- of every visible application before each batch.
+CREATE TABLE screening_application_versions (
+  org_id TEXT PRIMARY KEY REFERENCES organisations (id),
+  application_count INTEGER NOT NULL,
+  version_sum INTEGER NOT NULL
+);
+INSERT INTO screening_application_versions (org_id, application_count, version_sum)
+SELECT x.org_id, COUNT(*), SUM(a.version)
+FROM application_access x JOIN applications a ON a.id = x.application_id
+GROUP BY x.org_id;
+)sql"},
 };
 
 // The current version, 0 for a fresh database. kCorrupt for a database that

@@ -613,10 +613,12 @@ class SqliteTx final : public WriteTx {
 
   Result<ScreeningInputsVersion> GetScreeningInputsVersion(const Scope& scope) override {
     ScreeningInputsVersion version;
+    // Kept by GrantAccess, RevokeAccess and UpdateApplication (migration 14):
+    // one row, where counting the visible applications took a scan of them.
     CORDON_ASSIGN_OR_RETURN(
         Statement applications,
-        db_.Prepare("SELECT COUNT(*), COALESCE(SUM(a.version), 0) FROM applications a "
-                    "JOIN application_access x ON x.application_id = a.id AND x.org_id = ?",
+        db_.Prepare("SELECT application_count, version_sum FROM screening_application_versions "
+                    "WHERE org_id = ?",
                     "reading the screening inputs version"));
     applications.Bind(1, scope.org_id);
     CORDON_ASSIGN_OR_RETURN(bool has_row, applications.Step());
@@ -1061,6 +1063,15 @@ class SqliteTx final : public WriteTx {
                    record.version + 1, record.id, record.version);
     CORDON_RETURN_IF_ERROR(update.Run());
     CORDON_RETURN_IF_ERROR(CheckUpdated(db_, "application", record.id));
+    // Every organisation that sees it sees its version go up by one.
+    CORDON_ASSIGN_OR_RETURN(
+        Statement counted,
+        db_.Prepare("UPDATE screening_application_versions SET version_sum = version_sum + 1 "
+                    "WHERE org_id IN (SELECT org_id FROM application_access WHERE "
+                    "application_id = ?)",
+                    what));
+    counted.Bind(1, record.id);
+    CORDON_RETURN_IF_ERROR(counted.Run());
     // Access follows the holder and the administration filed with (e.g. a
     // draft re-addressed to another administration): the old party loses it
     // unless it is still one of them; union members keep theirs.
@@ -1777,17 +1788,44 @@ class SqliteTx final : public WriteTx {
         Statement insert,
         db_.Prepare("INSERT INTO application_access (application_id, org_id) VALUES (?, ?)", what));
     insert.Bind(1, application_id).Bind(2, org_id);
-    return insert.Run();
+    CORDON_RETURN_IF_ERROR(insert.Run());
+    return CountAccess(application_id, org_id, +1, what);
   }
 
   Status RevokeAccess(const std::string& application_id, const std::string& org_id) {
+    std::string what =
+        fmt::format("removing organisation {} access to application {}", org_id, application_id);
     CORDON_ASSIGN_OR_RETURN(
         Statement remove,
-        db_.Prepare("DELETE FROM application_access WHERE application_id = ? AND org_id = ?",
-                    fmt::format("removing organisation {} access to application {}", org_id,
-                                application_id)));
+        db_.Prepare("DELETE FROM application_access WHERE application_id = ? AND org_id = ?", what));
     remove.Bind(1, application_id).Bind(2, org_id);
-    return remove.Run();
+    CORDON_RETURN_IF_ERROR(remove.Run());
+    if (db_.Changes() == 0) return Status::Ok();
+    return CountAccess(application_id, org_id, -1, what);
+  }
+
+  // Adds (+1) or removes (-1) an application in its organisation's row of
+  // screening_application_versions (ScreeningInputsVersion): the count by
+  // one, the version sum by the application's current version. UPDATE first,
+  // INSERT when there was no row, as BumpRulesGeneration.
+  Status CountAccess(const std::string& application_id, const std::string& org_id, int sign,
+                     const std::string& what) {
+    CORDON_ASSIGN_OR_RETURN(
+        Statement count,
+        db_.Prepare("UPDATE screening_application_versions SET "
+                    "application_count = application_count + ?, version_sum = version_sum + ? * "
+                    "(SELECT version FROM applications WHERE id = ?) WHERE org_id = ?",
+                    what));
+    count.BindAll(sign, sign, application_id, org_id);
+    CORDON_RETURN_IF_ERROR(count.Run());
+    if (db_.Changes() > 0) return Status::Ok();
+    CORDON_ASSIGN_OR_RETURN(
+        Statement insert,
+        db_.Prepare("INSERT INTO screening_application_versions (org_id, application_count, "
+                    "version_sum) SELECT ?, ?, ? * version FROM applications WHERE id = ?",
+                    what));
+    insert.BindAll(org_id, sign, sign, application_id);
+    return insert.Run();
   }
 
   // The audit tree of this unit of work, opened on first use.

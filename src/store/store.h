@@ -176,7 +176,8 @@ struct WatchlistEntryRecord {
 // update of a visible application changes the count or the version sum
 // (applications are never deleted, and every update bumps the version), and
 // every change to the organisation's profiles or watchlist bumps
-// rules_generation.
+// rules_generation. The count and sum are kept per organisation as access
+// and versions change (one row to read, whatever the number of applications).
 struct ScreeningInputsVersion {
   long long application_count = 0;
   long long application_version_sum = 0;

@@ -1263,13 +1263,54 @@ TEST_F(SqliteStoreTest, ScreeningInputsVersionChangesWithEveryInputChange) {
   const ScreeningInputsVersion after_grant = version("org_de");
   EXPECT_NE(after_grant, with_app);
 
+  // The kept count and version sum (migration 14) are always those of the
+  // applications the organisation sees, through grants, updates,
+  // re-addressing and failed writes.
+  auto counted_as_scanned = [&](const std::string& org_id) {
+    const ScreeningInputsVersion kept = version(org_id);
+    EXPECT_EQ(std::to_string(kept.application_count) + "," +
+                  std::to_string(kept.application_version_sum),
+              RawQuery(path_, "SELECT COUNT(*) || ',' || COALESCE(SUM(a.version), 0) FROM "
+                              "applications a JOIN application_access x ON x.application_id = "
+                              "a.id AND x.org_id = '" + org_id + "'"))
+        << org_id;
+  };
+  auto all_counted = [&] {
+    for (const char* org_id : {"org_holder", "org_de", "org_cn"}) counted_as_scanned(org_id);
+  };
+  all_counted();
+  ASSERT_TRUE(InsertApp(MakeApp("app_2", "org_holder", "org_de", At(2026, 3, 2)),
+                        {"org_holder", "org_de", "org_cn"})
+                  .ok());
+  all_counted();
+  for (int round = 0; round < 3; ++round) {
+    auto app = ReadValue<ApplicationRecord>(
+        [](ReadTx& tx) { return tx.GetApplication({"org_holder"}, "app_2"); });
+    ASSERT_TRUE(app.ok());
+    ApplicationRecord changed = *app;
+    // Re-addressed to CN and back: DE loses and regains it, and CN, which
+    // saw it from the start, loses it as the old addressee.
+    changed.filed_with_org_id = round == 1 ? "org_cn" : "org_de";
+    ASSERT_TRUE(
+        Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_holder"}, changed); }).ok());
+    all_counted();
+    // A stale version is refused and counts nothing.
+    EXPECT_FALSE(
+        Write([&](WriteTx& tx) { return tx.UpdateApplication({"org_holder"}, changed); }).ok());
+    all_counted();
+  }
+  EXPECT_EQ(version("org_cn").application_count, 0);
+  EXPECT_EQ(version("org_de").application_count, 2);
+  EXPECT_EQ(version("org_holder").application_count, 2);
+  const ScreeningInputsVersion two_apps = version("org_de");
+
   // Deleting one profile and creating another at the same instant still
   // changes the version: the generation counts changes, not rows.
   ASSERT_TRUE(Write([](WriteTx& tx) {
                 return tx.InsertRiskProfile(MakeProfile("prf_1", "org_de", At(2026, 4, 1)));
               }).ok());
   const ScreeningInputsVersion one_profile = version("org_de");
-  EXPECT_NE(one_profile, after_grant);
+  EXPECT_NE(one_profile, two_apps);
   ASSERT_TRUE(Write([](WriteTx& tx) -> Status {
                 CORDON_RETURN_IF_ERROR(tx.DeleteRiskProfile({"org_de"}, "prf_1"));
                 return tx.InsertRiskProfile(MakeProfile("prf_2", "org_de", At(2026, 4, 1)));
@@ -1280,7 +1321,7 @@ TEST_F(SqliteStoreTest, ScreeningInputsVersionChangesWithEveryInputChange) {
                 return tx.InsertWatchlistEntry(MakeEntry("wle_1", "org_de"));
               }).ok());
   EXPECT_NE(version("org_de"), swapped);
-  EXPECT_EQ(version("org_cn"), empty) << "DE's rules do not touch CN's version";
+  EXPECT_EQ(version("org_cn").rules_generation, 0) << "DE's rules do not touch CN's version";
   // A failed change (not visible) leaves the version alone.
   const ScreeningInputsVersion before_failure = version("org_de");
   EXPECT_FALSE(Write([](WriteTx& tx) { return tx.DeleteRiskProfile({"org_de"}, "prf_x"); }).ok());
@@ -1863,6 +1904,48 @@ TEST_F(SqliteStoreTest, NoticesOfAnObjectAreThoseTheScopeGaveOrReceived) {
   EXPECT_EQ(ids("org_holder", "cas_1"), std::vector<std::string>{"ntc_1"});  // addressed to it
   EXPECT_TRUE(ids("org_nl", "cas_1").empty());
   EXPECT_TRUE(ids("org_de", "cas_9").empty());
+}
+
+TEST_F(SqliteStoreTest, MigrationFourteenCountsTheApplicationsEachOrganisationSees) {
+  // A database as migration 13 left it: DE sees two applications, CN one.
+  store_.reset();
+  std::filesystem::remove(path_);
+  RawExec(path_,
+          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
+          "NOT NULL)");
+  for (const Migration& migration : SqliteMigrations()) {
+    if (migration.version > 13) break;
+    RawExec(path_, migration.sql);
+    RawExec(path_, "INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) +
+                       ", '2026-01-01T00:00:00.000Z')");
+  }
+  RawExec(path_,
+          "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', 'EU', '', "
+          "'2026-01-01T00:00:00.000Z'), ('org_cn', 'Customs CN', 'customs', 'CN', '', '', "
+          "'2026-01-01T00:00:00.000Z'), ('org_holder', 'Zentra', 'right_holder', 'DE', 'EU', "
+          "'', '2026-01-01T00:00:00.000Z')");
+  for (const char* app : {"('app_1', 3)", "('app_2', 5)"}) {
+    RawExec(path_, std::string("INSERT INTO applications SELECT column1, 'org_holder', 'org_de', "
+                               "'national', 'granted', '2027-01-01', 'Zentra', "
+                               "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', "
+                               "column2, '{}' FROM (VALUES ") +
+                       app + ")");
+  }
+  RawExec(path_,
+          "INSERT INTO application_access VALUES ('app_1', 'org_holder'), ('app_1', 'org_de'), "
+          "('app_2', 'org_holder'), ('app_2', 'org_de'), ('app_2', 'org_cn')");
+  Reopen();
+  auto version = [&](const char* org_id) {
+    auto read = ReadValue<ScreeningInputsVersion>(
+        [&](ReadTx& tx) { return tx.GetScreeningInputsVersion({org_id}); });
+    EXPECT_TRUE(read.ok());
+    return read.ok() ? *read : ScreeningInputsVersion{};
+  };
+  EXPECT_EQ(version("org_de").application_count, 2);
+  EXPECT_EQ(version("org_de").application_version_sum, 8);
+  EXPECT_EQ(version("org_cn").application_count, 1);
+  EXPECT_EQ(version("org_cn").application_version_sum, 5);
+  EXPECT_EQ(version("org_holder").application_version_sum, 8);
 }
 
 TEST_F(SqliteStoreTest, MigrationEightMovesCaseNoticesIntoNoticesForDelivery) {
