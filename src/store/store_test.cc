@@ -128,6 +128,22 @@ class SqliteStoreTest : public ::testing::Test {
 
   void TearDown() override { store_.reset(); }
 
+  // Closes the store and leaves at path_ a fresh database as migration
+  // `version` left it (for testing later migrations on existing data).
+  void DatabaseAtVersion(int version) {
+    store_.reset();
+    std::filesystem::remove(path_);
+    RawExec(path_,
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
+            "NOT NULL)");
+    for (const Migration& migration : SqliteMigrations()) {
+      if (migration.version > version) break;
+      RawExec(path_, migration.sql);
+      RawExec(path_, "INSERT INTO schema_migrations VALUES (" +
+                         std::to_string(migration.version) + ", '2026-01-01T00:00:00.000Z')");
+    }
+  }
+
   void Reopen() {
     store_.reset();
     auto opened = OpenSqliteStore({.path = path_});
@@ -1908,17 +1924,7 @@ TEST_F(SqliteStoreTest, NoticesOfAnObjectAreThoseTheScopeGaveOrReceived) {
 
 TEST_F(SqliteStoreTest, MigrationFourteenCountsTheApplicationsEachOrganisationSees) {
   // A database as migration 13 left it: DE sees two applications, CN one.
-  store_.reset();
-  std::filesystem::remove(path_);
-  RawExec(path_,
-          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
-          "NOT NULL)");
-  for (const Migration& migration : SqliteMigrations()) {
-    if (migration.version > 13) break;
-    RawExec(path_, migration.sql);
-    RawExec(path_, "INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) +
-                       ", '2026-01-01T00:00:00.000Z')");
-  }
+  DatabaseAtVersion(13);
   RawExec(path_,
           "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', 'EU', '', "
           "'2026-01-01T00:00:00.000Z'), ('org_cn', 'Customs CN', 'customs', 'CN', '', '', "
@@ -1950,17 +1956,7 @@ TEST_F(SqliteStoreTest, MigrationFourteenCountsTheApplicationsEachOrganisationSe
 
 TEST_F(SqliteStoreTest, MigrationEightMovesCaseNoticesIntoNoticesForDelivery) {
   // A database as migration 7 left it, with a case and its two notices.
-  store_.reset();
-  std::filesystem::remove(path_);
-  RawExec(path_,
-          "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT "
-          "NOT NULL)");
-  for (const Migration& migration : SqliteMigrations()) {
-    if (migration.version > 7) break;
-    RawExec(path_, migration.sql);
-    RawExec(path_, "INSERT INTO schema_migrations VALUES (" + std::to_string(migration.version) +
-                       ", '2026-01-01T00:00:00.000Z')");
-  }
+  DatabaseAtVersion(7);
   RawExec(path_,
           "INSERT INTO organisations VALUES ('org_de', 'Customs DE', 'customs', 'DE', 'EU', '', "
           "'2026-01-01T00:00:00.000Z'), ('org_holder', 'Zentra', 'right_holder', 'DE', 'EU', '', "
