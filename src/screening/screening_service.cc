@@ -2,6 +2,7 @@
 #include "screening/screening_service.h"
 
 #include <fmt/format.h>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -491,6 +492,90 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
                  model.error().ToString());
   }
   return Screener::Make(std::move(parts));
+}
+
+Result<BatchRequest> ParseBatchRequestJson(std::string_view json_text, size_t max_declarations) {
+  namespace dom = simdjson::dom;
+  // A batch body can be megabytes: one simdjson pass, and each declaration's
+  // text minified from the parsed tape, where a DOM library's parse and
+  // re-serialisation cost 10 us per declaration.
+  const simdjson::padded_string padded(json_text);
+  dom::parser parser;
+  dom::element root;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS) {
+    return InvalidInput("the body is not valid JSON");
+  }
+  dom::object body;
+  if (root.get_object().get(body) != simdjson::SUCCESS) {
+    return InvalidInput("the body must be a JSON object");
+  }
+  // A member, absent when missing or null.
+  auto member = [&body](const char* key) -> std::optional<dom::element> {
+    dom::element value;
+    if (body[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+    return value;
+  };
+  std::vector<FieldError> errors;
+  BatchRequest request;
+  if (std::optional<dom::element> declarations = member("declarations"); !declarations) {
+    errors.push_back({"declarations", "is required"});
+  } else if (!declarations->is_array()) {
+    errors.push_back({"declarations", "must be an array of declarations"});
+  } else if (dom::array list = dom::array(*declarations); list.size() > max_declarations) {
+    errors.push_back({"declarations",
+                      fmt::format("must hold at most {} declarations; send several batches, or "
+                                  "use cordon screen for files",
+                                  max_declarations)});
+  } else {
+    request.declarations.reserve(list.size());
+    for (dom::element declaration : list) {
+      request.declarations.push_back(simdjson::minify(declaration));
+    }
+  }
+  constexpr std::string_view kBudgetMessage = "must be a percentage from 0 to 100, e.g. \"5%\"";
+  if (std::optional<dom::element> budget = member("budget")) {
+    std::string_view text;
+    double percent = 0;
+    if (budget->get_string().get(text) == simdjson::SUCCESS) {
+      Result<double> parsed = ParseBudget(text);
+      if (parsed.ok()) {
+        request.budget_percent = *parsed;
+      } else {
+        errors.push_back({"budget", std::string(kBudgetMessage)});
+      }
+    } else if (budget->is_number() && budget->get_double().get(percent) == simdjson::SUCCESS &&
+               percent >= 0 && percent <= 100) {
+      request.budget_percent = percent;
+    } else {
+      errors.push_back({"budget", std::string(kBudgetMessage)});
+    }
+  }
+  if (std::optional<dom::element> capacity = member("capacity")) {
+    dom::object offices;
+    if (capacity->get_object().get(offices) != simdjson::SUCCESS) {
+      errors.push_back({"capacity", "must be an object of office: count, e.g. {\"DEHAM\": 20}"});
+    } else {
+      std::map<std::string, int> by_office;
+      for (dom::key_value_pair entry : offices) {
+        int64_t count = -1;
+        const bool integer = entry.value.is_int64() || entry.value.is_uint64();
+        if (!integer || entry.value.get_int64().get(count) != simdjson::SUCCESS || count < 0 ||
+            count > 1000000000) {
+          errors.push_back({"capacity." + std::string(entry.key), "must be a non-negative integer"});
+        } else {
+          by_office[std::string(entry.key)] = static_cast<int>(count);
+        }
+      }
+      request.capacity = std::move(by_office);
+    }
+  }
+  if (std::optional<dom::element> store = member("store")) {
+    if (store->get_bool().get(request.store) != simdjson::SUCCESS) {
+      errors.push_back({"store", "must be true or false"});
+    }
+  }
+  if (!errors.empty()) return InvalidInput("invalid screening request", std::move(errors));
+  return request;
 }
 
 Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,

@@ -64,6 +64,16 @@ struct BatchRequest {
   bool store = false;  // store the results as a run: they feed the selection queue
 };
 
+// Reads a POST /api/v1/screenings body, {"declarations": [...], "budget":
+// "5%" or 5, "capacity": {"DEHAM": 20}, "store": true} (docs/api.md), with
+// simdjson: each declaration is kept as its JSON text, unread, so that a bad
+// one becomes an error entry of the outcome (ScreenBatch) rather than failing
+// the request. kInvalidInput naming each bad field (declarations, budget,
+// capacity, capacity.<office>, store), with the message "invalid screening
+// request"; or without any field when the body is not valid JSON or not an
+// object (the message says which).
+Result<BatchRequest> ParseBatchRequestJson(std::string_view json_text, size_t max_declarations);
+
 // A declaration of the batch that could not be screened.
 struct BatchError {
   size_t index = 0;   // in the request's list

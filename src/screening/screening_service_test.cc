@@ -146,6 +146,77 @@ class ScreeningServiceTest : public ::testing::Test {
 
 // --- what the Screener holds, and when it is rebuilt
 
+// The field names of an error, sorted.
+std::vector<std::string> FieldsOf(const Error& error) {
+  std::vector<std::string> fields;
+  for (const FieldError& field : error.fields()) fields.push_back(field.field);
+  std::sort(fields.begin(), fields.end());
+  return fields;
+}
+
+TEST(ParseBatchRequestJson, KeepsEachDeclarationsTextAndReadsTheOptions) {
+  Result<BatchRequest> request = ParseBatchRequestJson(
+      R"({"declarations": [ {"id": "D1", "items": [ {"hs": "640411"} ]}, "D-2", 7 ],
+          "budget": "5%", "store": true, "unknown": {"ignored": 1}})",
+      10);
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  // Minified, in their own key order; an element that is no object is kept
+  // for ScreenBatch to report as that declaration's error.
+  EXPECT_EQ(request->declarations, (std::vector<std::string>{
+                                       R"({"id":"D1","items":[{"hs":"640411"}]})", R"("D-2")",
+                                       "7"}));
+  EXPECT_EQ(request->budget_percent, 5.0);
+  EXPECT_FALSE(request->capacity.has_value());
+  EXPECT_TRUE(request->store);
+
+  request = ParseBatchRequestJson(
+      R"({"declarations": [], "budget": 12, "capacity": {"DEHAM": 3, "DEFRA": 0}, "store": null})",
+      10);
+  ASSERT_TRUE(request.ok()) << request.error().ToString();
+  EXPECT_TRUE(request->declarations.empty());
+  EXPECT_EQ(request->budget_percent, 12.0);
+  EXPECT_EQ(request->capacity, (std::map<std::string, int>{{"DEFRA", 0}, {"DEHAM", 3}}));
+  EXPECT_FALSE(request->store);
+  request = ParseBatchRequestJson(R"({"declarations": [], "budget": 2.5})", 10);
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->budget_percent, 2.5);
+}
+
+TEST(ParseBatchRequestJson, NamesEveryBadFieldOrSaysTheBodyIsNotAnObject) {
+  Result<BatchRequest> bad = ParseBatchRequestJson(
+      R"({"budget": "lots", "capacity": {"DEHAM": -1, "DEFRA": 1.5, "DEBER": "2", "DEMUC": 1},
+          "store": "yes"})",
+      10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidInput);
+  EXPECT_EQ(bad.error().message(), "invalid screening request");
+  EXPECT_EQ(FieldsOf(bad.error()),
+            (std::vector<std::string>{"budget", "capacity.DEBER", "capacity.DEFRA",
+                                      "capacity.DEHAM", "declarations", "store"}));
+  for (const char* budget : {"101", "-1", "true", "[5]"}) {
+    bad = ParseBatchRequestJson(std::string(R"({"declarations": [], "budget": )") + budget + "}", 10);
+    ASSERT_FALSE(bad.ok()) << budget;
+    EXPECT_EQ(FieldsOf(bad.error()), (std::vector<std::string>{"budget"})) << budget;
+  }
+  bad = ParseBatchRequestJson(R"({"declarations": "D-1", "capacity": [1]})", 10);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(FieldsOf(bad.error()), (std::vector<std::string>{"capacity", "declarations"}));
+  bad = ParseBatchRequestJson(R"({"declarations": [{}, {}, {}]})", 2);
+  ASSERT_FALSE(bad.ok());
+  ASSERT_EQ(bad.error().fields().size(), 1u);
+  EXPECT_EQ(bad.error().fields()[0].message,
+            "must hold at most 2 declarations; send several batches, or use cordon screen for "
+            "files");
+  // Not JSON, or not an object: no field to name.
+  for (const char* body : {"{\"declarations\": [", "[]", "\"text\"", "{\"a\": \"\xFF\"}"}) {
+    bad = ParseBatchRequestJson(body, 10);
+    ASSERT_FALSE(bad.ok()) << body;
+    EXPECT_TRUE(bad.error().fields().empty()) << body;
+  }
+  EXPECT_EQ(ParseBatchRequestJson("[]", 10).error().message(), "the body must be a JSON object");
+  EXPECT_EQ(ParseBatchRequestJson("{", 10).error().message(), "the body is not valid JSON");
+}
+
 TEST_F(ScreeningServiceTest, IndexHoldsGrantedApplicationsInForceOfTheAdministrationOnly) {
   FileApplication("ZENTRA", "DE", AddDays(Today(), 10));
   FileApplication("LUMIO", "CN", AddDays(Today(), 300));  // another administration's

@@ -8,7 +8,7 @@ add_library(cordon_screening_service ${CMAKE_CURRENT_SOURCE_DIR}/screening_servi
 target_include_directories(cordon_screening_service PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(cordon_screening_service
   PUBLIC cordon_screening cordon_store cordon_rights nlohmann_json::nlohmann_json
-  PRIVATE fmt::fmt spdlog::spdlog PkgConfig::SODIUM)
+  PRIVATE fmt::fmt spdlog::spdlog PkgConfig::SODIUM simdjson::simdjson)
 
 add_executable(screening_service_test ${CMAKE_CURRENT_SOURCE_DIR}/screening_service_test.cc)
 target_link_libraries(screening_service_test PRIVATE cordon_screening_service cordon_identity
