@@ -146,6 +146,20 @@ Result<Application> DecodeRecord(const ApplicationRecord& record) {
   return app;
 }
 
+// The application through the caller's scope (invisible and missing look
+// the same), as Get and the photo calls read it.
+Result<Application> VisibleApplication(ReadTx& tx, const Caller& caller, const std::string& id) {
+  if (caller.org_id.empty()) return ApplicationNotFound(id);
+  Result<ApplicationRecord> record = tx.GetApplication(Scope{caller.org_id}, id);
+  if (!record.ok()) {
+    if (record.error().code() == ErrorCode::kNotFound) return ApplicationNotFound(id);
+    return record.error();
+  }
+  CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(*record));
+  if (!VisibleToCaller(caller.org_id, app)) return ApplicationNotFound(id);
+  return app;
+}
+
 // The record for `app`, whose status must be the stored one.
 ApplicationRecord EncodeRecord(const Application& app) {
   ApplicationRecord record;
@@ -667,18 +681,10 @@ Result<Application> ApplicationService::Revoke(const Caller& caller, const std::
 }
 
 Result<Application> ApplicationService::Get(const Caller& caller, const std::string& id) {
-  if (caller.org_id.empty()) return ApplicationNotFound(id);
   Date today = clock_.Today();
   std::optional<Application> found;
   Status status = store_.Read([&](ReadTx& tx) -> Status {
-    Result<ApplicationRecord> record = tx.GetApplication(Scope{caller.org_id}, id);
-    if (!record.ok()) {
-      if (record.error().code() == ErrorCode::kNotFound) return ApplicationNotFound(id);
-      return record.error();
-    }
-    CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(*record));
-    if (!VisibleToCaller(caller.org_id, app)) return ApplicationNotFound(id);
-    found = std::move(app);
+    CORDON_ASSIGN_OR_RETURN(found, VisibleApplication(tx, caller, id));
     return Status::Ok();
   });
   if (!status.ok()) return status.error();
@@ -980,19 +986,6 @@ struct PhotoType {
 constexpr PhotoType kPhotoTypes[] = {
     {"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"}};
 
-// The application through the caller's scope (invisible and missing look
-// the same), as Get reads it.
-Result<Application> VisibleApplication(ReadTx& tx, const Caller& caller, const std::string& id) {
-  if (caller.org_id.empty()) return ApplicationNotFound(id);
-  Result<ApplicationRecord> record = tx.GetApplication(Scope{caller.org_id}, id);
-  if (!record.ok()) {
-    if (record.error().code() == ErrorCode::kNotFound) return ApplicationNotFound(id);
-    return record.error();
-  }
-  CORDON_ASSIGN_OR_RETURN(Application app, DecodeRecord(*record));
-  if (!VisibleToCaller(caller.org_id, app)) return ApplicationNotFound(id);
-  return app;
-}
 
 // Photos are part of what the holder files: added and removed by its
 // representatives while the application is a draft or awaits the decision.
