@@ -398,17 +398,23 @@ HttpResponse GetApplication(const ApiServices& services, const RequestContext& c
                  AsJson(200));
 }
 
-// POST /api/v1/applications/{id}/photos: the raw bytes are the body;
-// Content-Type names the type; ?filename= and ?description= describe it.
-HttpResponse AddApplicationPhoto(const ApiServices& services, const RequestContext& context) {
-  PhotoUpload upload;
+// An upload's media type: its Content-Type without parameters or trailing
+// spaces, in lower case ("Image/PNG; q=1" -> "image/png").
+std::string UploadMediaType(const RequestContext& context) {
   std::string media_type = context.request.Header("Content-Type").value_or("");
   media_type = media_type.substr(0, media_type.find(';'));
   while (!media_type.empty() && media_type.back() == ' ') media_type.pop_back();
   for (char& c : media_type) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  upload.media_type = media_type;
+  return media_type;
+}
+
+// POST /api/v1/applications/{id}/photos: the raw bytes are the body;
+// Content-Type names the type; ?filename= and ?description= describe it.
+HttpResponse AddApplicationPhoto(const ApiServices& services, const RequestContext& context) {
+  PhotoUpload upload;
+  upload.media_type = UploadMediaType(context);
   upload.filename = context.request.Query("filename").value_or("");
   upload.description = context.request.Query("description").value_or("");
   upload.content = context.request.body;
@@ -982,13 +988,7 @@ HttpResponse ActOnCase(CaseService& cases, const RequestContext& context) {
 // ?description= describe it.
 HttpResponse AddEvidence(CaseService& cases, const RequestContext& context) {
   EvidenceUpload upload;
-  std::string media_type = context.request.Header("Content-Type").value_or("");
-  media_type = media_type.substr(0, media_type.find(';'));
-  while (!media_type.empty() && media_type.back() == ' ') media_type.pop_back();
-  for (char& c : media_type) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  upload.media_type = media_type;
+  upload.media_type = UploadMediaType(context);
   upload.filename = context.request.Query("filename").value_or("");
   upload.description = context.request.Query("description").value_or("");
   upload.content = context.request.body;
