@@ -546,8 +546,7 @@ TEST_F(ScreeningServiceTest, ProfilesCrudWithRolesVersionsAndIsolation) {
       service_->CreateProfile(analyst_, {{"name", ""}, {"weight", 2}, {"rule", OriginIs("CN")}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidInput);
-  std::vector<std::string> fields;
-  for (const FieldError& field : bad.error().fields()) fields.push_back(field.field);
+  std::vector<std::string> fields = FieldsOf(bad.error());
   EXPECT_NE(std::find(fields.begin(), fields.end(), "weight"), fields.end());
   EXPECT_NE(std::find(fields.begin(), fields.end(), "name"), fields.end());
 

@@ -1516,11 +1516,30 @@ class SqliteTx final : public WriteTx {
 
   Status InsertModelInputs(const Scope& scope, const std::string& result_id,
                            const std::string& inputs) override {
-    std::string what = fmt::format("storing the model inputs of result {}", result_id);
+    return InsertForResult(scope, result_id, "screening_model_inputs", "inputs", inputs,
+                           "model inputs",
+                           fmt::format("storing the model inputs of result {}", result_id));
+  }
+
+  Status InsertScreenedDeclaration(const Scope& scope, const std::string& result_id,
+                                   const std::string& body) override {
+    return InsertForResult(scope, result_id, "screened_declarations", "body", body,
+                           "its declaration",
+                           fmt::format("storing the declaration of result {}", result_id));
+  }
+
+  // Inserts the one row (result_id, org_id, `column`) of `table` that a
+  // stored result of the organisation may have: kNotFound when the result is
+  // not the organisation's, kConflict ("result ... already has `what_it_has`")
+  // when the row exists.
+  Status InsertForResult(const Scope& scope, const std::string& result_id, std::string_view table,
+                         std::string_view column, const std::string& value,
+                         std::string_view what_it_has, const std::string& what) {
     CORDON_ASSIGN_OR_RETURN(
         Statement exists,
-        db_.Prepare("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND org_id = ?), "
-                    "(SELECT COUNT(*) FROM screening_model_inputs WHERE result_id = ?)",
+        db_.Prepare(fmt::format("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND "
+                                "org_id = ?), (SELECT COUNT(*) FROM {} WHERE result_id = ?)",
+                                table),
                     what));
     exists.BindAll(result_id, scope.org_id, result_id);
     CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
@@ -1528,38 +1547,14 @@ class SqliteTx final : public WriteTx {
       return NotFound(fmt::format("screening result {} not found", result_id));
     }
     if (exists.Int(1) > 0) {
-      return Conflict(fmt::format("result {} already has model inputs", result_id));
+      return Conflict(fmt::format("result {} already has {}", result_id, what_it_has));
     }
     CORDON_ASSIGN_OR_RETURN(
         Statement insert,
-        db_.Prepare("INSERT INTO screening_model_inputs (result_id, org_id, inputs) "
-                    "VALUES (?, ?, ?)",
+        db_.Prepare(fmt::format("INSERT INTO {} (result_id, org_id, {}) VALUES (?, ?, ?)", table,
+                                column),
                     what));
-    insert.BindAll(result_id, scope.org_id, inputs);
-    return insert.Run();
-  }
-
-  Status InsertScreenedDeclaration(const Scope& scope, const std::string& result_id,
-                                   const std::string& body) override {
-    std::string what = fmt::format("storing the declaration of result {}", result_id);
-    CORDON_ASSIGN_OR_RETURN(
-        Statement exists,
-        db_.Prepare("SELECT (SELECT COUNT(*) FROM screening_results WHERE id = ? AND org_id = ?), "
-                    "(SELECT COUNT(*) FROM screened_declarations WHERE result_id = ?)",
-                    what));
-    exists.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, result_id);
-    CORDON_ASSIGN_OR_RETURN(bool has_row, exists.Step());
-    if (!has_row || exists.Int(0) == 0) {
-      return NotFound(fmt::format("screening result {} not found", result_id));
-    }
-    if (exists.Int(1) > 0) {
-      return Conflict(fmt::format("result {} already has its declaration", result_id));
-    }
-    CORDON_ASSIGN_OR_RETURN(
-        Statement insert,
-        db_.Prepare("INSERT INTO screened_declarations (result_id, org_id, body) VALUES (?, ?, ?)",
-                    what));
-    insert.Bind(1, result_id).Bind(2, scope.org_id).Bind(3, body);
+    insert.BindAll(result_id, scope.org_id, value);
     return insert.Run();
   }
 
@@ -1581,15 +1576,9 @@ class SqliteTx final : public WriteTx {
                                 "?, ?)",
                                 kPhotoColumns),
                     what));
-    insert.Bind(1, record.id)
-        .Bind(2, record.application_id)
-        .Bind(3, record.sha256)
-        .Bind(4, record.media_type)
-        .Bind(5, record.size)
-        .Bind(6, record.filename)
-        .Bind(7, record.description)
-        .Bind(8, record.user_id)
-        .Bind(9, record.created_at);
+    insert.BindAll(record.id, record.application_id, record.sha256, record.media_type,
+                   record.size, record.filename, record.description, record.user_id,
+                   record.created_at);
     return insert.Run();
   }
 
