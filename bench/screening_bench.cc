@@ -12,7 +12,8 @@
 // matchers' per-thread caches of clean names and descriptions play is seen.
 //
 //   build/bench/screening_bench [--declarations N] [--marks N] [--seed S]
-//                               [--screen-only] [--distinct-parties]
+//                               [--screen-only] [--model-only]
+//                               [--distinct-parties] [--model FILE]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -43,8 +44,10 @@ struct Options {
   size_t declarations = 200000;
   size_t marks = 50000;
   uint64_t seed = 20261121;
-  bool screen_only = false;  // --screen-only: the one-core passes only (for profilers)
+  bool screen_only = false;       // --screen-only: the one-core passes only (for profilers)
   bool distinct_parties = false;  // --distinct-parties: no trader declares twice
+  bool model_only = false;  // --model-only: the one-core passes and the model run (for profilers)
+  std::string model_path;   // --model FILE: the bench's model, trained once and kept there
 };
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
@@ -234,7 +237,7 @@ Corpus Generate(const Options& options) {
                             : options.distinct_parties ? words.Brand() + " Industrial Co., Ltd."
                                                        : consignors[zipf(consignors.size())];
     const IndexedApplication& app = corpus.applications[rng() % corpus.applications.size()];
-    std::string consignee = kind >= 85 && kind < 90   ? app.authorised_parties[0].name
+    std::string consignee = kind >= 85 && kind < 90    ? app.authorised_parties[0].name
                             : options.distinct_parties ? words.Brand() + " Handel GmbH"
                                                        : consignees[zipf(consignees.size())];
     out << "{\"id\":\"DE-2026-" << line << "\",\"type\":\"import\","
@@ -380,6 +383,8 @@ int Main(int argc, char** argv) {
   for (int arg = 1; arg < argc; ++arg) {
     if (std::strcmp(argv[arg], "--screen-only") == 0) options.screen_only = true;
     if (std::strcmp(argv[arg], "--distinct-parties") == 0) options.distinct_parties = true;
+    if (std::strcmp(argv[arg], "--model-only") == 0) options.model_only = true;
+    if (std::strcmp(argv[arg], "--model") == 0 && arg + 1 < argc) options.model_path = argv[++arg];
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   fmt::print(
@@ -419,10 +424,10 @@ int Main(int argc, char** argv) {
       mark_build, (*marks)->mark_count(), (*marks)->key_count(), rules_build);
 
   // Profiling only the screening: `perf record --control fifo:CTL -D -1 ...`
-  // with CORDON_PERF_CTL=CTL starts perf's sampling here.
-  if (const char* control = std::getenv("CORDON_PERF_CTL")) {
-    std::ofstream(control) << "enable\n";
-  }
+  // with CORDON_PERF_CTL=CTL starts perf's sampling here (with --model-only,
+  // at the run with the model).
+  const char* perf_control = std::getenv("CORDON_PERF_CTL");
+  if (perf_control != nullptr && !options.model_only) std::ofstream(perf_control) << "enable\n";
   // One core, with per-declaration latency.
   RunFigures single = Run(**screener, corpus.jsonl, /*record_latency=*/true);
   fmt::print(
@@ -440,75 +445,77 @@ int Main(int argc, char** argv) {
       static_cast<double>(plain.declarations) / plain.cpu_seconds);
   if (options.screen_only) return 0;
 
-  // All cores: the input split at line boundaries, one scratch per thread.
-  std::vector<std::string_view> slices;
-  size_t begin = 0;
-  for (unsigned part = 1; part <= cores; ++part) {
-    size_t end = part == cores ? corpus.jsonl.size()
-                               : corpus.jsonl.find('\n', corpus.jsonl.size() * part / cores) + 1;
-    slices.push_back(std::string_view(corpus.jsonl).substr(begin, end - begin));
-    begin = end;
-  }
-  std::vector<RunFigures> parts(cores);
-  auto all_start = Clock::now();
-  std::vector<std::thread> threads;
-  for (unsigned part = 0; part < cores; ++part) {
-    threads.emplace_back([&, part] { parts[part] = Run(**screener, slices[part], false); });
-  }
-  for (std::thread& thread : threads) thread.join();
-  double all_seconds = Seconds(Clock::now() - all_start);
-  size_t all_declarations = 0;
-  for (const RunFigures& part : parts) all_declarations += part.declarations;
-  fmt::print("  {} cores:   {:>9.0f} declarations/s\n", cores,
-             static_cast<double>(all_declarations) / all_seconds);
-  if (!options.distinct_parties) {
-    // The same generator with no trader declaring twice: the worst case for
-    // the caches (same marks and index, so the same screener serves).
-    Options distinct = options;
-    distinct.distinct_parties = true;
-    distinct.declarations = std::min<size_t>(options.declarations, 100000);
-    Corpus fresh = Generate(distinct);
-    RunFigures unrepeated = Run(**screener, fresh.jsonl, /*record_latency=*/false);
-    fmt::print(
-        "  one core:  {:>9.0f} declarations/s  with every consignor and consignee new "
-        "({:.0f} per CPU-second; {} declarations)\n",
-        static_cast<double>(unrepeated.declarations) / unrepeated.seconds,
-        static_cast<double>(unrepeated.declarations) / unrepeated.cpu_seconds,
-        unrepeated.declarations);
-  }
-  fmt::print("  peak memory: {:.0f} MiB (VmHWM, including the {:.0f} MB input held in memory)\n",
-             static_cast<double>(PeakRssKib()) / 1024,
-             static_cast<double>(corpus.jsonl.size()) / 1e6);
+  if (!options.model_only) {
+    // All cores: the input split at line boundaries, one scratch per thread.
+    std::vector<std::string_view> slices;
+    size_t begin = 0;
+    for (unsigned part = 1; part <= cores; ++part) {
+      size_t end = part == cores ? corpus.jsonl.size()
+                                 : corpus.jsonl.find('\n', corpus.jsonl.size() * part / cores) + 1;
+      slices.push_back(std::string_view(corpus.jsonl).substr(begin, end - begin));
+      begin = end;
+    }
+    std::vector<RunFigures> parts(cores);
+    auto all_start = Clock::now();
+    std::vector<std::thread> threads;
+    for (unsigned part = 0; part < cores; ++part) {
+      threads.emplace_back([&, part] { parts[part] = Run(**screener, slices[part], false); });
+    }
+    for (std::thread& thread : threads) thread.join();
+    double all_seconds = Seconds(Clock::now() - all_start);
+    size_t all_declarations = 0;
+    for (const RunFigures& part : parts) all_declarations += part.declarations;
+    fmt::print("  {} cores:   {:>9.0f} declarations/s\n", cores,
+               static_cast<double>(all_declarations) / all_seconds);
+    if (!options.distinct_parties) {
+      // The same generator with no trader declaring twice: the worst case for
+      // the caches (same marks and index, so the same screener serves).
+      Options distinct = options;
+      distinct.distinct_parties = true;
+      distinct.declarations = std::min<size_t>(options.declarations, 100000);
+      Corpus fresh = Generate(distinct);
+      RunFigures unrepeated = Run(**screener, fresh.jsonl, /*record_latency=*/false);
+      fmt::print(
+          "  one core:  {:>9.0f} declarations/s  with every consignor and consignee new "
+          "({:.0f} per CPU-second; {} declarations)\n",
+          static_cast<double>(unrepeated.declarations) / unrepeated.seconds,
+          static_cast<double>(unrepeated.declarations) / unrepeated.cpu_seconds,
+          unrepeated.declarations);
+    }
+    fmt::print("  peak memory: {:.0f} MiB (VmHWM, including the {:.0f} MB input held in memory)\n",
+               static_cast<double>(PeakRssKib()) / 1024,
+               static_cast<double>(corpus.jsonl.size()) / 1e6);
 
-  // Baseline: one case-insensitive regular expression per mark, each run over
-  // the description, as a straightforward implementation would. Too slow to
-  // run on everything: timed on a sample and reported per description.
-  std::vector<std::regex> patterns;
-  size_t baseline_marks = std::min<size_t>(corpus.applications.size() * 4, 50000);
-  auto regex_start = Clock::now();
-  for (const IndexedApplication& app : corpus.applications) {
-    for (const RecordedMark& mark : app.marks) {
-      if (patterns.size() >= baseline_marks) break;
-      patterns.emplace_back("\\b" + mark.text + "\\b", std::regex::icase | std::regex::optimize);
+    // Baseline: one case-insensitive regular expression per mark, each run over
+    // the description, as a straightforward implementation would. Too slow to
+    // run on everything: timed on a sample and reported per description.
+    std::vector<std::regex> patterns;
+    size_t baseline_marks = std::min<size_t>(corpus.applications.size() * 4, 50000);
+    auto regex_start = Clock::now();
+    for (const IndexedApplication& app : corpus.applications) {
+      for (const RecordedMark& mark : app.marks) {
+        if (patterns.size() >= baseline_marks) break;
+        patterns.emplace_back("\\b" + mark.text + "\\b", std::regex::icase | std::regex::optimize);
+      }
     }
-  }
-  double regex_build = Seconds(Clock::now() - regex_start);
-  size_t sample = 20;
-  auto baseline_start = Clock::now();
-  size_t baseline_hits = 0;
-  for (size_t index = 0; index < sample && index < corpus.descriptions.size(); ++index) {
-    for (const std::regex& pattern : patterns) {
-      baseline_hits += std::regex_search(corpus.descriptions[index], pattern);
+    double regex_build = Seconds(Clock::now() - regex_start);
+    size_t sample = 20;
+    auto baseline_start = Clock::now();
+    size_t baseline_hits = 0;
+    for (size_t index = 0; index < sample && index < corpus.descriptions.size(); ++index) {
+      for (const std::regex& pattern : patterns) {
+        baseline_hits += std::regex_search(corpus.descriptions[index], pattern);
+      }
     }
+    double per_description = Seconds(Clock::now() - baseline_start) / static_cast<double>(sample);
+    double ours = plain.seconds / static_cast<double>(plain.declarations);
+    fmt::print(
+        "  baseline (one std::regex per mark, {} patterns, built in {:.1f} s): {:.1f} "
+        "descriptions/s on one core ({} matches in {} descriptions); Cordon screens whole "
+        "declarations {:.0f}x faster\n",
+        patterns.size(), regex_build, 1 / per_description, baseline_hits, sample,
+        per_description / ours);
   }
-  double per_description = Seconds(Clock::now() - baseline_start) / static_cast<double>(sample);
-  double ours = plain.seconds / static_cast<double>(plain.declarations);
-  fmt::print(
-      "  baseline (one std::regex per mark, {} patterns, built in {:.1f} s): {:.1f} "
-      "descriptions/s on one core ({} matches in {} descriptions); Cordon screens whole "
-      "declarations {:.0f}x faster\n",
-      patterns.size(), regex_build, 1 / per_description, baseline_hits, sample,
-      per_description / ours);
 
   // With a targeting model (issue 4): a model in screening's own roles,
   // trained on the first 20,000 declarations labelled by the rules' verdict
@@ -545,22 +552,32 @@ int Main(int argc, char** argv) {
     train_options.rounds_without_valid = 400;
     SystemClock clock;
     auto train_start = Clock::now();
-    auto model = targeting::Train(data, nullptr, mapping, train_options, clock);
+    // --model FILE: trained once, then loaded (runs under valgrind skip training).
+    const bool load = !options.model_path.empty() && std::ifstream(options.model_path).good();
+    auto model = load ? targeting::Model::Load(options.model_path)
+                      : targeting::Train(data, nullptr, mapping, train_options, clock);
     if (!model.ok()) {
       fmt::print(stderr, "model: {}\n", model.error().ToString());
       return 1;
     }
+    if (!load && !options.model_path.empty()) {
+      if (Status saved = model->Save(options.model_path); !saved.ok()) {
+        fmt::print(stderr, "model: {}\n", saved.error().ToString());
+        return 1;
+      }
+    }
     double train_seconds = Seconds(Clock::now() - train_start);
     auto with_model = (*screener)->WithModel(
         std::make_shared<const targeting::Model>(std::move(model).value()), "bench");
+    if (perf_control != nullptr && options.model_only) std::ofstream(perf_control) << "enable\n";
     RunFigures modelled = Run(*with_model, corpus.jsonl, /*record_latency=*/false);
     const double count = static_cast<double>(modelled.declarations);
     fmt::print(
         "  with a targeting model ({} trees, {} features; trained on {} item rows in {:.1f} s): "
         "{:>9.0f} declarations/s on one core ({:.0f} per CPU-second); the model hit costs "
         "{:.1f} us of CPU per declaration\n",
-        with_model->model()->info().rounds, with_model->model()->feature_names().size(),
-        data.rows, train_seconds, count / modelled.seconds, count / modelled.cpu_seconds,
+        with_model->model()->info().rounds, with_model->model()->feature_names().size(), data.rows,
+        train_seconds, count / modelled.seconds, count / modelled.cpu_seconds,
         (modelled.cpu_seconds - plain.cpu_seconds) / count * 1e6);
   }
   return 0;

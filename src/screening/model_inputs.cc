@@ -34,15 +34,25 @@ double Declared(double value) {
 
 namespace {
 
+// The declaration's parties as keys, the same for each of its rows.
+struct PartyKeys {
+  explicit PartyKeys(const Declaration& declaration)
+      : importer(NameKey(declaration.consignee.name)),
+        seller(NameKey(declaration.consignor.name)),
+        declarant(NameKey(declaration.declarant.name)) {}
+  std::string importer, seller, declarant;
+};
+
 // The one list of what the model reads from a declaration (model_inputs.h):
 // calls key(role, text) and number(role, value) for each role of the row of
-// `item`, and returns the row's day (INT32_MIN: none).
+// `item` (`parties`: the declaration's PartyKeys), and returns the row's day
+// (INT32_MIN: none).
 template <typename KeyFn, typename NumberFn>
-int32_t VisitRoles(const Declaration& declaration, const DeclarationItem& item, KeyFn&& key,
-                   NumberFn&& number) {
-  key("importer", NameKey(declaration.consignee.name));
-  key("seller", NameKey(declaration.consignor.name));
-  key("declarant", NameKey(declaration.declarant.name));
+int32_t VisitRoles(const Declaration& declaration, const PartyKeys& parties,
+                   const DeclarationItem& item, KeyFn&& key, NumberFn&& number) {
+  key("importer", parties.importer);
+  key("seller", parties.seller);
+  key("declarant", parties.declarant);
   key("seller_country", declaration.consignor.country);
   key("origin", declaration.origin);
   key("departure", declaration.dispatch);
@@ -68,10 +78,11 @@ int32_t VisitRoles(const Declaration& declaration, const DeclarationItem& item, 
 std::vector<targeting::RoleValues> ModelInputs(const Declaration& declaration) {
   std::vector<targeting::RoleValues> rows;
   rows.reserve(declaration.items.size());
+  const PartyKeys parties(declaration);
   for (const DeclarationItem& item : declaration.items) {
     targeting::RoleValues& row = rows.emplace_back();
     row.day = VisitRoles(
-        declaration, item,
+        declaration, parties, item,
         [&row](std::string_view role, std::string_view text) {
           row.keys.insert_or_assign(std::string(role), std::string(text));
         },
@@ -89,10 +100,11 @@ targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
   group_ends.clear();
   size_t count = 0;
   for (const Declaration* declaration : declarations) {
+    const PartyKeys parties(*declaration);
     for (const DeclarationItem& item : declaration->items) {
       rows.StartRow();
       rows.Day(VisitRoles(
-          *declaration, item,
+          *declaration, parties, item,
           [&rows](std::string_view role, std::string_view text) { rows.Key(role, text); },
           [&rows](std::string_view role, double value) { rows.Number(role, value); }));
       ++count;

@@ -251,6 +251,7 @@ RowsByRole::RowsByRole(const Mapping& mapping) : mapping_(mapping) {
 }
 
 void RowsByRole::StartRow() {
+  key_call_ = number_call_ = 0;
   for (std::vector<std::string>& column : data_.keys) column.emplace_back();
   for (std::vector<double>& column : data_.numeric) {
     column.push_back(std::numeric_limits<double>::quiet_NaN());
@@ -259,18 +260,32 @@ void RowsByRole::StartRow() {
   ++data_.rows;
 }
 
+const std::vector<size_t>& RowsByRole::ColumnsOf(std::vector<Remembered>& remembered, size_t call,
+                                                 std::string_view role, bool numeric) {
+  if (call < remembered.size() && remembered[call].role == role) return remembered[call].columns;
+  if (call >= remembered.size()) remembered.resize(call + 1);
+  Remembered& entry = remembered[call];
+  entry.role.assign(role);
+  entry.columns.clear();
+  const size_t count = numeric ? mapping_.numeric.size() : mapping_.keys.size();
+  for (size_t index = 0; index < count; ++index) {
+    if ((numeric ? mapping_.numeric[index].name : mapping_.keys[index].name) == role) {
+      entry.columns.push_back(index);
+    }
+  }
+  return entry.columns;
+}
+
 void RowsByRole::Key(std::string_view role, std::string_view text) {
-  for (size_t index = 0; index < mapping_.keys.size(); ++index) {
-    if (mapping_.keys[index].name == role) data_.keys[index].back().assign(Trim(text));
+  for (size_t index : ColumnsOf(keys_seen_, key_call_++, role, false)) {
+    data_.keys[index].back().assign(Trim(text));
   }
 }
 
 void RowsByRole::Number(std::string_view role, double value) {
-  for (size_t index = 0; index < mapping_.numeric.size(); ++index) {
-    if (mapping_.numeric[index].name == role) {
-      data_.numeric[index].back() =
-          std::isfinite(value) ? value : std::numeric_limits<double>::quiet_NaN();
-    }
+  for (size_t index : ColumnsOf(numbers_seen_, number_call_++, role, true)) {
+    data_.numeric[index].back() =
+        std::isfinite(value) ? value : std::numeric_limits<double>::quiet_NaN();
   }
 }
 

@@ -50,6 +50,11 @@ class FeatureBuilder {
   // Detail of several features of one row (the row's columns found once).
   std::vector<std::string> Details(const Dataset& data, size_t row,
                                    std::span<const size_t> features) const;
+  // Details of several rows (the columns found once): element i is
+  // Details(data, rows[i], features[i]).
+  std::vector<std::vector<std::string>> Details(
+      const Dataset& data, std::span<const size_t> rows,
+      std::span<const std::vector<size_t>> features) const;
 
   // The fitted tables, for the model file. FromJson re-plans from the mapping
   // and options, then loads the tables; kCorrupt when they do not match.

@@ -235,6 +235,31 @@ TEST(Features, HsCodesArePaddedAndTruncated) {
   EXPECT_EQ(builder->Detail(train, 0, count), "hs6=010121");
 }
 
+TEST(Features, CountFeaturesAreExactlyLog1pOfTheRows) {
+  // Small counts come from a table (features.cc), large ones are computed:
+  // both must be the very floats std::log1p gives.
+  Mapping mapping;
+  mapping.label_column = "outcome";
+  mapping.keys = {{"hs", "HS"}};
+  Dataset train;
+  train.key_names = {"hs"};
+  train.keys.resize(1);
+  for (int row = 0; row < 3; ++row) train.keys[0].push_back("640399");
+  for (int row = 0; row < 4100; ++row) train.keys[0].push_back("420222");
+  train.rows = train.keys[0].size();
+  train.labels.assign(train.rows, 0.0f);
+  train.labels[0] = 1.0f;
+  Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, TrainOptions{});
+  ASSERT_TRUE(builder.ok());
+  ASSERT_TRUE(builder->FitTransform(train).ok());
+  Result<FeatureMatrix> features = builder->Transform(train);
+  ASSERT_TRUE(features.ok());
+  const size_t count = FeatureIndex(*builder, "count:hs6");
+  EXPECT_EQ(features->Row(0)[count], std::log1p(3.0f));
+  EXPECT_EQ(features->Row(3)[count], std::log1p(4100.0f));
+  EXPECT_NE(features->Row(0)[count], features->Row(3)[count]);
+}
+
 TEST(Features, TablesRoundTripThroughJson) {
   Mapping mapping = FixtureMapping();
   Dataset train = FixtureData("train.csv", mapping);

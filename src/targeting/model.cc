@@ -167,31 +167,44 @@ struct Model::Impl {
   // Fills prediction.bias and prediction.top (the `top_k` largest magnitudes,
   // lower feature index first on ties) from one row's contributions
   // (features + 1 values, the bias last).
-  void TopContributions(const Dataset& data, size_t row, const float* features,
-                        const double* contributions, int top_k, Prediction& prediction) const;
+  // For each rows[i]: the bias and the top_k largest contributions by
+  // magnitude (contributions + i × (columns + 1)), with their values in
+  // `matrix` and details, into *predictions[i].
+  void TopContributions(const Dataset& data, const FeatureMatrix& matrix,
+                        std::span<const size_t> rows, const double* contributions, int top_k,
+                        std::span<Prediction* const> predictions) const;
 };
 
-void Model::Impl::TopContributions(const Dataset& data, size_t row, const float* values,
-                                   const double* contributions, int top_k,
-                                   Prediction& prediction) const {
+void Model::Impl::TopContributions(const Dataset& data, const FeatureMatrix& matrix,
+                                   std::span<const size_t> rows, const double* contributions,
+                                   int top_k, std::span<Prediction* const> predictions) const {
   const std::vector<std::string>& names = features.feature_names();
   const size_t columns = names.size();
+  const size_t keep = std::min<size_t>(static_cast<size_t>(top_k), columns);
+  std::vector<std::vector<size_t>> tops(rows.size());
   std::vector<size_t> order(columns);
-  std::iota(order.begin(), order.end(), 0);
-  size_t keep = std::min<size_t>(static_cast<size_t>(top_k), order.size());
-  std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
-    double magnitude_a = std::fabs(contributions[a]);
-    double magnitude_b = std::fabs(contributions[b]);
-    return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
-  });
-  prediction.bias = contributions[columns];
-  prediction.top.reserve(keep);
-  std::vector<std::string> details =
-      features.Details(data, row, std::span(order).first(keep));
-  for (size_t index = 0; index < keep; ++index) {
-    size_t feature = order[index];
-    prediction.top.push_back(
-        {names[feature], values[feature], contributions[feature], std::move(details[index])});
+  for (size_t index = 0; index < rows.size(); ++index) {
+    const double* row_contributions = contributions + index * (columns + 1);
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
+      double magnitude_a = std::fabs(row_contributions[a]);
+      double magnitude_b = std::fabs(row_contributions[b]);
+      return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
+    });
+    tops[index].assign(order.begin(), order.begin() + keep);
+  }
+  std::vector<std::vector<std::string>> details = features.Details(data, rows, tops);
+  for (size_t index = 0; index < rows.size(); ++index) {
+    const double* row_contributions = contributions + index * (columns + 1);
+    const float* values = matrix.Row(rows[index]);
+    Prediction& prediction = *predictions[index];
+    prediction.bias = row_contributions[columns];
+    prediction.top.reserve(keep);
+    for (size_t rank = 0; rank < keep; ++rank) {
+      const size_t feature = tops[index][rank];
+      prediction.top.push_back({names[feature], values[feature], row_contributions[feature],
+                                std::move(details[index][rank])});
+    }
   }
 }
 
@@ -408,11 +421,11 @@ Result<std::vector<Prediction>> Model::Explain(const Dataset& data, int top_k,
     if (total != expected) return Internal("unexpected contribution shape from XGBoost");
     contributions.assign(result, result + expected);
   }
-  const size_t stride = matrix.columns + 1;  // the last column is the bias
-  for (size_t row = 0; row < matrix.rows; ++row) {
-    impl_->TopContributions(data, row, matrix.Row(row), contributions.data() + row * stride, top_k,
-                            predictions[row]);
-  }
+  std::vector<size_t> rows(matrix.rows);
+  std::iota(rows.begin(), rows.end(), 0);
+  std::vector<Prediction*> outputs;
+  for (Prediction& prediction : predictions) outputs.push_back(&prediction);
+  impl_->TopContributions(data, matrix, rows, contributions.data(), top_k, outputs);
   return predictions;
 }
 
@@ -468,15 +481,14 @@ Result<std::vector<Model::GroupPrediction>> Model::ExplainRiskiest(
   std::vector<double> margins(riskiest.size());
   impl_->forest.Contributions(gathered.data(), riskiest.size(), columns, contributions.data(),
                               margins.data());
-  size_t next = 0;
+  std::vector<Prediction*> explained;
   for (GroupPrediction& group : out) {
     if (group.row == GroupPrediction::kNoRow) continue;
-    group.prediction.probability = 1.0 / (1.0 + std::exp(-margins[next]));
-    if (top_k > 0) {
-      impl_->TopContributions(data, group.row, matrix.Row(group.row),
-                              contributions.data() + next * stride, top_k, group.prediction);
-    }
-    ++next;
+    group.prediction.probability = 1.0 / (1.0 + std::exp(-margins[explained.size()]));
+    explained.push_back(&group.prediction);
+  }
+  if (top_k > 0) {
+    impl_->TopContributions(data, matrix, riskiest, contributions.data(), top_k, explained);
   }
   return out;
 }
