@@ -4,10 +4,13 @@
 //
 //   api_screening_bench [--requests N] [--stored-requests N] [--batches100 N]
 //                       [--batches1000 N] [--marks N] [--profiles N] [--watchlist N]
+//                       [--cordon PATH]
 //       defaults: 5,000 single-declaration requests not stored and 1,000
 //       stored (each stored one is a committed transaction), 100 batches of
 //       100 and 20 of 1,000 in each mode, 10,000 imported marks, 20 extra
-//       profiles, 200 extra watchlist entries (at most 300).
+//       profiles, 200 extra watchlist entries (at most 300); the cordon binary
+//       of this build unless --cordon names another (to compare two builds
+//       with the same client).
 //
 // What runs is the product, as an operator starts it: in a temporary folder,
 // `cordon demo load` (Customs DE, its risk analyst, the demo applications,
@@ -77,6 +80,12 @@ struct BenchFailure : std::runtime_error {
 
 [[noreturn]] void Die(const std::string& message) { throw BenchFailure(message); }
 
+// The cordon binary that is run: this build's, or --cordon's.
+std::string& CordonBinary() {
+  static std::string binary = CORDON_BINARY;
+  return binary;
+}
+
 double MillisecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
 }
@@ -107,7 +116,7 @@ pid_t SpawnCordon(const std::vector<std::string>& args, const std::filesystem::p
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::string binary = CORDON_BINARY;
+  std::string binary = CordonBinary();
   std::vector<std::string> copies = args;
   std::vector<char*> argv = {binary.data()};
   for (std::string& arg : copies) argv.push_back(arg.data());
@@ -730,10 +739,26 @@ struct Figures {
   std::vector<double> request_ms;
   double wall_seconds = 0;
   double response_mb = 0;
+  double server_cpu_seconds = 0;  // of all the server's threads
 };
 
-Figures Measure(const Run& run, DeclarationGenerator& generator, ApiClient& client,
-                Tally& tally) {
+// CPU time of every thread of process `pid` so far (the first field of
+// /proc/PID/task/TID/schedstat, in ns): less disturbed by other load on
+// the machine than the wall-clock figures.
+double ProcessCpuSeconds(pid_t pid) {
+  double seconds = 0;
+  std::error_code error;
+  const std::filesystem::path tasks = fmt::format("/proc/{}/task", pid);
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream schedstat(task.path() / "schedstat");
+    unsigned long long running_ns = 0;
+    if (schedstat >> running_ns) seconds += static_cast<double>(running_ns) / 1e9;
+  }
+  return seconds;
+}
+
+Figures Measure(const Run& run, DeclarationGenerator& generator, ApiClient& client, Tally& tally,
+                pid_t server_pid) {
   // Bodies are built before the clock starts.
   std::vector<std::string> bodies;
   std::vector<std::vector<std::string>> ids(run.requests);
@@ -748,6 +773,7 @@ Figures Measure(const Run& run, DeclarationGenerator& generator, ApiClient& clie
   }
   Figures figures;
   std::vector<std::string> responses(run.requests);
+  const double cpu_before = ProcessCpuSeconds(server_pid);
   const auto started = SteadyClock::now();
   for (size_t request = 0; request < run.requests; ++request) {
     auto [text, elapsed] = client.Screen(bodies[request], run.encoding, tally);
@@ -755,6 +781,7 @@ Figures Measure(const Run& run, DeclarationGenerator& generator, ApiClient& clie
     responses[request] = std::move(text);
   }
   figures.wall_seconds = MillisecondsSince(started) / 1000;
+  figures.server_cpu_seconds = ProcessCpuSeconds(server_pid) - cpu_before;
   // (httplib's client decompresses a Brotli body before it is checked.)
   for (size_t request = 0; request < run.requests; ++request) {
     figures.response_mb += static_cast<double>(responses[request].size()) / 1e6;
@@ -781,6 +808,8 @@ void Print(const Run& run, const Figures& figures) {
              Percentile(per_declaration, 99),
              *std::max_element(per_declaration.begin(), per_declaration.end()),
              run.batch > 1 ? "  (request time / batch size)" : "");
+  fmt::print("  server CPU time  {:.1f} us per declaration (all its threads)\n",
+             figures.server_cpu_seconds * 1e6 / declarations);
 }
 
 std::string MachineLine() {
@@ -859,11 +888,11 @@ int RunBenchmark(const Options& options) {
   std::vector<Mark> screened_marks = DemoMarks();
   screened_marks.insert(screened_marks.end(), marks.begin(), marks.end());
   fmt::print(
-      "server: cordon serve on 127.0.0.1:{} (pid {}), SQLite in {}; Customs DE with the demo data "
+      "server: {} serve on 127.0.0.1:{} (pid {}), SQLite in {}; Customs DE with the demo data "
       "+ {} imported marks ({} granted applications), {} + 4 profiles, {} + 3 watchlist entries; "
       "seeded in {:.1f} s\n",
-      server.port(), server.pid(), dir.path().string(), marks.size(), (marks.size() + 3) / 4,
-      options.profiles, options.watchlist, seeding_seconds);
+      CordonBinary(), server.port(), server.pid(), dir.path().string(), marks.size(),
+      (marks.size() + 3) / 4, options.profiles, options.watchlist, seeding_seconds);
   std::fflush(stdout);
 
   DeclarationGenerator generator(std::move(screened_marks), options.watchlist,
@@ -872,10 +901,10 @@ int RunBenchmark(const Options& options) {
   // The first request builds the administration's Screener (the mark index).
   {
     Run cold{"first request", 1, 1, false, "identity"};
-    Figures figures = Measure(cold, generator, client, tally);
+    Figures figures = Measure(cold, generator, client, tally, server.pid());
     fmt::print("first request (builds the screener): {:.1f} ms\n", figures.request_ms[0]);
     Run warm{"warm-up", 1, std::min<size_t>(200, options.requests), false, "identity"};
-    Measure(warm, generator, client, tally);
+    Measure(warm, generator, client, tally, server.pid());
   }
   fmt::print("one client thread, keep-alive (cpp-httplib client), responses uncompressed unless "
              "said\n");
@@ -895,7 +924,7 @@ int RunBenchmark(const Options& options) {
   for (const Run& run : runs) {
     if (run.requests == 0) continue;
     const long long closes_before = tally.connection_closes;
-    Figures figures = Measure(run, generator, client, tally);
+    Figures figures = Measure(run, generator, client, tally, server.pid());
     Print(run, figures);
     if (run.batch > 1) {
       fmt::print("  responses: {:.1f} MB{}\n", figures.response_mb,
@@ -952,6 +981,9 @@ void ParseOption(int argc, char** argv, const std::string& name, size_t* value) 
 int main(int argc, char** argv) {
   cordon::Options options;
   try {
+    for (int index = 1; index + 1 < argc; ++index) {
+      if (std::string(argv[index]) == "--cordon") cordon::CordonBinary() = argv[index + 1];
+    }
     cordon::ParseOption(argc, argv, "--requests", &options.requests);
     cordon::ParseOption(argc, argv, "--stored-requests", &options.stored_requests);
     cordon::ParseOption(argc, argv, "--batches100", &options.batches100);
