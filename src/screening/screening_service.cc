@@ -68,6 +68,31 @@ std::string IdOf(const std::string& text) {
   return id != document.end() && id->is_string() ? id->get<std::string>() : std::string();
 }
 
+// A result id: "res_" and 20 characters of NewId's alphabet, the first 9
+// the creation time in milliseconds (base 32, most significant digit first)
+// and the other 11 random. The alphabet is in ascending ASCII order, so a
+// batch's ids sort after those stored before it and its rows go to the end
+// of the indexes keyed by result id (screening_results, profile_hits,
+// screening_model_inputs, screened_declarations): a few pages per batch
+// rather than a random page per result and index, which is what writing
+// (and checkpointing) a stored batch cost once a database holds more
+// results than the page cache: 8 to 10 us of CPU per declaration at
+// 100,000 stored (`cordon screen --db`), besides the write volume.
+std::string NewResultId(Rng& rng, Timestamp now) {
+  static constexpr char kAlphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
+  constexpr int kTimeDigits = 9;                 // 45 bits: milliseconds until the year 3084
+  const std::string random = NewId(rng, "res");  // "res_" + 20 random characters
+  std::string id = random.substr(0, 4 + kTimeDigits);
+  auto millis =
+      static_cast<unsigned long long>(std::max<long long>(0, now.time_since_epoch().count()));
+  for (int digit = kTimeDigits - 1; digit >= 0; --digit) {
+    id[4 + static_cast<size_t>(digit)] = kAlphabet[millis & 31];
+    millis >>= 5;
+  }
+  id.append(random, 4 + kTimeDigits, std::string::npos);
+  return id;
+}
+
 // The hits array exactly as AppendResultJson writes it. "hits" is the last
 // member of that object, and `,"hits":` cannot occur inside an escaped string
 // value (a quote there is always preceded by a backslash).
@@ -653,19 +678,25 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
     std::lock_guard lock(rng_mutex_);
     run.id = NewId(rng_, "run");
     for (size_t index = 0; index < outcome.results.size(); ++index) {
-      ids.push_back(NewId(rng_, "res"));
+      ids.push_back(NewResultId(rng_, now));
     }
+  }
+  // Everything is serialised before the writer's lock is taken.
+  std::vector<ResultToStore> to_store(outcome.results.size());
+  for (size_t index = 0; index < outcome.results.size(); ++index) {
+    to_store[index].record =
+        MakeRecord(outcome.results[index], run, ordinals[index], std::move(ids[index]), now);
+    to_store[index].model_inputs = std::move(model_inputs[index]);
+    to_store[index].declaration = std::move(stored_texts[index]);
   }
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) -> Status {
     CORDON_RETURN_IF_ERROR(tx.InsertScreeningRun(run));
-    for (size_t index = 0; index < outcome.results.size(); ++index) {
-      CORDON_RETURN_IF_ERROR(tx.InsertScreeningResult(
-          Scope{run.org_id},
-          MakeRecord(outcome.results[index], run, ordinals[index], ids[index], now)));
-      CORDON_RETURN_IF_ERROR(
-          tx.InsertModelInputs(Scope{run.org_id}, ids[index], model_inputs[index]));
-      CORDON_RETURN_IF_ERROR(
-          tx.InsertScreenedDeclaration(Scope{run.org_id}, ids[index], stored_texts[index]));
+    CORDON_ASSIGN_OR_RETURN(std::vector<size_t> skipped,
+                            tx.InsertScreeningResults(Scope{run.org_id}, run.id, to_store));
+    // Not expected: the batch's ids were made unique above and the run is new.
+    if (!skipped.empty()) {
+      return Conflict(fmt::format("declaration {} was already screened in run {}",
+                                  to_store[skipped.front()].record.declaration_id, run.id));
     }
     return Status::Ok();
   }));
@@ -698,32 +729,30 @@ Result<ScreeningRunRecord> ScreeningService::StartRun(const std::string& org_id,
 
 Result<std::vector<std::string>> ScreeningService::StoreResults(
     const ScreeningRunRecord& run, const std::vector<RunResult>& results) {
+  const Timestamp now = clock_.Now();
   std::vector<std::string> ids(results.size());
   {
     std::lock_guard lock(rng_mutex_);
-    for (std::string& id : ids) id = NewId(rng_, "res");
+    for (std::string& id : ids) id = NewResultId(rng_, now);
   }
-  const Timestamp now = clock_.Now();
+  // Everything is serialised before the writer's lock is taken.
+  std::vector<ResultToStore> to_store(results.size());
+  for (size_t index = 0; index < results.size(); ++index) {
+    to_store[index].record =
+        MakeRecord(*results[index].result, run, results[index].ordinal, ids[index], now);
+    if (results[index].declaration) {
+      to_store[index].model_inputs = ModelInputsToJson(ModelInputs(*results[index].declaration));
+      to_store[index].declaration = DeclarationToJson(*results[index].declaration);
+    }
+  }
   std::vector<std::string> stored = ids;
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) -> Status {
     stored = ids;  // a retried unit of work starts afresh
-    for (size_t index = 0; index < results.size(); ++index) {
-      Status inserted = tx.InsertScreeningResult(
-          Scope{run.org_id},
-          MakeRecord(*results[index].result, run, results[index].ordinal, ids[index], now));
-      if (!inserted.ok()) {
-        if (inserted.error().code() != ErrorCode::kConflict) return inserted;
-        stored[index].clear();
-        continue;
-      }
-      if (results[index].declaration) {
-        CORDON_RETURN_IF_ERROR(tx.InsertModelInputs(
-            Scope{run.org_id}, ids[index],
-            ModelInputsToJson(ModelInputs(*results[index].declaration))));
-        CORDON_RETURN_IF_ERROR(tx.InsertScreenedDeclaration(
-            Scope{run.org_id}, ids[index], DeclarationToJson(*results[index].declaration)));
-      }
-    }
+    // A declaration the run already holds (the same id earlier in the input)
+    // is skipped, with its model inputs and text.
+    CORDON_ASSIGN_OR_RETURN(std::vector<size_t> skipped,
+                            tx.InsertScreeningResults(Scope{run.org_id}, run.id, to_store));
+    for (size_t index : skipped) stored[index].clear();
     return Status::Ok();
   }));
   return stored;

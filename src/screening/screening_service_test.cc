@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -878,6 +879,38 @@ TEST_F(ScreeningServiceTest, RunsStoreResultsInChunksAndSkipDuplicates) {
   ASSERT_EQ(queue->items.size(), 1u);
   EXPECT_EQ(queue->items[0].result.declaration_id, "D2");
   EXPECT_EQ(service_->StartRun(holder_.id, "", "cli").error().code(), ErrorCode::kInvalidInput);
+}
+
+// Result ids lead with their creation time, so that each stored batch goes
+// to the end of the indexes keyed by result id: a later batch's ids sort
+// after an earlier one's, whatever their random part.
+TEST_F(ScreeningServiceTest, StoredResultIdsSortByCreationTime) {
+  auto run = service_->StartRun(de_.id, "", "cli");
+  ASSERT_TRUE(run.ok()) << run.error().ToString();
+  std::vector<ScreeningResult> results(20);
+  for (size_t index = 0; index < results.size(); ++index) {
+    results[index].id = "D" + std::to_string(index);
+    results[index].office = "DEHAM";
+    results[index].channel = "green";
+  }
+  std::vector<std::string> earlier;
+  std::vector<std::string> later;
+  for (size_t index = 0; index < results.size(); ++index) {
+    std::vector<std::string>& ids = index < 10 ? earlier : later;
+    if (index == 10) clock_.Advance(std::chrono::milliseconds(1));
+    auto stored = service_->StoreResults(*run, {{static_cast<long long>(index), &results[index]}});
+    ASSERT_TRUE(stored.ok()) << stored.error().ToString();
+    ids.push_back(stored->at(0));
+  }
+  const std::regex shape("res_[0-9a-hjkmnp-tv-z]{20}");
+  for (const std::string& id : earlier) EXPECT_TRUE(std::regex_match(id, shape)) << id;
+  std::set<std::string> distinct(earlier.begin(), earlier.end());
+  EXPECT_EQ(distinct.size(), earlier.size());
+  const std::string last_earlier = *std::max_element(earlier.begin(), earlier.end());
+  for (const std::string& id : later) {
+    EXPECT_TRUE(std::regex_match(id, shape)) << id;
+    EXPECT_GT(id, last_earlier);
+  }
 }
 
 // --- deferred selection

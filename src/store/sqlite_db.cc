@@ -83,6 +83,14 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
+Statement& Statement::Reset(std::string_view what) {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_.reset();
+  what_.assign(what);
+  return *this;
+}
+
 Result<bool> Statement::Step() {
   if (bind_error_.has_value()) return *bind_error_;
   int rc = sqlite3_step(stmt_);

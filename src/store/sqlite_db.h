@@ -70,6 +70,11 @@ class Statement {
     return *this;
   }
 
+  // Makes the statement ready to be bound and run again, its bindings
+  // cleared, with `what` naming the operation in its errors: one prepared
+  // statement run once per row of a batch.
+  Statement& Reset(std::string_view what);
+
   // Advances: true when a row is available, false when the statement is done.
   Result<bool> Step();
   // Runs a statement that returns no rows (or ignores them) to completion.

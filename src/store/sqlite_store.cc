@@ -1279,43 +1279,96 @@ class SqliteTx final : public WriteTx {
   }
 
   Status InsertScreeningResult(const Scope& scope, const ScreeningResultRecord& record) override {
-    std::string what = fmt::format("inserting screening result {}", record.id);
-    CORDON_RETURN_IF_ERROR(GetScreeningRun(scope, record.run_id).status());
-    // Checked first rather than left to the UNIQUE constraint: a failed
-    // statement aborts the whole transaction on PostgreSQL, and the callers
-    // go on with the other results of the batch.
-    CORDON_ASSIGN_OR_RETURN(
-        Statement duplicate,
-        db_.Prepare("SELECT COUNT(*) FROM screening_results WHERE org_id = ? AND "
-                    "declaration_id = ? AND run_id = ?",
-                    what));
-    duplicate.BindAll(scope.org_id, record.declaration_id, record.run_id);
-    CORDON_ASSIGN_OR_RETURN(bool has_row, duplicate.Step());
-    if (has_row && duplicate.Int(0) > 0) {
+    const ResultToStore one{record, std::nullopt, std::nullopt};
+    CORDON_ASSIGN_OR_RETURN(std::vector<size_t> skipped,
+                            InsertScreeningResults(scope, record.run_id, std::span(&one, 1)));
+    if (!skipped.empty()) {
       return Conflict(fmt::format("declaration {} was already screened in run {}",
                                   record.declaration_id, record.run_id));
     }
+    return Status::Ok();
+  }
+
+  Result<std::vector<size_t>> InsertScreeningResults(
+      const Scope& scope, const std::string& run_id,
+      std::span<const ResultToStore> results) override {
+    for (const ResultToStore& item : results) {
+      if (item.record.run_id != run_id) {
+        return InvalidInput(fmt::format("result {} is of run {}, not of run {}", item.record.id,
+                                        item.record.run_id, run_id),
+                            {{"run_id", "must be the run the results are stored in"}});
+      }
+    }
+    CORDON_RETURN_IF_ERROR(GetScreeningRun(scope, run_id).status());
+    // A result whose declaration the run already holds is skipped through
+    // the UNIQUE (org_id, declaration_id, run_id) constraint rather than a
+    // SELECT per row; ON CONFLICT ... DO NOTHING is the same on PostgreSQL,
+    // where a failed statement would abort the transaction. Any other
+    // constraint (an existing result id) still fails the statement. Each
+    // statement is prepared once for the batch and reset per row.
     CORDON_ASSIGN_OR_RETURN(
         Statement insert,
         db_.Prepare("INSERT INTO screening_results (id, org_id, run_id, ordinal, declaration_id, "
                     "office, score_micros, channel, selected, status, hits, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    what));
-    insert.BindAll(record.id, scope.org_id, record.run_id, record.ordinal, record.declaration_id,
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (org_id, declaration_id, run_id) DO NOTHING",
+                    "inserting screening results"));
+    CORDON_ASSIGN_OR_RETURN(
+        Statement hit,
+        db_.Prepare("INSERT INTO profile_hits (result_id, profile_id, org_id) VALUES (?, ?, ?)",
+                    "inserting profile hits"));
+    CORDON_ASSIGN_OR_RETURN(
+        Statement inputs,
+        db_.Prepare("INSERT INTO screening_model_inputs (result_id, org_id, inputs) "
+                    "VALUES (?, ?, ?)",
+                    "storing model inputs"));
+    CORDON_ASSIGN_OR_RETURN(
+        Statement declaration,
+        db_.Prepare("INSERT INTO screened_declarations (result_id, org_id, body) VALUES (?, ?, ?)",
+                    "storing declarations"));
+    std::vector<size_t> skipped;
+    std::vector<const std::string*> profiles;
+    // The results of a batch are usually created at one instant: formatted once.
+    std::optional<Timestamp> created_at;
+    std::string created_at_text;
+    for (size_t index = 0; index < results.size(); ++index) {
+      const ScreeningResultRecord& record = results[index].record;
+      if (created_at != record.created_at) {
+        created_at = record.created_at;
+        created_at_text = FormatTimestamp(record.created_at);
+      }
+      insert.Reset(fmt::format("inserting screening result {}", record.id))
+          .BindAll(record.id, scope.org_id, run_id, record.ordinal, record.declaration_id,
                    record.office, ScoreMicros(record.score), record.channel,
-                   record.selected ? 1 : 0, record.status, record.hits, record.created_at);
-    CORDON_RETURN_IF_ERROR(insert.Run());
-    // A profile listed twice hit once.
-    std::set<std::string> profiles(record.profile_ids.begin(), record.profile_ids.end());
-    for (const std::string& profile_id : profiles) {
-      CORDON_ASSIGN_OR_RETURN(
-          Statement hit,
-          db_.Prepare("INSERT INTO profile_hits (result_id, profile_id, org_id) VALUES (?, ?, ?)",
-                      what));
-      hit.BindAll(record.id, profile_id, scope.org_id);
-      CORDON_RETURN_IF_ERROR(hit.Run());
+                   record.selected ? 1 : 0, record.status, record.hits, created_at_text);
+      CORDON_RETURN_IF_ERROR(insert.Run());
+      if (db_.Changes() == 0) {
+        skipped.push_back(index);
+        continue;
+      }
+      // A profile listed twice hit once.
+      profiles.clear();
+      for (const std::string& profile_id : record.profile_ids) profiles.push_back(&profile_id);
+      std::sort(profiles.begin(), profiles.end(),
+                [](const std::string* a, const std::string* b) { return *a < *b; });
+      for (size_t at = 0; at < profiles.size(); ++at) {
+        if (at > 0 && *profiles[at] == *profiles[at - 1]) continue;
+        hit.Reset(fmt::format("inserting screening result {}", record.id))
+            .BindAll(record.id, *profiles[at], scope.org_id);
+        CORDON_RETURN_IF_ERROR(hit.Run());
+      }
+      if (results[index].model_inputs) {
+        CORDON_RETURN_IF_ERROR(InsertBesideResult(inputs, record.id, scope,
+                                                  *results[index].model_inputs, "model inputs",
+                                                  "storing the model inputs of result"));
+      }
+      if (results[index].declaration) {
+        CORDON_RETURN_IF_ERROR(InsertBesideResult(declaration, record.id, scope,
+                                                  *results[index].declaration, "its declaration",
+                                                  "storing the declaration of result"));
+      }
     }
-    return Status::Ok();
+    return skipped;
   }
 
   Status SetRunSelection(const Scope& scope, const std::string& run_id,
@@ -1526,6 +1579,21 @@ class SqliteTx final : public WriteTx {
     return InsertForResult(scope, result_id, "screened_declarations", "body", body,
                            "its declaration",
                            fmt::format("storing the declaration of result {}", result_id));
+  }
+
+  // Runs `insert` (result_id, org_id, value) for a result just inserted in
+  // this transaction, so visible and without rows beside it yet; a row
+  // already there all the same is kConflict "result ... already has
+  // `what_it_has`", as InsertForResult says it.
+  Status InsertBesideResult(Statement& insert, const std::string& result_id, const Scope& scope,
+                            const std::string& value, std::string_view what_it_has,
+                            std::string_view doing) {
+    insert.Reset(fmt::format("{} {}", doing, result_id)).BindAll(result_id, scope.org_id, value);
+    Status status = insert.Run();
+    if (!status.ok() && status.error().code() == ErrorCode::kConflict) {
+      return Conflict(fmt::format("result {} already has {}", result_id, what_it_has));
+    }
+    return status;
   }
 
   // Inserts the one row (result_id, org_id, `column`) of `table` that a
@@ -1917,6 +1985,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<ReaderPool> readers_;
 };
 
+// The writer connection's page cache, in KiB (a negative cache_size).
+constexpr int kWriterCacheKib = 64 * 1024;
+
 Status ConfigureWal(SqliteDb& db, const std::string& path) {
   CORDON_ASSIGN_OR_RETURN(
       Statement query,
@@ -1946,6 +2017,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                           SqliteDb::Open(options.path, options.busy_timeout_ms));
   // An in-memory database has no WAL (its journal mode stays "memory").
   if (!in_memory) CORDON_RETURN_IF_ERROR(ConfigureWal(*writer, options.path));
+  // The writer's page cache holds a stored batch's dirty pages (SQLite's
+  // default, 2 MiB, spills them into the WAL in the middle of a batch of
+  // 1,000 screening results) and the index pages inserts keep coming back
+  // to. The readers keep the default.
+  CORDON_RETURN_IF_ERROR(
+      writer->Exec(fmt::format("PRAGMA cache_size = -{}", kWriterCacheKib), "sizing the cache"));
   CORDON_RETURN_IF_ERROR(ApplyMigrations(*writer, SystemClock().Now()));
 
   auto readers = std::make_unique<ReaderPool>();

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,13 @@ struct ScreeningResultRecord {
   std::string hits;             // JSON array text
   Timestamp created_at{};
   std::vector<std::string> profile_ids;  // profiles that hit (written with the result)
+};
+
+// A result to store with what is kept beside it (InsertScreeningResults).
+struct ResultToStore {
+  ScreeningResultRecord record;
+  std::optional<std::string> model_inputs;  // screening's model inputs JSON
+  std::optional<std::string> declaration;   // the declaration, JSON text
 };
 
 struct SelectionFilter {
@@ -720,6 +728,18 @@ class WriteTx : public ReadTx {
   // when the run already holds a result for the same declaration id (or the
   // id exists); nothing is written then.
   virtual Status InsertScreeningResult(const Scope& scope, const ScreeningResultRecord& record) = 0;
+  // Inserts results of the visible run `run_id` in order, each with its
+  // profile hit rows and, when given, its model inputs and declaration: what
+  // InsertScreeningResult, InsertModelInputs and InsertScreenedDeclaration
+  // would write one by one, with the run checked once. Returns the indexes
+  // (ascending) of the results skipped because the run already held a result
+  // for their declaration id (stored earlier, or earlier in `results`);
+  // nothing of theirs is written. kNotFound ("screening run ... not found")
+  // when the run is not the scope's, kInvalidInput when a record's run_id is
+  // not `run_id`, kConflict when a result id exists: the caller's unit of
+  // work then fails as a whole.
+  virtual Result<std::vector<size_t>> InsertScreeningResults(
+      const Scope& scope, const std::string& run_id, std::span<const ResultToStore> results) = 0;
   // Sets `selected` on the run's results at these ordinals (and clears it on
   // the others): selection under a budget or capacity decided after the whole
   // run was screened. kNotFound when the run is not the scope's.

@@ -165,6 +165,19 @@ class SqliteStoreTest : public ::testing::Test {
     return std::move(*out);
   }
 
+  // Runs `work` in a write transaction (committed when it succeeds) and
+  // returns its result.
+  template <typename T>
+  Result<T> WriteValue(const std::function<Result<T>(WriteTx&)>& work) {
+    std::optional<Result<T>> out;
+    Status status = store_->Write([&](WriteTx& tx) -> Status {
+      out.emplace(work(tx));
+      return out->status();
+    });
+    if (!status.ok()) return status.error();
+    return std::move(*out);
+  }
+
   // Three organisations: a right holder, the customs administration it files
   // with, and an unrelated customs administration.
   void SeedOrganisations() {
@@ -1730,6 +1743,105 @@ TEST_F(ScreeningStoreTest, LabelledScreeningsAreResultsWithFindingsAndInputs) {
       [](ReadTx& tx) { return tx.ListLabelledScreenings({"org_cn"}); });
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(other->empty());
+}
+
+TEST_F(ScreeningStoreTest, ResultsStoredByTheBatchWithInputsAndDeclarationsSkipDuplicates) {
+  auto with = [](ScreeningResultRecord record, std::string inputs, std::string body) {
+    return ResultToStore{std::move(record), std::move(inputs), std::move(body)};
+  };
+  std::vector<ResultToStore> batch;
+  batch.push_back(
+      with(MakeResult("res_5", "run_1", 4, "D5", 0.7, true), R"([{"e":5}])", R"({"id":"D5"})"));
+  batch.back().record.profile_ids = {"prf_b", "prf_a", "prf_b"};
+  // D1 is already in run_1; D5 is earlier in this batch.
+  batch.push_back(with(MakeResult("res_6", "run_1", 5, "D1", 0.2, false), "[]", "{}"));
+  batch.push_back(with(MakeResult("res_7", "run_1", 6, "D5", 0.2, false), "[]", "{}"));
+  batch.push_back(ResultToStore{MakeResult("res_8", "run_1", 7, "D8", 0.3, false), std::nullopt,
+                                R"({"id":"D8"})"});
+  auto skipped = WriteValue<std::vector<size_t>>(
+      [&](WriteTx& tx) { return tx.InsertScreeningResults({"org_de"}, "run_1", batch); });
+  ASSERT_TRUE(skipped.ok()) << skipped.error().ToString();
+  EXPECT_EQ(*skipped, (std::vector<size_t>{1, 2}));
+
+  auto stored = ReadValue<ScreeningResultRecord>(
+      [](ReadTx& tx) { return tx.GetScreeningResult({"org_de"}, "res_5"); });
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->declaration_id, "D5");
+  EXPECT_EQ(stored->ordinal, 4);
+  EXPECT_EQ(stored->profile_ids, (std::vector<std::string>{"prf_a", "prf_b"}));
+  for (const char* id : {"res_6", "res_7"}) {
+    EXPECT_EQ(ReadValue<ScreeningResultRecord>(
+                  [&](ReadTx& tx) { return tx.GetScreeningResult({"org_de"}, id); })
+                  .error()
+                  .code(),
+              ErrorCode::kNotFound)
+        << id << " was skipped";
+  }
+  auto declarations = ReadValue<std::vector<ScreenedDeclaration>>(
+      [](ReadTx& tx) { return tx.ListRecentScreenedDeclarations({"org_de"}, 10); });
+  ASSERT_TRUE(declarations.ok());
+  ASSERT_EQ(declarations->size(), 2u) << "none for the skipped results";
+  EXPECT_EQ((*declarations)[0].result.id, "res_8");
+  EXPECT_EQ((*declarations)[0].body, R"({"id":"D8"})");
+  EXPECT_EQ((*declarations)[1].result.id, "res_5");
+  EXPECT_EQ((*declarations)[1].body, R"({"id":"D5"})");
+  // res_5's inputs are stored (a second copy conflicts); res_8 has none.
+  EXPECT_EQ(Write([](WriteTx& tx) { return tx.InsertModelInputs({"org_de"}, "res_5", "[]"); })
+                .error()
+                .message(),
+            "result res_5 already has model inputs");
+  EXPECT_TRUE(
+      Write([](WriteTx& tx) { return tx.InsertModelInputs({"org_de"}, "res_8", "[]"); }).ok());
+  ASSERT_TRUE(Write([&](WriteTx& tx) {
+                return tx.InsertFinding({"org_de"}, MakeFinding("fnd_5", "res_5"));
+              }).ok());
+  auto labelled = ReadValue<std::vector<LabelledScreening>>(
+      [](ReadTx& tx) { return tx.ListLabelledScreenings({"org_de"}); });
+  ASSERT_TRUE(labelled.ok());
+  ASSERT_EQ(labelled->size(), 1u);
+  EXPECT_EQ((*labelled)[0].inputs, R"([{"e":5}])");
+}
+
+TEST_F(ScreeningStoreTest, ResultsStoredByTheBatchOnlyIntoOwnRunsAndAllOrNothing) {
+  std::vector<ResultToStore> batch;
+  batch.push_back({MakeResult("res_5", "run_cn", 4, "D5", 0.7, true), "[]", "{}"});
+  // Another organisation's run and a missing run: refused as one result
+  // would be, before anything is written.
+  Status foreign = Write(
+      [&](WriteTx& tx) { return tx.InsertScreeningResults({"org_de"}, "run_cn", batch).status(); });
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(foreign.error().message(), "screening run run_cn not found");
+  batch[0].record.run_id = "run_x";
+  Status missing = Write(
+      [&](WriteTx& tx) { return tx.InsertScreeningResults({"org_de"}, "run_x", batch).status(); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(), "screening run run_x not found");
+  // Every record must be of the run named.
+  Status mixed = Write(
+      [&](WriteTx& tx) { return tx.InsertScreeningResults({"org_de"}, "run_1", batch).status(); });
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().code(), ErrorCode::kInvalidInput);
+
+  // A result id that exists fails the batch, and the unit of work writes
+  // none of it.
+  batch.clear();
+  batch.push_back({MakeResult("res_5", "run_1", 4, "D5", 0.7, true), "[]", "{}"});
+  batch.push_back({MakeResult("res_1", "run_1", 5, "D6", 0.7, true), "[]", "{}"});
+  Status taken = Write(
+      [&](WriteTx& tx) { return tx.InsertScreeningResults({"org_de"}, "run_1", batch).status(); });
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code(), ErrorCode::kConflict);
+  EXPECT_NE(taken.error().message().find("res_1"), std::string::npos) << taken.error().message();
+  EXPECT_EQ(ReadValue<ScreeningResultRecord>(
+                [](ReadTx& tx) { return tx.GetScreeningResult({"org_de"}, "res_5"); })
+                .error()
+                .code(),
+            ErrorCode::kNotFound);
+  auto declarations = ReadValue<std::vector<ScreenedDeclaration>>(
+      [](ReadTx& tx) { return tx.ListRecentScreenedDeclarations({"org_de"}, 10); });
+  ASSERT_TRUE(declarations.ok());
+  EXPECT_TRUE(declarations->empty());
 }
 
 // --- detention cases
