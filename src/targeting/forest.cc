@@ -1,12 +1,39 @@
 #include "targeting/forest.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace cordon::targeting::internal {
+namespace {
+
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+constexpr size_t kVectorLanes = 16;
+// A tree's splits and leaves are numbered in 32 bits, and the vector walk
+// indexes widened rows with 32-bit lanes.
+constexpr size_t kMaxTreeSplits = size_t{1} << 28;
+constexpr size_t kMaxFeatures = UINT16_MAX;  // path_features_ are 16 bits
+
+std::atomic<bool> vector_walk{true};
+
+bool ProcessorHasVectorWalk() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
 
 Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
   using nlohmann::json;
@@ -26,6 +53,8 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
       return Corrupt("the booster's base_score is not in (0, 1)");
     forest.base_margin_ = std::log(base_score / (1 - base_score));
     forest.feature_count_ = std::stoul(params.at("num_feature").get<std::string>());
+    forest.bias_ = forest.base_margin_;
+    if (forest.feature_count_ > kMaxFeatures) return Corrupt("the booster has too many features");
     const json& booster = learner.at("gradient_booster");
     if (booster.at("name") != "gbtree") return Corrupt("the booster is not gbtree");
     const json& trees = booster.at("model").at("trees");
@@ -55,72 +84,126 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         }
         if (!std::isfinite(condition[node])) return Corrupt("a split threshold is not finite");
       }
-      // Breadth-first from the root, placing each node's children side by
-      // side; `placed` maps XGBoost's node ids to positions in nodes_.
-      uint32_t root = static_cast<uint32_t>(forest.nodes_.size());
-      forest.tree_roots_.push_back(root);
-      std::vector<int32_t> queue = {0};
-      std::vector<uint32_t> placed(count, UINT32_MAX);
+      // Parents and depths, breadth-first from the root.
+      std::vector<int32_t> order = {0};
+      std::vector<int32_t> parent(count, -1);
       std::vector<uint32_t> depth(count, 0);
+      std::vector<bool> seen(count, false);
+      seen[0] = true;
       uint32_t tree_depth = 0;
-      placed[0] = root;
-      forest.nodes_.emplace_back();
-      for (size_t head = 0; head < queue.size(); ++head) {
-        int32_t id = queue[head];
-        Node& out = forest.nodes_[placed[id]];
+      for (size_t head = 0; head < order.size(); ++head) {
+        const int32_t id = order[head];
         tree_depth = std::max(tree_depth, depth[id]);
-        if (left[id] == -1) {
-          out.threshold = std::numeric_limits<float>::infinity();
-          out.left = placed[id];
-          out.column = static_cast<uint32_t>(2 * forest.feature_count_);
-          out.value = condition[id];
-          continue;
-        }
-        out.threshold = condition[id];
-        const json& flag = default_left[id];
-        bool missing_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
-        out.column = 2 * split_index[id] + (missing_left ? 0 : 1);
-        uint32_t first_child = static_cast<uint32_t>(forest.nodes_.size());
-        out.left = first_child;
-        for (int32_t side : {0, 1}) {
-          int32_t child = side == 0 ? left[id] : right[id];
-          if (placed[child] != UINT32_MAX) return Corrupt("a tree node has two parents");
-          placed[child] = first_child + side;
+        if (left[id] == -1) continue;
+        for (int32_t child : {left[id], right[id]}) {
+          if (seen[child]) return Corrupt("a tree node has two parents");
+          seen[child] = true;
+          parent[child] = id;
           depth[child] = depth[id] + 1;
-          queue.push_back(child);
+          order.push_back(child);
         }
-        // emplace_back may move nodes_; `out` is not used after this.
-        forest.nodes_.emplace_back();
-        forest.nodes_.emplace_back();
       }
-      forest.tree_depths_.push_back(tree_depth);
-      // Mean leaf values, children before parents: the breadth-first queue
-      // read backwards (XGBoost's FillNodeMeanValues).
+      if (order.size() != count) return Corrupt("a tree node is not reachable from the root");
+      // Mean leaf values, children before parents: the breadth-first order
+      // read backwards (XGBoost's FillNodeMeanValues), kept as float.
       std::vector<double> mean(count, 0);
-      for (size_t position = queue.size(); position-- > 0;) {
-        int32_t id = queue[position];
+      for (size_t position = order.size(); position-- > 0;) {
+        const int32_t id = order[position];
         if (left[id] == -1) {
           mean[id] = condition[id];
         } else {
-          double weight = cover[id];
+          const double weight = cover[id];
           mean[id] = weight > 0 ? (mean[left[id]] * cover[left[id]] +
                                    mean[right[id]] * cover[right[id]]) / weight
                                 : 0;
         }
       }
-      for (size_t id = 0; id < count; ++id) {
-        if (placed[id] == UINT32_MAX) return Corrupt("a tree node is not reachable from the root");
-        if (left[id] != -1) forest.nodes_[placed[id]].value = static_cast<float>(mean[id]);
+      auto value = [&mean](int32_t id) { return static_cast<float>(mean[id]); };
+      forest.bias_ += value(0);
+
+      // Level by level: a split's children go side by side on the next
+      // level, a leaf above the deepest level once, behind a pass-through.
+      Tree laid_out;
+      laid_out.depth = tree_depth;
+      laid_out.splits = static_cast<uint32_t>(forest.thresholds_.size());
+      laid_out.leaves = static_cast<uint32_t>(forest.leaf_values_.size());
+      laid_out.levels = static_cast<uint32_t>(forest.level_starts_.size());
+      std::vector<int32_t> level = {0}, next;
+      size_t splits = 0;  // of this tree so far
+      for (uint32_t at = 0; at < tree_depth; ++at) {
+        forest.level_starts_.push_back(static_cast<uint32_t>(splits));
+        // Children are numbered among the next level's splits, or among
+        // the leaves below the last level.
+        const size_t next_first = at + 1 < tree_depth ? splits + level.size() : 0;
+        next.clear();
+        for (size_t position = 0; position < level.size(); ++position) {
+          const int32_t id = level[position];
+          forest.children_.push_back(static_cast<uint32_t>(next_first + next.size()));
+          if (left[id] == -1) {
+            forest.thresholds_.push_back(kInfinity);
+            forest.columns_.push_back(static_cast<uint32_t>(2 * forest.feature_count_));
+            next.push_back(id);
+            continue;
+          }
+          const json& flag = default_left[id];
+          const bool missing_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
+          forest.thresholds_.push_back(condition[id]);
+          forest.columns_.push_back(2 * split_index[id] + (missing_left ? 0 : 1));
+          next.push_back(left[id]);
+          next.push_back(right[id]);
+        }
+        splits += level.size();
+        level.swap(next);
+        if (splits + level.size() > kMaxTreeSplits) {
+          return Corrupt("a tree is too deep and sparse to lay out");
+        }
       }
+      forest.level_starts_.push_back(static_cast<uint32_t>(splits));
+      // Each leaf's path record: the means from the root down, then the
+      // features, the path padded with pass-throughs to the tree's depth.
+      const size_t bytes = PathBytes(tree_depth);
+      if (forest.paths_.size() + level.size() * bytes > UINT32_MAX) {
+        return Corrupt("the booster's trees are too large to lay out");
+      }
+      laid_out.paths = static_cast<uint32_t>(forest.paths_.size());
+      std::vector<int32_t> path;
+      for (int32_t leaf : level) {
+        forest.leaf_values_.push_back(condition[leaf]);
+        path.clear();
+        for (int32_t id = leaf; id != -1; id = parent[id]) path.push_back(id);
+        std::reverse(path.begin(), path.end());
+        const size_t record = forest.paths_.size();
+        forest.paths_.resize(record + bytes, 0);
+        unsigned char* means = forest.paths_.data() + record;
+        unsigned char* features = means + (tree_depth + 1) * sizeof(float);
+        for (uint32_t step = 0; step <= tree_depth; ++step) {
+          const float mean = value(path[std::min<size_t>(step, path.size() - 1)]);
+          std::memcpy(means + step * sizeof(float), &mean, sizeof(float));
+        }
+        for (uint32_t step = 0; step < tree_depth; ++step) {
+          const uint16_t feature = static_cast<uint16_t>(
+              step + 1 < path.size() ? split_index[path[step]] : forest.feature_count_);
+          std::memcpy(features + step * sizeof(uint16_t), &feature, sizeof(uint16_t));
+        }
+      }
+      forest.trees_.push_back(laid_out);
     }
+    // The vector walk reads a level's splits 16 at a time; padding keeps
+    // those reads inside the arrays.
+    forest.thresholds_.resize(forest.thresholds_.size() + 2 * kVectorLanes, kInfinity);
+    forest.columns_.resize(forest.columns_.size() + 2 * kVectorLanes, 0);
+    forest.children_.resize(forest.children_.size() + 2 * kVectorLanes, 0);
   } catch (const std::exception& error) {
     return Corrupt(std::string("the booster JSON is malformed: ") + error.what());
   }
   return forest;
 }
 
+void Forest::SetVectorWalk(bool enabled) { vector_walk.store(enabled, std::memory_order_relaxed); }
+
+bool Forest::VectorWalkAvailable() { return ProcessorHasVectorWalk(); }
+
 void Forest::Widen(const float* features, float* widened) const {
-  constexpr float kInfinity = std::numeric_limits<float>::infinity();
   for (size_t feature = 0; feature < feature_count_; ++feature) {
     const float x = features[feature];
     const bool missing = std::isnan(x);
@@ -137,93 +220,168 @@ void Forest::WidenRows(const float* rows, size_t count, size_t stride,
   for (size_t row = 0; row < count; ++row) Widen(rows + row * stride, widened.data() + row * width);
 }
 
+void Forest::WalkTreeScalar(const Tree& tree, const float* widened, size_t count,
+                            uint32_t* out) const {
+  const float* threshold = thresholds_.data() + tree.splits;
+  const uint32_t* column = columns_.data() + tree.splits;
+  const uint32_t* child = children_.data() + tree.splits;
+  const size_t width = widened_columns();
+  auto step = [&](uint32_t at, const float* row) {
+    return child[at] + static_cast<uint32_t>(!(row[column[at]] < threshold[at]));
+  };
+  // Groups of rows in lockstep, their positions in registers: the walks are
+  // independent, so the processor overlaps their latencies.
+  constexpr size_t kGroup = 8;
+  size_t first = 0;
+  for (; first + kGroup <= count; first += kGroup) {
+    const float* rows = widened + first * width;
+    uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    for (uint32_t level = 0; level < tree.depth; ++level) {
+      a0 = step(a0, rows);
+      a1 = step(a1, rows + width);
+      a2 = step(a2, rows + 2 * width);
+      a3 = step(a3, rows + 3 * width);
+      a4 = step(a4, rows + 4 * width);
+      a5 = step(a5, rows + 5 * width);
+      a6 = step(a6, rows + 6 * width);
+      a7 = step(a7, rows + 7 * width);
+    }
+    const uint32_t reached[kGroup] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    std::copy(reached, reached + kGroup, out + first);
+  }
+  for (; first < count; ++first) {
+    const float* row = widened + first * width;
+    uint32_t at = 0;
+    for (uint32_t level = 0; level < tree.depth; ++level) at = step(at, row);
+    out[first] = at;
+  }
+}
+
+#if defined(__x86_64__)
+// GCC 12 takes the undefined source operand of its own intrinsics
+// (_mm512_undefined_ps) for an uninitialised read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+namespace {
+
+// One level's splits for 16 lanes at positions `at`: from registers when the
+// level has at most 32 splits (always so for the first six levels), else
+// gathered.
+struct Splits {
+  __m512 threshold;
+  __m512i column;
+  __m512i child;
+};
+
+__attribute__((target("avx512f"))) inline Splits LevelSplits(
+    __m512i at, uint32_t start, uint32_t size, const float* threshold, const uint32_t* column,
+    const uint32_t* child) {
+  if (size <= 16) {
+    const __m512i index = _mm512_sub_epi32(at, _mm512_set1_epi32(static_cast<int>(start)));
+    return {_mm512_permutexvar_ps(index, _mm512_loadu_ps(threshold + start)),
+            _mm512_permutexvar_epi32(index, _mm512_loadu_si512(column + start)),
+            _mm512_permutexvar_epi32(index, _mm512_loadu_si512(child + start))};
+  }
+  if (size <= 32) {
+    const __m512i index = _mm512_sub_epi32(at, _mm512_set1_epi32(static_cast<int>(start)));
+    return {_mm512_permutex2var_ps(_mm512_loadu_ps(threshold + start), index,
+                                   _mm512_loadu_ps(threshold + start + 16)),
+            _mm512_permutex2var_epi32(_mm512_loadu_si512(column + start), index,
+                                      _mm512_loadu_si512(column + start + 16)),
+            _mm512_permutex2var_epi32(_mm512_loadu_si512(child + start), index,
+                                      _mm512_loadu_si512(child + start + 16))};
+  }
+  return {_mm512_i32gather_ps(at, threshold, 4), _mm512_i32gather_epi32(at, column, 4),
+          _mm512_i32gather_epi32(at, child, 4)};
+}
+
+// 16 × kHalves rows (lanes past `count` walk row 0) through one tree.
+template <int kHalves>
+__attribute__((target("avx512f"))) void WalkLanes(const float* threshold, const uint32_t* column,
+                                                  const uint32_t* child,
+                                                  const uint32_t* level_starts, uint32_t depth,
+                                                  const float* widened, uint32_t width,
+                                                  size_t count, uint32_t* out) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i one = _mm512_set1_epi32(1);
+  __m512i offset[kHalves];  // of each lane's widened row
+  __m512i at[kHalves];
+  for (int half = 0; half < kHalves; ++half) {
+    const size_t lanes = std::min<size_t>(16, count - std::min<size_t>(count, 16 * half));
+    const __mmask16 valid = static_cast<__mmask16>((uint32_t{1} << lanes) - 1);
+    offset[half] = _mm512_maskz_mullo_epi32(
+        valid, _mm512_add_epi32(lane, _mm512_set1_epi32(16 * half)),
+        _mm512_set1_epi32(static_cast<int>(width)));
+    at[half] = _mm512_setzero_si512();
+  }
+  for (uint32_t level = 0; level < depth; ++level) {
+    const uint32_t start = level_starts[level];
+    const uint32_t size = level_starts[level + 1] - start;
+    for (int half = 0; half < kHalves; ++half) {
+      const Splits splits = LevelSplits(at[half], start, size, threshold, column, child);
+      const __m512 x =
+          _mm512_i32gather_ps(_mm512_add_epi32(splits.column, offset[half]), widened, 4);
+      // Right unless x < threshold, as Step.
+      const __mmask16 right = _mm512_cmp_ps_mask(x, splits.threshold, _CMP_NLT_UQ);
+      at[half] = _mm512_mask_add_epi32(splits.child, right, splits.child, one);
+    }
+  }
+  alignas(64) uint32_t reached[16 * kHalves];
+  for (int half = 0; half < kHalves; ++half) _mm512_store_si512(reached + 16 * half, at[half]);
+  std::copy(reached, reached + count, out);
+}
+
+}  // namespace
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+void Forest::WalkTreeVector(const Tree& tree, const float* widened, size_t count,
+                            uint32_t* out) const {
+#if defined(__x86_64__)
+  const uint32_t width = static_cast<uint32_t>(widened_columns());
+  for (size_t first = 0; first < count; first += 32) {
+    const size_t lanes = std::min<size_t>(32, count - first);
+    auto walk = lanes > 16 ? &WalkLanes<2> : &WalkLanes<1>;
+    walk(thresholds_.data() + tree.splits, columns_.data() + tree.splits,
+         children_.data() + tree.splits, level_starts_.data() + tree.levels, tree.depth,
+         widened + first * width, width, lanes, out + first);
+  }
+#else
+  WalkTreeScalar(tree, widened, count, out);
+#endif
+}
+
+void Forest::WalkBlock(const float* widened, size_t count, double* margins,
+                       uint32_t* leaves) const {
+  // Small blocks (one row at a time) are not worth the vector set-up.
+  const bool vector = count >= 8 && ProcessorHasVectorWalk() &&
+                      vector_walk.load(std::memory_order_relaxed);
+  uint32_t reached[kBlock];
+  for (size_t index = 0; index < trees_.size(); ++index) {
+    const Tree& tree = trees_[index];
+    if (vector) {
+      WalkTreeVector(tree, widened, count, reached);
+    } else {
+      WalkTreeScalar(tree, widened, count, reached);
+    }
+    const float* values = leaf_values_.data() + tree.leaves;
+    for (size_t row = 0; row < count; ++row) margins[row] += values[reached[row]];
+    if (leaves != nullptr) {
+      for (size_t row = 0; row < count; ++row) leaves[row * trees_.size() + index] = reached[row];
+    }
+  }
+}
+
 double Forest::Margin(const float* row) const {
   std::vector<float> widened(widened_columns());
   Widen(row, widened.data());
-  const float* features = widened.data();
   double margin = base_margin_;
-  const Node* nodes = nodes_.data();
-  for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
-    uint32_t index = tree_roots_[tree];
-    for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
-      index = Step(nodes, index, features);
-    }
-    margin += nodes[index].value;
-  }
+  WalkBlock(widened.data(), 1, &margin, nullptr);
   return margin;
-}
-
-void Forest::Contributions(const float* row, double* out, double* margin) const {
-  std::vector<float> widened(widened_columns());
-  Widen(row, widened.data());
-  const float* features = widened.data();
-  std::fill(out, out + feature_count_ + 1, 0.0);
-  double& bias = out[feature_count_];
-  bias = base_margin_;
-  double sum = base_margin_;
-  const Node* nodes = nodes_.data();
-  for (uint32_t root : tree_roots_) {
-    uint32_t index = root;
-    double value = nodes[index].value;
-    bias += value;
-    while (nodes[index].left != index) {
-      uint32_t feature = FeatureOf(nodes[index]);
-      index = Step(nodes, index, features);
-      out[feature] += nodes[index].value - value;
-      value = nodes[index].value;
-    }
-    sum += nodes[index].value;
-  }
-  if (margin != nullptr) *margin = sum;
-}
-
-void Forest::Contributions(const float* rows, size_t count, size_t stride, double* out,
-                           double* margins) const {
-  // As Probabilities: the rows of a block walk each tree in lockstep. A leaf
-  // points to itself, so a row that reaches one early credits 0 to the bias
-  // slot for the remaining levels, which leaves every sum unchanged (x + 0 is
-  // x for all but -0, and neither the bias, which starts at the base margin,
-  // a logarithm, nor the sums, which start at +0, can become -0).
-  constexpr size_t kBlock = 32;  // a block's widened rows and sums stay in L1
-  const size_t width = feature_count_ + 1;
-  const size_t widened_width = widened_columns();
-  const Node* nodes = nodes_.data();
-  std::fill(out, out + count * width, 0.0);
-  std::vector<float> widened;
-  for (size_t first = 0; first < count; first += kBlock) {
-    const size_t block = std::min(kBlock, count - first);
-    WidenRows(rows + first * stride, block, stride, widened);
-    const float* block_rows = widened.data();
-    double* block_out = out + first * width;
-    double sums[kBlock];
-    uint32_t position[kBlock];
-    float value[kBlock];  // the value of the node at `position`
-    std::fill(sums, sums + block, base_margin_);
-    for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] = base_margin_;
-    for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
-      const uint32_t root = tree_roots_[tree];
-      const float root_value = nodes[root].value;
-      std::fill(position, position + block, root);
-      std::fill(value, value + block, root_value);
-      for (size_t row = 0; row < block; ++row) block_out[row * width + feature_count_] += root_value;
-      for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
-        for (size_t row = 0; row < block; ++row) {
-          const Node& node = nodes[position[row]];
-          const uint32_t to = node.left + static_cast<uint32_t>(
-                                              !(block_rows[row * widened_width + node.column] <
-                                                node.threshold));
-          const float to_value = nodes[to].value;
-          // In double, as the row-by-row walk subtracts.
-          block_out[row * width + FeatureOf(node)] +=
-              static_cast<double>(to_value) - static_cast<double>(value[row]);
-          position[row] = to;
-          value[row] = to_value;
-        }
-      }
-      for (size_t row = 0; row < block; ++row) sums[row] += value[row];
-    }
-    std::copy(sums, sums + block, margins + first);
-  }
 }
 
 double Forest::Probability(const float* features) const {
@@ -231,31 +389,126 @@ double Forest::Probability(const float* features) const {
 }
 
 void Forest::Probabilities(const float* rows, size_t count, size_t stride, double* out) const {
-  // Rows walk each tree in lockstep, one level at a time: the walks are
-  // independent, so the processor overlaps their memory and compare latencies.
-  constexpr size_t kBlock = 32;
-  const size_t width = widened_columns();
-  const Node* nodes = nodes_.data();
+  // The trees in the outer loop, each walked by a block of rows in lockstep.
   std::vector<float> widened;
+  double margins[kBlock];
   for (size_t first = 0; first < count; first += kBlock) {
-    size_t block = std::min(kBlock, count - first);
+    const size_t block = std::min(kBlock, count - first);
     WidenRows(rows + first * stride, block, stride, widened);
-    const float* block_rows = widened.data();
-    double margins[kBlock];
-    uint32_t position[kBlock];
     std::fill(margins, margins + block, base_margin_);
-    for (size_t tree = 0; tree < tree_roots_.size(); ++tree) {
-      std::fill(position, position + block, tree_roots_[tree]);
-      for (uint32_t level = 0; level < tree_depths_[tree]; ++level) {
-        for (size_t row = 0; row < block; ++row) {
-          position[row] = Step(nodes, position[row], block_rows + row * width);
-        }
-      }
-      for (size_t row = 0; row < block; ++row) margins[row] += nodes[position[row]].value;
-    }
+    WalkBlock(widened.data(), block, margins, nullptr);
     for (size_t row = 0; row < block; ++row) {
       out[first + row] = 1.0 / (1.0 + std::exp(-margins[row]));
     }
+  }
+}
+
+void Forest::Leaves(const float* rows, size_t count, size_t stride, uint32_t* leaves,
+                    double* margins) const {
+  std::vector<float> widened;
+  for (size_t first = 0; first < count; first += kBlock) {
+    const size_t block = std::min(kBlock, count - first);
+    WidenRows(rows + first * stride, block, stride, widened);
+    std::fill(margins + first, margins + first + block, base_margin_);
+    WalkBlock(widened.data(), block, margins + first, leaves + first * trees_.size());
+  }
+}
+
+size_t Forest::PathBytes(uint32_t depth) {
+  const size_t bytes = (depth + 1) * sizeof(float) + depth * sizeof(uint16_t);
+  return bytes <= 64 ? 64 : bytes;  // a cache line each, when one is enough
+}
+
+template <uint32_t kDepth>
+void Forest::AddPaths(const unsigned char* const* records, size_t count, uint32_t depth,
+                      double* out, size_t width) {
+  // kDepth is the depth when it is known at compile time (the steps then
+  // unrolled), else 0 and `depth` is.
+  const uint32_t steps = kDepth > 0 ? kDepth : depth;
+  for (size_t row = 0; row < count; ++row) {
+    const unsigned char* means = records[row];
+    const unsigned char* features = means + (steps + 1) * sizeof(float);
+    double* row_out = out + row * width;
+    float mean = 0;
+    std::memcpy(&mean, means, sizeof(float));
+    for (uint32_t step = 0; step < steps; ++step) {
+      float next = 0;
+      uint16_t feature = 0;
+      std::memcpy(&next, means + (step + 1) * sizeof(float), sizeof(float));
+      std::memcpy(&feature, features + step * sizeof(uint16_t), sizeof(uint16_t));
+      row_out[feature] += static_cast<double>(next) - static_cast<double>(mean);
+      mean = next;
+    }
+  }
+}
+
+void Forest::ContributionsOfLeaves(const uint32_t* leaves, size_t count, double* out) const {
+  // Each tree's credits in path order, the trees in order: the additions of
+  // the walk that credits as it goes (XGBoost's approx_contribs), so the
+  // same sums to the bit. The bias gets the base margin and every root's mean.
+  const size_t width = feature_count_ + 1;
+  const size_t tree_count = trees_.size();
+  for (size_t row = 0; row < count; ++row) {
+    std::fill(out + row * width, out + row * width + feature_count_, 0.0);
+    out[row * width + feature_count_] = bias_;
+  }
+  // A chunk of rows takes each tree in turn: a row's sums are chains of
+  // dependent additions (a feature recurs along paths), and the rows' chains
+  // are independent, so interleaving rows lets the processor overlap them.
+  // Each row's record for the next tree is fetched while this one is added.
+  constexpr size_t kChunk = 32;
+  const unsigned char* records[2][kChunk];
+  for (size_t first = 0; first < count; first += kChunk) {
+    const size_t chunk = std::min(kChunk, count - first);
+    auto locate = [&](size_t index, const unsigned char** into) {
+      const Tree& tree = trees_[index];
+      const size_t bytes = PathBytes(tree.depth);
+      for (size_t row = 0; row < chunk; ++row) {
+        into[row] = paths_.data() + tree.paths + leaves[(first + row) * tree_count + index] * bytes;
+        __builtin_prefetch(into[row]);
+      }
+    };
+    if (tree_count > 0) locate(0, records[0]);
+    for (size_t index = 0; index < tree_count; ++index) {
+      if (index + 1 < tree_count) locate(index + 1, records[(index + 1) % 2]);
+      const uint32_t depth = trees_[index].depth;
+      const unsigned char* const* current = records[index % 2];
+      double* chunk_out = out + first * width;
+      switch (depth) {
+        case 0: break;
+        case 1: AddPaths<1>(current, chunk, depth, chunk_out, width); break;
+        case 2: AddPaths<2>(current, chunk, depth, chunk_out, width); break;
+        case 3: AddPaths<3>(current, chunk, depth, chunk_out, width); break;
+        case 4: AddPaths<4>(current, chunk, depth, chunk_out, width); break;
+        case 5: AddPaths<5>(current, chunk, depth, chunk_out, width); break;
+        case 6: AddPaths<6>(current, chunk, depth, chunk_out, width); break;
+        case 7: AddPaths<7>(current, chunk, depth, chunk_out, width); break;
+        case 8: AddPaths<8>(current, chunk, depth, chunk_out, width); break;
+        case 9: AddPaths<9>(current, chunk, depth, chunk_out, width); break;
+        case 10: AddPaths<10>(current, chunk, depth, chunk_out, width); break;
+        default: AddPaths<0>(current, chunk, depth, chunk_out, width); break;
+      }
+    }
+  }
+}
+
+void Forest::Contributions(const float* row, double* out, double* margin) const {
+  double sum = 0;
+  Contributions(row, 1, 0, out, &sum);
+  if (margin != nullptr) *margin = sum;
+}
+
+void Forest::Contributions(const float* rows, size_t count, size_t stride, double* out,
+                           double* margins) const {
+  const size_t width = feature_count_ + 1;
+  std::vector<float> widened;
+  std::vector<uint32_t> leaves(kBlock * trees_.size());
+  for (size_t first = 0; first < count; first += kBlock) {
+    const size_t block = std::min(kBlock, count - first);
+    WidenRows(rows + first * stride, block, stride, widened);
+    std::fill(margins + first, margins + first + block, base_margin_);
+    WalkBlock(widened.data(), block, margins + first, leaves.data());
+    ContributionsOfLeaves(leaves.data(), block, out + first * width);
   }
 }
 

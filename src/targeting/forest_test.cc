@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <xgboost/c_api.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -92,19 +94,40 @@ TEST(Forest, MatchesXgboostPredictionsIncludingMissingValues) {
   }
   EXPECT_GT(largest, 0.1);  // the attributions are not all zero
 
-  // All rows at once (trees in the outer loop, 64 rows a block, the last
-  // block partial): the row-by-row values, bit for bit.
-  std::vector<double> batch((kColumns + 1) * kRows);
-  std::vector<double> margins(kRows);
-  forest->Contributions(values.data(), kRows, kColumns, batch.data(), margins.data());
-  for (size_t row = 0; row < kRows; ++row) {
-    double margin = 0;
-    forest->Contributions(values.data() + row * kColumns, ours.data(), &margin);
-    EXPECT_EQ(margins[row], margin) << row;
-    for (size_t column = 0; column <= kColumns; ++column) {
-      EXPECT_EQ(batch[row * (kColumns + 1) + column], ours[column]) << row << " " << column;
+  // All rows at once (trees in the outer loop, blocks of rows, the last
+  // partial), with the vector walk and without: the row-by-row values, bit
+  // for bit; and from the leaves of Leaves, the same again.
+  std::vector<uint32_t> vector_leaves;
+  for (bool vector : {true, false}) {
+    Forest::SetVectorWalk(vector);
+    std::vector<double> batch((kColumns + 1) * kRows);
+    std::vector<double> margins(kRows);
+    forest->Contributions(values.data(), kRows, kColumns, batch.data(), margins.data());
+    std::vector<double> probabilities(kRows);
+    forest->Probabilities(values.data(), kRows, kColumns, probabilities.data());
+    std::vector<uint32_t> leaves(kRows * forest->trees());
+    std::vector<double> leaf_margins(kRows);
+    forest->Leaves(values.data(), kRows, kColumns, leaves.data(), leaf_margins.data());
+    std::vector<double> from_leaves((kColumns + 1) * kRows);
+    forest->ContributionsOfLeaves(leaves.data(), kRows, from_leaves.data());
+    EXPECT_EQ(from_leaves, batch);
+    EXPECT_EQ(leaf_margins, margins);
+    if (vector) {
+      vector_leaves = leaves;
+    } else {
+      EXPECT_EQ(leaves, vector_leaves);  // the same leaf for every row in every tree
+    }
+    for (size_t row = 0; row < kRows; ++row) {
+      double margin = 0;
+      forest->Contributions(values.data() + row * kColumns, ours.data(), &margin);
+      EXPECT_EQ(margins[row], margin) << row;
+      EXPECT_EQ(probabilities[row], 1.0 / (1.0 + std::exp(-margin))) << row;
+      for (size_t column = 0; column <= kColumns; ++column) {
+        EXPECT_EQ(batch[row * (kColumns + 1) + column], ours[column]) << row << " " << column;
+      }
     }
   }
+  Forest::SetVectorWalk(true);
   XGBoosterFree(booster);
   XGDMatrixFree(matrix);
 }
@@ -156,6 +179,164 @@ TEST(Forest, MissingValuesTakeTheDefaultSideAndInfinitiesCompare) {
   EXPECT_EQ(Forest::FromXgboostJson(Stump(1, "1e999", true)).error().code(),
             ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson(Stump(2, "0.5", true)).error().code(), ErrorCode::kCorrupt);
+}
+
+// One uneven tree: the root's left child is a leaf at depth 1, the right
+// side goes down to depth 3, so the shallow leaf is reached through
+// pass-throughs; every mean is exact in binary.
+constexpr const char* kUnevenTree = R"({"learner": {"objective": {"name": "binary:logistic"},
+    "learner_model_param": {"base_score": "5E-1", "num_feature": "3"},
+    "gradient_booster": {"name": "gbtree", "model": {"trees": [{
+      "left_children": [1, -1, 3, -1, 5, -1, -1], "right_children": [2, -1, 4, -1, 6, -1, -1],
+      "split_indices": [0, 0, 1, 0, 2, 0, 0],
+      "split_conditions": [0.5, -0.5, 0.25, 0.25, 0.75, 1.0, 2.0],
+      "default_left": [1, 0, 0, 0, 1, 0, 0], "sum_hessian": [8, 4, 4, 2, 2, 1, 1]}]}}}})";
+
+TEST(Forest, LeavesAtEveryDepthGiveTheirValuesAndPathCredits) {
+  Result<Forest> forest = Forest::FromXgboostJson(kUnevenTree);
+  ASSERT_TRUE(forest.ok()) << forest.error().ToString();
+  constexpr float kNan = std::numeric_limits<float>::quiet_NaN();
+  // Means: node 4 (1 + 2) / 2 = 1.5, node 2 (0.25 + 1.5) / 2 = 0.875, the
+  // root (-0.5 + 0.875) / 2 = 0.1875, the bias.
+  struct Case {
+    float row[3];
+    double margin;
+    double credits[4];  // features 0, 1, 2, then the bias
+  };
+  const Case cases[] = {
+      {{0.9f, 0.5f, 0.8f}, 2.0, {0.6875, 0.625, 0.5, 0.1875}},
+      {{0.1f, kNan, kNan}, -0.5, {-0.6875, 0, 0, 0.1875}},
+      {{0.9f, kNan, 0.1f}, 1.0, {0.6875, 0.625, -0.5, 0.1875}},  // f1 missing: right
+      {{0.9f, 0.1f, kNan}, 0.25, {0.6875, -0.625, 0, 0.1875}},
+      {{kNan, 0.9f, 0.9f}, -0.5, {-0.6875, 0, 0, 0.1875}},  // f0 missing: left
+  };
+  constexpr size_t kCases = std::size(cases);
+  // Enough rows for the vector walk, each case several times.
+  constexpr size_t kRows = 4 * kCases + 3;
+  std::vector<float> rows;
+  for (size_t row = 0; row < kRows; ++row) {
+    rows.insert(rows.end(), cases[row % kCases].row, cases[row % kCases].row + 3);
+  }
+  for (bool vector : {true, false}) {
+    Forest::SetVectorWalk(vector);
+    std::vector<double> contributions(kRows * 4), margins(kRows), probabilities(kRows);
+    forest->Contributions(rows.data(), kRows, 3, contributions.data(), margins.data());
+    forest->Probabilities(rows.data(), kRows, 3, probabilities.data());
+    for (size_t row = 0; row < kRows; ++row) {
+      const Case& expected = cases[row % kCases];
+      EXPECT_EQ(margins[row], expected.margin) << row;
+      EXPECT_EQ(forest->Margin(expected.row), expected.margin) << row;
+      EXPECT_EQ(probabilities[row], 1 / (1 + std::exp(-expected.margin))) << row;
+      for (size_t column = 0; column < 4; ++column) {
+        EXPECT_EQ(contributions[row * 4 + column], expected.credits[column]) << row << " " << column;
+      }
+    }
+  }
+  Forest::SetVectorWalk(true);
+}
+
+// Random trees of depth 9 and 12, most branches full, some ending early, so
+// levels have more than 32 splits (the vector walk gathers them) and
+// pass-throughs: both walks reach the leaves a plain walk of XGBoost's arrays
+// reaches, and credit the same.
+TEST(Forest, DeepRandomTreesWalkTheSameWithAndWithoutTheVectorWalk) {
+  constexpr size_t kFeatures = 7, kRows = 300, kTrees = 3;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<float> uniform(0, 1);
+  struct Tree {
+    std::vector<int32_t> left, right;
+    std::vector<uint32_t> split;
+    std::vector<float> condition;
+    std::vector<int> default_left;
+    std::vector<double> cover;
+  };
+  std::vector<Tree> trees(kTrees);
+  nlohmann::json json_trees = nlohmann::json::array();
+  for (Tree& tree : trees) {
+    // Breadth first: each node is a leaf at the tree's depth, or one time in
+    // eight below depth 2, else a split.
+    const int max_depth = &tree == &trees.back() ? 12 : 9;
+    std::vector<int> depth = {0};
+    for (size_t node = 0; node < depth.size(); ++node) {
+      const bool leaf = depth[node] == max_depth || (depth[node] > 2 && rng() % 8 == 0);
+      tree.left.push_back(leaf ? -1 : static_cast<int32_t>(depth.size()));
+      tree.right.push_back(leaf ? -1 : static_cast<int32_t>(depth.size() + 1));
+      tree.split.push_back(leaf ? 0 : static_cast<uint32_t>(rng() % kFeatures));
+      tree.condition.push_back(leaf ? uniform(rng) - 0.5f : uniform(rng));
+      tree.default_left.push_back(static_cast<int>(rng() % 2));
+      tree.cover.push_back(1 + static_cast<double>(rng() % 5));
+      if (!leaf) depth.insert(depth.end(), {depth[node] + 1, depth[node] + 1});
+    }
+    json_trees.push_back({{"left_children", tree.left},
+                          {"right_children", tree.right},
+                          {"split_indices", tree.split},
+                          {"split_conditions", tree.condition},
+                          {"default_left", tree.default_left},
+                          {"sum_hessian", tree.cover}});
+  }
+  nlohmann::json booster = {
+      {"learner",
+       {{"objective", {{"name", "binary:logistic"}}},
+        {"learner_model_param", {{"base_score", "5E-1"}, {"num_feature", std::to_string(kFeatures)}}},
+        {"gradient_booster", {{"name", "gbtree"}, {"model", {{"trees", json_trees}}}}}}}};
+  Result<Forest> forest = Forest::FromXgboostJson(booster.dump());
+  ASSERT_TRUE(forest.ok()) << forest.error().ToString();
+
+  std::vector<float> rows(kRows * kFeatures);
+  for (float& value : rows) {
+    value = rng() % 6 == 0 ? std::numeric_limits<float>::quiet_NaN() : uniform(rng);
+  }
+  // The plain walk, crediting as it goes (Saabas): each split's feature gets
+  // the change in the cover-weighted mean leaf value, kept as float.
+  std::vector<std::vector<float>> means;
+  for (const Tree& tree : trees) {
+    std::vector<double> mean(tree.left.size());
+    for (size_t node = tree.left.size(); node-- > 0;) {  // children after parents
+      const int32_t left = tree.left[node], right = tree.right[node];
+      mean[node] = left == -1 ? tree.condition[node]
+                              : (mean[left] * tree.cover[left] + mean[right] * tree.cover[right]) /
+                                    tree.cover[node];
+    }
+    means.emplace_back(mean.begin(), mean.end());
+  }
+  std::vector<double> expected(kRows, 0.0);  // base_score 0.5: a margin of 0
+  std::vector<double> expected_credits(kRows * (kFeatures + 1), 0.0);
+  for (size_t row = 0; row < kRows; ++row) {
+    double* credits = expected_credits.data() + row * (kFeatures + 1);
+    for (size_t index = 0; index < kTrees; ++index) {
+      const Tree& tree = trees[index];
+      int32_t node = 0;
+      credits[kFeatures] += means[index][0];
+      while (tree.left[node] != -1) {
+        const float x = rows[row * kFeatures + tree.split[node]];
+        const bool left = std::isnan(x) ? tree.default_left[node] != 0 : x < tree.condition[node];
+        const int32_t next = left ? tree.left[node] : tree.right[node];
+        credits[tree.split[node]] +=
+            static_cast<double>(means[index][next]) - static_cast<double>(means[index][node]);
+        node = next;
+      }
+      expected[row] += tree.condition[node];
+    }
+  }
+  std::vector<uint32_t> vector_leaves;
+  std::vector<double> vector_contributions;
+  for (bool vector : {true, false}) {
+    Forest::SetVectorWalk(vector);
+    std::vector<uint32_t> leaves(kRows * kTrees);
+    std::vector<double> margins(kRows), contributions(kRows * (kFeatures + 1));
+    forest->Leaves(rows.data(), kRows, kFeatures, leaves.data(), margins.data());
+    EXPECT_EQ(margins, expected);
+    forest->ContributionsOfLeaves(leaves.data(), kRows, contributions.data());
+    EXPECT_EQ(contributions, expected_credits);
+    if (vector) {
+      vector_leaves = leaves;
+      vector_contributions = contributions;
+    } else {
+      EXPECT_EQ(leaves, vector_leaves);
+      EXPECT_EQ(contributions, vector_contributions);
+    }
+  }
+  Forest::SetVectorWalk(true);
 }
 
 TEST(Forest, RejectsWhatItCannotEvaluate) {

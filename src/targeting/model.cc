@@ -436,34 +436,24 @@ Result<std::vector<Model::GroupPrediction>> Model::ExplainRiskiest(
     return InvalidInput("group ends must be ascending and end at the last row");
   }
   CORDON_ASSIGN_OR_RETURN(FeatureMatrix matrix, impl_->features.Transform(data));
-  const size_t columns = matrix.columns;
-  // The rows of groups of two or more are scored together to find each
-  // group's riskiest; a single row is the riskiest of its group unscored.
-  std::vector<size_t> contested;
-  for (size_t group = 0, begin = 0; group < group_ends.size(); begin = group_ends[group++]) {
-    if (group_ends[group] - begin > 1) {
-      for (size_t row = begin; row < group_ends[group]; ++row) contested.push_back(row);
-    }
-  }
-  std::vector<float> gathered;
-  auto gather = [&](std::span<const size_t> rows) {
-    gathered.resize(rows.size() * columns);
-    for (size_t index = 0; index < rows.size(); ++index) {
-      std::copy_n(matrix.Row(rows[index]), columns, gathered.data() + index * columns);
-    }
-  };
-  std::vector<double> scores(matrix.rows, 0.0);
-  if (!contested.empty()) {
-    gather(contested);
-    std::vector<double> contested_scores(contested.size());
-    impl_->forest.Probabilities(gathered.data(), contested.size(), columns,
-                                contested_scores.data());
-    for (size_t index = 0; index < contested.size(); ++index) {
-      scores[contested[index]] = contested_scores[index];
-    }
+  const Forest& forest = impl_->forest;
+  // One walk of the trees per block of rows gives every row's margin and the
+  // leaf it reaches in each tree; a group's riskiest row (by probability, the
+  // first on ties) is then explained from its leaves without walking again
+  // (forest.h).
+  const size_t trees = forest.trees();
+  std::vector<uint32_t> leaves(matrix.rows * trees);
+  std::vector<double> margins(matrix.rows);
+  forest.Leaves(matrix.values.data(), matrix.rows, matrix.columns, leaves.data(), margins.data());
+  std::vector<double> scores(matrix.rows);
+  for (size_t row = 0; row < matrix.rows; ++row) {
+    scores[row] = 1.0 / (1.0 + std::exp(-margins[row]));
   }
   std::vector<GroupPrediction> out(group_ends.size());
   std::vector<size_t> riskiest;
+  std::vector<uint32_t> riskiest_leaves;
+  riskiest_leaves.reserve(group_ends.size() * trees);
+  std::vector<Prediction*> explained;
   for (size_t group = 0, begin = 0; group < group_ends.size(); begin = group_ends[group++]) {
     if (group_ends[group] == begin) continue;
     size_t best = begin;
@@ -471,23 +461,15 @@ Result<std::vector<Model::GroupPrediction>> Model::ExplainRiskiest(
       if (scores[row] > scores[best]) best = row;
     }
     out[group].row = best;
+    out[group].prediction.probability = scores[best];
     riskiest.push_back(best);
-  }
-  // One walk of the trees per block of riskiest rows gives both their
-  // margins and their path attributions (forest.h).
-  gather(riskiest);
-  const size_t stride = columns + 1;
-  std::vector<double> contributions(riskiest.size() * stride);
-  std::vector<double> margins(riskiest.size());
-  impl_->forest.Contributions(gathered.data(), riskiest.size(), columns, contributions.data(),
-                              margins.data());
-  std::vector<Prediction*> explained;
-  for (GroupPrediction& group : out) {
-    if (group.row == GroupPrediction::kNoRow) continue;
-    group.prediction.probability = 1.0 / (1.0 + std::exp(-margins[explained.size()]));
-    explained.push_back(&group.prediction);
+    riskiest_leaves.insert(riskiest_leaves.end(), leaves.begin() + best * trees,
+                           leaves.begin() + (best + 1) * trees);
+    explained.push_back(&out[group].prediction);
   }
   if (top_k > 0) {
+    std::vector<double> contributions(riskiest.size() * (matrix.columns + 1));
+    forest.ContributionsOfLeaves(riskiest_leaves.data(), riskiest.size(), contributions.data());
     impl_->TopContributions(data, matrix, riskiest, contributions.data(), top_k, explained);
   }
   return out;
