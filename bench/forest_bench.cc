@@ -11,6 +11,7 @@
 // --model FILE keeps the trained booster's JSON there and reads it back on
 // the next run instead of training again (a minute on two cores); --scalar
 // turns the AVX-512 walk off.
+#include <fmt/format.h>
 #include <xgboost/c_api.h>
 
 #include <chrono>
@@ -25,8 +26,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "targeting/forest.h"
 
@@ -93,9 +92,12 @@ int Main(int argc, char** argv) {
         XGBoosterCreate(&matrix, 1, &booster) != 0) {
       return Fail("XGBoost set-up");
     }
-    for (const auto& [name, value] :
-         {std::pair{"objective", "binary:logistic"}, {"tree_method", "hist"}, {"max_depth", "8"},
-          {"subsample", "0.8"}, {"colsample_bytree", "0.8"}, {"verbosity", "0"}}) {
+    for (const auto& [name, value] : {std::pair{"objective", "binary:logistic"},
+                                      {"tree_method", "hist"},
+                                      {"max_depth", "8"},
+                                      {"subsample", "0.8"},
+                                      {"colsample_bytree", "0.8"},
+                                      {"verbosity", "0"}}) {
       XGBoosterSetParam(booster, name, value);
     }
     const auto train_start = Clock::now();
@@ -131,8 +133,7 @@ int Main(int argc, char** argv) {
                 kColumns * sizeof(float));
   }
   std::vector<double> probabilities(rows), margins(rows), contributions(rows * (kColumns + 1));
-  double best_score = 1e300, best_explain = 1e300, best_one_score = 1e300,
-         best_one_explain = 1e300;
+  double best_score = 1e300, best_explain = 1e300, best_one_score = 1e300, best_one_explain = 1e300;
   for (int repeat = 0; repeat < 3; ++repeat) {  // the best of three: least disturbed
     double start = ThreadMicros();
     for (size_t first = 0; first < rows; first += kBatch) {
@@ -170,10 +171,12 @@ int Main(int argc, char** argv) {
     fmt::print(stderr, "forest_bench: a walk gave a number that is not finite\n");
     return 1;
   }
-  fmt::print("  batches of {}: score {:.2f} us per row, score + path attribution {:.2f} us per row\n",
-             kBatch, best_score, best_explain);
-  fmt::print("  one row at a time: score {:.2f} us per row, score + path attribution {:.2f} us per row\n",
-             best_one_score, best_one_explain);
+  fmt::print(
+      "  batches of {}: score {:.2f} us per row, score + path attribution {:.2f} us per row\n",
+      kBatch, best_score, best_explain);
+  fmt::print(
+      "  one row at a time: score {:.2f} us per row, score + path attribution {:.2f} us per row\n",
+      best_one_score, best_one_explain);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -17,16 +18,18 @@ namespace {
 
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 constexpr size_t kVectorLanes = 16;
-// A tree's splits and leaves are numbered in 32 bits, and the vector walk
-// indexes widened rows with 32-bit lanes.
-constexpr size_t kMaxTreeSplits = size_t{1} << 28;
-constexpr size_t kMaxFeatures = UINT16_MAX;  // path_features_ are 16 bits
+// The vector walks index splits and widened rows with 32-bit signed lanes.
+constexpr size_t kMaxSplits = INT32_MAX - 64;
+constexpr size_t kMaxFeatures = UINT16_MAX;  // path records keep features in 16 bits
 
 std::atomic<bool> vector_walk{true};
 
+// CORDON_FOREST_SCALAR=1 in the environment turns the vector walks off for
+// the whole process (to run any test suite on the scalar walk).
 bool ProcessorHasVectorWalk() {
 #if defined(__x86_64__)
-  static const bool has = __builtin_cpu_supports("avx512f");
+  static const bool has = __builtin_cpu_supports("avx512f") &&
+                          std::getenv("CORDON_FOREST_SCALAR") == nullptr;
   return has;
 #else
   return false;
@@ -113,9 +116,10 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
           mean[id] = condition[id];
         } else {
           const double weight = cover[id];
-          mean[id] = weight > 0 ? (mean[left[id]] * cover[left[id]] +
-                                   mean[right[id]] * cover[right[id]]) / weight
-                                : 0;
+          mean[id] =
+              weight > 0
+                  ? (mean[left[id]] * cover[left[id]] + mean[right[id]] * cover[right[id]]) / weight
+                  : 0;
         }
       }
       auto value = [&mean](int32_t id) { return static_cast<float>(mean[id]); };
@@ -154,8 +158,8 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         }
         splits += level.size();
         level.swap(next);
-        if (splits + level.size() > kMaxTreeSplits) {
-          return Corrupt("a tree is too deep and sparse to lay out");
+        if (forest.thresholds_.size() + level.size() > kMaxSplits) {
+          return Corrupt("the booster's trees are too large to lay out");
         }
       }
       forest.level_starts_.push_back(static_cast<uint32_t>(splits));
@@ -275,9 +279,10 @@ struct Splits {
   __m512i child;
 };
 
-__attribute__((target("avx512f"))) inline Splits LevelSplits(
-    __m512i at, uint32_t start, uint32_t size, const float* threshold, const uint32_t* column,
-    const uint32_t* child) {
+__attribute__((target("avx512f"))) inline Splits LevelSplits(__m512i at, uint32_t start,
+                                                             uint32_t size, const float* threshold,
+                                                             const uint32_t* column,
+                                                             const uint32_t* child) {
   if (size <= 16) {
     const __m512i index = _mm512_sub_epi32(at, _mm512_set1_epi32(static_cast<int>(start)));
     return {_mm512_permutexvar_ps(index, _mm512_loadu_ps(threshold + start)),
@@ -311,9 +316,9 @@ __attribute__((target("avx512f"))) void WalkLanes(const float* threshold, const 
   for (int half = 0; half < kHalves; ++half) {
     const size_t lanes = std::min<size_t>(16, count - std::min<size_t>(count, 16 * half));
     const __mmask16 valid = static_cast<__mmask16>((uint32_t{1} << lanes) - 1);
-    offset[half] = _mm512_maskz_mullo_epi32(
-        valid, _mm512_add_epi32(lane, _mm512_set1_epi32(16 * half)),
-        _mm512_set1_epi32(static_cast<int>(width)));
+    offset[half] =
+        _mm512_maskz_mullo_epi32(valid, _mm512_add_epi32(lane, _mm512_set1_epi32(16 * half)),
+                                 _mm512_set1_epi32(static_cast<int>(width)));
     at[half] = _mm512_setzero_si512();
   }
   for (uint32_t level = 0; level < depth; ++level) {
@@ -323,7 +328,7 @@ __attribute__((target("avx512f"))) void WalkLanes(const float* threshold, const 
       const Splits splits = LevelSplits(at[half], start, size, threshold, column, child);
       const __m512 x =
           _mm512_i32gather_ps(_mm512_add_epi32(splits.column, offset[half]), widened, 4);
-      // Right unless x < threshold, as Step.
+      // Right unless x < threshold, as the scalar walk.
       const __mmask16 right = _mm512_cmp_ps_mask(x, splits.threshold, _CMP_NLT_UQ);
       at[half] = _mm512_mask_add_epi32(splits.child, right, splits.child, one);
     }
@@ -331,6 +336,39 @@ __attribute__((target("avx512f"))) void WalkLanes(const float* threshold, const 
   alignas(64) uint32_t reached[16 * kHalves];
   for (int half = 0; half < kHalves; ++half) _mm512_store_si512(reached + 16 * half, at[half]);
   std::copy(reached, reached + count, out);
+}
+
+// One widened row through up to 32 trees, a lane each: `splits` and
+// `depths` give each tree's first split (in the global arrays) and depth (0
+// past `count`), `out` receives each tree's leaf.
+template <int kHalves>
+__attribute__((target("avx512f"))) void WalkTrees(const float* threshold, const uint32_t* column,
+                                                  const uint32_t* child, const uint32_t* splits,
+                                                  const uint32_t* depths, uint32_t max_depth,
+                                                  const float* row, uint32_t* out) {
+  const __m512i one = _mm512_set1_epi32(1);
+  __m512i base[kHalves], depth[kHalves], at[kHalves];
+  for (int half = 0; half < kHalves; ++half) {
+    base[half] = _mm512_loadu_si512(splits + 16 * half);
+    depth[half] = _mm512_loadu_si512(depths + 16 * half);
+    at[half] = _mm512_setzero_si512();
+  }
+  for (uint32_t level = 0; level < max_depth; ++level) {
+    const __m512i deeper = _mm512_set1_epi32(static_cast<int>(level));
+    for (int half = 0; half < kHalves; ++half) {
+      // Lanes whose tree is not this deep have reached their leaf.
+      const __mmask16 active = _mm512_cmpgt_epu32_mask(depth[half], deeper);
+      const __m512i split = _mm512_add_epi32(base[half], at[half]);
+      const __m512 t = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), active, split, threshold, 4);
+      const __m512i c =
+          _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), active, split, column, 4);
+      const __m512i k = _mm512_mask_i32gather_epi32(at[half], active, split, child, 4);
+      const __m512 x = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), active, c, row, 4);
+      const __mmask16 right = _mm512_mask_cmp_ps_mask(active, x, t, _CMP_NLT_UQ);
+      at[half] = _mm512_mask_add_epi32(k, right, k, one);
+    }
+  }
+  for (int half = 0; half < kHalves; ++half) _mm512_storeu_si512(out + 16 * half, at[half]);
 }
 
 }  // namespace
@@ -343,9 +381,13 @@ void Forest::WalkTreeVector(const Tree& tree, const float* widened, size_t count
                             uint32_t* out) const {
 #if defined(__x86_64__)
   const uint32_t width = static_cast<uint32_t>(widened_columns());
-  for (size_t first = 0; first < count; first += 32) {
-    const size_t lanes = std::min<size_t>(32, count - first);
-    auto walk = lanes > 16 ? &WalkLanes<2> : &WalkLanes<1>;
+  constexpr size_t kRows = 16 * 4;  // four vectors of rows hide more gather latency than two
+  using Walk = void (*)(const float*, const uint32_t*, const uint32_t*, const uint32_t*, uint32_t,
+                        const float*, uint32_t, size_t, uint32_t*);
+  static constexpr Walk kWalks[] = {&WalkLanes<1>, &WalkLanes<2>, &WalkLanes<3>, &WalkLanes<4>};
+  for (size_t first = 0; first < count; first += kRows) {
+    const size_t lanes = std::min<size_t>(kRows, count - first);
+    auto walk = kWalks[(lanes - 1) / 16];
     walk(thresholds_.data() + tree.splits, columns_.data() + tree.splits,
          children_.data() + tree.splits, level_starts_.data() + tree.levels, tree.depth,
          widened + first * width, width, lanes, out + first);
@@ -355,11 +397,46 @@ void Forest::WalkTreeVector(const Tree& tree, const float* widened, size_t count
 #endif
 }
 
+void Forest::WalkRowsAcrossTrees(const float* widened, size_t count, double* margins,
+                                 uint32_t* leaves) const {
+#if defined(__x86_64__)
+  const size_t width = widened_columns();
+  constexpr size_t kLanes = 32;
+  uint32_t splits[kLanes], depths[kLanes], reached[kLanes];
+  for (size_t first = 0; first < trees_.size(); first += kLanes) {
+    const size_t lanes = std::min(kLanes, trees_.size() - first);
+    uint32_t max_depth = 0;
+    for (size_t lane = 0; lane < kLanes; ++lane) {
+      const Tree* tree = lane < lanes ? &trees_[first + lane] : nullptr;
+      splits[lane] = tree != nullptr ? tree->splits : 0;
+      depths[lane] = tree != nullptr ? tree->depth : 0;
+      max_depth = std::max(max_depth, depths[lane]);
+    }
+    for (size_t row = 0; row < count; ++row) {
+      WalkTrees<kLanes / 16>(thresholds_.data(), columns_.data(), children_.data(), splits, depths,
+                             max_depth, widened + row * width, reached);
+      for (size_t lane = 0; lane < lanes; ++lane) {
+        margins[row] += leaf_values_[trees_[first + lane].leaves + reached[lane]];
+      }
+      if (leaves != nullptr) {
+        std::copy(reached, reached + lanes, leaves + row * trees_.size() + first);
+      }
+    }
+  }
+#else
+  (void)widened, (void)count, (void)margins, (void)leaves;
+#endif
+}
+
 void Forest::WalkBlock(const float* widened, size_t count, double* margins,
                        uint32_t* leaves) const {
-  // Small blocks (one row at a time) are not worth the vector set-up.
-  const bool vector = count >= 8 && ProcessorHasVectorWalk() &&
-                      vector_walk.load(std::memory_order_relaxed);
+  const bool vector = ProcessorHasVectorWalk() && vector_walk.load(std::memory_order_relaxed);
+  // A few rows walk across the trees (one lane per tree), more each tree
+  // in lockstep (one lane per row).
+  if (vector && count < 8) {
+    WalkRowsAcrossTrees(widened, count, margins, leaves);
+    return;
+  }
   uint32_t reached[kBlock];
   for (size_t index = 0; index < trees_.size(); ++index) {
     const Tree& tree = trees_[index];
@@ -422,23 +499,33 @@ size_t Forest::PathBytes(uint32_t depth) {
 template <uint32_t kDepth>
 void Forest::AddPaths(const unsigned char* const* records, size_t count, uint32_t depth,
                       double* out, size_t width) {
-  // kDepth is the depth when it is known at compile time (the steps then
-  // unrolled), else 0 and `depth` is.
+  // kDepth is the depth when it is known at compile time, else 0 and
+  // `depth` is. Rows go four abreast, step by step: a row's next credit
+  // may add to the feature its last one did, so it waits for that sum;
+  // other rows' credits fill the wait.
   const uint32_t steps = kDepth > 0 ? kDepth : depth;
-  for (size_t row = 0; row < count; ++row) {
-    const unsigned char* means = records[row];
-    const unsigned char* features = means + (steps + 1) * sizeof(float);
-    double* row_out = out + row * width;
-    float mean = 0;
-    std::memcpy(&mean, means, sizeof(float));
+  const size_t features_at = (steps + 1) * sizeof(float);
+  auto credit = [&](const unsigned char* record, double* row_out, uint32_t step) {
+    float from = 0, to = 0;
+    uint16_t feature = 0;
+    std::memcpy(&from, record + step * sizeof(float), sizeof(float));
+    std::memcpy(&to, record + (step + 1) * sizeof(float), sizeof(float));
+    std::memcpy(&feature, record + features_at + step * sizeof(uint16_t), sizeof(uint16_t));
+    row_out[feature] += static_cast<double>(to) - static_cast<double>(from);
+  };
+  size_t row = 0;
+  for (; row + 4 <= count; row += 4) {
+    const unsigned char* const* four = records + row;
+    double* four_out = out + row * width;
     for (uint32_t step = 0; step < steps; ++step) {
-      float next = 0;
-      uint16_t feature = 0;
-      std::memcpy(&next, means + (step + 1) * sizeof(float), sizeof(float));
-      std::memcpy(&feature, features + step * sizeof(uint16_t), sizeof(uint16_t));
-      row_out[feature] += static_cast<double>(next) - static_cast<double>(mean);
-      mean = next;
+      credit(four[0], four_out, step);
+      credit(four[1], four_out + width, step);
+      credit(four[2], four_out + 2 * width, step);
+      credit(four[3], four_out + 3 * width, step);
     }
+  }
+  for (; row < count; ++row) {
+    for (uint32_t step = 0; step < steps; ++step) credit(records[row], out + row * width, step);
   }
 }
 
@@ -475,18 +562,41 @@ void Forest::ContributionsOfLeaves(const uint32_t* leaves, size_t count, double*
       const unsigned char* const* current = records[index % 2];
       double* chunk_out = out + first * width;
       switch (depth) {
-        case 0: break;
-        case 1: AddPaths<1>(current, chunk, depth, chunk_out, width); break;
-        case 2: AddPaths<2>(current, chunk, depth, chunk_out, width); break;
-        case 3: AddPaths<3>(current, chunk, depth, chunk_out, width); break;
-        case 4: AddPaths<4>(current, chunk, depth, chunk_out, width); break;
-        case 5: AddPaths<5>(current, chunk, depth, chunk_out, width); break;
-        case 6: AddPaths<6>(current, chunk, depth, chunk_out, width); break;
-        case 7: AddPaths<7>(current, chunk, depth, chunk_out, width); break;
-        case 8: AddPaths<8>(current, chunk, depth, chunk_out, width); break;
-        case 9: AddPaths<9>(current, chunk, depth, chunk_out, width); break;
-        case 10: AddPaths<10>(current, chunk, depth, chunk_out, width); break;
-        default: AddPaths<0>(current, chunk, depth, chunk_out, width); break;
+        case 0:
+          break;
+        case 1:
+          AddPaths<1>(current, chunk, depth, chunk_out, width);
+          break;
+        case 2:
+          AddPaths<2>(current, chunk, depth, chunk_out, width);
+          break;
+        case 3:
+          AddPaths<3>(current, chunk, depth, chunk_out, width);
+          break;
+        case 4:
+          AddPaths<4>(current, chunk, depth, chunk_out, width);
+          break;
+        case 5:
+          AddPaths<5>(current, chunk, depth, chunk_out, width);
+          break;
+        case 6:
+          AddPaths<6>(current, chunk, depth, chunk_out, width);
+          break;
+        case 7:
+          AddPaths<7>(current, chunk, depth, chunk_out, width);
+          break;
+        case 8:
+          AddPaths<8>(current, chunk, depth, chunk_out, width);
+          break;
+        case 9:
+          AddPaths<9>(current, chunk, depth, chunk_out, width);
+          break;
+        case 10:
+          AddPaths<10>(current, chunk, depth, chunk_out, width);
+          break;
+        default:
+          AddPaths<0>(current, chunk, depth, chunk_out, width);
+          break;
       }
     }
   }
@@ -502,7 +612,7 @@ void Forest::Contributions(const float* rows, size_t count, size_t stride, doubl
                            double* margins) const {
   const size_t width = feature_count_ + 1;
   std::vector<float> widened;
-  std::vector<uint32_t> leaves(kBlock * trees_.size());
+  std::vector<uint32_t> leaves(std::min(kBlock, count) * trees_.size());
   for (size_t first = 0; first < count; first += kBlock) {
     const size_t block = std::min(kBlock, count - first);
     WidenRows(rows + first * stride, block, stride, widened);

@@ -62,8 +62,9 @@ class Forest {
   size_t trees() const { return trees_.size(); }
   size_t features() const { return feature_count_; }
 
-  // Walks use an AVX-512 kernel when the processor has one and this is on
+  // Walks use AVX-512 kernels when the processor has them and this is on
   // (the default); tests turn it off to check both give the same results.
+  // CORDON_FOREST_SCALAR in the environment turns them off for good.
   static void SetVectorWalk(bool enabled);
   static bool VectorWalkAvailable();
 
@@ -103,8 +104,12 @@ class Forest {
   // The tree-local leaf of each of `count` (at most kBlock) widened rows.
   void WalkTreeScalar(const Tree& tree, const float* widened, size_t count, uint32_t* out) const;
   void WalkTreeVector(const Tree& tree, const float* widened, size_t count, uint32_t* out) const;
+  // A few rows, one at a time, each through 32 trees at once (the lanes
+  // walking different trees): as WalkBlock.
+  void WalkRowsAcrossTrees(const float* widened, size_t count, double* margins,
+                           uint32_t* leaves) const;
 
-  static constexpr size_t kBlock = 32;  // a block's widened rows stay in L1
+  static constexpr size_t kBlock = 64;  // a block's widened rows stay in L1
 
   std::vector<Tree> trees_;
   // Splits of all trees (each tree's contiguous, its indices tree-local).
@@ -135,9 +140,9 @@ class Forest {
     template <typename U>
     CacheLineAllocator(const CacheLineAllocator<U>&) {}  // NOLINT: an allocator converts
     T* allocate(size_t count) {
-      return static_cast<T*>(::operator new(count * sizeof(T), std::align_val_t{64}));
+      return static_cast<T*>(::operator new (count * sizeof(T), std::align_val_t{64}));
     }
-    void deallocate(T* pointer, size_t) { ::operator delete(pointer, std::align_val_t{64}); }
+    void deallocate(T* pointer, size_t) { ::operator delete (pointer, std::align_val_t{64}); }
     bool operator==(const CacheLineAllocator&) const { return true; }
   };
   std::vector<unsigned char, CacheLineAllocator<unsigned char>> paths_;

@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 #include <xgboost/c_api.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace cordon::targeting::internal {
@@ -176,8 +175,7 @@ TEST(Forest, MissingValuesTakeTheDefaultSideAndInfinitiesCompare) {
   }
   // A threshold that is not finite (1e999 overflows to infinity) is refused,
   // as is a split on a feature the booster does not have.
-  EXPECT_EQ(Forest::FromXgboostJson(Stump(1, "1e999", true)).error().code(),
-            ErrorCode::kCorrupt);
+  EXPECT_EQ(Forest::FromXgboostJson(Stump(1, "1e999", true)).error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson(Stump(2, "0.5", true)).error().code(), ErrorCode::kCorrupt);
 }
 
@@ -228,7 +226,8 @@ TEST(Forest, LeavesAtEveryDepthGiveTheirValuesAndPathCredits) {
       EXPECT_EQ(forest->Margin(expected.row), expected.margin) << row;
       EXPECT_EQ(probabilities[row], 1 / (1 + std::exp(-expected.margin))) << row;
       for (size_t column = 0; column < 4; ++column) {
-        EXPECT_EQ(contributions[row * 4 + column], expected.credits[column]) << row << " " << column;
+        EXPECT_EQ(contributions[row * 4 + column], expected.credits[column])
+            << row << " " << column;
       }
     }
   }
@@ -277,7 +276,8 @@ TEST(Forest, DeepRandomTreesWalkTheSameWithAndWithoutTheVectorWalk) {
   nlohmann::json booster = {
       {"learner",
        {{"objective", {{"name", "binary:logistic"}}},
-        {"learner_model_param", {{"base_score", "5E-1"}, {"num_feature", std::to_string(kFeatures)}}},
+        {"learner_model_param",
+         {{"base_score", "5E-1"}, {"num_feature", std::to_string(kFeatures)}}},
         {"gradient_booster", {{"name", "gbtree"}, {"model", {{"trees", json_trees}}}}}}}};
   Result<Forest> forest = Forest::FromXgboostJson(booster.dump());
   ASSERT_TRUE(forest.ok()) << forest.error().ToString();
