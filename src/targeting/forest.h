@@ -104,8 +104,7 @@ class Forest {
   // The tree-local leaf of each of `count` (at most kBlock) widened rows.
   void WalkTreeScalar(const Tree& tree, const float* widened, size_t count, uint32_t* out) const;
   void WalkTreeVector(const Tree& tree, const float* widened, size_t count, uint32_t* out) const;
-  // A few rows, one at a time, each through 32 trees at once (the lanes
-  // walking different trees): as WalkBlock.
+  // A few rows, one at a time, each through 32 trees at once: as WalkBlock.
   void WalkRowsAcrossTrees(const float* widened, size_t count, double* margins,
                            uint32_t* leaves) const;
 
