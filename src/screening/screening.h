@@ -50,10 +50,10 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "screening/declaration.h"
-#include "targeting/targeting.h"
 #include "screening/mark_index.h"
 #include "screening/profiles.h"
 #include "screening/watchlist.h"
+#include "targeting/targeting.h"
 
 namespace cordon {
 
@@ -64,7 +64,7 @@ struct ScoringOptions {
   double class_related_factor = 0.6;
   double red_threshold = 0.7;
   double yellow_threshold = 0.3;
-  double model_weight = 1.0;  // the model hit's weight is this × its probability
+  double model_weight = 1.0;    // the model hit's weight is this × its probability
   int model_contributions = 5;  // contributions shown per model hit (0..1000)
 };
 
@@ -108,8 +108,8 @@ struct ScreeningResult {
 };
 
 struct ScreenerParts {
-  std::shared_ptr<const MarkIndex> marks;          // may be null: no marks
-  std::shared_ptr<const ProfileSet> profiles;      // may be null
+  std::shared_ptr<const MarkIndex> marks;           // may be null: no marks
+  std::shared_ptr<const ProfileSet> profiles;       // may be null
   std::shared_ptr<const WatchlistIndex> watchlist;  // may be null
   ScoringOptions scoring;
   std::shared_ptr<const targeting::Model> model;  // may be null: no model hit
@@ -146,9 +146,12 @@ class Screener {
 
  private:
   explicit Screener(ScreenerParts parts) : parts_(std::move(parts)) {}
-  // Marks, profiles, watchlist and small consignment; no model hit, no score.
-  ScreeningResult ScreenWithoutModel(const Declaration& declaration, Date today,
-                                     ScreeningScratch& scratch) const;
+  // Marks, profiles, watchlist and small consignment of each declaration
+  // into its result (empty before); no model hit, no score.
+  void ScreenWithoutModel(std::span<const Declaration* const> declarations, Date today,
+                          ScreeningScratch& scratch, std::span<ScreeningResult> results) const;
+  void AddMarkHits(const Declaration& declaration, ScreeningScratch& scratch,
+                   ScreeningResult& result) const;
   ScreenerParts parts_;
 };
 
