@@ -13,7 +13,7 @@
 //
 //   build/bench/screening_bench [--declarations N] [--marks N] [--seed S]
 //                               [--screen-only] [--model-only]
-//                               [--distinct-parties] [--model FILE]
+//                               [--distinct-parties] [--model FILE] [--passes N]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,6 +48,7 @@ struct Options {
   bool distinct_parties = false;  // --distinct-parties: no trader declares twice
   bool model_only = false;  // --model-only: the one-core passes and the model run (for profilers)
   std::string model_path;   // --model FILE: the bench's model, trained once and kept there
+  int passes = 3;  // --passes N: one-core throughput runs, the fastest reported (noisy machines)
 };
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
@@ -285,6 +286,17 @@ struct RunFigures {
   double cpu_seconds = 0;  // this thread's CPU time: robust to a busy machine
 };
 
+// The pass with the least CPU time of `passes` runs of `run`.
+template <typename RunFn>
+RunFigures BestOf(int passes, RunFn&& run) {
+  RunFigures best = run();
+  for (int pass = 1; pass < passes; ++pass) {
+    RunFigures next = run();
+    if (next.cpu_seconds < best.cpu_seconds) best = std::move(next);
+  }
+  return best;
+}
+
 double ThreadCpuSeconds() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
@@ -385,6 +397,9 @@ int Main(int argc, char** argv) {
     if (std::strcmp(argv[arg], "--distinct-parties") == 0) options.distinct_parties = true;
     if (std::strcmp(argv[arg], "--model-only") == 0) options.model_only = true;
     if (std::strcmp(argv[arg], "--model") == 0 && arg + 1 < argc) options.model_path = argv[++arg];
+    if (std::strcmp(argv[arg], "--passes") == 0 && arg + 1 < argc) {
+      options.passes = std::max(1, std::atoi(argv[++arg]));
+    }
   }
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   fmt::print(
@@ -436,13 +451,15 @@ int Main(int argc, char** argv) {
       static_cast<double>(single.declarations) / single.seconds,
       Percentile(single.latencies_us, 50), Percentile(single.latencies_us, 99), single.red,
       single.errors);
-  // Throughput without the latency clock reads.
-  RunFigures plain = Run(**screener, corpus.jsonl, /*record_latency=*/false);
+  // Throughput without the latency clock reads: the fastest of several
+  // passes, as other work on a shared machine only ever slows a pass down.
+  RunFigures plain = BestOf(
+      options.passes, [&] { return Run(**screener, corpus.jsonl, /*record_latency=*/false); });
   fmt::print(
       "  one core:  {:>9.0f} declarations/s  without latency sampling ({:.0f} per CPU-second "
-      "of the screening thread)\n",
+      "of the screening thread; fastest of {} passes)\n",
       static_cast<double>(plain.declarations) / plain.seconds,
-      static_cast<double>(plain.declarations) / plain.cpu_seconds);
+      static_cast<double>(plain.declarations) / plain.cpu_seconds, options.passes);
   if (options.screen_only) return 0;
 
   if (!options.model_only) {
@@ -570,7 +587,8 @@ int Main(int argc, char** argv) {
     auto with_model = (*screener)->WithModel(
         std::make_shared<const targeting::Model>(std::move(model).value()), "bench");
     if (perf_control != nullptr && options.model_only) std::ofstream(perf_control) << "enable\n";
-    RunFigures modelled = Run(*with_model, corpus.jsonl, /*record_latency=*/false);
+    RunFigures modelled = BestOf(
+        options.passes, [&] { return Run(*with_model, corpus.jsonl, /*record_latency=*/false); });
     const double count = static_cast<double>(modelled.declarations);
     fmt::print(
         "  with a targeting model ({} trees, {} features; trained on {} item rows in {:.1f} s): "
