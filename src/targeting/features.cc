@@ -323,9 +323,24 @@ std::string_view FeatureBuilder::AtomValue(const Dataset& data, const Columns& c
 FeatureBuilder::AtomIdTable FeatureBuilder::AtomIds(const Dataset& data,
                                                     const Columns& columns) const {
   AtomIdTable ids(atoms_.size(), std::vector<uint32_t>(data.rows, kUnseenId));
+  // Consecutive rows (the items of one declaration) mostly share their
+  // values: a value equal to the previous row's takes its id without a
+  // look-up.
+  std::string hs_digits, previous_hs_digits;
   for (size_t row = 0; row < data.rows; ++row) {
-    std::string hs_digits = HsDigitsOf(data, columns, row);
+    previous_hs_digits.assign(hs_digits);
+    hs_digits = HsDigitsOf(data, columns, row);
     for (size_t atom = 0; atom < atoms_.size(); ++atom) {
+      const Atom& spec = atoms_[atom];
+      if (row > 0) {
+        const bool same = spec.hs_digits == 0 ? data.keys[columns.keys[spec.key]][row] ==
+                                                    data.keys[columns.keys[spec.key]][row - 1]
+                                              : hs_digits == previous_hs_digits;
+        if (same) {
+          ids[atom][row] = ids[atom][row - 1];
+          continue;
+        }
+      }
       const Dictionary& dictionary = dictionaries_[atom];
       auto found =
           dictionary.find(AtomValue(data, columns, static_cast<int>(atom), row, hs_digits));
@@ -594,11 +609,22 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
   std::vector<double> rates(encoders_.size());
   std::vector<double> logits(encoders_.size());
   std::vector<float> rows_seen(encoders_.size());
+  // An encoder whose key and whose prior's encoders are as in the previous
+  // row (the items of one declaration share their parties, office...) keeps
+  // that row's rate, count and log-odds: the same values, without a look-up.
+  std::vector<uint64_t> previous_keys(encoders_.size());
+  std::vector<uint8_t> unchanged(encoders_.size(), 0);
   for (size_t row = 0; row < data.rows; ++row) {
     for (size_t e = 0; e < encoders_.size(); ++e) {
       const Encoder& encoder = encoders_[e];
       double n = 0, k = 0;
       uint64_t key = EncoderKey(encoder, ids, row);
+      bool same = row > 0 && key == previous_keys[e];
+      if (same && encoder.parent >= 0) same = unchanged[encoder.parent] != 0;
+      for (int part : encoder.combine) same = same && unchanged[part] != 0;
+      unchanged[e] = same;
+      previous_keys[e] = key;
+      if (same) continue;
       if (key != kUnseen) {
         if (const Cell* cell = encoder.table.Find(key)) {
           n = cell->rows;
@@ -621,8 +647,9 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
     for (size_t feature = 0; feature < feature_sources_.size(); ++feature) {
       auto [source, is_count] = feature_sources_[feature];
       if (source < 0) continue;
-      values[feature] =
-          is_count ? Log1pOfCount(rows_seen[source]) : static_cast<float>(rates[source]);
+      values[feature] = unchanged[source] ? values[feature - out.columns]  // the previous row's
+                        : is_count        ? Log1pOfCount(rows_seen[source])
+                                          : static_cast<float>(rates[source]);
     }
   }
   NumericFeatures(data, columns, ids, out, feature_names_.size() - numerics_.size());

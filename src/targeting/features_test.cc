@@ -280,5 +280,55 @@ TEST(Features, TablesRoundTripThroughJson) {
   }
 }
 
+TEST(Features, RowsAreTransformedAsIfEachWereAlone) {
+  // Transform reuses a row's look-ups for the next row where keys repeat
+  // (the items of one declaration): every row must still come out exactly
+  // as it does on its own. Rows: each test row three times, the second copy
+  // with one key changed, so runs of equal and of partly equal rows follow.
+  Mapping mapping = FixtureMapping();
+  Dataset train = FixtureData("train.csv", mapping);
+  Dataset test = FixtureData("test.csv", mapping);
+  Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, mapping.train);
+  ASSERT_TRUE(builder.ok());
+  ASSERT_TRUE(builder->FitTransform(train).ok());
+  ASSERT_FALSE(test.keys.empty());
+  // Appends test row `source` to `into`, its first key taken from the next row if asked.
+  auto append_row = [&](Dataset& into, size_t source, bool change_first_key) {
+    for (size_t key = 0; key < test.keys.size(); ++key) {
+      into.keys[key].push_back(test.keys[key][source]);
+    }
+    if (change_first_key) into.keys[0].back() = test.keys[0][(source + 1) % test.rows];
+    for (size_t number = 0; number < test.numeric.size(); ++number) {
+      into.numeric[number].push_back(test.numeric[number][source]);
+    }
+    if (!test.days.empty()) into.days.push_back(test.days[source]);
+    if (!test.labels.empty()) into.labels.push_back(test.labels[source]);
+    if (!test.ids.empty()) into.ids.push_back(test.ids[source]);
+    if (!test.revenue.empty()) into.revenue.push_back(test.revenue[source]);
+    ++into.rows;
+  };
+  Dataset all = test::Head(test, 0);
+  std::vector<Dataset> alone;
+  for (size_t source = 0; source < std::min<size_t>(test.rows, 40); ++source) {
+    for (int copy = 0; copy < 3; ++copy) {
+      append_row(all, source, copy == 1);
+      alone.push_back(test::Head(test, 0));
+      append_row(alone.back(), source, copy == 1);
+    }
+  }
+  Result<FeatureMatrix> together = builder->Transform(all);
+  ASSERT_TRUE(together.ok()) << together.error().ToString();
+  ASSERT_EQ(together->rows, alone.size());
+  for (size_t row = 0; row < alone.size(); ++row) {
+    Result<FeatureMatrix> single = builder->Transform(alone[row]);
+    ASSERT_TRUE(single.ok());
+    for (size_t column = 0; column < single->columns; ++column) {
+      const float a = together->Row(row)[column], b = single->Row(0)[column];
+      EXPECT_TRUE((std::isnan(a) && std::isnan(b)) || a == b)
+          << "row " << row << " " << builder->feature_names()[column];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cordon::targeting::internal
