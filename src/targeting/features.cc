@@ -86,50 +86,50 @@ std::string FormatNumber(double value) {
 }  // namespace
 
 FeatureBuilder::Cell& FeatureBuilder::CellTable::Insert(uint64_t key) {
-  if ((size_ + 1) * 2 > keys_.size()) Grow();
-  size_t mask = keys_.size() - 1;
+  if ((size_ + 1) * 2 > slots_.size()) Grow();
+  size_t mask = slots_.size() - 1;
   for (size_t slot = Mix(key) & mask;; slot = (slot + 1) & mask) {
-    if (keys_[slot] == key) return cells_[slot];
-    if (keys_[slot] == kUnseen) {
-      keys_[slot] = key;
+    if (slots_[slot].key == key) return slots_[slot].cell;
+    if (slots_[slot].key == kUnseen) {
+      slots_[slot].key = key;
       ++size_;
-      return cells_[slot];
+      return slots_[slot].cell;
     }
   }
 }
 
 const FeatureBuilder::Cell* FeatureBuilder::CellTable::Find(uint64_t key) const {
-  if (keys_.empty()) return nullptr;
-  size_t mask = keys_.size() - 1;
+  if (slots_.empty()) return nullptr;
+  size_t mask = slots_.size() - 1;
   for (size_t slot = Mix(key) & mask;; slot = (slot + 1) & mask) {
-    if (keys_[slot] == key) return &cells_[slot];
-    if (keys_[slot] == kUnseen) return nullptr;
+    if (slots_[slot].key == key) return &slots_[slot].cell;
+    if (slots_[slot].key == kUnseen) return nullptr;
   }
 }
 
+void FeatureBuilder::CellTable::Prefetch(uint64_t key) const {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[Mix(key) & (slots_.size() - 1)]);
+}
+
 void FeatureBuilder::CellTable::Clear() {
-  keys_.clear();
-  cells_.clear();
+  slots_.clear();
   size_ = 0;
 }
 
 void FeatureBuilder::CellTable::Grow() {
-  std::vector<uint64_t> old_keys = std::move(keys_);
-  std::vector<Cell> old_cells = std::move(cells_);
-  size_t capacity = old_keys.empty() ? 16 : old_keys.size() * 2;
-  keys_.assign(capacity, kUnseen);
-  cells_.assign(capacity, Cell{});
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
   size_ = 0;
-  for (size_t slot = 0; slot < old_keys.size(); ++slot) {
-    if (old_keys[slot] != kUnseen) Insert(old_keys[slot]) = old_cells[slot];
+  for (const Slot& slot : old) {
+    if (slot.key != kUnseen) Insert(slot.key) = slot.cell;
   }
 }
 
 std::vector<std::pair<uint64_t, FeatureBuilder::Cell>> FeatureBuilder::CellTable::Sorted() const {
   std::vector<std::pair<uint64_t, Cell>> entries;
   entries.reserve(size_);
-  for (size_t slot = 0; slot < keys_.size(); ++slot) {
-    if (keys_[slot] != kUnseen) entries.emplace_back(keys_[slot], cells_[slot]);
+  for (const Slot& slot : slots_) {
+    if (slot.key != kUnseen) entries.emplace_back(slot.key, slot.cell);
   }
   std::sort(entries.begin(), entries.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -612,18 +612,34 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
   // An encoder whose key and whose prior's encoders are as in the previous
   // row (the items of one declaration share their parties, office...) keeps
   // that row's rate, count and log-odds: the same values, without a look-up.
-  std::vector<uint64_t> previous_keys(encoders_.size());
-  std::vector<uint8_t> unchanged(encoders_.size(), 0);
+  const size_t count = encoders_.size();
+  std::vector<uint64_t> keys(data.rows * count);
   for (size_t row = 0; row < data.rows; ++row) {
-    for (size_t e = 0; e < encoders_.size(); ++e) {
+    for (size_t e = 0; e < count; ++e) keys[row * count + e] = EncoderKey(encoders_[e], ids, row);
+  }
+  // The tables are large and looked up at random: the slots of a few rows
+  // ahead are fetched while a row is computed.
+  constexpr size_t kRowsAhead = 4;
+  auto prefetch = [&](size_t row) {
+    for (size_t e = 0; e < count; ++e) {
+      const uint64_t key = keys[row * count + e];
+      if (key != kUnseen && (row == 0 || key != keys[(row - 1) * count + e])) {
+        encoders_[e].table.Prefetch(key);
+      }
+    }
+  };
+  for (size_t row = 0; row < std::min(kRowsAhead, data.rows); ++row) prefetch(row);
+  std::vector<uint8_t> unchanged(count, 0);
+  for (size_t row = 0; row < data.rows; ++row) {
+    if (row + kRowsAhead < data.rows) prefetch(row + kRowsAhead);
+    for (size_t e = 0; e < count; ++e) {
       const Encoder& encoder = encoders_[e];
       double n = 0, k = 0;
-      uint64_t key = EncoderKey(encoder, ids, row);
-      bool same = row > 0 && key == previous_keys[e];
+      const uint64_t key = keys[row * count + e];
+      bool same = row > 0 && key == keys[(row - 1) * count + e];
       if (same && encoder.parent >= 0) same = unchanged[encoder.parent] != 0;
       for (int part : encoder.combine) same = same && unchanged[part] != 0;
       unchanged[e] = same;
-      previous_keys[e] = key;
       if (same) continue;
       if (key != kUnseen) {
         if (const Cell* cell = encoder.table.Find(key)) {

@@ -78,21 +78,26 @@ class FeatureBuilder {
     float positives = 0;
   };
   // Open addressing with linear probing, keyed by EncoderKey (kUnseen never
-  // stored): one probe is usually one cache line, where a node-based map
-  // costs two dependent misses per look-up.
+  // stored), each key beside its cell: one probe is usually one cache line,
+  // where a node-based map costs two dependent misses per look-up.
   class CellTable {
    public:
     Cell& Insert(uint64_t key);
     const Cell* Find(uint64_t key) const;
+    // Starts loading the line a Find(key) reads first.
+    void Prefetch(uint64_t key) const;
     size_t size() const { return size_; }
     void Clear();
     // Entries sorted by key (deterministic serialisation).
     std::vector<std::pair<uint64_t, Cell>> Sorted() const;
 
    private:
+    struct Slot {
+      uint64_t key = kUnseen;
+      Cell cell;
+    };
     void Grow();
-    std::vector<uint64_t> keys_;
-    std::vector<Cell> cells_;
+    std::vector<Slot> slots_;
     size_t size_ = 0;
   };
   struct StringHash {
