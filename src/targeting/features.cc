@@ -111,6 +111,47 @@ void FeatureBuilder::CellTable::Prefetch(uint64_t key) const {
   if (!slots_.empty()) __builtin_prefetch(&slots_[Mix(key) & (slots_.size() - 1)]);
 }
 
+uint32_t FeatureBuilder::Dictionary::Find(std::string_view value) const {
+  if (slots_.empty()) return kUnseenId;
+  const uint64_t hash = std::hash<std::string_view>{}(value);
+  const auto tag = static_cast<uint32_t>(hash >> 32);
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const Slot& entry = slots_[slot];
+    if (entry.id == kUnseenId) return kUnseenId;
+    if (entry.tag == tag && values_[entry.id] == value) return entry.id;
+  }
+}
+
+uint32_t FeatureBuilder::Dictionary::Insert(std::string_view value) {
+  if (const uint32_t found = Find(value); found != kUnseenId) return found;
+  if ((values_.size() + 1) * 2 > slots_.size()) Grow();
+  const auto id = static_cast<uint32_t>(values_.size());
+  values_.emplace_back(value);
+  const uint64_t hash = std::hash<std::string_view>{}(value);
+  const size_t mask = slots_.size() - 1;
+  size_t slot = hash & mask;
+  while (slots_[slot].id != kUnseenId) slot = (slot + 1) & mask;
+  slots_[slot] = Slot{static_cast<uint32_t>(hash >> 32), id};
+  return id;
+}
+
+void FeatureBuilder::Dictionary::Grow() {
+  slots_.assign(slots_.empty() ? 16 : slots_.size() * 2, Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (uint32_t id = 0; id < values_.size(); ++id) {
+    const uint64_t hash = std::hash<std::string_view>{}(values_[id]);
+    size_t slot = hash & mask;
+    while (slots_[slot].id != kUnseenId) slot = (slot + 1) & mask;
+    slots_[slot] = Slot{static_cast<uint32_t>(hash >> 32), id};
+  }
+}
+
+void FeatureBuilder::Dictionary::Clear() {
+  slots_.clear();
+  values_.clear();
+}
+
 void FeatureBuilder::CellTable::Clear() {
   slots_.clear();
   size_ = 0;
@@ -341,10 +382,8 @@ FeatureBuilder::AtomIdTable FeatureBuilder::AtomIds(const Dataset& data,
           continue;
         }
       }
-      const Dictionary& dictionary = dictionaries_[atom];
-      auto found =
-          dictionary.find(AtomValue(data, columns, static_cast<int>(atom), row, hs_digits));
-      if (found != dictionary.end()) ids[atom][row] = found->second;
+      ids[atom][row] = dictionaries_[atom].Find(
+          AtomValue(data, columns, static_cast<int>(atom), row, hs_digits));
     }
   }
   return ids;
@@ -484,15 +523,11 @@ Result<FeatureMatrix> FeatureBuilder::FitTransform(const Dataset& train) {
   CORDON_ASSIGN_OR_RETURN(Columns columns, Resolve(train));
 
   // Dictionaries: ids in order of first appearance, so fitting is deterministic.
-  for (Dictionary& dictionary : dictionaries_) dictionary.clear();
+  for (Dictionary& dictionary : dictionaries_) dictionary.Clear();
   for (size_t row = 0; row < train.rows; ++row) {
     std::string hs_digits = HsDigitsOf(train, columns, row);
     for (size_t atom = 0; atom < atoms_.size(); ++atom) {
-      Dictionary& dictionary = dictionaries_[atom];
-      std::string_view value = AtomValue(train, columns, static_cast<int>(atom), row, hs_digits);
-      if (dictionary.find(value) == dictionary.end()) {
-        dictionary.emplace(std::string(value), static_cast<uint32_t>(dictionary.size()));
-      }
+      dictionaries_[atom].Insert(AtomValue(train, columns, static_cast<int>(atom), row, hs_digits));
     }
   }
   AtomIdTable ids = AtomIds(train, columns);
@@ -735,8 +770,7 @@ nlohmann::ordered_json FeatureBuilder::ToJson() const {
   tables["features"] = feature_names_;
   ordered_json dictionaries = ordered_json::array();
   for (size_t atom = 0; atom < atoms_.size(); ++atom) {
-    std::vector<std::string> values(dictionaries_[atom].size());
-    for (const auto& [text, id] : dictionaries_[atom]) values[id] = text;
+    const std::vector<std::string>& values = dictionaries_[atom].values();
     dictionaries.push_back({{"atom", atoms_[atom].name}, {"values", values}});
   }
   tables["dictionaries"] = dictionaries;
@@ -796,9 +830,10 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
       if (entry.at("atom") != builder.atoms_[atom].name) return Corrupt("dictionary order differs");
       const auto& values = entry.at("values");
       auto& dictionary = builder.dictionaries_[atom];
-      dictionary.reserve(values.size());
       for (size_t id = 0; id < values.size(); ++id) {
-        dictionary.emplace(values[id].get<std::string>(), static_cast<uint32_t>(id));
+        if (dictionary.Insert(values[id].get<std::string>()) != id) {
+          return Corrupt("dictionary \"" + builder.atoms_[atom].name + "\" repeats a value");
+        }
       }
     }
     const auto& encoders = tables.at("encoders");

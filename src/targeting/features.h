@@ -100,11 +100,29 @@ class FeatureBuilder {
     std::vector<Slot> slots_;
     size_t size_ = 0;
   };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  // The values of one atom seen in training, numbered from 0 in order of
+  // first appearance. Open addressing over 8-byte slots (a hash tag and the
+  // id; the text is compared in the list by id): a look-up reads one slot
+  // and one value, where a node-based map reads a bucket, a node and the
+  // value.
+  class Dictionary {
+   public:
+    uint32_t Find(std::string_view value) const;  // kUnseenId when absent
+    // The value's id, a new one (size()) when it is not there yet.
+    uint32_t Insert(std::string_view value);
+    size_t size() const { return values_.size(); }
+    const std::vector<std::string>& values() const { return values_; }  // by id
+    void Clear();
+
+   private:
+    struct Slot {
+      uint32_t tag = 0;         // the hash's high half
+      uint32_t id = kUnseenId;  // kUnseenId: empty
+    };
+    void Grow();
+    std::vector<Slot> slots_;
+    std::vector<std::string> values_;
   };
-  using Dictionary = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
   struct Encoder {
     std::string name;          // "importer", "hs6", "origin*hs6"
     std::vector<int> atoms;    // into atoms_

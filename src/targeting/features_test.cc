@@ -278,6 +278,15 @@ TEST(Features, TablesRoundTripThroughJson) {
     float a = original->values[index], b = again->values[index];
     EXPECT_TRUE((std::isnan(a) && std::isnan(b)) || a == b) << index;
   }
+  // A dictionary that lists a value twice cannot number its values: refused.
+  nlohmann::ordered_json tables = builder->ToJson();
+  auto& values = tables["dictionaries"][0]["values"];
+  ASSERT_GE(values.size(), 2u);
+  values[1] = values[0];
+  Result<FeatureBuilder> repeated = FeatureBuilder::FromJson(tables, mapping, mapping.train);
+  ASSERT_FALSE(repeated.ok());
+  EXPECT_EQ(repeated.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(repeated.error().message().find("repeats a value"), std::string::npos);
 }
 
 TEST(Features, RowsAreTransformedAsIfEachWereAlone) {

@@ -182,16 +182,23 @@ void Model::Impl::TopContributions(const Dataset& data, const FeatureMatrix& mat
   const size_t columns = names.size();
   const size_t keep = std::min<size_t>(static_cast<size_t>(top_k), columns);
   std::vector<std::vector<size_t>> tops(rows.size());
-  std::vector<size_t> order(columns);
   for (size_t index = 0; index < rows.size(); ++index) {
     const double* row_contributions = contributions + index * (columns + 1);
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + keep, order.end(), [&](size_t a, size_t b) {
+    // Larger magnitude first, then the lower feature: a total order, so the
+    // top `keep` are one list. Kept sorted while the features pass once (a
+    // handful out of dozens: cheaper than sorting).
+    auto before = [&](size_t a, size_t b) {
       double magnitude_a = std::fabs(row_contributions[a]);
       double magnitude_b = std::fabs(row_contributions[b]);
       return magnitude_a != magnitude_b ? magnitude_a > magnitude_b : a < b;
-    });
-    tops[index].assign(order.begin(), order.begin() + keep);
+    };
+    std::vector<size_t>& top = tops[index];
+    top.reserve(keep + 1);
+    for (size_t feature = 0; feature < columns && keep > 0; ++feature) {
+      if (top.size() == keep && !before(feature, top.back())) continue;
+      top.insert(std::upper_bound(top.begin(), top.end(), feature, before), feature);
+      if (top.size() > keep) top.pop_back();
+    }
   }
   std::vector<std::vector<std::string>> details = features.Details(data, rows, tops);
   for (size_t index = 0; index < rows.size(); ++index) {

@@ -149,6 +149,23 @@ TEST_F(ModelTest, ScoreOneRecordMatchesTheBatchAndExplains) {
     EXPECT_GE(std::fabs(prediction->top[index - 1].contribution),
               std::fabs(prediction->top[index].contribution));
   }
+  // The top 3 are the first 3 of every feature ranked (largest magnitude
+  // first, ties by feature order).
+  Result<Prediction> all = model->Score(record, 1000);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->top.size(), model->feature_names().size());
+  std::vector<std::pair<double, size_t>> ranked;
+  for (size_t index = 0; index < all->top.size(); ++index) {
+    const auto name = std::find(model->feature_names().begin(), model->feature_names().end(),
+                                all->top[index].feature);
+    ranked.emplace_back(-std::fabs(all->top[index].contribution),
+                        static_cast<size_t>(name - model->feature_names().begin()));
+  }
+  EXPECT_TRUE(std::is_sorted(ranked.begin(), ranked.end()));
+  for (size_t index = 0; index < 3; ++index) {
+    EXPECT_EQ(prediction->top[index].feature, all->top[index].feature);
+    EXPECT_EQ(prediction->top[index].contribution, all->top[index].contribution);
+  }
   EXPECT_GT(prediction->probability, 0.5) << "CN footwear 640399 undervalued is the risky kind";
 
   // The same declaration through the CSV path scores the same.
