@@ -653,8 +653,9 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
     for (size_t e = 0; e < count; ++e) keys[row * count + e] = EncoderKey(encoders_[e], ids, row);
   }
   // The tables are large and looked up at random: the slots of a few rows
-  // ahead are fetched while a row is computed.
-  constexpr size_t kRowsAhead = 4;
+  // ahead are fetched while a row is computed (16: measured better than 4,
+  // no different from 64).
+  constexpr size_t kRowsAhead = 16;
   auto prefetch = [&](size_t row) {
     for (size_t e = 0; e < count; ++e) {
       const uint64_t key = keys[row * count + e];
