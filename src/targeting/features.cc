@@ -644,9 +644,6 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
   std::vector<double> rates(encoders_.size());
   std::vector<double> logits(encoders_.size());
   std::vector<float> rows_seen(encoders_.size());
-  // An encoder whose key and whose prior's encoders are as in the previous
-  // row (the items of one declaration share their parties, office...) keeps
-  // that row's rate, count and log-odds: the same values, without a look-up.
   const size_t count = encoders_.size();
   std::vector<uint64_t> keys(data.rows * count);
   for (size_t row = 0; row < data.rows; ++row) {
@@ -665,6 +662,9 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
     }
   };
   for (size_t row = 0; row < std::min(kRowsAhead, data.rows); ++row) prefetch(row);
+  // An encoder whose key and whose prior's encoders are as in the previous
+  // row (the items of one declaration share their parties, office...) keeps
+  // that row's rate, count and log-odds: the same values, without a look-up.
   std::vector<uint8_t> unchanged(count, 0);
   for (size_t row = 0; row < data.rows; ++row) {
     if (row + kRowsAhead < data.rows) prefetch(row + kRowsAhead);
