@@ -1,7 +1,9 @@
 // Tests of the declaration readers (issue 3, "Declarations in"): the issue's
 // example, aliases, every validation message naming its field, bad lines
 // amid good ones, CSV quoting and grouping, limits; and a property test that
-// random valid declarations survive the round trip through both formats.
+// random valid declarations survive the round trip through both formats;
+// the stored forms (DeclarationToJson, ModelInputsJson) against the
+// nlohmann::json dumps they replaced.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -17,6 +20,8 @@
 #include "core/time.h"
 #include "screening/declaration.h"
 #include "screening/declaration_test_util.h"
+#include "screening/json_writer.h"
+#include "screening/model_inputs.h"
 
 namespace cordon {
 namespace {
@@ -1118,6 +1123,215 @@ TEST(DeclarationJson, ToJsonLeavesOutWhatWasNotDeclared) {
   EXPECT_FALSE(written.contains("lodged_at"));
   EXPECT_EQ(written["items"][0]["hs"], "640411");
   EXPECT_EQ(written["consignor"]["country"], "CN");
+}
+
+// ----------------------------------------------------------------------------
+// Stored forms: DeclarationToJson and ModelInputsJson are written by hand
+// (json_writer.h) in the bytes the nlohmann::json DOMs they replaced dumped,
+// so stored text keeps its form. These are those DOMs, as reference.
+
+std::string NlohmannDeclarationToJson(const Declaration& declaration) {
+  json out = {{"id", declaration.id}, {"type", declaration.type}, {"office", declaration.office}};
+  if (declaration.lodged_at) out["lodged_at"] = FormatTimestamp(*declaration.lodged_at);
+  auto text = [&out](const char* name, const std::string& value) {
+    if (!value.empty()) out[name] = value;
+  };
+  text("transport_mode", declaration.transport_mode);
+  text("origin", declaration.origin);
+  text("dispatch", declaration.dispatch);
+  text("destination", declaration.destination);
+  if (declaration.e_commerce) out["e_commerce"] = true;
+  auto party = [&out](const char* name, const DeclarationParty& value) {
+    json object = json::object();
+    if (!value.name.empty()) object["name"] = value.name;
+    if (!value.address.empty()) object["address"] = value.address;
+    if (!value.country.empty()) object["country"] = value.country;
+    if (!object.empty()) out[name] = std::move(object);
+  };
+  party("consignor", declaration.consignor);
+  party("consignee", declaration.consignee);
+  party("declarant", declaration.declarant);
+  if (!declaration.route.empty()) out["route"] = declaration.route;
+  if (!declaration.containers.empty()) out["containers"] = declaration.containers;
+  json items = json::array();
+  for (const DeclarationItem& item : declaration.items) {
+    json line = {{"hs", item.hs}, {"description", item.description}};
+    if (!item.brand.empty()) line["brand"] = item.brand;
+    line["quantity"] = item.quantity;
+    if (!item.unit.empty()) line["unit"] = item.unit;
+    line["gross_kg"] = item.gross_kg;
+    line["value"] = item.value;
+    if (!item.currency.empty()) line["currency"] = item.currency;
+    items.push_back(std::move(line));
+  }
+  out["items"] = std::move(items);
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string NlohmannModelInputsToJson(const std::vector<targeting::RoleValues>& rows) {
+  json out = json::array();
+  for (const targeting::RoleValues& row : rows) {
+    json keys = json::object();
+    for (const auto& [role, text] : row.keys) keys[role] = text;
+    json numbers = json::object();
+    for (const auto& [role, value] : row.numbers) {
+      numbers[role] = std::isfinite(value) ? json(value) : json();
+    }
+    out.push_back({{"keys", std::move(keys)},
+                   {"numbers", std::move(numbers)},
+                   {"day", row.day == INT32_MIN ? json() : json(row.day)}});
+  }
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Text that is hard to write: the pieces of GenText plus every escape JSON
+// has, DEL, and invalid UTF-8 (CSV cells are not validated) of each kind:
+// stray continuation bytes, overlong forms, surrogates, code points above
+// U+10FFFF, sequences cut short (also at the end of the text).
+rc::Gen<std::string> GenStoredText() {
+  static const std::vector<std::string> kPieces = {
+      "a", "ZENTRA", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f", "\x7f",
+      "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBD",
+      "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xC2", "\xE0\x80\x80", "\xE0\xA0", "\xE2\x82",
+      "\xED\xA0\x80", "\xF0\x80", "\xF0\x90\x80", "\xF4\x90\x80\x80", "\xF5", "\xFF",
+      "abcdefghijklmnop",
+  };
+  return rc::gen::map(rc::gen::container<std::vector<std::string>>(rc::gen::elementOf(kPieces)),
+                      [](const std::vector<std::string>& pieces) {
+                        std::string text;
+                        for (const std::string& piece : pieces) text += piece;
+                        return text;
+                      });
+}
+
+// Any double, with the cases nlohmann formats specially weighted up.
+rc::Gen<double> GenStoredNumber() {
+  return rc::gen::oneOf(
+      rc::gen::arbitrary<double>(),
+      rc::gen::elementOf(std::vector<double>{
+          std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+          -std::numeric_limits<double>::infinity(), 0.0, -0.0, 1.0, 1200.0, 0.1, 1.0 / 3, 2.5e-5,
+          1e-4, 1e-5, 123456789012345.0, 1e15, 1e16, 1.5e300, 5e-324,
+          std::numeric_limits<double>::max(), std::numeric_limits<double>::min(), -42.125}),
+      rc::gen::map(rc::gen::inRange<long long>(-100000000, 100000000),
+                   [](long long cents) { return static_cast<double>(cents) / 100; }));
+}
+
+Declaration GenStoredDeclaration() {
+  Declaration d = GenDeclaration(*rc::gen::inRange(0, 1000));
+  for (std::string* text : {&d.id, &d.type, &d.office, &d.transport_mode, &d.origin, &d.dispatch,
+                            &d.destination, &d.consignor.name, &d.consignor.address,
+                            &d.consignor.country, &d.consignee.name, &d.declarant.name}) {
+    if (*rc::gen::arbitrary<bool>()) *text = *GenStoredText();
+  }
+  if (*rc::gen::arbitrary<bool>()) {
+    d.route = *rc::gen::container<std::vector<std::string>>(GenStoredText());
+  }
+  // No items, a few, or many.
+  d.items.resize(*rc::gen::elementOf(std::vector<size_t>{0, 1, 2, 3, 7, 40}));
+  for (DeclarationItem& item : d.items) {
+    item.hs = *GenStoredText();
+    item.description = *GenStoredText();
+    item.brand = *GenStoredText();
+    item.unit = *GenStoredText();
+    item.currency = *GenStoredText();
+    item.quantity = *GenStoredNumber();
+    item.gross_kg = *GenStoredNumber();
+    item.value = *GenStoredNumber();
+  }
+  return d;
+}
+
+RC_GTEST_PROP(StoredForms, DeclarationToJsonIsByteForByteTheNlohmannDump, ()) {
+  const Declaration declaration = GenStoredDeclaration();
+  RC_ASSERT(DeclarationToJson(declaration) == NlohmannDeclarationToJson(declaration));
+}
+
+RC_GTEST_PROP(StoredForms, ModelInputsJsonIsByteForByteTheNlohmannDumpOfModelInputs, ()) {
+  const Declaration declaration = GenStoredDeclaration();
+  RC_ASSERT(ModelInputsJson(declaration) == NlohmannModelInputsToJson(ModelInputs(declaration)));
+}
+
+bool SameRoleValues(const targeting::RoleValues& a, const targeting::RoleValues& b) {
+  if (a.keys != b.keys || a.day != b.day || a.numbers.size() != b.numbers.size()) return false;
+  for (const auto& [role, value] : a.numbers) {
+    auto other = b.numbers.find(role);
+    if (other == b.numbers.end()) return false;
+    if (std::isnan(value) ? !std::isnan(other->second) : value != other->second) return false;
+  }
+  return true;
+}
+
+// What is stored reads back (ModelInputsFromJson) to the rows the model
+// scored; the texts here are valid UTF-8, as JSON input always is.
+RC_GTEST_PROP(StoredForms, ModelInputsJsonReadsBackToModelInputs, ()) {
+  const Declaration declaration = GenDeclaration(*rc::gen::inRange(0, 1000));
+  const std::vector<targeting::RoleValues> rows = ModelInputs(declaration);
+  Result<std::vector<targeting::RoleValues>> read = ModelInputsFromJson(ModelInputsJson(declaration));
+  RC_ASSERT(read.ok());
+  RC_ASSERT(read->size() == rows.size());
+  for (size_t index = 0; index < rows.size(); ++index) {
+    RC_ASSERT(SameRoleValues((*read)[index], rows[index]));
+  }
+}
+
+TEST(StoredForms, StringsAreEscapedAsNlohmannEscapesThemForEveryShortByteSequence) {
+  // Every text of one or two bytes, and of three bytes from a lead byte on
+  // (where the invalid UTF-8 cases are), alone and after a plain prefix
+  // (which takes JsonWriter's word-at-a-time path).
+  auto check = [](const std::string& text) {
+    for (const std::string& prefix : {std::string(), std::string("0123456789")}) {
+      std::string written;
+      json_internal::JsonWriter writer(&written);
+      writer.String(prefix + text);
+      writer.Finish();
+      ASSERT_EQ(written, json(prefix + text).dump(-1, ' ', false, json::error_handler_t::replace))
+          << "bytes " << testing::PrintToString(text);
+    }
+  };
+  for (int first = 0; first < 256; ++first) {
+    check(std::string(1, static_cast<char>(first)));
+    for (int second = 0; second < 256; ++second) {
+      check({static_cast<char>(first), static_cast<char>(second)});
+    }
+  }
+  for (int first = 0xC0; first < 0x100; ++first) {
+    for (int second = 0x7F; second <= 0xC0; ++second) {
+      for (int third : {0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xE2}) {
+        check({static_cast<char>(first), static_cast<char>(second), static_cast<char>(third)});
+      }
+    }
+  }
+}
+
+TEST(StoredForms, NumbersAreWrittenAsNlohmannDumpsThem) {
+  for (double value : {0.0, -0.0, 1.0, 1200.0, 0.1, 1.0 / 3, 1e-4, 1e-5, 1e15, 1e16, 1e21, 5e-324,
+                       std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
+                       std::numeric_limits<double>::quiet_NaN(),
+                       std::numeric_limits<double>::infinity(), 123456789.125}) {
+    std::string written;
+    json_internal::JsonWriter writer(&written);
+    writer.DumpedNumber(value);
+    writer.Finish();
+    EXPECT_EQ(written, (std::isfinite(value) ? json(value) : json()).dump()) << value;
+  }
+  std::string written;
+  json_internal::JsonWriter writer(&written);
+  writer.DumpedNumber(1200.0);
+  writer.Char(' ');
+  writer.DumpedNumber(1e-5);
+  writer.Char(' ');
+  writer.DumpedNumber(std::numeric_limits<double>::quiet_NaN());
+  writer.Finish();
+  EXPECT_EQ(written, "1200.0 1e-05 null");
+}
+
+TEST(StoredForms, IssueExampleIsStoredInThisExactText) {
+  const Declaration declaration = IssueExampleDeclaration();
+  EXPECT_EQ(DeclarationToJson(declaration), NlohmannDeclarationToJson(declaration));
+  EXPECT_EQ(ModelInputsJson(declaration), NlohmannModelInputsToJson(ModelInputs(declaration)));
+  EXPECT_EQ(DeclarationToJson(Declaration{}), R"({"id":"","items":[],"office":"","type":""})");
+  EXPECT_EQ(ModelInputsJson(Declaration{}), "[]");
 }
 
 RC_GTEST_PROP(DeclarationRoundTrip, RandomValidDeclarationsReadBackEqualFromJsonLinesAndCsv, ()) {

@@ -1,10 +1,13 @@
 // The fixed map from declarations to targeting roles (model_inputs.h).
 #include "screening/model_inputs.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+
+#include "screening/json_writer.h"
 
 namespace cordon {
 namespace {
@@ -114,20 +117,78 @@ targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
   return std::move(rows).Take();
 }
 
-std::string ModelInputsToJson(const std::vector<targeting::RoleValues>& rows) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const targeting::RoleValues& row : rows) {
-    nlohmann::json keys = nlohmann::json::object();
-    for (const auto& [role, text] : row.keys) keys[role] = text;
-    nlohmann::json numbers = nlohmann::json::object();
-    for (const auto& [role, value] : row.numbers) {
-      numbers[role] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+std::string ModelInputsJson(const Declaration& declaration) {
+  // Each row's roles in the byte order of their names, as the std::map of
+  // nlohmann::json's objects wrote them (the bytes stored before stay the
+  // same); a role given twice keeps its last value, as a map would.
+  struct Key {
+    std::string_view role;
+    std::string text;
+  };
+  struct Number {
+    std::string_view role;
+    double value;
+  };
+  std::vector<Key> keys;
+  std::vector<Number> numbers;
+  auto sorted = [](auto& entries) {
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.role < b.role; });
+  };
+  auto last_of_role = [](const auto& entries, size_t index) {
+    return index + 1 == entries.size() || entries[index + 1].role != entries[index].role;
+  };
+  std::string out;
+  json_internal::JsonWriter writer(&out);
+  writer.Char('[');
+  const PartyKeys parties(declaration);
+  for (size_t item_index = 0; item_index < declaration.items.size(); ++item_index) {
+    size_t key_count = 0;
+    numbers.clear();
+    const int32_t day = VisitRoles(
+        declaration, parties, declaration.items[item_index],
+        [&keys, &key_count](std::string_view role, std::string_view text) {
+          if (key_count == keys.size()) keys.emplace_back();
+          keys[key_count].role = role;
+          keys[key_count].text.assign(text);  // reuses the string's capacity
+          ++key_count;
+        },
+        [&numbers](std::string_view role, double value) { numbers.push_back({role, value}); });
+    keys.resize(key_count);
+    sorted(keys);
+    sorted(numbers);
+    if (item_index > 0) writer.Char(',');
+    writer.Literal("{\"day\":");
+    if (day == INT32_MIN) {
+      writer.Literal("null");
+    } else {
+      writer.Integer(day);
     }
-    out.push_back({{"keys", std::move(keys)},
-                   {"numbers", std::move(numbers)},
-                   {"day", row.day == INT32_MIN ? nlohmann::json() : nlohmann::json(row.day)}});
+    writer.Literal(",\"keys\":{");
+    bool first = true;
+    for (size_t index = 0; index < keys.size(); ++index) {
+      if (!last_of_role(keys, index)) continue;
+      if (!first) writer.Char(',');
+      first = false;
+      writer.String(keys[index].role);
+      writer.Char(':');
+      writer.String(keys[index].text);
+    }
+    writer.Literal("},\"numbers\":{");
+    first = true;
+    for (size_t index = 0; index < numbers.size(); ++index) {
+      if (!last_of_role(numbers, index)) continue;
+      if (!first) writer.Char(',');
+      first = false;
+      writer.String(numbers[index].role);
+      writer.Char(':');
+      writer.DumpedNumber(numbers[index].value);
+    }
+    writer.Literal("}}");
   }
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  writer.Char(']');
+  writer.Finish();
+  return out;
 }
 
 Result<std::vector<targeting::RoleValues>> ModelInputsFromJson(std::string_view json_text) {

@@ -42,8 +42,11 @@ targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
                                 std::span<const Declaration* const> declarations,
                                 std::vector<size_t>& group_ends);
 
-// Stored form (JSON): [{"keys":{role:text},"numbers":{role:number},"day":N|null}, ...].
-std::string ModelInputsToJson(const std::vector<targeting::RoleValues>& rows);
+// Stored form (JSON) of the declaration's ModelInputs, written straight from
+// the declaration: [{"day":N|null,"keys":{role:text},"numbers":{role:number|null}},
+// ...], one object per item, roles in byte order of their names, numbers in
+// nlohmann::json's format (missing ones null).
+std::string ModelInputsJson(const Declaration& declaration);
 // kInvalidInput (naming the place) when `json_text` is not that shape.
 Result<std::vector<targeting::RoleValues>> ModelInputsFromJson(std::string_view json_text);
 

@@ -2,6 +2,7 @@
 target_sources(cordon_screening PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR}/screener.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/result_json.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/json_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/model_inputs.cc
 )
 # The model hit (issue 4) uses targeting's public header only.

@@ -642,7 +642,7 @@ Result<BatchOutcome> ScreeningService::ScreenBatch(const Caller& caller,
     }
     ordinals.push_back(static_cast<long long>(index));
     if (request.store) {
-      model_inputs.push_back(ModelInputsToJson(ModelInputs(*declaration)));
+      model_inputs.push_back(ModelInputsJson(*declaration));
       stored_texts.push_back(DeclarationToJson(*declaration));
     }
     declarations.push_back(std::move(declaration).value());
@@ -741,7 +741,7 @@ Result<std::vector<std::string>> ScreeningService::StoreResults(
     to_store[index].record =
         MakeRecord(*results[index].result, run, results[index].ordinal, ids[index], now);
     if (results[index].declaration) {
-      to_store[index].model_inputs = ModelInputsToJson(ModelInputs(*results[index].declaration));
+      to_store[index].model_inputs = ModelInputsJson(*results[index].declaration);
       to_store[index].declaration = DeclarationToJson(*results[index].declaration);
     }
   }
