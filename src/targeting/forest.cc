@@ -1,6 +1,7 @@
 #include "targeting/forest.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -534,42 +536,15 @@ void Forest::ContributionsOfLeaves(const uint32_t* leaves, size_t count, double*
       const uint32_t depth = trees_[index].depth;
       const unsigned char* const* current = records[index % 2];
       double* chunk_out = out + first * width;
-      switch (depth) {
-        case 0:
-          break;
-        case 1:
-          AddPaths<1>(current, chunk, depth, chunk_out, width);
-          break;
-        case 2:
-          AddPaths<2>(current, chunk, depth, chunk_out, width);
-          break;
-        case 3:
-          AddPaths<3>(current, chunk, depth, chunk_out, width);
-          break;
-        case 4:
-          AddPaths<4>(current, chunk, depth, chunk_out, width);
-          break;
-        case 5:
-          AddPaths<5>(current, chunk, depth, chunk_out, width);
-          break;
-        case 6:
-          AddPaths<6>(current, chunk, depth, chunk_out, width);
-          break;
-        case 7:
-          AddPaths<7>(current, chunk, depth, chunk_out, width);
-          break;
-        case 8:
-          AddPaths<8>(current, chunk, depth, chunk_out, width);
-          break;
-        case 9:
-          AddPaths<9>(current, chunk, depth, chunk_out, width);
-          break;
-        case 10:
-          AddPaths<10>(current, chunk, depth, chunk_out, width);
-          break;
-        default:
-          AddPaths<0>(current, chunk, depth, chunk_out, width);
-          break;
+      // Depths up to 10 with the depth a compile-time constant (unrolled),
+      // deeper ones with it read at run time; a depth-0 tree credits nothing.
+      static constexpr auto kAddPaths =
+          []<uint32_t... kDepths>(std::integer_sequence<uint32_t, kDepths...>) {
+        return std::array{&AddPaths<kDepths>...};
+      }
+      (std::make_integer_sequence<uint32_t, 11>{});
+      if (depth > 0) {
+        kAddPaths[depth < kAddPaths.size() ? depth : 0](current, chunk, depth, chunk_out, width);
       }
     }
   }
