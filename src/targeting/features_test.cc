@@ -105,18 +105,28 @@ TEST(LeakageGuard, TrainedModelDoesNotFitALeakedRate) {
   EXPECT_LT(std::fabs(Auc(*fresh_scores, fresh.labels) - 0.5), 0.1);
 }
 
-TEST(LeakageGuard, TransformNeverReadsLabels) {
+Result<FeatureBuilder> FitOn(const Mapping& mapping, const Dataset& train) {
+  CORDON_ASSIGN_OR_RETURN(FeatureBuilder builder, FeatureBuilder::Plan(mapping, mapping.train));
+  CORDON_RETURN_IF_ERROR(builder.FitTransform(train).status());
+  return builder;
+}
+// The fixture's mapping and test rows, and a builder fitted on its training rows.
+struct FittedFixture {
   Mapping mapping = FixtureMapping();
-  Dataset train = FixtureData("train.csv", mapping);
   Dataset test = FixtureData("test.csv", mapping);
-  Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, mapping.train);
-  ASSERT_TRUE(builder.ok());
-  ASSERT_TRUE(builder->FitTransform(train).ok());
-  Result<FeatureMatrix> features = builder->Transform(test);
+  Result<FeatureBuilder> builder = FitOn(mapping, FixtureData("train.csv", mapping));
+};
+
+TEST(LeakageGuard, TransformNeverReadsLabels) {
+  FittedFixture fixture;
+  ASSERT_TRUE(fixture.builder.ok()) << fixture.builder.error().ToString();
+  const Dataset& test = fixture.test;
+  const FeatureBuilder& builder = *fixture.builder;
+  Result<FeatureMatrix> features = builder.Transform(test);
   ASSERT_TRUE(features.ok());
   Dataset flipped = test;
   for (float& label : flipped.labels) label = 1 - label;
-  Result<FeatureMatrix> features_flipped = builder->Transform(flipped);
+  Result<FeatureMatrix> features_flipped = builder.Transform(flipped);
   ASSERT_TRUE(features_flipped.ok());
   EXPECT_EQ(features->values.size(), features_flipped->values.size());
   EXPECT_TRUE(
@@ -211,15 +221,25 @@ TEST_F(Fallback, UnseenPairFallsBackToItsParts) {
   EXPECT_LT(origin, 0.5f);
 }
 
-TEST(Features, HsCodesArePaddedAndTruncated) {
+// A mapping whose only key is "hs", and rows of these codes and labels.
+Mapping HsMapping() {
   Mapping mapping;
   mapping.label_column = "outcome";
   mapping.keys = {{"hs", "HS"}};
-  Dataset train;
-  train.key_names = {"hs"};
-  train.keys = {{"10121", "6403.99.10", "010121", "640399"}};
-  train.labels = {1, 0, 1, 0};
-  train.rows = 4;
+  return mapping;
+}
+Dataset HsRows(std::vector<std::string> codes, std::vector<float> labels) {
+  Dataset rows;
+  rows.key_names = {"hs"};
+  rows.rows = codes.size();
+  rows.keys = {std::move(codes)};
+  rows.labels = std::move(labels);
+  return rows;
+}
+
+TEST(Features, HsCodesArePaddedAndTruncated) {
+  Mapping mapping = HsMapping();
+  Dataset train = HsRows({"10121", "6403.99.10", "010121", "640399"}, {1, 0, 1, 0});
   TrainOptions options;
   options.folds = 2;
   Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, options);
@@ -238,17 +258,12 @@ TEST(Features, HsCodesArePaddedAndTruncated) {
 TEST(Features, CountFeaturesAreExactlyLog1pOfTheRows) {
   // Small counts come from a table (features.cc), large ones are computed:
   // both must be the very floats std::log1p gives.
-  Mapping mapping;
-  mapping.label_column = "outcome";
-  mapping.keys = {{"hs", "HS"}};
-  Dataset train;
-  train.key_names = {"hs"};
-  train.keys.resize(1);
-  for (int row = 0; row < 3; ++row) train.keys[0].push_back("640399");
-  for (int row = 0; row < 4100; ++row) train.keys[0].push_back("420222");
-  train.rows = train.keys[0].size();
-  train.labels.assign(train.rows, 0.0f);
-  train.labels[0] = 1.0f;
+  std::vector<std::string> codes(3, "640399");
+  codes.resize(3 + 4100, "420222");
+  std::vector<float> labels(codes.size(), 0.0f);
+  labels[0] = 1.0f;
+  Mapping mapping = HsMapping();
+  Dataset train = HsRows(std::move(codes), std::move(labels));
   Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, TrainOptions{});
   ASSERT_TRUE(builder.ok());
   ASSERT_TRUE(builder->FitTransform(train).ok());
@@ -261,25 +276,24 @@ TEST(Features, CountFeaturesAreExactlyLog1pOfTheRows) {
 }
 
 TEST(Features, TablesRoundTripThroughJson) {
-  Mapping mapping = FixtureMapping();
-  Dataset train = FixtureData("train.csv", mapping);
-  Dataset test = FixtureData("test.csv", mapping);
-  Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, mapping.train);
-  ASSERT_TRUE(builder.ok());
-  ASSERT_TRUE(builder->FitTransform(train).ok());
+  FittedFixture fixture;
+  ASSERT_TRUE(fixture.builder.ok()) << fixture.builder.error().ToString();
+  const Mapping& mapping = fixture.mapping;
+  const Dataset& test = fixture.test;
+  const FeatureBuilder& builder = *fixture.builder;
   Result<FeatureBuilder> loaded =
-      FeatureBuilder::FromJson(builder->ToJson(), mapping, mapping.train);
+      FeatureBuilder::FromJson(builder.ToJson(), mapping, mapping.train);
   ASSERT_TRUE(loaded.ok()) << loaded.error().ToString();
-  Result<FeatureMatrix> original = builder->Transform(test);
+  Result<FeatureMatrix> original = builder.Transform(test);
   Result<FeatureMatrix> again = loaded->Transform(test);
   ASSERT_TRUE(original.ok() && again.ok());
-  EXPECT_EQ(loaded->ToJson(), builder->ToJson());
+  EXPECT_EQ(loaded->ToJson(), builder.ToJson());
   for (size_t index = 0; index < original->values.size(); ++index) {
     float a = original->values[index], b = again->values[index];
     EXPECT_TRUE((std::isnan(a) && std::isnan(b)) || a == b) << index;
   }
   // A dictionary that lists a value twice cannot number its values: refused.
-  nlohmann::ordered_json tables = builder->ToJson();
+  nlohmann::ordered_json tables = builder.ToJson();
   auto& values = tables["dictionaries"][0]["values"];
   ASSERT_GE(values.size(), 2u);
   values[1] = values[0];
@@ -294,12 +308,10 @@ TEST(Features, RowsAreTransformedAsIfEachWereAlone) {
   // (the items of one declaration): every row must still come out exactly
   // as it does on its own. Rows: each test row three times, the second copy
   // with one key changed, so runs of equal and of partly equal rows follow.
-  Mapping mapping = FixtureMapping();
-  Dataset train = FixtureData("train.csv", mapping);
-  Dataset test = FixtureData("test.csv", mapping);
-  Result<FeatureBuilder> builder = FeatureBuilder::Plan(mapping, mapping.train);
-  ASSERT_TRUE(builder.ok());
-  ASSERT_TRUE(builder->FitTransform(train).ok());
+  FittedFixture fixture;
+  ASSERT_TRUE(fixture.builder.ok()) << fixture.builder.error().ToString();
+  const Dataset& test = fixture.test;
+  const FeatureBuilder& builder = *fixture.builder;
   ASSERT_FALSE(test.keys.empty());
   // Appends test row `source` to `into`, its first key taken from the next row if asked.
   auto append_row = [&](Dataset& into, size_t source, bool change_first_key) {
@@ -325,16 +337,16 @@ TEST(Features, RowsAreTransformedAsIfEachWereAlone) {
       append_row(alone.back(), source, copy == 1);
     }
   }
-  Result<FeatureMatrix> together = builder->Transform(all);
+  Result<FeatureMatrix> together = builder.Transform(all);
   ASSERT_TRUE(together.ok()) << together.error().ToString();
   ASSERT_EQ(together->rows, alone.size());
   for (size_t row = 0; row < alone.size(); ++row) {
-    Result<FeatureMatrix> single = builder->Transform(alone[row]);
+    Result<FeatureMatrix> single = builder.Transform(alone[row]);
     ASSERT_TRUE(single.ok());
     for (size_t column = 0; column < single->columns; ++column) {
       const float a = together->Row(row)[column], b = single->Row(0)[column];
       EXPECT_TRUE((std::isnan(a) && std::isnan(b)) || a == b)
-          << "row " << row << " " << builder->feature_names()[column];
+          << "row " << row << " " << builder.feature_names()[column];
     }
   }
 }
