@@ -696,10 +696,11 @@ Result<FeatureMatrix> FeatureBuilder::Transform(const Dataset& data) const {
       rows_seen[e] = static_cast<float>(n);
     }
     float* values = out.values.data() + row * out.columns;
+    const float* previous = row > 0 ? values - out.columns : nullptr;  // unchanged: none at row 0
     for (size_t feature = 0; feature < feature_sources_.size(); ++feature) {
       auto [source, is_count] = feature_sources_[feature];
       if (source < 0) continue;
-      values[feature] = unchanged[source] ? values[feature - out.columns]  // the previous row's
+      values[feature] = unchanged[source] ? previous[feature]
                         : is_count        ? Log1pOfCount(rows_seen[source])
                                           : static_cast<float>(rates[source]);
     }
