@@ -23,6 +23,10 @@ constexpr size_t kVectorLanes = 16;
 // The vector walks index splits and widened rows with 32-bit signed lanes.
 constexpr size_t kMaxSplits = INT32_MAX - 64;
 constexpr size_t kMaxFeatures = UINT16_MAX;  // path records keep features in 16 bits
+// Laying a tree out by levels carries every leaf down to the tree's depth,
+// so a deep and narrow tree would grow with the square of its depth: deeper
+// trees are refused (Cordon trains at most 20 levels: max_depth 1 to 20).
+constexpr uint32_t kMaxDepth = 32;
 
 std::atomic<bool> vector_walk{true};
 
@@ -109,6 +113,10 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
         }
       }
       if (order.size() != count) return Corrupt("a tree node is not reachable from the root");
+      if (tree_depth > kMaxDepth) {
+        return Corrupt("a tree is " + std::to_string(tree_depth) + " levels deep, more than " +
+                       std::to_string(kMaxDepth));
+      }
       // Mean leaf values, children before parents: the breadth-first order
       // read backwards (XGBoost's FillNodeMeanValues), kept as float.
       std::vector<double> mean(count, 0);

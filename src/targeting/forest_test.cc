@@ -339,7 +339,44 @@ TEST(Forest, DeepRandomTreesWalkTheSameWithAndWithoutTheVectorWalk) {
   Forest::SetVectorWalk(true);
 }
 
+// A one-tree booster whose splits all go right from the root: `depth` levels
+// of splits at 0.5, each with a leaf of -1 on its left; the last leaf is +1.
+std::string Caterpillar(int depth) {
+  std::string left, right, indices, conditions, defaults, hessians;
+  auto add = [](std::string& list, const std::string& value) {
+    list += list.empty() ? value : "," + value;
+  };
+  // Node 2k is the k-th split (k < depth), 2k + 1 its left leaf, 2 × depth the last leaf.
+  for (int node = 0; node <= 2 * depth; ++node) {
+    const bool split = node % 2 == 0 && node < 2 * depth;
+    add(left, split ? std::to_string(node + 1) : "-1");
+    add(right, split ? std::to_string(node + 2) : "-1");
+    add(indices, "0");
+    add(conditions, split ? "0.5" : node == 2 * depth ? "1" : "-1");
+    add(defaults, "1");
+    add(hessians, "1");
+  }
+  return R"({"learner": {"objective": {"name": "binary:logistic"},
+    "learner_model_param": {"base_score": "5E-1", "num_feature": "1"},
+    "gradient_booster": {"name": "gbtree", "model": {"trees": [{"left_children": [)" +
+         left + R"(], "right_children": [)" + right + R"(], "split_indices": [)" + indices +
+         R"(], "split_conditions": [)" + conditions + R"(], "default_left": [)" + defaults +
+         R"(], "sum_hessian": [)" + hessians + "]}]}}}}";
+}
+
 TEST(Forest, RejectsWhatItCannotEvaluate) {
+  // Laid out by levels, a deep narrow tree would grow with its depth
+  // squared: 32 levels load, 33 do not.
+  Result<Forest> deep = Forest::FromXgboostJson(Caterpillar(32));
+  ASSERT_TRUE(deep.ok()) << deep.error().ToString();
+  const float right = 0.9f, left = 0.1f;
+  EXPECT_EQ(deep->Margin(&right), 1.0) << "every split sends 0.9 right, to the last leaf";
+  EXPECT_EQ(deep->Margin(&left), -1.0) << "the root sends 0.1 to its left leaf";
+  Result<Forest> deeper = Forest::FromXgboostJson(Caterpillar(33));
+  ASSERT_FALSE(deeper.ok());
+  EXPECT_EQ(deeper.error().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(deeper.error().message().find("33 levels deep"), std::string::npos);
+
   EXPECT_EQ(Forest::FromXgboostJson("not json").error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson("{}").error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson(R"({"learner": {"objective": {"name": "reg:squarederror"}}})")
