@@ -135,8 +135,18 @@ std::string ModelInputsJson(const Declaration& declaration) {
     std::stable_sort(entries.begin(), entries.end(),
                      [](const auto& a, const auto& b) { return a.role < b.role; });
   };
-  auto last_of_role = [](const auto& entries, size_t index) {
-    return index + 1 == entries.size() || entries[index + 1].role != entries[index].role;
+  // An object's members: each role once (its last value), `write_value`
+  // writing the value.
+  auto members = [](json_internal::JsonWriter& writer, const auto& entries, auto&& write_value) {
+    bool first = true;
+    for (size_t index = 0; index < entries.size(); ++index) {
+      if (index + 1 < entries.size() && entries[index + 1].role == entries[index].role) continue;
+      if (!first) writer.Char(',');
+      first = false;
+      writer.String(entries[index].role);
+      writer.Char(':');
+      write_value(entries[index]);
+    }
   };
   std::string out;
   json_internal::JsonWriter writer(&out);
@@ -153,7 +163,9 @@ std::string ModelInputsJson(const Declaration& declaration) {
           keys[key_count].text.assign(text);  // reuses the string's capacity
           ++key_count;
         },
-        [&numbers](std::string_view role, double value) { numbers.push_back({role, value}); });
+        [&numbers](std::string_view role, double value) {
+          numbers.push_back({role, value});
+        });
     keys.resize(key_count);
     sorted(keys);
     sorted(numbers);
@@ -165,25 +177,10 @@ std::string ModelInputsJson(const Declaration& declaration) {
       writer.Integer(day);
     }
     writer.Literal(",\"keys\":{");
-    bool first = true;
-    for (size_t index = 0; index < keys.size(); ++index) {
-      if (!last_of_role(keys, index)) continue;
-      if (!first) writer.Char(',');
-      first = false;
-      writer.String(keys[index].role);
-      writer.Char(':');
-      writer.String(keys[index].text);
-    }
+    members(writer, keys, [&writer](const Key& key) { writer.String(key.text); });
     writer.Literal("},\"numbers\":{");
-    first = true;
-    for (size_t index = 0; index < numbers.size(); ++index) {
-      if (!last_of_role(numbers, index)) continue;
-      if (!first) writer.Char(',');
-      first = false;
-      writer.String(numbers[index].role);
-      writer.Char(':');
-      writer.DumpedNumber(numbers[index].value);
-    }
+    members(writer, numbers,
+            [&writer](const Number& number) { writer.DumpedNumber(number.value); });
     writer.Literal("}}");
   }
   writer.Char(']');
@@ -236,8 +233,9 @@ targeting::Mapping StoredScreeningsMapping() {
   for (const char* role : {"value", "mass", "quantity", "items"}) {
     mapping.numeric.push_back({role, role});
   }
-  mapping.interactions = {{"origin", "hs6"},   {"office", "hs6"},   {"importer", "hs6"},
-                          {"seller", "hs6"},   {"brand", "hs6"},    {"origin", "departure", "hs6"},
+  mapping.interactions = {{"origin", "hs6"},         {"office", "hs6"},
+                          {"importer", "hs6"},       {"seller", "hs6"},
+                          {"brand", "hs6"},          {"origin", "departure", "hs6"},
                           {"declarant", "importer"}, {"brand", "origin"}};
   return mapping;
 }
