@@ -2,48 +2,23 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
-#include <regex>
-#include <sstream>
 #include <stdexcept>
-#include <thread>
 
-extern char** environ;
+#include "support/test_support.h"
 
 namespace cordon::e2e {
 namespace {
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream file(path);
-  std::stringstream content;
-  content << file.rdbuf();
-  return content.str();
-}
+using test_support::ReadFile;
 
-// posix_spawn with stdin/stdout/stderr redirected to files.
 int Spawn(const std::vector<std::string>& args, const std::filesystem::path& in,
           const std::filesystem::path& out, const std::filesystem::path& err) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> argv;
-  std::string binary = CORDON_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copies = args;
-  for (std::string& arg : copies) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + binary);
-  return pid;
+  return test_support::SpawnWithFiles(CORDON_BINARY, args, in, out, err);
 }
 
 }  // namespace
@@ -73,22 +48,16 @@ Server::Server(const std::filesystem::path& db, const std::vector<std::string>& 
   std::vector<std::string> args = {"serve", "--db", db.string(), "--listen", listen};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(args, "/dev/null", out_path_, err_path_);
-  const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::smatch match;
-    std::string out = ReadFile(out_path_);
-    if (std::regex_search(out, match, listening)) {
-      port_ = std::stoi(match[1]);
-      return;
-    }
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      ADD_FAILURE() << "cordon serve exited early:\n" << Log();
-      throw std::runtime_error("server did not start");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const test_support::Listening listening =
+      test_support::WaitUntilListening(pid_, out_path_, std::chrono::seconds(120));
+  if (listening.port > 0) {
+    port_ = listening.port;
+    return;
+  }
+  if (listening.exited) {
+    pid_ = -1;
+    ADD_FAILURE() << "cordon serve exited early:\n" << Log();
+    throw std::runtime_error("server did not start");
   }
   ADD_FAILURE() << "cordon serve did not report its address:\n" << Log();
   throw std::runtime_error("server did not start");
