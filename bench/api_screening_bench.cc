@@ -185,42 +185,28 @@ struct Category {
 
 const std::vector<Category>& Categories() {
   static const std::vector<Category> categories = {
-      {"footwear",
-       {"6403", "6404"},
-       25,
+      {"footwear", {"6403", "6404"}, 25,
        {{"640411", "running shoes", "pairs", 0.8, 14},
         {"640399", "leather boots", "pairs", 1.2, 22},
         {"640419", "canvas sneakers", "pairs", 0.6, 7}}},
-      {"apparel",
-       {"6109", "6110"},
-       25,
+      {"apparel", {"6109", "6110"}, 25,
        {{"610910", "cotton t-shirts", "pieces", 0.2, 3},
         {"611020", "knitted hoodies", "pieces", 0.5, 9}}},
-      {"audio and chargers",
-       {"8504", "8517", "8518"},
-       9,
+      {"audio and chargers", {"8504", "8517", "8518"}, 9,
        {{"851830", "wireless earbuds", "pieces", 0.1, 6},
         {"850440", "usb chargers", "pieces", 0.08, 2},
         {"851762", "bluetooth speakers", "pieces", 0.4, 11}}},
-      {"perfumes and cosmetics",
-       {"3303", "3304"},
-       3,
+      {"perfumes and cosmetics", {"3303", "3304"}, 3,
        {{"330300", "eau de parfum 100ml", "pieces", 0.3, 5},
         {"330499", "face cream 50ml", "pieces", 0.1, 2}}},
-      {"handbags and luggage",
-       {"4202"},
-       18,
+      {"handbags and luggage", {"4202"}, 18,
        {{"420221", "leather handbags", "pieces", 0.9, 18},
         {"420292", "travel backpacks", "pieces", 0.7, 8}}},
       {"watches", {"9102"}, 14, {{"910211", "quartz wrist watches", "pieces", 0.1, 9}}},
-      {"toys",
-       {"9503"},
-       28,
+      {"toys", {"9503"}, 28,
        {{"950300", "plastic building blocks", "sets", 0.6, 4},
         {"950300", "plush toys", "pieces", 0.2, 2}}},
-      {"tools",
-       {"8205", "8467"},
-       8,
+      {"tools", {"8205", "8467"}, 8,
        {{"820559", "hand tool sets", "sets", 2.0, 10},
         {"846721", "cordless drills", "pieces", 1.5, 19}}},
   };
@@ -265,9 +251,9 @@ struct Mark {
 
 // The demo's marks granted for Customs DE (src/demo/demo.cc), by goods.
 std::vector<Mark> DemoMarks() {
-  return {{"ZENTRA", 0},          {"ZENTRA AIR RUNNER", 0}, {"LUMIO", 2},
-          {"LUMIO POWERCELL", 2}, {"AURELLE", 3},           {"AURELLE NUIT", 3},
-          {"HANFENG", 7},         {"IRONCLAW", 7},          {"NORDVIK", 1}};
+  return {{"ZENTRA", 0},   {"ZENTRA AIR RUNNER", 0}, {"LUMIO", 2},    {"LUMIO POWERCELL", 2},
+          {"AURELLE", 3},  {"AURELLE NUIT", 3},       {"HANFENG", 7},  {"IRONCLAW", 7},
+          {"NORDVIK", 1}};
 }
 
 // Made-up word marks of 6 to 9 letters, distinct, from a seed: alternating
@@ -353,10 +339,10 @@ json GeneratedProfile(size_t index) {
                 Condition("item.hs", "prefix", category.hs)}}};
       break;
     default:
-      rule = {
-          {"all",
-           {Condition("item.hs", "prefix", category.hs), Condition("route", "prefix", {"AE", "SG"}),
-            Condition("item.unit_value", "lt", 1.0 + static_cast<double>(index % 5))}}};
+      rule = {{"all",
+               {Condition("item.hs", "prefix", category.hs),
+                Condition("route", "prefix", {"AE", "SG"}),
+                Condition("item.unit_value", "lt", 1.0 + static_cast<double>(index % 5))}}};
   }
   return {{"name", fmt::format("Bench profile {}: {}", index, category.goods)},
           {"weight", 0.2 + 0.05 * static_cast<double>(index % 6)},
@@ -369,11 +355,11 @@ struct Party {
   std::string country;
 };
 
-const char* const kTradeLines[] = {"Textile",  "Electronics",  "Home Goods", "Industrial",
+const char* const kTradeLines[] = {"Textile",  "Electronics", "Home Goods", "Industrial",
                                    "Commerce", "Supply Chain", "Technology", "Garments",
                                    "Hardware", "Crafts"};
 const char* const kTradeKinds[] = {"Trading", "Import Export", "Manufacturing", "Industry"};
-const char* const kCities[] = {"Shenzhen", "Ningbo",   "Yiwu",  "Guangzhou", "Xiamen",
+const char* const kCities[] = {"Shenzhen", "Ningbo", "Yiwu",   "Guangzhou", "Xiamen",
                                "Dongguan", "Istanbul", "Dubai", "Mumbai",    "Ho Chi Minh"};
 const char* const kCityCountries[] = {"CN", "CN", "CN", "CN", "CN", "CN", "TR", "AE", "IN", "VN"};
 // Exporter names: distinct, each with a made-up two-syllable trade name
@@ -386,9 +372,9 @@ constexpr size_t kMaxWatchlist = kExporterNames - kOrdinaryExporters;
 const std::vector<Party>& Exporters() {
   static const std::vector<Party> exporters = [] {
     static const char* const kSyllables[] = {
-        "hua",  "xin",  "jia",    "le",  "tai", "feng", "long", "sheng", "da",    "hong",
-        "yuan", "kang", "rui",    "bao", "fu",  "mei",  "tian", "hai",   "cheng", "xing",
-        "an",   "bo",   "chuang", "de",  "guo", "heng", "jin",  "ming",  "qiang", "wei"};
+        "hua",  "xin",  "jia",  "le",  "tai", "feng", "long", "sheng", "da",   "hong",
+        "yuan", "kang", "rui",  "bao", "fu",  "mei",  "tian", "hai",   "cheng", "xing",
+        "an",   "bo",   "chuang", "de", "guo", "heng", "jin",  "ming",  "qiang", "wei"};
     std::mt19937_64 random(7);
     std::set<std::string> seen;
     std::vector<Party> parties;
@@ -427,12 +413,13 @@ struct Office {
 };
 const Office kOffices[] = {{"DEHAM", "DEHAM"}, {"DEBRV", "DEBRV"}, {"DEFRA", "DEFRA"},
                            {"DEMUC", "DEMUC"}, {"DELEJ", "DELEJ"}, {"DEDUS", "DEDUS"}};
-const char* const kConsignees[] = {
-    "Nordhandel GmbH",         "Textil Nord GmbH",   "Wohnen & Leben GmbH", "Elektro Sued GmbH",
-    "Sportwelt Handels GmbH",  "Parfum Sud GmbH",    "Werkzeug Kontor KG",  "Spielwaren Rhein GmbH",
-    "Mode Import Berlin GmbH", "Technik Direkt GmbH"};
-const char* const kShoppers[] = {"Lea Schmidt", "Jonas Meier", "Mia Fischer",
-                                 "Paul Wagner", "Emma Becker", "Leon Hoffmann"};
+const char* const kConsignees[] = {"Nordhandel GmbH",        "Textil Nord GmbH",
+                                   "Wohnen & Leben GmbH",     "Elektro Sued GmbH",
+                                   "Sportwelt Handels GmbH",  "Parfum Sud GmbH",
+                                   "Werkzeug Kontor KG",      "Spielwaren Rhein GmbH",
+                                   "Mode Import Berlin GmbH", "Technik Direkt GmbH"};
+const char* const kShoppers[] = {"Lea Schmidt", "Jonas Meier", "Mia Fischer", "Paul Wagner",
+                                 "Emma Becker", "Leon Hoffmann"};
 
 // Disguises as docs/screening.md lists them: digits for letters, separators
 // inside the word, a typing variant, a look-alike letter.
@@ -502,12 +489,9 @@ class DeclarationGenerator {
     const GoodsItem& goods = category.items[random_() % category.items.size()];
     const std::string text = disguised ? Disguise(mark.text, random_) : mark.text;
     switch (random_() % 3) {
-      case 0:
-        return {goods, fmt::format("{} {}", text, goods.noun)};
-      case 1:
-        return {goods, fmt::format("{} {} model {}", goods.noun, text, random_() % 900 + 100)};
-      default:
-        return {goods, fmt::format("{} with {} logo", goods.noun, text)};
+      case 0: return {goods, fmt::format("{} {}", text, goods.noun)};
+      case 1: return {goods, fmt::format("{} {} model {}", goods.noun, text, random_() % 900 + 100)};
+      default: return {goods, fmt::format("{} with {} logo", goods.noun, text)};
     }
   }
 
@@ -553,9 +537,7 @@ class DeclarationGenerator {
         {"destination", "DE"},
         {"e_commerce", e_commerce},
         {"consignor",
-         {{"name", consignor.name},
-          {"address", consignor.address},
-          {"country", consignor.country}}},
+         {{"name", consignor.name}, {"address", consignor.address}, {"country", consignor.country}}},
         {"consignee",
          {{"name", kConsignees[random_() % std::size(kConsignees)]},
           {"address", fmt::format("Industriestr. {}, 20457 Hamburg", random_() % 90 + 1)},
@@ -603,9 +585,8 @@ class DeclarationGenerator {
     }
     Line line{Categories()[2].items[1], "LUMIO POWERCELL usb chargers"};
     json declaration = Build(line, ExporterParty(), false);
-    declaration["consignee"] = {{"name", "Lumio Distribution GmbH"},
-                                {"address", "Elbchaussee 9, Hamburg"},
-                                {"country", "DE"}};
+    declaration["consignee"] = {
+        {"name", "Lumio Distribution GmbH"}, {"address", "Elbchaussee 9, Hamburg"}, {"country", "DE"}};
     return declaration;
   }
 
@@ -640,8 +621,7 @@ class ApiClient {
     httplib::Result result = http_.Post(
         "/api/v1/sessions", json{{"email", kAnalyst}, {"password", kDemoPassword}}.dump(),
         "application/json");
-    if (!result)
-      Die("signing in: no response (httplib: " + httplib::to_string(result.error()) + ")");
+    if (!result) Die("signing in: no response (httplib: " + httplib::to_string(result.error()) + ")");
     json body = json::parse(result->body, nullptr, false);
     if (result->status != 201 || !body.is_object() || !body.contains("token")) {
       Die(fmt::format("signing in as {}: HTTP {} {}", kAnalyst, result->status,
@@ -656,8 +636,7 @@ class ApiClient {
                                 {"Accept-Encoding", "identity"}};
     httplib::Result result = http_.Post(path, headers, body, "application/json");
     if (!result) {
-      Die(fmt::format("POST {}: no response (httplib: {})", path,
-                      httplib::to_string(result.error())));
+      Die(fmt::format("POST {}: no response (httplib: {})", path, httplib::to_string(result.error())));
     }
     if (result->status != expected) {
       Die(fmt::format("POST {}: HTTP {} (expected {}): {}", path, result->status, expected,
@@ -787,23 +766,21 @@ Figures Measure(const Run& run, DeclarationGenerator& generator, ApiClient& clie
 void Print(const Run& run, const Figures& figures) {
   const double requests = static_cast<double>(run.requests);
   const double declarations = requests * static_cast<double>(run.batch);
-  fmt::print(
-      "{}: {} requests, {} declarations in {:.2f} s: {:.0f} requests/s, {:.0f} "
-      "declarations/s\n",
-      run.name, run.requests, run.requests * run.batch, figures.wall_seconds,
-      requests / figures.wall_seconds, declarations / figures.wall_seconds);
+  fmt::print("{}: {} requests, {} declarations in {:.2f} s: {:.0f} requests/s, {:.0f} "
+             "declarations/s\n",
+             run.name, run.requests, run.requests * run.batch, figures.wall_seconds,
+             requests / figures.wall_seconds, declarations / figures.wall_seconds);
   const std::vector<double>& ms = figures.request_ms;
   fmt::print("  per request      p50 {:8.3f} ms  p90 {:8.3f} ms  p99 {:8.3f} ms  max {:8.3f} ms\n",
              Percentile(ms, 50), Percentile(ms, 90), Percentile(ms, 99),
              *std::max_element(ms.begin(), ms.end()));
   std::vector<double> per_declaration;
   for (double value : ms) per_declaration.push_back(value / static_cast<double>(run.batch));
-  fmt::print(
-      "  per declaration  p50 {:8.3f} ms  p90 {:8.3f} ms  p99 {:8.3f} ms  max {:8.3f} ms{}\n",
-      Percentile(per_declaration, 50), Percentile(per_declaration, 90),
-      Percentile(per_declaration, 99),
-      *std::max_element(per_declaration.begin(), per_declaration.end()),
-      run.batch > 1 ? "  (request time / batch size)" : "");
+  fmt::print("  per declaration  p50 {:8.3f} ms  p90 {:8.3f} ms  p99 {:8.3f} ms  max {:8.3f} ms{}\n",
+             Percentile(per_declaration, 50), Percentile(per_declaration, 90),
+             Percentile(per_declaration, 99),
+             *std::max_element(per_declaration.begin(), per_declaration.end()),
+             run.batch > 1 ? "  (request time / batch size)" : "");
   fmt::print("  server CPU time  {:.1f} us per declaration (all its threads)\n",
              figures.server_cpu_seconds * 1e6 / declarations);
 }
@@ -859,8 +836,8 @@ int RunBenchmark(const Options& options) {
   const std::filesystem::path import_path = dir.path() / "applications.json";
   std::ofstream(import_path) << ImportFile(marks, AddDays(clock.Today(), 365)).dump();
   if (!marks.empty()) {
-    RunCordon({"applications", "import", import_path.string(), "--db", db.string(), "--filed-with",
-               "Customs DE"},
+    RunCordon({"applications", "import", import_path.string(), "--db", db.string(),
+               "--filed-with", "Customs DE"},
               dir.path());
   }
   ServerProcess server(db, dir.path());
@@ -902,9 +879,8 @@ int RunBenchmark(const Options& options) {
     Run warm{"warm-up", 1, std::min<size_t>(200, options.requests), false, "identity"};
     Measure(warm, generator, client, tally, server.pid());
   }
-  fmt::print(
-      "one client thread, keep-alive (cpp-httplib client), responses uncompressed unless "
-      "said\n");
+  fmt::print("one client thread, keep-alive (cpp-httplib client), responses uncompressed unless "
+             "said\n");
   std::fflush(stdout);
 
   const std::vector<Run> runs = {
@@ -936,22 +912,19 @@ int RunBenchmark(const Options& options) {
   }
   server.Stop();
 
-  fmt::print(
-      "screened {} declarations; hits: mark {}, profile {}, watchlist {}, "
-      "small_consignment {}; channels: red {}, yellow {}, green {}\n",
-      tally.declarations, tally.hits["mark"], tally.hits["profile"], tally.hits["watchlist"],
-      tally.hits["small_consignment"], tally.channels["red"], tally.channels["yellow"],
-      tally.channels["green"]);
+  fmt::print("screened {} declarations; hits: mark {}, profile {}, watchlist {}, "
+             "small_consignment {}; channels: red {}, yellow {}, green {}\n",
+             tally.declarations, tally.hits["mark"], tally.hits["profile"],
+             tally.hits["watchlist"], tally.hits["small_consignment"], tally.channels["red"],
+             tally.channels["yellow"], tally.channels["green"]);
   // A server screening against an empty index would be fast and worthless.
   for (const char* kind : {"mark", "profile", "watchlist"}) {
-    if (tally.hits[kind] == 0)
-      Die(fmt::format("no {} hit in any result: the seeding failed", kind));
+    if (tally.hits[kind] == 0) Die(fmt::format("no {} hit in any result: the seeding failed", kind));
   }
   if (single_p99) {
-    fmt::print(
-        "target (DESIGN.md): p99 under 1 ms per declaration through the API; one "
-        "declaration per request, not stored: p99 {:.3f} ms: {}\n",
-        *single_p99, *single_p99 < 1.0 ? "met" : "NOT met");
+    fmt::print("target (DESIGN.md): p99 under 1 ms per declaration through the API; one "
+               "declaration per request, not stored: p99 {:.3f} ms: {}\n",
+               *single_p99, *single_p99 < 1.0 ? "met" : "NOT met");
   }
   return 0;
 }
