@@ -588,10 +588,11 @@ struct IndexedEntry {
   uint32_t word_count = 0;
 };
 
-// Party names (of at most 112 bytes) in which no entry was even a
-// candidate, remembered per thread: traders declare again and again, and
-// most are on no watchlist, so such a name then costs a hash and one
-// comparison. 4,096 x 128 bytes.
+// Party names with their country (together at most 112 bytes) that matched
+// no entry, remembered per thread: traders declare again and again, and most
+// are on no watchlist, so such a party then costs a hash and one comparison.
+// The country is part of the key because an entry with a country matches
+// only parties of that country. 4,096 x 128 bytes.
 using UnlistedNames = screening_internal::HitCache<112, 1>;
 constexpr size_t kUnlistedNames = 4096;
 
@@ -603,6 +604,7 @@ struct MatchScratch {
   std::vector<uint32_t> candidates;
   std::vector<uint8_t> used;
   std::string compact;
+  std::string unlisted_key;  // country's length, country, name
   // `unlisted` holds names for the index numbered `unlisted_owner` only:
   // a thread may match against several indexes in turn.
   uint64_t unlisted_owner = 0;
@@ -693,12 +695,13 @@ class WatchlistIndexImpl final : public WatchlistIndex {
       scratch.unlisted.Resize(kUnlistedNames);
       scratch.unlisted_owner = serial_;
     }
-    const bool cacheable = party.name.size() <= UnlistedNames::kBytes;
-    const uint64_t name_hash = cacheable ? std::hash<std::string_view>{}(party.name) : 0;
-    if (cacheable &&
-        scratch.unlisted.Find(name_hash, party.name.data(), party.name.size()) != nullptr) {
-      return;
-    }
+    // The country's length first: no two (name, country) pairs share a key.
+    std::string& key = scratch.unlisted_key;
+    key.assign(1, static_cast<char>(std::min<size_t>(party.country.size(), 255)));
+    key.append(party.country).append(party.name);
+    const bool cacheable = party.country.size() < 255 && key.size() <= UnlistedNames::kBytes;
+    const uint64_t key_hash = cacheable ? std::hash<std::string_view>{}(key) : 0;
+    if (cacheable && scratch.unlisted.Find(key_hash, key.data(), key.size()) != nullptr) return;
     NormaliseName(party.name, &scratch.name);
     Describe(scratch.name, &scratch.words);
     if (scratch.words.empty()) return;
@@ -736,8 +739,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
       if (first != nullptr) candidates.insert(candidates.end(), first, last);
     }
     if (candidates.empty()) {
-      if (cacheable)
-        scratch.unlisted.Insert(name_hash, party.name.data(), party.name.size(), nullptr, 0);
+      if (cacheable) scratch.unlisted.Insert(key_hash, key.data(), key.size(), nullptr, 0);
       return;
     }
     std::sort(candidates.begin(), candidates.end());
@@ -762,6 +764,10 @@ class WatchlistIndexImpl final : public WatchlistIndex {
       }
       hits.push_back(WatchlistHit{indexed.entry.id, indexed.entry.name, role, party.name,
                                   similarity, indexed.entry.weight});
+    }
+    if (hits.size() == first_hit) {
+      if (cacheable) scratch.unlisted.Insert(key_hash, key.data(), key.size(), nullptr, 0);
+      return;
     }
     // Best first; ties in watchlist order (candidates are in entry order and
     // the sort is stable).

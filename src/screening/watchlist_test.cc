@@ -160,6 +160,21 @@ TEST_F(WatchlistTest, CountryMustAgreeWhenBothHaveOne) {
   EXPECT_EQ(HitIds("Zentra Logistics BV", "CN"), Ids{"wle_zentra"});
 }
 
+// A party that matched nothing is remembered with its country: the same
+// name from the listed entry's country must still hit, however often it was
+// missed from another country before.
+TEST_F(WatchlistTest, RememberedMissesKeepTheirCountry) {
+  for (int pass = 0; pass < 4; ++pass) {
+    EXPECT_EQ(HitIds("Nordhandel GmbH", "AT"), Ids{}) << "pass " << pass;
+    EXPECT_EQ(HitIds("Nordhandel GmbH", "CH"), Ids{}) << "pass " << pass;
+  }
+  for (int pass = 0; pass < 4; ++pass) {
+    EXPECT_EQ(HitIds("Nordhandel GmbH", "DE"), Ids{"wle_nord"}) << "pass " << pass;
+    EXPECT_EQ(HitIds("Nordhandel GmbH", ""), Ids{"wle_nord"}) << "pass " << pass;
+    EXPECT_EQ(HitIds("Nordhandel GmbH", "AT"), Ids{}) << "pass " << pass;
+  }
+}
+
 TEST_F(WatchlistTest, HardNegatives) {
   // Different distinctive word, same generic words.
   EXPECT_EQ(HitIds("Shenzhen Light Trading Co., Ltd.", "CN"), Ids{});
