@@ -100,6 +100,9 @@ targeting::Dataset ModelDataset(const targeting::Mapping& mapping,
                                 std::span<const Declaration* const> declarations,
                                 std::vector<size_t>& group_ends) {
   targeting::RowsByRole rows(mapping);
+  size_t items = 0;
+  for (const Declaration* declaration : declarations) items += declaration->items.size();
+  rows.Reserve(items);
   group_ends.clear();
   size_t count = 0;
   for (const Declaration* declaration : declarations) {

@@ -250,6 +250,12 @@ RowsByRole::RowsByRole(const Mapping& mapping) : mapping_(mapping) {
   for (const NumericColumn& number : mapping.numeric) data_.numeric_names.push_back(number.name);
 }
 
+void RowsByRole::Reserve(size_t rows) {
+  for (std::vector<std::string>& column : data_.keys) column.reserve(rows);
+  for (std::vector<double>& column : data_.numeric) column.reserve(rows);
+  if (!mapping_.date_column.empty()) data_.days.reserve(rows);
+}
+
 void RowsByRole::StartRow() {
   key_call_ = number_call_ = 0;
   for (std::vector<std::string>& column : data_.keys) column.emplace_back();

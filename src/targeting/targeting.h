@@ -210,7 +210,8 @@ Dataset DatasetFromRoles(const Mapping& mapping, std::span<const RoleValues> row
 class RowsByRole {
  public:
   explicit RowsByRole(const Mapping& mapping);
-  void StartRow();  // every key empty, every number missing, no day
+  void Reserve(size_t rows);  // room for this many rows in all (optional)
+  void StartRow();            // every key empty, every number missing, no day
   void Key(std::string_view role, std::string_view text);
   void Number(std::string_view role, double value);
   void Day(int32_t day);  // days since 1970-01-01
