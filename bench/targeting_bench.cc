@@ -2,12 +2,13 @@
 // valid split (2021 Q1), and prints training time, scoring speed per core and
 // the quality figures. The held-out test quarter is never read.
 //
-//   targeting_bench [--mapping FILE] [--option NAME=VALUE ...] [--quiet]
+//   targeting_bench [--mapping FILE] [--option NAME=VALUE ...] [--importance] [--save MODEL]
 //
 // The data folder is resolved at configure time (../shared/data beside the
 // clone) and can be overridden with CORDON_KCS_DATA; when it is absent the
 // bench says so and exits 0. --option overrides one training option of the
-// mapping (e.g. --option max_depth=8), for tuning on train → valid.
+// mapping (e.g. --option max_depth=8), for tuning on train → valid; --save
+// writes the trained model (scripts/targeting_grid.py reads its trees).
 #include <time.h>
 #include <unistd.h>
 
@@ -69,10 +70,13 @@ int main(int argc, char** argv) {
   std::string mapping_path = CORDON_TARGETING_MAPPINGS "/kcs.json";
   nlohmann::ordered_json overrides = nlohmann::ordered_json::object();
   bool importance = false;
+  std::string save_path;
   for (int index = 1; index < argc; ++index) {
     std::string argument = argv[index];
     if (argument == "--mapping" && index + 1 < argc) {
       mapping_path = argv[++index];
+    } else if (argument == "--save" && index + 1 < argc) {
+      save_path = argv[++index];
     } else if (argument == "--importance") {
       importance = true;
     } else if (argument == "--option" && index + 1 < argc) {
@@ -85,7 +89,8 @@ int main(int argc, char** argv) {
       overrides[option.substr(0, equals)] = value;
     } else {
       return Fail(
-          "usage: targeting_bench [--mapping FILE] [--option NAME=VALUE ...] [--importance]");
+          "usage: targeting_bench [--mapping FILE] [--option NAME=VALUE ...] [--importance] "
+          "[--save MODEL]");
     }
   }
   std::string train_path = data_dir + "/df_syn_train_eng.csv";
@@ -122,6 +127,10 @@ int main(int argc, char** argv) {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu_finished);
   double train_cpu_seconds = static_cast<double>(cpu_finished.tv_sec - cpu_started.tv_sec) +
                              static_cast<double>(cpu_finished.tv_nsec - cpu_started.tv_nsec) * 1e-9;
+  if (!save_path.empty()) {
+    cordon::Status saved = model->Save(save_path);
+    if (!saved.ok()) return Fail(saved.error().ToString());
+  }
 
   // Scoring speed on one core: features (encoder look-ups) and trees.
   constexpr int kScoringPasses = 5;
