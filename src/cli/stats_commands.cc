@@ -305,9 +305,11 @@ int StatsCommands::State::RunExport() const {
                                      : StatisticsExchangeToJson(*exchange).dump(2) + "\n";
   Status written = WriteOutput(out, text);
   if (!written.ok()) return Fail(written.error());
-  std::printf("%s: %s statistics of %s, %zu cells, %lld suppressed (fewer than %d cases)\n",
-              out.c_str(), quarter.c_str(), exchange->reporting_country.c_str(),
-              exchange->cells.size(), exchange->suppressed_cells, min_cases);
+  std::printf(
+      "%s: %s statistics of %s, %zu cells, %lld suppressed (%lld with fewer than %d cases, %lld "
+      "complementary)\n",
+      out.c_str(), quarter.c_str(), exchange->reporting_country.c_str(), exchange->cells.size(),
+      exchange->suppressed_cells, exchange->primary_cells, min_cases, exchange->secondary_cells);
   return 0;
 }
 

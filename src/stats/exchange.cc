@@ -1,6 +1,6 @@
 // The quarterly exchange: the document format (docs/stats.md "The quarterly
-// exchange"), the export with small-cell suppression, the partner import and
-// the joint view.
+// exchange"), the export with primary and secondary suppression, the partner
+// import and the joint view.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "core/codes.h"
 #include "core/digest.h"
 #include "stats/stats_internal.h"
+#include "stats/suppression.h"
 
 namespace cordon {
 namespace {
@@ -37,6 +38,27 @@ const std::vector<Breakdown>& Breakdowns() {
       {"route_product_category", {"origin", "destination", "product_category"}},
   };
   return breakdowns;
+}
+
+// Where the breakdowns add up (articles and value; cases are distinct cases
+// and need not): every record falls into exactly one cell of each breakdown
+// (an unknown origin, destination or transport mode is a cell of its own,
+// and a record line has one category and one IPR type), so each
+// one-dimensional breakdown adds up to the total, and the route x category
+// cells of a route (of a category) add up to that route's (category's)
+// cell. The route x category cells then add up to the total as well; the
+// secondary suppression over these links covers that sum too
+// (docs/stats.md "Suppression").
+const std::vector<stats_internal::BreakdownLink>& BreakdownLinks() {
+  static const std::vector<stats_internal::BreakdownLink> links = {
+      {"total", "route"},
+      {"total", "product_category"},
+      {"total", "ipr_type"},
+      {"total", "transport_mode"},
+      {"route", "route_product_category"},
+      {"product_category", "route_product_category"},
+  };
+  return links;
 }
 
 const Breakdown* FindBreakdown(const std::string& name) {
@@ -96,6 +118,12 @@ json StatisticsExchangeToJson(const StatisticsExchange& exchange) {
                      {"articles", cell.articles},
                      {"value_eur", cell.value_eur}});
   }
+  json suppression = {{"min_cases", exchange.min_cases},
+                      {"suppressed_cells", exchange.suppressed_cells}};
+  if (exchange.format_version >= 2) {
+    suppression["primary_cells"] = exchange.primary_cells;
+    suppression["secondary_cells"] = exchange.secondary_cells;
+  }
   return {{"format", kFormatName},
           {"format_version", exchange.format_version},
           {"reporting_country", exchange.reporting_country},
@@ -103,8 +131,7 @@ json StatisticsExchangeToJson(const StatisticsExchange& exchange) {
           {"period", {{"from", FormatDate(exchange.period_from)}, {"to", FormatDate(exchange.period_to)}}},
           {"generated_at", exchange.generated_at},
           {"taxonomy", {{"product_categories", "cordon-seizure-product-categories"}, {"version", 1}}},
-          {"suppression", {{"min_cases", exchange.min_cases},
-                           {"suppressed_cells", exchange.suppressed_cells}}},
+          {"suppression", std::move(suppression)},
           {"cells", std::move(cells)}};
 }
 
@@ -139,10 +166,12 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
     errors.push_back({"format", fmt::format("must be \"{}\"", kFormatName)});
   }
   exchange.format_version = static_cast<int>(integer(document, "format_version", "format_version", 1));
-  if (exchange.format_version != kStatisticsFormatVersion) {
+  if (exchange.format_version < kOldestStatisticsFormatVersion ||
+      exchange.format_version > kStatisticsFormatVersion) {
     errors.push_back({"format_version", fmt::format("version {} is not supported (this Cordon "
-                                                    "reads version {})",
+                                                    "reads versions {} to {})",
                                                     exchange.format_version,
+                                                    kOldestStatisticsFormatVersion,
                                                     kStatisticsFormatVersion)});
     return InvalidInput("unsupported statistics document", std::move(errors));
   }
@@ -169,13 +198,40 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
     errors.push_back({"generated_at", "must be an RFC 3339 timestamp"});
   }
   const json* suppression = document.contains("suppression") ? &document["suppression"] : nullptr;
+  // Version 2 added the split of the suppressed cells into primary and
+  // secondary; version 1 knows only their sum.
+  const bool split = exchange.format_version >= 2;
   if (suppression == nullptr || !suppression->is_object()) {
-    errors.push_back({"suppression", "must be {\"min_cases\",\"suppressed_cells\"}"});
+    errors.push_back({"suppression", split ? "must be {\"min_cases\",\"suppressed_cells\","
+                                             "\"primary_cells\",\"secondary_cells\"}"
+                                           : "must be {\"min_cases\",\"suppressed_cells\"}"});
   } else {
+    for (const auto& [name, unused] : suppression->items()) {
+      if (name != "min_cases" && name != "suppressed_cells" &&
+          !(split && (name == "primary_cells" || name == "secondary_cells"))) {
+        errors.push_back({"suppression." + name,
+                          fmt::format("is not a field of format version {}",
+                                      exchange.format_version)});
+      }
+    }
     exchange.min_cases =
         static_cast<int>(integer(*suppression, "min_cases", "suppression.min_cases", 1));
     exchange.suppressed_cells =
         integer(*suppression, "suppressed_cells", "suppression.suppressed_cells", 0);
+    if (split) {
+      const size_t before = errors.size();
+      exchange.primary_cells =
+          integer(*suppression, "primary_cells", "suppression.primary_cells", 0);
+      exchange.secondary_cells =
+          integer(*suppression, "secondary_cells", "suppression.secondary_cells", 0);
+      if (errors.size() == before &&
+          exchange.primary_cells + exchange.secondary_cells != exchange.suppressed_cells) {
+        errors.push_back({"suppression.suppressed_cells",
+                          "must be primary_cells + secondary_cells"});
+      }
+    } else {
+      exchange.primary_cells = exchange.suppressed_cells;
+    }
   }
   const json* cells = document.contains("cells") ? &document["cells"] : nullptr;
   if (cells == nullptr || !cells->is_array()) {
@@ -286,28 +342,44 @@ Result<StatisticsExchange> StatsService::ExportQuarter(const Caller& caller,
   exchange.period_to = period->second;
   exchange.min_cases = min_cases;
   exchange.generated_at = FormatTimestamp(impl_->clock.Now());
+  // Every cell of the quarter, in the document's order: breakdowns as listed,
+  // rows ordered by their keys.
+  std::vector<stats_internal::TableCell> table_cells;
   for (const Breakdown& breakdown : Breakdowns()) {
     SeizureQuery query;
     query.group_by = breakdown.dims;
     query.from = period->first;
     query.to = period->second;
     SeizureTable table = cube->Aggregate(query);
-    for (const SeizureRow& row : table.rows) {
-      // Small cells never leave the administration (docs/stats.md).
-      if (row.cases < min_cases) {
-        ++exchange.suppressed_cells;
-        continue;
-      }
-      ExchangeCell cell;
+    for (SeizureRow& row : table.rows) {
+      stats_internal::TableCell cell;
       cell.breakdown = breakdown.name;
       for (size_t index = 0; index < breakdown.dims.size(); ++index) {
-        cell.keys.emplace_back(breakdown.dims[index], row.keys[index]);
+        cell.keys.emplace_back(breakdown.dims[index], std::move(row.keys[index]));
       }
       cell.cases = row.cases;
       cell.articles = row.articles;
-      cell.value_eur = stats_internal::Euros(row.value_cents);
-      exchange.cells.push_back(std::move(cell));
+      cell.value_cents = row.value_cents;
+      table_cells.push_back(std::move(cell));
     }
+  }
+  // Small cells, and the complements that keep them from being computed by
+  // subtraction, never leave the administration (docs/stats.md).
+  stats_internal::SuppressionPlan plan = stats_internal::PlanSuppression(
+      table_cells, stats_internal::RelationsOf(table_cells, BreakdownLinks()), min_cases);
+  exchange.primary_cells = plan.primary;
+  exchange.secondary_cells = plan.secondary;
+  exchange.suppressed_cells = plan.primary + plan.secondary;
+  for (size_t index = 0; index < table_cells.size(); ++index) {
+    if (plan.withheld[index]) continue;
+    stats_internal::TableCell& source = table_cells[index];
+    ExchangeCell cell;
+    cell.breakdown = std::move(source.breakdown);
+    cell.keys = std::move(source.keys);
+    cell.cases = source.cases;
+    cell.articles = source.articles;
+    cell.value_eur = stats_internal::Euros(source.value_cents);
+    exchange.cells.push_back(std::move(cell));
   }
   return exchange;
 }

@@ -130,12 +130,16 @@ struct SeizureImportReport {
 
 // --- the quarterly exchange (docs/stats.md "Exchange format")
 
-// Version of the exchange document this Cordon writes and reads.
-inline constexpr int kStatisticsFormatVersion = 1;
+// Version of the exchange document this Cordon writes. It reads this one and
+// every version from kOldestStatisticsFormatVersion on (version 1: no
+// secondary suppression, no primary/secondary counts).
+inline constexpr int kStatisticsFormatVersion = 2;
+inline constexpr int kOldestStatisticsFormatVersion = 1;
 
 struct ExchangeCell {
-  // One of the document's breakdowns: "route" (origin, destination),
-  // "product_category", "ipr_type", "transport_mode", "office", "total".
+  // One of the document's breakdowns: "total", "route" (origin,
+  // destination), "product_category", "ipr_type", "transport_mode",
+  // "route_product_category" (origin, destination, product_category).
   std::string breakdown;
   std::vector<std::pair<std::string, std::string>> keys;  // dimension -> value
   long long cases = 0;
@@ -151,19 +155,27 @@ struct StatisticsExchange {
   Date period_to{};
   int min_cases = 3;  // the suppression threshold applied
   std::string generated_at;
-  std::vector<ExchangeCell> cells;  // cells with at least min_cases cases
+  std::vector<ExchangeCell> cells;  // the published cells, each with at least min_cases cases
+  // Cells withheld: primary_cells (fewer than min_cases cases) plus
+  // secondary_cells (complements, so that no withheld cell can be computed by
+  // subtraction). A version-1 document states only the sum; read, it counts
+  // as primary (version 1 writers had no secondary suppression).
   long long suppressed_cells = 0;
+  long long primary_cells = 0;
+  long long secondary_cells = 0;
 };
 
-// The exchange document as JSON (docs/stats.md), and its reader: every
-// field validated, kInvalidInput naming the bad one ("cells[3].cases"),
-// refusing a cell below the document's own min_cases (nothing may arrive
-// unsuppressed) and a version this Cordon does not know. Used by the
-// exchange between nodes (message type "statistics") as well.
+// The exchange document as JSON (docs/stats.md), in the shape of its
+// format_version (1 or 2), and its reader: every field validated,
+// kInvalidInput naming the bad one ("cells[3].cases"), refusing a cell below
+// the document's own min_cases (nothing may arrive unsuppressed) and a
+// version this Cordon does not know. Used by the exchange between nodes
+// (message type "statistics") as well.
 nlohmann::json StatisticsExchangeToJson(const StatisticsExchange& exchange);
 Result<StatisticsExchange> ParseStatisticsExchange(const nlohmann::json& document);
-// The same cells as CSV: breakdown,origin,destination,product_category,
-// ipr_type,transport_mode,office,cases,articles,value_eur.
+// The same cells as CSV: format_version,reporting_country,quarter,min_cases,
+// breakdown,origin,destination,product_category,ipr_type,transport_mode,
+// cases,articles,value_eur.
 std::string StatisticsExchangeToCsv(const StatisticsExchange& exchange);
 
 struct PartnerImportReport {
@@ -222,8 +234,11 @@ class StatsService {
   Result<SeizureImportReport> ImportCsv(const Caller& caller, std::string_view csv,
                                         const SeizureImportOptions& options);
 
-  // The quarter's aggregates for partners, with cells of fewer than
-  // min_cases cases (>= 1) suppressed. kInvalidInput for a bad quarter.
+  // The quarter's aggregates for partners (format version 2), with cells of
+  // fewer than min_cases cases (>= 1) withheld, and the complements that
+  // keep them from being computed by subtraction (docs/stats.md
+  // "Suppression"). The same records give the same cells. kInvalidInput for
+  // a bad quarter or threshold.
   Result<StatisticsExchange> ExportQuarter(const Caller& caller, const std::string& quarter,
                                            int min_cases);
   // Loads a partner's exchange document; loading the same one again changes
