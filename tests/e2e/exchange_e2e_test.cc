@@ -296,6 +296,10 @@ TEST_F(ExchangeE2eTest, ReferralFeedbackAlertProfileAndStatisticsBetweenThreeNod
   }
   cn_rows += "CN-9,2026-09-01,CNNGB,CN,ex_officio,sea,CN,CN,FR,other,trademark,5,5,false,false,"
              "destroyed\n";
+  for (int index = 0; index < 3; ++index) {  // 3 small ones CN -> IT: withheld with FR's
+    cn_rows += "CN-IT-" + std::to_string(index) + ",2026-09-0" + std::to_string(index + 2) +
+               ",CNNGB,CN,ex_officio,sea,CN,CN,IT,other,trademark,5,5,false,false,destroyed\n";
+  }
   import_seizures(cn_, cn_rows);
   import_seizures(de_, "DE-1,2026-08-20,DEHAM,DE,application,sea,CN,CN,DE,other,trademark,400,"
                        "1200,false,false,destroyed\n");

@@ -142,10 +142,12 @@ TEST_F(StatsE2E, CasesCountAtOnceAndOnlyTheAdministrationSeesItsFigures) {
 }
 
 TEST_F(StatsE2E, QuarterlyExchangeBetweenTwoAdministrationsAndTheAnalysis) {
-  // Customs NL's records: 4 cases CN -> NL and 1 VN -> NL in 2025Q3.
+  // Customs NL's records: 4 cases CN -> NL, 1 VN -> NL (below the
+  // threshold) and 3 TR -> NL (withheld with it, or the total minus CN would
+  // give VN away) in 2025Q3.
   std::string nl_rows = kHeader;
-  for (int index = 0; index < 5; ++index) {
-    std::string origin = index < 4 ? "CN" : "VN";
+  for (int index = 0; index < 8; ++index) {
+    std::string origin = index < 4 ? "CN" : index < 5 ? "VN" : "TR";
     nl_rows += "NL-" + std::to_string(index) + ",2025-08-1" + std::to_string(index) +
                ",NLRTM,NL,application,sea," + origin + "," + origin +
                ",NL,toys,trademark,10,100,false,false,destroyed\n";
@@ -161,10 +163,14 @@ TEST_F(StatsE2E, QuarterlyExchangeBetweenTwoAdministrationsAndTheAnalysis) {
                  db_.string(), "--org", "Customs NL"},
                 dir_->path());
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  EXPECT_NE(exported.out.find("suppressed (fewer than 3 cases)"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("4 suppressed (2 with fewer than 3 cases, 2 complementary)"),
+            std::string::npos)
+      << exported.out;
   std::ifstream file(exported_path);
   json document = json::parse(file);
-  EXPECT_EQ(document["format_version"], 1);
+  EXPECT_EQ(document["format_version"], 2);
+  EXPECT_EQ(document["suppression"], json::parse(R"({"min_cases":3,"suppressed_cells":4,
+      "primary_cells":2,"secondary_cells":2})"));
   EXPECT_EQ(document["reporting_country"], "NL");
   for (const json& cell : document["cells"]) EXPECT_GE(cell["cases"].get<int>(), 3) << cell;
 
@@ -195,7 +201,7 @@ TEST_F(StatsE2E, QuarterlyExchangeBetweenTwoAdministrationsAndTheAnalysis) {
 
   Response csv = analyst_->Get("/api/v1/stats/exchange/2025Q3?min_cases=1&format=csv");
   ASSERT_EQ(csv.status, 200) << csv.raw;
-  EXPECT_NE(csv.raw.find("1,DE,2025Q3,1,route,CN,NL,,,,1,1,1.00\n"), std::string::npos) << csv.raw;
+  EXPECT_NE(csv.raw.find("2,DE,2025Q3,1,route,CN,NL,,,,1,1,1.00\n"), std::string::npos) << csv.raw;
   Response bad_quarter = analyst_->Get("/api/v1/stats/exchange/2025Q5");
   EXPECT_EQ(bad_quarter.status, 422);
 
