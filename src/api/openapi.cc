@@ -137,8 +137,8 @@ void AddStatsSchemas(json& schemas) {
         Object({{"min_cases", {{"type", "integer"}, {"minimum", 1}}},
                 {"suppressed_cells", {{"type", "integer"}, {"description", "primary + secondary"}}},
                 {"primary_cells",
-                 {{"type", "integer"}, {"description", "cells with fewer than min_cases cases "
-                                                       "(version 2)"}}},
+                 {{"type", "integer"},
+                  {"description", "cells with fewer than min_cases cases (version 2)"}}},
                 {"secondary_cells",
                  {{"type", "integer"},
                   {"description", "complements withheld against subtraction (version 2)"}}}},

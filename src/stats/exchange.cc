@@ -124,15 +124,17 @@ json StatisticsExchangeToJson(const StatisticsExchange& exchange) {
     suppression["primary_cells"] = exchange.primary_cells;
     suppression["secondary_cells"] = exchange.secondary_cells;
   }
-  return {{"format", kFormatName},
-          {"format_version", exchange.format_version},
-          {"reporting_country", exchange.reporting_country},
-          {"quarter", exchange.quarter},
-          {"period", {{"from", FormatDate(exchange.period_from)}, {"to", FormatDate(exchange.period_to)}}},
-          {"generated_at", exchange.generated_at},
-          {"taxonomy", {{"product_categories", "cordon-seizure-product-categories"}, {"version", 1}}},
-          {"suppression", std::move(suppression)},
-          {"cells", std::move(cells)}};
+  return {
+      {"format", kFormatName},
+      {"format_version", exchange.format_version},
+      {"reporting_country", exchange.reporting_country},
+      {"quarter", exchange.quarter},
+      {"period",
+       {{"from", FormatDate(exchange.period_from)}, {"to", FormatDate(exchange.period_to)}}},
+      {"generated_at", exchange.generated_at},
+      {"taxonomy", {{"product_categories", "cordon-seizure-product-categories"}, {"version", 1}}},
+      {"suppression", std::move(suppression)},
+      {"cells", std::move(cells)}};
 }
 
 Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
@@ -168,11 +170,11 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
   exchange.format_version = static_cast<int>(integer(document, "format_version", "format_version", 1));
   if (exchange.format_version < kOldestStatisticsFormatVersion ||
       exchange.format_version > kStatisticsFormatVersion) {
-    errors.push_back({"format_version", fmt::format("version {} is not supported (this Cordon "
-                                                    "reads versions {} to {})",
-                                                    exchange.format_version,
-                                                    kOldestStatisticsFormatVersion,
-                                                    kStatisticsFormatVersion)});
+    errors.push_back(
+        {"format_version", fmt::format("version {} is not supported (this Cordon "
+                                       "reads versions {} to {})",
+                                       exchange.format_version, kOldestStatisticsFormatVersion,
+                                       kStatisticsFormatVersion)});
     return InvalidInput("unsupported statistics document", std::move(errors));
   }
   exchange.reporting_country = text(document, "reporting_country", "reporting_country");
@@ -209,9 +211,8 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
     for (const auto& [name, unused] : suppression->items()) {
       if (name != "min_cases" && name != "suppressed_cells" &&
           !(split && (name == "primary_cells" || name == "secondary_cells"))) {
-        errors.push_back({"suppression." + name,
-                          fmt::format("is not a field of format version {}",
-                                      exchange.format_version)});
+        errors.push_back({"suppression." + name, fmt::format("is not a field of format version {}",
+                                                             exchange.format_version)});
       }
     }
     exchange.min_cases =
@@ -226,8 +227,8 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
           integer(*suppression, "secondary_cells", "suppression.secondary_cells", 0);
       if (errors.size() == before &&
           exchange.primary_cells + exchange.secondary_cells != exchange.suppressed_cells) {
-        errors.push_back({"suppression.suppressed_cells",
-                          "must be primary_cells + secondary_cells"});
+        errors.push_back(
+            {"suppression.suppressed_cells", "must be primary_cells + secondary_cells"});
       }
     } else {
       exchange.primary_cells = exchange.suppressed_cells;
@@ -500,8 +501,9 @@ Result<json> StatsService::JointView(const Caller& caller, const std::string& br
   return json{{"by", breakdown_name},
               {"partners", json(std::vector<std::string>(partners.begin(), partners.end()))},
               {"partner_min_cases", std::move(thresholds)},
-              {"note", "a partner's null is a cell it did not report: none, or fewer cases than "
-                       "its min_cases (suppressed)"},
+              {"note",
+               "a partner's null is a cell it did not report: none, or withheld (fewer cases "
+               "than its min_cases, or a complement protecting such a cell)"},
               {"rows", std::move(items)}};
 }
 

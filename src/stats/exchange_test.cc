@@ -147,9 +147,10 @@ TEST_F(ExchangeTest, TheDocumentRoundTripsThroughJsonAndItsReader) {
   json document = StatisticsExchangeToJson(*exported);
   EXPECT_EQ(document["format"], "cordon-seizure-statistics");
   EXPECT_EQ(document["format_version"], 2);
-  EXPECT_EQ(document["suppression"],
-            (json{{"min_cases", 3}, {"suppressed_cells", 0}, {"primary_cells", 0},
-                  {"secondary_cells", 0}}));
+  EXPECT_EQ(document["suppression"], (json{{"min_cases", 3},
+                                           {"suppressed_cells", 0},
+                                           {"primary_cells", 0},
+                                           {"secondary_cells", 0}}));
   EXPECT_EQ(document["period"], (json{{"from", "2025-07-01"}, {"to", "2025-09-30"}}));
   Result<StatisticsExchange> parsed = ParseStatisticsExchange(json::parse(document.dump()));
   ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
@@ -347,7 +348,7 @@ struct Figures {
 struct GeneratedQuarter {
   std::string quarter;
   int min_cases = 3;
-  std::string csv;                   // the records, without header
+  std::string csv;                  // the records, without header
   std::map<CellId, Figures> truth;  // every cell, unsuppressed
 };
 
@@ -367,8 +368,7 @@ GeneratedQuarter Generate(uint32_t seed) {
   const std::vector<std::string> origins = {"CN", "HK", "TR", "VN", ""};
   const std::vector<std::string> destinations = {"DE", "NL", ""};
   const std::vector<std::string> modes = {"sea", "air", "postal", ""};
-  const std::vector<std::string> categories = {"shoes", "toys", "watches", "clothing",
-                                               "medicines"};
+  const std::vector<std::string> categories = {"shoes", "toys", "watches", "clothing", "medicines"};
   const std::vector<std::string> ipr_types = {"trademark", "design", "copyright"};
   GeneratedQuarter generated;
   const int year = 2010 + static_cast<int>(seed / 4);
@@ -381,8 +381,8 @@ GeneratedQuarter Generate(uint32_t seed) {
     const std::string case_origin = pick(origins);
     const std::string destination = pick(destinations);
     const std::string mode = pick(modes);
-    const std::string day = fmt::format("{}-{:02}-{:02}", year, quarter * 3 + 1 + random() % 3,
-                                        1 + random() % 28);
+    const std::string day =
+        fmt::format("{}-{:02}-{:02}", year, quarter * 3 + 1 + random() % 3, 1 + random() % 28);
     const int lines = 1 + static_cast<int>(random() % 3);
     for (int line = 0; line < lines; ++line) {
       const std::string origin = random() % 6 == 0 ? pick(origins) : case_origin;
@@ -516,10 +516,9 @@ TEST_F(ExchangeTest, AnAttackerSubtractingPublishedCellsNeverRecoversAWithheldOn
         continue;
       }
       const std::vector<CellId>& relations = relations_of_cell[id];
-      EXPECT_TRUE(std::any_of(relations.begin(), relations.end(),
-                              [&](const CellId& relation) {
-                                return withheld_members_of[relation] == 2;
-                              }))
+      EXPECT_TRUE(
+          std::any_of(relations.begin(), relations.end(),
+                      [&](const CellId& relation) { return withheld_members_of[relation] == 2; }))
           << id.first << " with " << truth.cases.size() << " cases withheld without need";
     }
   }
@@ -537,9 +536,10 @@ TEST_F(ExchangeTest, TheSameRecordsGiveTheSameDocumentBytes) {
     end = generated.csv.find('\n', start);
     lines.push_back(generated.csv.substr(start, end - start));
   }
-  std::stable_sort(lines.begin(), lines.end(), [](const std::string& left, const std::string& right) {
-    return left.substr(0, left.find(',')) > right.substr(0, right.find(','));
-  });
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const std::string& left, const std::string& right) {
+                     return left.substr(0, left.find(',')) > right.substr(0, right.find(','));
+                   });
   std::string reversed;
   for (std::string line : lines) {
     line.replace(line.find(",DEHAM,DE,"), 10, ",NLRTM,NL,");
