@@ -124,6 +124,15 @@ void AddEntryErrors(const Error& error, size_t index, std::vector<FieldError>& e
   }
 }
 
+// The error of a file of entries with bad fields. (The count is taken
+// before the list is moved into the error: in one call, the order in which
+// the arguments are evaluated is unspecified, and GCC moved first.)
+Error FileErrors(const std::string& path, std::string_view option, std::vector<FieldError> errors) {
+  std::string message = fmt::format("{} ({}) has {} invalid field{}", path, option, errors.size(),
+                                    errors.size() == 1 ? "" : "s");
+  return InvalidInput(std::move(message), std::move(errors));
+}
+
 std::string EntryId(const json& entry, const std::string& fallback) {
   auto id = entry.find("id");
   if (id != entry.end() && id->is_string() && !id->get<std::string>().empty()) {
@@ -134,7 +143,8 @@ std::string EntryId(const json& entry, const std::string& fallback) {
 
 // --rights [--profiles] [--watchlist]: a Screener from files. Every
 // application in the file counts as granted and in force.
-Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOptions& options) {
+Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOptions& options,
+                                                          Date today) {
   CORDON_ASSIGN_OR_RETURN(json bodies, ReadJsonArrayFile(options.rights, "rights"));
   std::vector<Application> applications;
   std::vector<FieldError> errors;
@@ -144,17 +154,24 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
       AddEntryErrors(app.error(), index, errors);
       continue;
     }
+    // Treated as granted, so held to what a grant needs for screening: a
+    // trademark without marks would screen nothing (a misspelt "marks" is
+    // ignored as an unknown field, as in the API).
+    for (size_t right = 0; right < app->rights.size(); ++right) {
+      if (app->rights[right].type == "trademark" && app->rights[right].marks.empty()) {
+        errors.push_back({fmt::format("[{}].rights[{}].marks", index, right),
+                          "a trademark needs at least one mark to be screened"});
+      }
+    }
     app->id = EntryId(bodies[index], fmt::format("app_file_{}", index + 1));
     app->status = "granted";
     applications.push_back(std::move(app).value());
   }
   if (!errors.empty()) {
-    return InvalidInput(
-        fmt::format("{} (--rights) has {} invalid field(s)", options.rights, errors.size()),
-        std::move(errors));
+    return FileErrors(options.rights, "--rights", std::move(errors));
   }
   CORDON_ASSIGN_OR_RETURN(std::shared_ptr<const MarkIndex> marks,
-                          MarkIndex::Build(FromApplications(applications)));
+                          MarkIndex::Build(FromApplications(applications, today)));
 
   ScreenerParts parts;
   parts.scoring.model_weight = options.model_weight;
@@ -184,9 +201,7 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
       profiles.push_back(std::move(profile).value());
     }
     if (!errors.empty()) {
-      return InvalidInput(
-          fmt::format("{} (--profiles) has {} invalid field(s)", options.profiles, errors.size()),
-          std::move(errors));
+      return FileErrors(options.profiles, "--profiles", std::move(errors));
     }
     CORDON_ASSIGN_OR_RETURN(parts.profiles,
                             ProfileSet::Compile(profiles, std::move(reference_prices)));
@@ -204,9 +219,7 @@ Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOpt
       entries.push_back(std::move(entry).value());
     }
     if (!errors.empty()) {
-      return InvalidInput(
-          fmt::format("{} (--watchlist) has {} invalid field(s)", options.watchlist, errors.size()),
-          std::move(errors));
+      return FileErrors(options.watchlist, "--watchlist", std::move(errors));
     }
     CORDON_ASSIGN_OR_RETURN(parts.watchlist, WatchlistIndex::Build(std::move(entries)));
   }
@@ -370,6 +383,7 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
   // --- the Screener: from the database's administration, or from files
   SystemClock clock;
   SystemRng rng;
+  const Date today = clock.Today();
   std::unique_ptr<Store> store;
   std::unique_ptr<ScreeningService> service;
   std::optional<ScreeningRunRecord> run;
@@ -393,7 +407,7 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
     if (!started_run.ok()) return Fail(started_run.error());
     run = std::move(started_run).value();
   } else {
-    Result<std::shared_ptr<const Screener>> built = ScreenerFromFiles(options);
+    Result<std::shared_ptr<const Screener>> built = ScreenerFromFiles(options, today);
     if (!built.ok()) return Fail(built.error());
     screener = *built;
   }
@@ -428,7 +442,6 @@ int RunScreenCommand(const ScreenCommandOptions& options) {
 
   std::unique_ptr<DeclarationSource> source =
       format == "csv" ? OpenCsv(input) : OpenJsonLines(input);
-  const Date today = clock.Today();
   ScreeningSummary summary;
   long long duplicates = 0;
   long long ordinal = 0;  // of the next record = its output line, 0-based

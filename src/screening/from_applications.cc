@@ -6,7 +6,8 @@
 
 namespace cordon {
 
-std::vector<IndexedApplication> FromApplications(const std::vector<Application>& applications) {
+std::vector<IndexedApplication> FromApplications(const std::vector<Application>& applications,
+                                                 Date today) {
   std::vector<IndexedApplication> indexed;
   indexed.reserve(applications.size());
   for (const Application& application : applications) {
@@ -14,6 +15,8 @@ std::vector<IndexedApplication> FromApplications(const std::vector<Application>&
     entry.id = application.id;
     for (size_t right_index = 0; right_index < application.rights.size(); ++right_index) {
       const Right& right = application.rights[right_index];
+      // In force through its expiry date.
+      if (right.expires_on && *right.expires_on < today) continue;
       for (const std::string& mark : right.marks) {
         entry.marks.push_back(
             RecordedMark{mark, static_cast<int>(right_index), right.nice_classes});

@@ -105,6 +105,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "core/time.h"
 #include "screening/nice_hs.h"
 
 struct hs_database;
@@ -140,10 +141,13 @@ struct IndexedApplication {
 };
 
 // The index input of `applications` from their public fields: every word mark
-// of every right, the HS codes of its goods and its authorised parties. The
-// caller chooses which applications count (granted, valid, of the screening
-// administration); this function does not look at status.
-std::vector<IndexedApplication> FromApplications(const std::vector<Application>& applications);
+// of every right still in force on `today` (a right whose `expires_on` has
+// passed gives no marks: its protection has lapsed), the HS codes of its
+// goods and its authorised parties. The caller chooses which applications
+// count (granted, valid, of the screening administration); this function
+// does not look at status.
+std::vector<IndexedApplication> FromApplications(const std::vector<Application>& applications,
+                                                 Date today);
 
 // A consignor or consignee of the declaration being screened.
 struct PartyRef {

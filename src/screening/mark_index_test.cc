@@ -811,7 +811,8 @@ TEST(MarkIndex, FromApplicationsUsesRightsGoodsAndAuthorisedParties) {
       Right{"trademark", "EUTM 2", "EUIPO", {"ZX-PRO", "ZENTRA KIDS"}, {28}, {}});
   application.goods.push_back(Goods{"footwear", {"6402", "6404"}});
   application.authorised_parties.push_back(Party{"Zentra Logistics B.V.", "", "NL", "importer"});
-  const auto indexed = FromApplications({application});
+  const Date today{std::chrono::year(2026) / 3 / 4};
+  auto indexed = FromApplications({application}, today);
   ASSERT_EQ(indexed.size(), 1u);
   EXPECT_EQ(indexed[0].id, "app-1");
   ASSERT_EQ(indexed[0].marks.size(), 3u);
@@ -821,6 +822,17 @@ TEST(MarkIndex, FromApplicationsUsesRightsGoodsAndAuthorisedParties) {
   EXPECT_EQ(indexed[0].goods_hs, (std::vector<std::string>{"6402", "6404"}));
   ASSERT_EQ(indexed[0].authorised_parties.size(), 1u);
   EXPECT_EQ(indexed[0].authorised_parties[0].country, "NL");
+
+  // A right is screened through its expiry date, not after: its protection
+  // has lapsed (the application's other rights still count).
+  application.rights[1].expires_on = today;
+  indexed = FromApplications({application}, today);
+  ASSERT_EQ(indexed[0].marks.size(), 3u);
+  application.rights[1].expires_on = std::chrono::sys_days(today) - std::chrono::days(1);
+  indexed = FromApplications({application}, today);
+  ASSERT_EQ(indexed[0].marks.size(), 1u);
+  EXPECT_EQ(indexed[0].marks[0].text, "ZENTRA");
+  EXPECT_EQ(indexed[0].goods_hs.size(), 2u);
 }
 
 }  // namespace

@@ -430,7 +430,7 @@ Result<std::shared_ptr<const Screener>> ScreeningService::BuildScreener(const st
     query.cursor = page.next_cursor;
   }
 
-  std::vector<IndexedApplication> indexed = FromApplications(granted);
+  std::vector<IndexedApplication> indexed = FromApplications(granted, today);
   Result<std::shared_ptr<const MarkIndex>> marks = MarkIndex::Build(indexed, options_.marks);
   if (!marks.ok() && marks.error().code() == ErrorCode::kInvalidInput) {
     // One application the index refuses (validated under older rules, say)

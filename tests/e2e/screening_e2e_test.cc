@@ -272,6 +272,12 @@ TEST_F(ScreenFilesE2E, BadOptionsAndFiles) {
 
   json rights = json::parse(ReadText(Data("rights.json")));
   rights[1]["rights"][0]["nice_classes"] = json::array({9, 77});
+  // "mark" for "marks": an unknown field, so a trademark without marks.
+  json misspelt = rights[0];
+  misspelt["id"] = "app_misspelt";
+  misspelt["rights"][0]["mark"] = misspelt["rights"][0]["marks"];
+  misspelt["rights"][0].erase("marks");
+  rights.push_back(misspelt);
   rights[0]["holder"]["country"] = "Germany";
   std::ofstream(dir_.File("bad_rights.json")) << rights.dump();
   result = RunCordon({"screen", "--rights", dir_.File("bad_rights.json"), "--in",
@@ -280,6 +286,11 @@ TEST_F(ScreenFilesE2E, BadOptionsAndFiles) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("[1].rights[0].nice_classes[1]"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("[0].holder.country"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("[2].rights[0].marks: a trademark needs at least one mark"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("bad_rights.json (--rights) has 3 invalid fields"), std::string::npos)
+      << result.err;
   EXPECT_FALSE(std::filesystem::exists(Out("x.jsonl")));
 }
 
