@@ -228,6 +228,24 @@ int Run(long long record_count) {
               sqlite, Median(sqlite_wall_ms), sqlite_ms.size());
   std::printf("  speed-up %.1fx; targets: <= 100 ms %s, >= 5x %s\n", sqlite / cordon,
               cordon <= 100 ? "met" : "MISSED", sqlite / cordon >= 5 ? "met" : "MISSED");
+
+  // --- the quarterly exchange: cells, what suppression withholds, and what
+  // the export costs (the cube is built; aggregation plus suppression).
+  for (int min_cases : {3, 10}) {
+    std::vector<double> export_ms;
+    Result<StatisticsExchange> exported = InvalidInput("not run");
+    for (int run = 0; run < 5; ++run) {
+      auto export_started = SteadyClock::now();
+      exported = stats.ExportQuarter(analyst, "2024Q3", min_cases);
+      export_ms.push_back(MillisecondsSince(export_started));
+      if (!exported.ok()) return Fail("exporting 2024Q3", exported.error());
+    }
+    std::printf("export 2024Q3, min_cases %d: %zu cells published, %lld withheld (%lld primary, "
+                "%lld secondary); median %.1f ms over %zu runs\n",
+                min_cases, exported->cells.size(), exported->suppressed_cells,
+                exported->primary_cells, exported->secondary_cells, Median(export_ms),
+                export_ms.size());
+  }
   return 0;
 }
 
