@@ -89,6 +89,11 @@ bool ValidValue(const std::string& dim, const std::string& value) {
   return false;
 }
 
+// The taxonomy the document's product categories belong to.
+json TaxonomyJson() {
+  return {{"product_categories", "cordon-seizure-product-categories"}, {"version", 1}};
+}
+
 std::string CsvField(const std::string& text) {
   if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string quoted = "\"";
@@ -124,17 +129,16 @@ json StatisticsExchangeToJson(const StatisticsExchange& exchange) {
     suppression["primary_cells"] = exchange.primary_cells;
     suppression["secondary_cells"] = exchange.secondary_cells;
   }
-  return {
-      {"format", kFormatName},
-      {"format_version", exchange.format_version},
-      {"reporting_country", exchange.reporting_country},
-      {"quarter", exchange.quarter},
-      {"period",
-       {{"from", FormatDate(exchange.period_from)}, {"to", FormatDate(exchange.period_to)}}},
-      {"generated_at", exchange.generated_at},
-      {"taxonomy", {{"product_categories", "cordon-seizure-product-categories"}, {"version", 1}}},
-      {"suppression", std::move(suppression)},
-      {"cells", std::move(cells)}};
+  return {{"format", kFormatName},
+          {"format_version", exchange.format_version},
+          {"reporting_country", exchange.reporting_country},
+          {"quarter", exchange.quarter},
+          {"period",
+           {{"from", FormatDate(exchange.period_from)}, {"to", FormatDate(exchange.period_to)}}},
+          {"generated_at", exchange.generated_at},
+          {"taxonomy", TaxonomyJson()},
+          {"suppression", std::move(suppression)},
+          {"cells", std::move(cells)}};
 }
 
 Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
@@ -190,10 +194,17 @@ Result<StatisticsExchange> ParseStatisticsExchange(const json& document) {
   } else if (quarter) {
     exchange.period_from = quarter->first;
     exchange.period_to = quarter->second;
-    if (period->value("from", "") != FormatDate(quarter->first) ||
-        period->value("to", "") != FormatDate(quarter->second)) {
-      errors.push_back({"period", "must be the quarter's first and last day"});
+    // Compared as JSON values: a "from" that is no string (a number) is
+    // simply not the quarter's first day.
+    if (*period !=
+        json{{"from", FormatDate(quarter->first)}, {"to", FormatDate(quarter->second)}}) {
+      errors.push_back({"period", "must be {\"from\",\"to\"}: the quarter's first and last day"});
     }
+  }
+  // The categories are Cordon's taxonomy (data/stats/product_categories.json);
+  // a document of another taxonomy cannot be read against it.
+  if (!document.contains("taxonomy") || document["taxonomy"] != TaxonomyJson()) {
+    errors.push_back({"taxonomy", "must be " + TaxonomyJson().dump()});
   }
   exchange.generated_at = text(document, "generated_at", "generated_at");
   if (!exchange.generated_at.empty() && !ParseTimestamp(exchange.generated_at)) {

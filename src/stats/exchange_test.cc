@@ -182,6 +182,20 @@ TEST_F(ExchangeTest, TheReaderNamesBadFieldsAndRefusesUnsuppressedCells) {
   ASSERT_FALSE(bad_keys.ok());
   EXPECT_EQ(Fields(bad_keys.error()), (std::vector<std::string>{"period", "cells[1].keys.origin"}));
 
+  // A period whose day is a number, one more period field, another
+  // taxonomy: each named, nothing thrown.
+  json odd = document;
+  odd["period"]["from"] = 20250701;
+  odd["taxonomy"]["version"] = 2;
+  Result<StatisticsExchange> odd_refused = ParseStatisticsExchange(odd);
+  ASSERT_FALSE(odd_refused.ok());
+  EXPECT_EQ(Fields(odd_refused.error()), (std::vector<std::string>{"period", "taxonomy"}));
+  json extra = document;
+  extra["period"]["days"] = 92;
+  Result<StatisticsExchange> extra_refused = ParseStatisticsExchange(extra);
+  ASSERT_FALSE(extra_refused.ok());
+  EXPECT_EQ(Fields(extra_refused.error()), (std::vector<std::string>{"period"}));
+
   json future = document;
   future["format_version"] = 3;
   Result<StatisticsExchange> version = ParseStatisticsExchange(future);
