@@ -142,7 +142,8 @@ std::string EntryId(const json& entry, const std::string& fallback) {
 }
 
 // --rights [--profiles] [--watchlist]: a Screener from files. Every
-// application in the file counts as granted and in force.
+// application in the file counts as granted and in force (its rights until
+// their expires_on).
 Result<std::shared_ptr<const Screener>> ScreenerFromFiles(const ScreenCommandOptions& options,
                                                           Date today) {
   CORDON_ASSIGN_OR_RETURN(json bodies, ReadJsonArrayFile(options.rights, "rights"));

@@ -212,7 +212,7 @@ TEST_F(WatchlistTest, AllPartiesAreChecked) {
   EXPECT_TRUE(index_->Match(Declaration{}).empty());
 }
 
-// A thread remembers names no entry was a candidate for, per index: a name
+// A thread remembers parties that matched no entry, per index: a name
 // unlisted in one index must still hit in another used on the same thread,
 // and a listed name is never remembered as unlisted.
 TEST(WatchlistIndexTest, RememberedUnlistedNamesBelongToTheirIndex) {
