@@ -1,6 +1,7 @@
 // The `cordon` command: one binary, sub-commands per job.
 //
 //   cordon serve --db FILE --listen HOST:PORT [--demo] [--audit-key FILE] [--audit-origin NAME]
+//                [--secrets-key FILE]
 //                [--smtp-url URL --mail-from ADDR]
 //                [--deadline-interval SECONDS] [--web-root DIR]
 //                [--exchange-keys FILE]
@@ -38,6 +39,7 @@
 #include "cli/screen_command.h"
 #include "cli/stats_commands.h"
 #include "core/random.h"
+#include "core/secrets_key.h"
 #include "core/time.h"
 #include "demo/demo.h"
 #include "exchange/exchange.h"
@@ -130,6 +132,31 @@ struct AuditKeyOptions {
   std::string origin;    // empty: the existing key's name, or the default for a new key
 };
 
+// The node's secrets key (docs/notifications.md "Secrets at rest"): loaded
+// from `key_path` (default <db>.secrets-key) or, when the file does not
+// exist and no stored secret is sealed yet, created there (mode 0600). When
+// the file is missing but the database holds sealed secrets, a new key could
+// not open them: kNotFound, saying to restore the key file. An in-memory
+// database without a key path gets a key that lives as long as the process.
+Result<SecretsKey> LoadNodeSecretsKey(Store& store, const std::string& db_path,
+                                      const std::string& key_path, Rng& rng) {
+  if (key_path.empty() && db_path == ":memory:") return SecretsKey::Generate(rng);
+  const std::string path = key_path.empty() ? db_path + ".secrets-key" : key_path;
+  Result<SecretsKey> loaded = LoadSecretsKey(path);
+  if (loaded.ok() || loaded.error().code() != ErrorCode::kNotFound) return loaded;
+  CORDON_ASSIGN_OR_RETURN(std::optional<std::string> sealed_with, WebhookSecretsSealedKeyId(store));
+  if (sealed_with) {
+    return NotFound("the secrets key file " + path + " does not exist, but the database " +
+                    db_path + " holds webhook secrets sealed with secrets key " + *sealed_with +
+                    ": restore that key file (from the backup taken with the database) or give "
+                    "it with --secrets-key; a new key could not open them, so none is created");
+  }
+  Result<SecretsKey> created = CreateSecretsKey(path, rng);
+  // Another process on the same database created it in between: use theirs.
+  if (!created.ok() && created.error().code() == ErrorCode::kConflict) return LoadSecretsKey(path);
+  return created;
+}
+
 // How `cordon serve` delivers notices (docs/notifications.md).
 struct DeliveryFlags {
   std::string smtp_url;  // empty: no e-mail
@@ -187,6 +214,8 @@ struct ServeOptions {
   // Exchange with partner nodes: on when the key file exists
   // (<db>.exchange-keys unless given; `cordon keys init` creates it).
   std::string exchange_keys;
+  // The key sealing webhook secrets in the database; empty: <db>.secrets-key.
+  std::string secrets_key;
   long long exchange_retry_base_ms = 10000;
   long long exchange_retry_cap_ms = 3600000;
 };
@@ -261,11 +290,21 @@ int Serve(const ServeOptions& options) {
       cli::LoadNodeAuditKey(db_path, audit_key.key_path, audit_key.origin, rng);
   if (!signer.ok()) return Fail(signer.error());
   spdlog::info("audit checkpoints are signed with {}", signer->verifier().VerifierKey());
+  Result<SecretsKey> secrets_key = LoadNodeSecretsKey(**store, db_path, options.secrets_key, rng);
+  if (!secrets_key.ok()) return Fail(secrets_key.error());
+  // Before any delivery: secrets written by an older Cordon are sealed now,
+  // all in one transaction.
+  Result<int> sealed = PrepareWebhookSecrets(**store, *secrets_key, rng);
+  if (!sealed.ok()) return Fail(sealed.error());
+  if (*sealed > 0) {
+    spdlog::info("sealed {} webhook secrets that were stored in clear", *sealed);
+  }
+  spdlog::info("webhook secrets are sealed with secrets key {}", secrets_key->key_id());
   IdentityService identity(**store, clock, rng);
   ApplicationService applications(**store, clock, rng);
   ScreeningService screening(**store, clock, rng);
   AuditService audit(**store, clock, std::move(*signer));
-  NotificationService notifications(**store, clock, rng);
+  NotificationService notifications(**store, clock, rng, *secrets_key);
   CaseService cases(**store, clock, rng);
   StatsService stats(**store, clock);
   std::unique_ptr<exchange::ExchangeService> exchange_service;
@@ -321,7 +360,7 @@ int Serve(const ServeOptions& options) {
 
   // Notices are delivered by a background thread; its state is in the store,
   // so what was pending when the server stopped goes out after a restart.
-  DeliveryWorker delivery(**store, clock, rng, NewHttpWebhookTransport(),
+  DeliveryWorker delivery(**store, clock, rng, *secrets_key, NewHttpWebhookTransport(),
                           std::move(delivery_options).value());
   delivery.Start();
   // Outgoing exchange messages likewise, until each partner's receipt.
@@ -485,6 +524,10 @@ int Main(int argc, char** argv) {
                     std::string("Log origin (key name) of a new audit key, e.g. "
                                 "customs.example/cordon (default: ") +
                         cli::kDefaultAuditOrigin + ")");
+  serve->add_option("--secrets-key", serve_options.secrets_key,
+                    "The key sealing webhook secrets in the database (default: "
+                    "<db>.secrets-key; created, mode 0600, on first start; back it up with the "
+                    "database)");
   DeliveryFlags delivery_flags;
   serve->add_option("--smtp-url", delivery_flags.smtp_url,
                     "SMTP server for e-mailing notices, smtp://host:port (default: no e-mail)");

@@ -83,10 +83,12 @@ std::chrono::milliseconds RetryDelay(const BackoffPolicy& policy, int failed_att
 // --- DeliveryWorker
 
 DeliveryWorker::DeliveryWorker(Store& store, const Clock& clock, Rng& rng,
+                               const SecretsKey& secrets_key,
                                std::unique_ptr<WebhookTransport> webhooks, DeliveryOptions options)
     : store_(store),
       clock_(clock),
       rng_(rng),
+      secrets_key_(secrets_key),
       webhooks_(std::move(webhooks)),
       options_(std::move(options)),
       // New notices are committed by other units of work, so they are found
@@ -212,23 +214,39 @@ Status DeliveryWorker::Attempt(const NoticeDeliveryRecord& delivery) {
     Timestamp now = clock_.Now();
     long long seconds =
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    CORDON_ASSIGN_OR_RETURN(std::string signature,
-                            SignWebhook(endpoint.secret, delivery.id, seconds, body));
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"webhook-id", delivery.id},
-        {"webhook-timestamp", std::to_string(seconds)},
-        {"webhook-signature", signature},
-        {"User-Agent", "Cordon-Webhooks/1"},
-    };
-    HttpPostResult result = webhooks_->Post(endpoint.url, headers, body);
-    attempt.at = clock_.Now();
-    if (result.status != 0) attempt.http_status = result.status;
-    if (IsAcknowledged(result.status)) {
-      attempt.outcome = "acknowledged";
-    } else {
+    // The secret is opened only here, to sign, and wiped right after.
+    Result<std::string> signature = [&]() -> Result<std::string> {
+      CORDON_ASSIGN_OR_RETURN(std::string secret, OpenWebhookSecret(secrets_key_, endpoint));
+      Result<std::string> signed_value = SignWebhook(secret, delivery.id, seconds, body);
+      sodium_memzero(secret.data(), secret.size());
+      return signed_value;
+    }();
+    if (!signature.ok()) {
+      // Never sent unsigned: the failure is recorded as an attempt without
+      // a request, so the sender sees why, and retried on the usual schedule
+      // (it succeeds once the right key file is back).
+      spdlog::error("notice delivery {}: not sent: {}", delivery.id,
+                    signature.error().message());
+      attempt.at = clock_.Now();
       attempt.outcome = "failed";
-      attempt.error = result.status != 0 ? fmt::format("HTTP {}", result.status)
-                                         : Truncate(result.error, 500);
+      attempt.error = Truncate("not sent: " + signature.error().message(), 500);
+    } else {
+      std::vector<std::pair<std::string, std::string>> headers = {
+          {"webhook-id", delivery.id},
+          {"webhook-timestamp", std::to_string(seconds)},
+          {"webhook-signature", *signature},
+          {"User-Agent", "Cordon-Webhooks/1"},
+      };
+      HttpPostResult result = webhooks_->Post(endpoint.url, headers, body);
+      attempt.at = clock_.Now();
+      if (result.status != 0) attempt.http_status = result.status;
+      if (IsAcknowledged(result.status)) {
+        attempt.outcome = "acknowledged";
+      } else {
+        attempt.outcome = "failed";
+        attempt.error = result.status != 0 ? fmt::format("HTTP {}", result.status)
+                                           : Truncate(result.error, 500);
+      }
     }
   } else if (delivery.channel == "email") {
     if (!options_.mail) return Status::Ok();  // mail switched off since planning: wait

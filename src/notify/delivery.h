@@ -28,6 +28,7 @@
 #include "core/periodic_worker.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "core/secrets_key.h"
 #include "core/time.h"
 #include "store/store.h"
 
@@ -110,10 +111,13 @@ struct DeliveryOptions {
 // recipient organisation, one per e-mail address when mail is configured)
 // and attempts those due. Attempts are recorded in the store; the first 2xx
 // marks a delivery delivered (exactly once) and appends a "notice.delivered"
-// audit event.
+// audit event. Webhook secrets are opened with `secrets_key` (which must
+// outlive the worker) just to sign; when one cannot be opened (wrong key,
+// altered value) nothing is sent, and the attempt is recorded as failed with
+// the reason naming the endpoint, then retried on the usual schedule.
 class DeliveryWorker {
  public:
-  DeliveryWorker(Store& store, const Clock& clock, Rng& rng,
+  DeliveryWorker(Store& store, const Clock& clock, Rng& rng, const SecretsKey& secrets_key,
                  std::unique_ptr<WebhookTransport> webhooks, DeliveryOptions options);
   ~DeliveryWorker();  // stops the thread
   DeliveryWorker(const DeliveryWorker&) = delete;
@@ -136,6 +140,7 @@ class DeliveryWorker {
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  const SecretsKey& secrets_key_;
   std::unique_ptr<WebhookTransport> webhooks_;
   DeliveryOptions options_;
   PeriodicWorker worker_;  // last: its thread stops before the members it uses go

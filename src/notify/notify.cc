@@ -193,7 +193,7 @@ json WebhookJson(const WebhookEndpointRecord& endpoint) {
 
 json CreatedWebhookJson(const CreatedWebhook& created) {
   json out = WebhookJson(created.endpoint);
-  out["secret"] = created.endpoint.secret;
+  out["secret"] = created.secret;
   return out;
 }
 
@@ -253,8 +253,9 @@ Status ValidateWebhookUrl(const std::string& url) {
 
 // --- NotificationService
 
-NotificationService::NotificationService(Store& store, const Clock& clock, Rng& rng)
-    : store_(store), clock_(clock), rng_(rng) {}
+NotificationService::NotificationService(Store& store, const Clock& clock, Rng& rng,
+                                         const SecretsKey& secrets_key)
+    : store_(store), clock_(clock), rng_(rng), secrets_key_(secrets_key) {}
 
 Result<Page<NoticeRecord>> NotificationService::List(const Caller& caller,
                                                      const NoticeQuery& query) {
@@ -360,8 +361,9 @@ Result<CreatedWebhook> NotificationService::CreateWebhook(const Caller& caller, 
   endpoint.org_id = caller.org_id;
   endpoint.url = url;
   endpoint.description = description;
-  endpoint.secret = NewWebhookSecret(rng_);
   endpoint.created_at = clock_.Now();
+  created.secret = NewWebhookSecret(rng_);
+  endpoint.stored_secret = SealWebhookSecret(secrets_key_, endpoint, created.secret, rng_);
   CORDON_RETURN_IF_ERROR(store_.Write([&](WriteTx& tx) -> Status {
     Scope scope{caller.org_id};
     CORDON_ASSIGN_OR_RETURN(std::vector<WebhookEndpointRecord> live, tx.ListWebhookEndpoints(scope));

@@ -24,6 +24,7 @@
 #include "core/identity_types.h"
 #include "core/random.h"
 #include "core/result.h"
+#include "core/secrets_key.h"
 #include "core/time.h"
 #include "store/store.h"
 
@@ -135,12 +136,15 @@ struct NoticeQuery {
 
 // A webhook endpoint just registered: the only time its secret is shown.
 struct CreatedWebhook {
-  WebhookEndpointRecord endpoint;
+  WebhookEndpointRecord endpoint;  // stored_secret sealed
+  std::string secret;              // "whsec_...", in clear
 };
 
 class NotificationService {
  public:
-  NotificationService(Store& store, const Clock& clock, Rng& rng);
+  // New endpoints' secrets are sealed with `secrets_key` (which must outlive
+  // the service).
+  NotificationService(Store& store, const Clock& clock, Rng& rng, const SecretsKey& secrets_key);
 
   // Roles: the organisation's admin, ipr_officer and right_holder_rep users
   // handle notices; other roles get kForbidden. Notices and endpoints of
@@ -164,7 +168,34 @@ class NotificationService {
   Store& store_;
   const Clock& clock_;
   Rng& rng_;
+  const SecretsKey& secrets_key_;
 };
+
+// --- Webhook secrets at rest (docs/notifications.md "Secrets at rest").
+//
+// Each endpoint's secret is stored sealed with the node's secrets key
+// (core/secrets_key.h), bound to the endpoint: the associated data is
+// "cordon/webhook-secret\n" + org_id + "\n" + id.
+
+std::string SealWebhookSecret(const SecretsKey& key, const WebhookEndpointRecord& endpoint,
+                              std::string_view secret, Rng& rng);
+// The endpoint's secret in clear, for signing a delivery. kCorrupt naming
+// the endpoint when its stored secret is not sealed, was sealed with another
+// key, was altered, or belongs to another endpoint.
+Result<std::string> OpenWebhookSecret(const SecretsKey& key, const WebhookEndpointRecord& endpoint);
+
+// The id of a key that sealed some stored webhook secret, or nullopt when
+// none is sealed (checked before a new key may be created: a new key cannot
+// open secrets sealed with a lost one).
+Result<std::optional<std::string>> WebhookSecretsSealedKeyId(Store& store);
+
+// Run by `cordon serve` at start, before deliveries: kConflict naming both
+// key ids when a stored secret was sealed with another key than `key` (the
+// key file does not belong to this database); otherwise seals every secret
+// still in clear (written before secrets were sealed), in one transaction,
+// so a crash leaves all of them clear or all sealed. Returns how many were
+// sealed. kCorrupt naming the endpoint for a stored value that is neither.
+Result<int> PrepareWebhookSecrets(Store& store, const SecretsKey& key, Rng& rng);
 
 // Whether `email` is plausibly one address: local@domain with a dot in the
 // domain, at most 254 bytes, no spaces, control characters, brackets, quotes,

@@ -335,13 +335,14 @@ class NoticeStoreTest : public ::testing::Test {
 
   FakeClock clock_{*ParseTimestamp("2026-12-21T09:00:00Z")};
   SeededRng rng_{42};
+  SecretsKey secrets_key_ = SecretsKey::Generate(rng_);
   std::unique_ptr<Store> store_;
 };
 
 TEST_F(NoticeStoreTest, CreatedNoticeIsInTheRecipientsInboxAndTheSendersSentBox) {
   Result<NoticeRecord> created = Create(Draft());
   ASSERT_TRUE(created.ok()) << created.error().ToString();
-  NotificationService service(*store_, clock_, rng_);
+  NotificationService service(*store_, clock_, rng_, secrets_key_);
 
   Result<Page<NoticeRecord>> inbox = service.List(CallerOf("org_holder"), {});
   ASSERT_TRUE(inbox.ok());
@@ -386,7 +387,7 @@ TEST_F(NoticeStoreTest, ReadingKeepsTheFirstTimeAndUnreadFilters) {
   clock_.Advance(seconds(1));
   Result<NoticeRecord> second = Create(Draft());
   ASSERT_TRUE(first.ok() && second.ok());
-  NotificationService service(*store_, clock_, rng_);
+  NotificationService service(*store_, clock_, rng_, secrets_key_);
   Caller holder = CallerOf("org_holder");
   Result<NoticeView> read = service.MarkRead(holder, first->id);
   ASSERT_TRUE(read.ok());
@@ -417,7 +418,7 @@ TEST_F(NoticeStoreTest, PagesNewestFirstWithACursor) {
     ids.push_back(created->id);
     if (index != 2) clock_.Advance(seconds(1));  // two share a timestamp
   }
-  NotificationService service(*store_, clock_, rng_);
+  NotificationService service(*store_, clock_, rng_, secrets_key_);
   NoticeQuery query;
   query.limit = 2;
   std::vector<std::string> seen;
@@ -460,7 +461,7 @@ TEST_F(NoticeStoreTest, IncompleteDraftsAreRefusedNamingTheField) {
 }
 
 TEST_F(NoticeStoreTest, WebhookEndpointsAreValidatedScopedAndShowTheSecretOnce) {
-  NotificationService service(*store_, clock_, rng_);
+  NotificationService service(*store_, clock_, rng_, secrets_key_);
   Caller holder = CallerOf("org_holder");
   for (const char* bad : {"ftp://example.com/x", "https://", "https://user:pw@example.com/",
                           "https://example.com/#frag", "https://exa mple.com/", "example.com/hook",

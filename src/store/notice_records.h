@@ -50,9 +50,11 @@ struct WebhookEndpointRecord {
   std::string org_id;
   std::string url;
   std::string description;
-  // The signing secret ("whsec_" + base64). Kept in clear because signing
-  // needs it; shown to the organisation only when created.
-  std::string secret;
+  // The signing secret ("whsec_" + base64) as stored: sealed with the node's
+  // secrets key ("v1:<key id>:...", core/secrets_key.h) by the notify module,
+  // which alone opens it, to sign a delivery. Databases written before
+  // secrets were sealed hold it in clear until `cordon serve` seals it.
+  std::string stored_secret;
   Timestamp created_at{};
   std::optional<Timestamp> deleted_at;
 };

@@ -58,7 +58,7 @@ Result<WebhookEndpointRecord> ReadEndpoint(const Statement& row) {
   record.org_id = row.Text(1);
   record.url = row.Text(2);
   record.description = row.Text(3);
-  record.secret = row.Text(4);
+  record.stored_secret = row.Text(4);
   CORDON_ASSIGN_OR_RETURN(record.created_at, row.TimestampAt(5));
   CORDON_ASSIGN_OR_RETURN(record.deleted_at, row.OptionalTimestampAt(6));
   return record;
@@ -233,6 +233,15 @@ Result<std::optional<Timestamp>> NextDeliveryDue(SqliteDb& db) {
   return query.OptionalTimestampAt(0);
 }
 
+Result<std::vector<WebhookEndpointRecord>> ListAllWebhookEndpoints(SqliteDb& db) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement query,
+      db.Prepare(fmt::format("SELECT {} FROM webhook_endpoints ORDER BY created_at, id",
+                             kEndpointColumns),
+                 "listing all webhook endpoints"));
+  return ReadAll<WebhookEndpointRecord>(query, ReadEndpoint);
+}
+
 Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(SqliteDb& db, const std::string& id) {
   CORDON_ASSIGN_OR_RETURN(
       Statement query,
@@ -297,9 +306,23 @@ Status InsertWebhookEndpoint(SqliteDb& db, const WebhookEndpointRecord& record) 
       db.Prepare("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, "
                  "created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  fmt::format("inserting webhook endpoint {}", record.id)));
-  insert.BindAll(record.id, record.org_id, record.url, record.description, record.secret,
+  insert.BindAll(record.id, record.org_id, record.url, record.description, record.stored_secret,
                  record.created_at, record.deleted_at);
   return insert.Run();
+}
+
+Status ReplaceWebhookSecret(SqliteDb& db, const std::string& id, const std::string& expected,
+                            const std::string& replacement) {
+  CORDON_ASSIGN_OR_RETURN(
+      Statement update,
+      db.Prepare("UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND secret = ?",
+                 fmt::format("replacing the secret of webhook endpoint {}", id)));
+  update.BindAll(replacement, id, expected);
+  CORDON_RETURN_IF_ERROR(update.Run());
+  if (db.Changes() == 0) {
+    return Conflict(fmt::format("webhook endpoint {} is gone or its secret changed meanwhile", id));
+  }
+  return Status::Ok();
 }
 
 Status DeleteWebhookEndpoint(SqliteDb& db, const Scope& scope, const std::string& id,

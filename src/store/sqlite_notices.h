@@ -27,12 +27,15 @@ Result<std::vector<NoticeRecord>> ListUnplannedNotices(SqliteDb& db, int limit);
 Result<std::vector<NoticeDeliveryRecord>> ListDueDeliveries(SqliteDb& db, Timestamp now,
                                                             int limit);
 Result<std::optional<Timestamp>> NextDeliveryDue(SqliteDb& db);
+Result<std::vector<WebhookEndpointRecord>> ListAllWebhookEndpoints(SqliteDb& db);
 Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(SqliteDb& db, const std::string& id);
 Result<NoticeRecord> GetNoticeForDelivery(SqliteDb& db, const std::string& id);
 
 Status InsertNotice(SqliteDb& db, const NoticeRecord& record);
 Status MarkNoticeRead(SqliteDb& db, const Scope& scope, const std::string& id, Timestamp at);
 Status InsertWebhookEndpoint(SqliteDb& db, const WebhookEndpointRecord& record);
+Status ReplaceWebhookSecret(SqliteDb& db, const std::string& id, const std::string& expected,
+                            const std::string& replacement);
 Status DeleteWebhookEndpoint(SqliteDb& db, const Scope& scope, const std::string& id,
                              Timestamp at);
 Status PlanNoticeDeliveries(SqliteDb& db, const std::string& notice_id,

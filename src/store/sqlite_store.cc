@@ -1697,6 +1697,9 @@ class SqliteTx final : public WriteTx {
   Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) override {
     return sqlite_notices::GetNoticeForDelivery(db_, id);
   }
+  Result<std::vector<WebhookEndpointRecord>> ListAllWebhookEndpoints() override {
+    return sqlite_notices::ListAllWebhookEndpoints(db_);
+  }
   // --- exchange between nodes (SQL in sqlite_exchange.cc)
 
   Result<ExchangePartnerRecord> GetExchangePartner(const Scope& scope,
@@ -1766,6 +1769,10 @@ class SqliteTx final : public WriteTx {
   }
   Status InsertWebhookEndpoint(const WebhookEndpointRecord& record) override {
     return sqlite_notices::InsertWebhookEndpoint(db_, record);
+  }
+  Status ReplaceWebhookSecret(const std::string& id, const std::string& expected,
+                              const std::string& replacement) override {
+    return sqlite_notices::ReplaceWebhookSecret(db_, id, expected, replacement);
   }
   Status DeleteWebhookEndpoint(const Scope& scope, const std::string& id, Timestamp at) override {
     return sqlite_notices::DeleteWebhookEndpoint(db_, scope, id, at);

@@ -597,6 +597,10 @@ class ReadTx {
   virtual Result<std::optional<Timestamp>> NextDeliveryDue() = 0;
   virtual Result<WebhookEndpointRecord> GetWebhookEndpointForDelivery(const std::string& id) = 0;
   virtual Result<NoticeRecord> GetNoticeForDelivery(const std::string& id) = 0;
+  // Unscoped, for sealing webhook secrets at start (notify.h
+  // PrepareWebhookSecrets): every endpoint of every organisation, deleted
+  // ones too, oldest first.
+  virtual Result<std::vector<WebhookEndpointRecord>> ListAllWebhookEndpoints() = 0;
   // --- detention cases: visible to the administration (org_id) and the
   // right holder organisation (holder_org_id); kNotFound for everyone else.
   virtual Result<CaseRecord> GetCase(const Scope& scope, const std::string& id) = 0;
@@ -784,6 +788,11 @@ class WriteTx : public ReadTx {
   // sender, who cannot mark the recipient's copy read).
   virtual Status MarkNoticeRead(const Scope& scope, const std::string& id, Timestamp at) = 0;
   virtual Status InsertWebhookEndpoint(const WebhookEndpointRecord& record) = 0;
+  // Sets an endpoint's stored secret to `replacement` if it is still
+  // `expected` (deleted endpoints too: their secrets are sealed as well);
+  // kConflict otherwise, writing nothing.
+  virtual Status ReplaceWebhookSecret(const std::string& id, const std::string& expected,
+                                      const std::string& replacement) = 0;
   // Marks a live endpoint of the scope's organisation deleted and cancels
   // its pending deliveries; kNotFound when absent, deleted or not the scope's.
   virtual Status DeleteWebhookEndpoint(const Scope& scope, const std::string& id,

@@ -7,8 +7,14 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -375,6 +381,164 @@ TEST(NotificationsE2E, APendingDeliveryIsCompletedAfterARestart) {
   EXPECT_EQ(delivery["attempt_log"].size(), before_restart + 1);
   EXPECT_EQ(delivery["attempt_log"].back()["http_status"], 200);
   EXPECT_EQ(receiver.Requests().size(), before_restart + 1);
+}
+
+
+// The `secret` column of one endpoint, read from (or written to) the
+// database file with SQLite directly; "" when there is no such row.
+std::string StoredSecret(const std::filesystem::path& db_path, const std::string& endpoint_id,
+                         const std::string& new_value = "") {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const char* sql = new_value.empty() ? "SELECT secret FROM webhook_endpoints WHERE id = ?1"
+                                      : "UPDATE webhook_endpoints SET secret = ?2 WHERE id = ?1";
+  sqlite3_stmt* statement = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_bind_text(statement, 1, endpoint_id.c_str(), -1, SQLITE_TRANSIENT);
+  if (!new_value.empty()) sqlite3_bind_text(statement, 2, new_value.c_str(), -1, SQLITE_TRANSIENT);
+  std::string value;
+  const int step = sqlite3_step(statement);
+  EXPECT_TRUE(step == SQLITE_ROW || step == SQLITE_DONE) << sqlite3_errmsg(db);
+  if (step == SQLITE_ROW) value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+std::string FileText(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// "cordon-secrets-key+<key id>+<base64 key>\n" -> the key id.
+std::string KeyIdOfKeyFile(const std::filesystem::path& path) {
+  const std::string text = FileText(path);
+  const size_t first = text.find('+');
+  const size_t second = text.find('+', first + 1);
+  if (first == std::string::npos || second == std::string::npos) return "";
+  return text.substr(first + 1, second - first - 1);
+}
+
+// A secrets key file for 32 bytes of 0x07, written as docs/notifications.md
+// describes it (key id = SHA-256("cordon-secrets-key\n" || key)[:4]).
+std::string WriteOtherKeyFile(const std::filesystem::path& path) {
+  const std::string key(32, '\x07');
+  const std::string hashed = "cordon-secrets-key\n" + key;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(hashed.data()), hashed.size(), digest);
+  char key_id[9];
+  std::snprintf(key_id, sizeof key_id, "%02x%02x%02x%02x", digest[0], digest[1], digest[2],
+                digest[3]);
+  unsigned char encoded[64] = {};
+  EVP_EncodeBlock(encoded, reinterpret_cast<const unsigned char*>(key.data()), 32);
+  {
+    std::ofstream out(path);
+    out << "cordon-secrets-key+" << key_id << "+" << encoded << "\n";
+  }
+  EXPECT_EQ(chmod(path.c_str(), 0600), 0);
+  return key_id;
+}
+
+TEST(NotificationsE2E, WebhookSecretsAreSealedAtRestWithTheKeyFileBesideTheDatabase) {
+  TempDir dir;
+  const std::filesystem::path db = dir.path() / "sealed.db";
+  const std::string key_path = db.string() + ".secrets-key";
+  const std::vector<std::string> fast = {"--delivery-retry-base-ms", "50",
+                                         "--delivery-retry-cap-ms", "200"};
+  WebhookReceiver receiver(/*failures=*/0);
+  std::string hook_id;
+  std::string secret;
+  std::string key_id;
+  {
+    std::vector<std::string> args = fast;
+    args.push_back("--demo");
+    Server server(db, args, dir.path());
+    Client zentra = As(server.port(), "legal@zentra.demo");
+    Client officer = As(server.port(), "officer@customs-de.demo");
+    Response hook = zentra.Post("/api/v1/webhooks", {{"url", receiver.Url()}});
+    ASSERT_EQ(hook.status, 201) << hook.raw;
+    hook_id = hook.body["id"];
+    secret = hook.body["secret"];
+
+    // The key file was created on first start, private.
+    struct stat info;
+    ASSERT_EQ(stat(key_path.c_str(), &info), 0) << server.Log();
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    key_id = KeyIdOfKeyFile(key_path);
+    ASSERT_EQ(key_id.size(), 8u) << FileText(key_path);
+    const std::string stored = StoredSecret(db, hook_id);
+    EXPECT_EQ(stored.rfind("v1:" + key_id + ":", 0), 0u) << stored;
+    EXPECT_EQ(stored.find(secret.substr(6, 12)), std::string::npos);
+
+    DecideExample(zentra, officer);
+    std::vector<httplib::Request> requests = receiver.WaitFor(1);
+    ASSERT_EQ(requests.size(), 1u) << server.Log();
+    EXPECT_EQ(requests[0].get_header_value("webhook-signature"),
+              ExpectedSignature(secret, requests[0].get_header_value("webhook-id"),
+                                requests[0].get_header_value("webhook-timestamp"),
+                                requests[0].body));
+    EXPECT_EQ(server.Kill(SIGTERM), 0);
+  }
+  // Nowhere in the database files.
+  for (const char* suffix : {"", "-wal"}) {
+    const std::filesystem::path file = db.string() + suffix;
+    if (std::filesystem::exists(file)) {
+      EXPECT_EQ(FileText(file).find(secret.substr(6)), std::string::npos) << file;
+    }
+  }
+
+  // The database without its key file: refused, and no new key is made.
+  std::filesystem::rename(key_path, key_path + ".backup");
+  CommandResult missing =
+      RunCordon({"serve", "--db", db.string(), "--listen", "127.0.0.1:0"}, dir.path());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find(key_path + " does not exist"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("sealed with secrets key " + key_id), std::string::npos)
+      << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(key_path));
+  std::filesystem::rename(key_path + ".backup", key_path);
+
+  // A key file others can read: refused with the chmod to run.
+  ASSERT_EQ(chmod(key_path.c_str(), 0644), 0);
+  CommandResult exposed =
+      RunCordon({"serve", "--db", db.string(), "--listen", "127.0.0.1:0"}, dir.path());
+  EXPECT_EQ(exposed.exit_code, 1);
+  EXPECT_NE(exposed.err.find("chmod 600 " + key_path), std::string::npos) << exposed.err;
+  ASSERT_EQ(chmod(key_path.c_str(), 0600), 0);
+
+  // Another key: refused, naming both.
+  const std::filesystem::path other = dir.path() / "other.secrets-key";
+  const std::string other_id = WriteOtherKeyFile(other);
+  CommandResult wrong = RunCordon({"serve", "--db", db.string(), "--listen", "127.0.0.1:0",
+                                   "--secrets-key", other.string()},
+                                  dir.path());
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("sealed with secrets key " + key_id), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("holds key " + other_id), std::string::npos) << wrong.err;
+
+  // The database as the version before sealing left it: the secret in
+  // clear, no key file. The first start seals it with a new key, and the
+  // receiver still verifies deliveries with the secret it was given.
+  const std::string old_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  StoredSecret(db, hook_id, old_secret);
+  ASSERT_EQ(StoredSecret(db, hook_id), old_secret);
+  std::filesystem::remove(key_path);
+  Server upgraded(db, fast, dir.path());
+  const std::string new_key_id = KeyIdOfKeyFile(key_path);
+  ASSERT_EQ(new_key_id.size(), 8u);
+  EXPECT_NE(new_key_id, key_id);
+  EXPECT_EQ(StoredSecret(db, hook_id).rfind("v1:" + new_key_id + ":", 0), 0u);
+  EXPECT_NE(upgraded.Log().find("sealed 1 webhook secrets"), std::string::npos) << upgraded.Log();
+  Client zentra = As(upgraded.port(), "legal@zentra.demo");
+  Client officer = As(upgraded.port(), "officer@customs-de.demo");
+  DecideExample(zentra, officer);
+  std::vector<httplib::Request> requests = receiver.WaitFor(2);
+  ASSERT_EQ(requests.size(), 2u) << upgraded.Log();
+  EXPECT_EQ(requests[1].get_header_value("webhook-signature"),
+            ExpectedSignature(old_secret, requests[1].get_header_value("webhook-id"),
+                              requests[1].get_header_value("webhook-timestamp"),
+                              requests[1].body));
 }
 
 }  // namespace
