@@ -1,19 +1,15 @@
 #include "audit/checkpoint.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <vector>
 
 #include "audit/encoding.h"
+#include "core/key_file.h"
 
 namespace cordon {
 namespace {
@@ -32,7 +28,6 @@ constexpr std::string_view kPrivateKeyPrefix = "PRIVATE+KEY+";
 constexpr size_t kMaxNoteBytes = 64 * 1024;
 // signed-note: verifiers limit the signature count but accept at least 16.
 constexpr size_t kMaxSignatures = 100;
-constexpr size_t kMaxKeyFileBytes = 4096;
 
 // signed-note §Signatures: key ID = SHA-256(name || 0x0A || type || key)[:4].
 uint32_t KeyId(std::string_view name, const std::array<uint8_t, 32>& public_key) {
@@ -86,32 +81,6 @@ std::optional<uint64_t> ParseTreeSize(std::string_view text) {
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
-
-Error IoError(const std::string& what, const std::string& path, int error_number) {
-  const std::string message = what + " " + path + ": " + std::strerror(error_number);
-  if (error_number == ENOENT) return NotFound(message);
-  if (error_number == EACCES || error_number == EPERM) return Forbidden(message);
-  return Unavailable(message);
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -406,73 +375,23 @@ Result<Checkpoint> OpenCheckpoint(std::string_view note, const CheckpointVerifie
 // ---- Key files -------------------------------------------------------------
 
 Result<CheckpointSigner> LoadSigningKey(const std::string& path) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) return IoError("cannot open signing key file", path, errno);
-  struct stat info;
-  if (::fstat(file.get(), &info) != 0) return IoError("cannot stat signing key file", path, errno);
-  if (!S_ISREG(info.st_mode)) return Corrupt("signing key file " + path + " is not a file");
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    return Forbidden("signing key file " + path + " is accessible by group or others (mode " +
-                     mode + "); run: chmod 600 " + path);
-  }
-  std::string content(kMaxKeyFileBytes + 1, '\0');
-  size_t length = 0;
-  while (length < content.size()) {
-    const ssize_t n = ::read(file.get(), content.data() + length, content.size() - length);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      sodium_memzero(content.data(), content.size());
-      return IoError("cannot read signing key file", path, errno);
+  std::optional<CheckpointSigner> signer;
+  CORDON_RETURN_IF_ERROR(ReadKeyFile(path, "signing key", [&](std::string_view text) -> Status {
+    Result<CheckpointSigner> parsed = CheckpointSigner::FromPrivateKey(text);
+    if (!parsed.ok()) {
+      return Corrupt("signing key file " + path +
+                     " does not hold a signing key: " + parsed.error().message());
     }
-    if (n == 0) break;
-    length += static_cast<size_t>(n);
-  }
-  if (length > kMaxKeyFileBytes) {
-    sodium_memzero(content.data(), content.size());
-    return Corrupt("signing key file " + path + " is too large to be a signing key");
-  }
-  std::string_view key(content.data(), length);
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.remove_suffix(1);
-  auto signer = CheckpointSigner::FromPrivateKey(key);
-  sodium_memzero(content.data(), content.size());
-  if (!signer.ok()) {
-    return Corrupt("signing key file " + path +
-                   " does not hold a signing key: " + signer.error().message());
-  }
-  return signer;
+    signer.emplace(std::move(parsed).value());
+    return Status::Ok();
+  }));
+  return std::move(*signer);
 }
 
 Result<CheckpointSigner> CreateSigningKey(const std::string& path, std::string_view name,
                                           Rng& rng) {
   CORDON_ASSIGN_OR_RETURN(CheckpointSigner signer, CheckpointSigner::Generate(name, rng));
-  FileDescriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (file.get() < 0) {
-    if (errno == EEXIST) {
-      return Conflict("signing key file " + path + " already exists; not overwriting it");
-    }
-    return IoError("cannot create signing key file", path, errno);
-  }
-  std::string content = signer.PrivateKey() + "\n";
-  size_t written = 0;
-  int write_errno = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(file.get(), content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      write_errno = errno;
-      break;
-    }
-    written += static_cast<size_t>(n);
-  }
-  sodium_memzero(content.data(), content.size());
-  if (write_errno == 0 && ::fsync(file.get()) != 0) write_errno = errno;
-  if (write_errno == 0 && ::close(file.Release()) != 0) write_errno = errno;
-  if (write_errno != 0) {
-    ::unlink(path.c_str());
-    return IoError("cannot write signing key file", path, write_errno);
-  }
+  CORDON_RETURN_IF_ERROR(WriteNewKeyFile(path, "signing key", signer.PrivateKey()));
   return signer;
 }
 

@@ -1,18 +1,15 @@
 // The secrets key and sealed secrets; see secrets_key.h.
 #include "core/secrets_key.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <vector>
+
+#include "core/key_file.h"
 
 namespace cordon {
 namespace {
@@ -23,7 +20,6 @@ constexpr std::string_view kSealedPrefix = "v1:";
 constexpr size_t kKeyIdHexDigits = 8;
 constexpr size_t kNonceBytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
 constexpr size_t kTagBytes = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-constexpr size_t kMaxKeyFileBytes = 4096;
 // Secrets are short (a webhook secret is 50 bytes); a sealed value longer
 // than this is refused before decoding it.
 constexpr size_t kMaxSealedBytes = 16384;
@@ -70,32 +66,6 @@ std::string KeyIdOf(const std::array<uint8_t, 32>& key) {
   sodium_bin2hex(hex, sizeof hex, digest.data(), kKeyIdHexDigits / 2);
   return std::string(hex, kKeyIdHexDigits);
 }
-
-Error IoError(const std::string& what, const std::string& path, int error_number) {
-  const std::string message = what + " " + path + ": " + std::strerror(error_number);
-  if (error_number == ENOENT) return NotFound(message);
-  if (error_number == EACCES || error_number == EPERM) return Forbidden(message);
-  return Unavailable(message);
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int Release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -218,79 +188,22 @@ std::optional<std::string> SealedSecretKeyId(std::string_view stored) {
 // ---- Key files -------------------------------------------------------------
 
 Result<SecretsKey> LoadSecretsKey(const std::string& path) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) return IoError("cannot open secrets key file", path, errno);
-  struct stat info;
-  if (::fstat(file.get(), &info) != 0) return IoError("cannot stat secrets key file", path, errno);
-  if (!S_ISREG(info.st_mode)) return Corrupt("secrets key file " + path + " is not a file");
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    return Forbidden("secrets key file " + path + " is accessible by group or others (mode " +
-                     mode + "); run: chmod 600 " + path);
-  }
-  std::string content(kMaxKeyFileBytes + 1, '\0');
-  size_t length = 0;
-  while (length < content.size()) {
-    const ssize_t n = ::read(file.get(), content.data() + length, content.size() - length);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      sodium_memzero(content.data(), content.size());
-      return IoError("cannot read secrets key file", path, errno);
+  std::optional<SecretsKey> key;
+  CORDON_RETURN_IF_ERROR(ReadKeyFile(path, "secrets key", [&](std::string_view text) -> Status {
+    Result<SecretsKey> parsed = SecretsKey::FromText(text);
+    if (!parsed.ok()) {
+      return Corrupt("secrets key file " + path +
+                     " does not hold a secrets key: " + parsed.error().message());
     }
-    if (n == 0) break;
-    length += static_cast<size_t>(n);
-  }
-  if (length > kMaxKeyFileBytes) {
-    sodium_memzero(content.data(), content.size());
-    return Corrupt("secrets key file " + path + " is too large to be a secrets key");
-  }
-  auto key = SecretsKey::FromText(std::string_view(content.data(), length));
-  sodium_memzero(content.data(), content.size());
-  if (!key.ok()) {
-    return Corrupt("secrets key file " + path +
-                   " does not hold a secrets key: " + key.error().message());
-  }
-  return key;
+    key.emplace(std::move(parsed).value());
+    return Status::Ok();
+  }));
+  return std::move(*key);
 }
 
 Result<SecretsKey> CreateSecretsKey(const std::string& path, Rng& rng) {
   SecretsKey key = SecretsKey::Generate(rng);
-  FileDescriptor file(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (file.get() < 0) {
-    if (errno == EEXIST) {
-      return Conflict("secrets key file " + path + " already exists; not overwriting it");
-    }
-    return IoError("cannot create secrets key file", path, errno);
-  }
-  std::string content = key.Text() + "\n";
-  size_t written = 0;
-  int write_errno = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(file.get(), content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      write_errno = errno;
-      break;
-    }
-    written += static_cast<size_t>(n);
-  }
-  sodium_memzero(content.data(), content.size());
-  if (write_errno == 0 && ::fsync(file.get()) != 0) write_errno = errno;
-  if (write_errno == 0 && ::close(file.Release()) != 0) write_errno = errno;
-  if (write_errno != 0) {
-    ::unlink(path.c_str());
-    return IoError("cannot write secrets key file", path, write_errno);
-  }
-  // The new name must be durable too before anything is sealed with the key.
-  std::filesystem::path directory = std::filesystem::path(path).parent_path();
-  if (directory.empty()) directory = ".";
-  FileDescriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() < 0 || ::fsync(dir.get()) != 0) {
-    const int error_number = errno;
-    ::unlink(path.c_str());
-    return IoError("cannot sync the directory of secrets key file", path, error_number);
-  }
+  CORDON_RETURN_IF_ERROR(WriteNewKeyFile(path, "secrets key", key.Text()));
   return key;
 }
 
