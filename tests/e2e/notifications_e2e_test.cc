@@ -58,6 +58,12 @@ std::string ExpectedSignature(const std::string& secret, const std::string& id,
   return "v1," + std::string(reinterpret_cast<char*>(text.data()));
 }
 
+// The signature `request` should carry when signed with `secret`.
+std::string ExpectedSignature(const std::string& secret, const httplib::Request& request) {
+  return ExpectedSignature(secret, request.get_header_value("webhook-id"),
+                           request.get_header_value("webhook-timestamp"), request.body);
+}
+
 Client As(int port, const std::string& email) {
   Client client(port);
   client.Login(email);
@@ -152,9 +158,7 @@ TEST(NotificationsE2E, NoticeReachesAFailingWebhookThenTheInboxAndTheMailbox) {
   std::set<std::string> ids;
   for (const httplib::Request& request : requests) {
     ids.insert(request.get_header_value("webhook-id"));
-    EXPECT_EQ(request.get_header_value("webhook-signature"),
-              ExpectedSignature(secret, request.get_header_value("webhook-id"),
-                                request.get_header_value("webhook-timestamp"), request.body));
+    EXPECT_EQ(request.get_header_value("webhook-signature"), ExpectedSignature(secret, request));
     json payload = json::parse(request.body);
     EXPECT_EQ(payload["type"], "notice.created");
     EXPECT_EQ(payload["data"]["kind"], "application.rejected_notice");
@@ -475,9 +479,7 @@ TEST(NotificationsE2E, WebhookSecretsAreSealedAtRestWithTheKeyFileBesideTheDatab
     std::vector<httplib::Request> requests = receiver.WaitFor(1);
     ASSERT_EQ(requests.size(), 1u) << server.Log();
     EXPECT_EQ(requests[0].get_header_value("webhook-signature"),
-              ExpectedSignature(secret, requests[0].get_header_value("webhook-id"),
-                                requests[0].get_header_value("webhook-timestamp"),
-                                requests[0].body));
+              ExpectedSignature(secret, requests[0]));
     EXPECT_EQ(server.Kill(SIGTERM), 0);
   }
   // Nowhere in the database files.
@@ -536,9 +538,7 @@ TEST(NotificationsE2E, WebhookSecretsAreSealedAtRestWithTheKeyFileBesideTheDatab
   std::vector<httplib::Request> requests = receiver.WaitFor(2);
   ASSERT_EQ(requests.size(), 2u) << upgraded.Log();
   EXPECT_EQ(requests[1].get_header_value("webhook-signature"),
-            ExpectedSignature(old_secret, requests[1].get_header_value("webhook-id"),
-                              requests[1].get_header_value("webhook-timestamp"),
-                              requests[1].body));
+            ExpectedSignature(old_secret, requests[1]));
 }
 
 }  // namespace
