@@ -11,6 +11,8 @@
 #include <numeric>
 #include <random>
 
+#include "targeting/internal.h"
+
 namespace cordon::targeting::internal {
 namespace {
 
@@ -824,7 +826,7 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
       return Corrupt("the model's feature list does not match its mapping");
     }
     builder.global_rate_ = tables.at("global_rate").get<double>();
-    builder.train_rows_ = tables.at("train_rows").get<size_t>();
+    builder.train_rows_ = WholeNumber<size_t>(tables.at("train_rows"), "tables.train_rows");
     const auto& dictionaries = tables.at("dictionaries");
     if (dictionaries.size() != builder.atoms_.size()) return Corrupt("dictionary count differs");
     for (size_t atom = 0; atom < builder.atoms_.size(); ++atom) {
@@ -851,7 +853,7 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
         return Corrupt("encoder " + encoder.name + " has columns of different lengths");
       }
       for (size_t index = 0; index < keys.size(); ++index) {
-        uint64_t key = keys[index].get<uint64_t>();
+        uint64_t key = WholeNumber<uint64_t>(keys[index], "tables.encoders[" + std::to_string(e) + "].keys[" + std::to_string(index) + "]");
         if (key == kUnseen) return Corrupt("encoder " + encoder.name + " stores a reserved key");
         encoder.table.Insert(key) = {rows[index].get<float>(), positives[index].get<float>()};
       }
@@ -867,12 +869,14 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
         const auto& values = levels[level].at("values");
         if (ids.size() != values.size()) return Corrupt("median columns differ in length");
         for (size_t entry = 0; entry < ids.size(); ++entry) {
-          table.levels[level][ids[entry].get<uint32_t>()] = values[entry].get<float>();
+          table.levels[level][WholeNumber<uint32_t>(ids[entry], "tables.hs_medians[" + std::to_string(index) + "].levels[" + std::to_string(level) + "].ids[" + std::to_string(entry) + "]")] = values[entry].get<float>();
         }
       }
       table.global = medians[index].at("global").get<float>();
     }
   } catch (const nlohmann::json::exception& error) {
+    return Corrupt(std::string("the model's encoder tables are malformed: ") + error.what());
+  }  catch (const std::invalid_argument& error) {
     return Corrupt(std::string("the model's encoder tables are malformed: ") + error.what());
   }
   builder.fitted_ = true;

@@ -6,7 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "targeting/test_util.h"
 
@@ -301,6 +305,23 @@ TEST(Features, TablesRoundTripThroughJson) {
   ASSERT_FALSE(repeated.ok());
   EXPECT_EQ(repeated.error().code(), ErrorCode::kCorrupt);
   EXPECT_NE(repeated.error().message().find("repeats a value"), std::string::npos);
+  // Counts and keys that are not whole numbers in range (a float beyond the
+  // type's range would be undefined behaviour to convert, found by
+  // fuzz/targeting_model_fuzz.cc) are refused naming the member.
+  for (const auto& [change, named] :
+       std::vector<std::pair<std::function<void(nlohmann::ordered_json&)>, std::string>>{
+           {[](nlohmann::ordered_json& t) { t["train_rows"] = 1e30; }, "tables.train_rows"},
+           {[](nlohmann::ordered_json& t) { t["train_rows"] = -1; }, "tables.train_rows"},
+           {[](nlohmann::ordered_json& t) { t["encoders"][0]["keys"][0] = -2.5; },
+            "tables.encoders[0].keys[0]"}}) {
+    nlohmann::ordered_json changed = builder.ToJson();
+    change(changed);
+    Result<FeatureBuilder> refused = FeatureBuilder::FromJson(changed, mapping, mapping.train);
+    ASSERT_FALSE(refused.ok()) << named;
+    EXPECT_EQ(refused.error().code(), ErrorCode::kCorrupt);
+    EXPECT_NE(refused.error().message().find(named), std::string::npos)
+        << refused.error().message();
+  }
 }
 
 TEST(Features, RowsAreTransformedAsIfEachWereAlone) {

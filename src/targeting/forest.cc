@@ -15,6 +15,8 @@
 #include <immintrin.h>
 #endif
 
+#include "targeting/internal.h"
+
 namespace cordon::targeting::internal {
 namespace {
 
@@ -68,15 +70,15 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
     if (booster.at("name") != "gbtree") return Corrupt("the booster is not gbtree");
     const json& trees = booster.at("model").at("trees");
     for (const json& tree : trees) {
-      const auto left = tree.at("left_children").get<std::vector<int32_t>>();
-      const auto right = tree.at("right_children").get<std::vector<int32_t>>();
-      const auto split_index = tree.at("split_indices").get<std::vector<uint32_t>>();
+      const auto left = internal::WholeNumbers<int32_t>(tree.at("left_children"), "left_children");
+      const auto right = internal::WholeNumbers<int32_t>(tree.at("right_children"), "right_children");
+      const auto split_index = internal::WholeNumbers<uint32_t>(tree.at("split_indices"), "split_indices");
       const auto condition = tree.at("split_conditions").get<std::vector<float>>();
       const json& default_left = tree.at("default_left");
       const auto cover = tree.at("sum_hessian").get<std::vector<double>>();
       if (auto types = tree.find("split_type"); types != tree.end()) {
         for (const json& type : *types) {
-          if (type.get<int>() != 0) return Corrupt("categorical splits are not supported");
+          if (internal::WholeNumber<int>(type, "split_type") != 0) return Corrupt("categorical splits are not supported");
         }
       }
       size_t count = left.size();
@@ -160,7 +162,7 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
             continue;
           }
           const json& flag = default_left[id];
-          const bool missing_left = flag.is_boolean() ? flag.get<bool>() : flag.get<int>() != 0;
+          const bool missing_left = flag.is_boolean() ? flag.get<bool>() : internal::WholeNumber<int>(flag, "default_left") != 0;
           forest.thresholds_.push_back(condition[id]);
           forest.columns_.push_back(2 * split_index[id] + (missing_left ? 0 : 1));
           next.push_back(left[id]);

@@ -9,6 +9,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace cordon::targeting::internal {
 namespace {
@@ -177,6 +179,33 @@ TEST(Forest, MissingValuesTakeTheDefaultSideAndInfinitiesCompare) {
   // as is a split on a feature the booster does not have.
   EXPECT_EQ(Forest::FromXgboostJson(Stump(1, "1e999", true)).error().code(), ErrorCode::kCorrupt);
   EXPECT_EQ(Forest::FromXgboostJson(Stump(2, "0.5", true)).error().code(), ErrorCode::kCorrupt);
+}
+
+TEST(Forest, NodeNumbersThatAreNotWholeNumbersAreCorrupt) {
+  // Converting 1e10 or 2.5 to an int is undefined behaviour in nlohmann's
+  // get<int>() (found by fuzz/targeting_model_fuzz.cc); -1 would wrap into a
+  // huge unsigned feature index. Each is refused naming the array and index.
+  const std::string stump = Stump(1, "0.5", true);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string text = stump;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string from, to, named;
+  };
+  for (const Case& bad : std::vector<Case>{
+           {R"("left_children": [1,)", R"("left_children": [1e10,)", "left_children[0]"},
+           {R"("right_children": [2,)", R"("right_children": [2.5,)", "right_children[0]"},
+           {R"("split_indices": [1,)", R"("split_indices": [-1,)", "split_indices[0]"},
+           {R"("default_left": [1,)", R"("default_left": [-1e300,)", "default_left"}}) {
+    Result<Forest> forest = Forest::FromXgboostJson(with(bad.from, bad.to));
+    ASSERT_FALSE(forest.ok()) << bad.to;
+    EXPECT_EQ(forest.error().code(), ErrorCode::kCorrupt);
+    EXPECT_NE(forest.error().message().find(bad.named), std::string::npos)
+        << forest.error().message();
+  }
 }
 
 // One uneven tree: the root's left child is a leaf at depth 1, the right

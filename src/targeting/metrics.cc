@@ -124,22 +124,22 @@ nlohmann::ordered_json MetricsToJsonValue(const Metrics& metrics) {
   return object;
 }
 
-// Throws nlohmann::json::exception on a wrong type; the model reader turns
-// that into kCorrupt.
+// Throws nlohmann::json::exception on a wrong type, std::invalid_argument on
+// a count that is not a whole number; the model reader turns both into kCorrupt.
 Result<Metrics> MetricsFromJsonValue(const nlohmann::ordered_json& value) {
   auto optional = [](const nlohmann::ordered_json& entry) -> std::optional<double> {
     if (entry.is_null()) return std::nullopt;
     return entry.get<double>();
   };
   Metrics metrics;
-  metrics.rows = value.at("rows").get<size_t>();
-  metrics.positives = value.at("positives").get<size_t>();
+  metrics.rows = WholeNumber<size_t>(value.at("rows"), "rows");
+  metrics.positives = WholeNumber<size_t>(value.at("positives"), "positives");
   metrics.auc = optional(value.at("auc"));
   for (const nlohmann::ordered_json& entry : value.at("at")) {
     RateMetrics at;
     at.rate = entry.at("rate").get<double>();
-    at.selected = entry.at("selected").get<size_t>();
-    at.hits = entry.at("hits").get<size_t>();
+    at.selected = WholeNumber<size_t>(entry.at("selected"), "selected");
+    at.hits = WholeNumber<size_t>(entry.at("hits"), "hits");
     at.precision = entry.at("precision").get<double>();
     at.recall = optional(entry.at("recall"));
     at.revenue = optional(entry.at("revenue"));

@@ -326,12 +326,12 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
     if (!options.ok())
       return Corrupt("the model's options are invalid: " + options.error().message());
     const ordered_json& training = header.at("training");
-    info.seed = training.at("seed").get<uint64_t>();
-    info.train_rows = training.at("train_rows").get<size_t>();
-    info.train_positives = training.at("train_positives").get<size_t>();
-    info.valid_rows = training.at("valid_rows").get<size_t>();
-    info.rounds = training.at("rounds").get<int>();
-    info.best_iteration = training.at("best_iteration").get<int>();
+    info.seed = internal::WholeNumber<uint64_t>(training.at("seed"), "training.seed");
+    info.train_rows = internal::WholeNumber<size_t>(training.at("train_rows"), "training.train_rows");
+    info.train_positives = internal::WholeNumber<size_t>(training.at("train_positives"), "training.train_positives");
+    info.valid_rows = internal::WholeNumber<size_t>(training.at("valid_rows"), "training.valid_rows");
+    info.rounds = internal::WholeNumber<int>(training.at("rounds"), "training.rounds");
+    info.best_iteration = internal::WholeNumber<int>(training.at("best_iteration"), "training.best_iteration");
     if (!training.at("valid").is_null()) {
       CORDON_ASSIGN_OR_RETURN(info.valid, internal::MetricsFromJsonValue(training.at("valid")));
     }
@@ -341,6 +341,8 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
     CORDON_ASSIGN_OR_RETURN(
         impl->features, FeatureBuilder::FromJson(header.at("tables"), impl->mapping, info.options));
   } catch (const nlohmann::json::exception& error) {
+    return Corrupt(std::string("the model header is malformed: ") + error.what());
+  }  catch (const std::invalid_argument& error) {
     return Corrupt(std::string("the model header is malformed: ") + error.what());
   }
   CORDON_ASSIGN_OR_RETURN(impl->forest, Forest::FromXgboostJson(impl->booster_json));
