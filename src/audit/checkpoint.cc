@@ -375,17 +375,7 @@ Result<Checkpoint> OpenCheckpoint(std::string_view note, const CheckpointVerifie
 // ---- Key files -------------------------------------------------------------
 
 Result<CheckpointSigner> LoadSigningKey(const std::string& path) {
-  std::optional<CheckpointSigner> signer;
-  CORDON_RETURN_IF_ERROR(ReadKeyFile(path, "signing key", [&](std::string_view text) -> Status {
-    Result<CheckpointSigner> parsed = CheckpointSigner::FromPrivateKey(text);
-    if (!parsed.ok()) {
-      return Corrupt("signing key file " + path +
-                     " does not hold a signing key: " + parsed.error().message());
-    }
-    signer.emplace(std::move(parsed).value());
-    return Status::Ok();
-  }));
-  return std::move(*signer);
+  return LoadKeyFile<CheckpointSigner>(path, "signing key", &CheckpointSigner::FromPrivateKey);
 }
 
 Result<CheckpointSigner> CreateSigningKey(const std::string& path, std::string_view name,

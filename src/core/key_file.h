@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,24 @@ namespace cordon {
 // regular file, or too large), kUnavailable (other I/O errors).
 Status ReadKeyFile(const std::string& path, std::string_view what,
                    const std::function<Status(std::string_view text)>& parse);
+
+// The key held in the key file at `path`: ReadKeyFile, with `parse` (text ->
+// Result<Key>) reading the text; a text it refuses is kCorrupt, "<what> file
+// PATH does not hold a <what>: <why>".
+template <typename Key, typename Parse>
+Result<Key> LoadKeyFile(const std::string& path, std::string_view what, Parse&& parse) {
+  std::optional<Key> key;
+  CORDON_RETURN_IF_ERROR(ReadKeyFile(path, what, [&](std::string_view text) -> Status {
+    Result<Key> parsed = parse(text);
+    if (!parsed.ok()) {
+      return Corrupt(std::string(what) + " file " + path + " does not hold a " +
+                     std::string(what) + ": " + parsed.error().message());
+    }
+    key.emplace(std::move(parsed).value());
+    return Status::Ok();
+  }));
+  return std::move(*key);
+}
 
 // Creates the key file at `path` holding `text` and a line end; `text` is
 // wiped. On any failure nothing is left at `path`. Errors: kConflict (the

@@ -188,17 +188,7 @@ std::optional<std::string> SealedSecretKeyId(std::string_view stored) {
 // ---- Key files -------------------------------------------------------------
 
 Result<SecretsKey> LoadSecretsKey(const std::string& path) {
-  std::optional<SecretsKey> key;
-  CORDON_RETURN_IF_ERROR(ReadKeyFile(path, "secrets key", [&](std::string_view text) -> Status {
-    Result<SecretsKey> parsed = SecretsKey::FromText(text);
-    if (!parsed.ok()) {
-      return Corrupt("secrets key file " + path +
-                     " does not hold a secrets key: " + parsed.error().message());
-    }
-    key.emplace(std::move(parsed).value());
-    return Status::Ok();
-  }));
-  return std::move(*key);
+  return LoadKeyFile<SecretsKey>(path, "secrets key", &SecretsKey::FromText);
 }
 
 Result<SecretsKey> CreateSecretsKey(const std::string& path, Rng& rng) {
