@@ -240,11 +240,11 @@ int Run(long long record_count) {
       export_ms.push_back(MillisecondsSince(export_started));
       if (!exported.ok()) return Fail("exporting 2024Q3", exported.error());
     }
-    std::printf("export 2024Q3, min_cases %d: %zu cells published, %lld withheld (%lld primary, "
-                "%lld secondary); median %.1f ms over %zu runs\n",
-                min_cases, exported->cells.size(), exported->suppressed_cells,
-                exported->primary_cells, exported->secondary_cells, Median(export_ms),
-                export_ms.size());
+    std::printf(
+        "export 2024Q3, min_cases %d: %zu cells published, %lld withheld (%lld primary, "
+        "%lld secondary); median %.1f ms over %zu runs\n",
+        min_cases, exported->cells.size(), exported->suppressed_cells, exported->primary_cells,
+        exported->secondary_cells, Median(export_ms), export_ms.size());
   }
   return 0;
 }

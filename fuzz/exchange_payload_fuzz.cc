@@ -7,10 +7,9 @@
 // and accepting it (ExchangeService::Accept) puts a referral's parties on the
 // watchlist, a joint profile among the profiles (compiled), a statistics file
 // among the partner statistics, with the readers the validator used.
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -3,10 +3,9 @@
 // it accepts must compile (ProfileSet::Compile) and evaluate on a fixed
 // declaration without crashing, and its JSON must read back to the same
 // profile.
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -2,10 +2,9 @@
 // `statistics` message between nodes) must never crash the reader, whatever
 // the bytes; what it accepts (version 1 or 2) is written back in the same
 // version and read again to the same document.
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "stats/stats.h"

@@ -16,7 +16,8 @@
 namespace {
 
 void PutUint(std::string& out, uint64_t value, int bytes) {
-  for (int index = 0; index < bytes; ++index) out.push_back(static_cast<char>(value >> (8 * index)));
+  for (int index = 0; index < bytes; ++index)
+    out.push_back(static_cast<char>(value >> (8 * index)));
 }
 
 std::string Envelope(std::string_view payload) {

@@ -3,10 +3,9 @@
 // entry it accepts must read back from its JSON to the same entry, build an
 // index (alone and next to a fixed entry) and match a fixed declaration whose
 // parties carry the entry's own name, without crashing.
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -36,8 +36,8 @@ Result<Key> LoadKeyFile(const std::string& path, std::string_view what, Parse&& 
   CORDON_RETURN_IF_ERROR(ReadKeyFile(path, what, [&](std::string_view text) -> Status {
     Result<Key> parsed = parse(text);
     if (!parsed.ok()) {
-      return Corrupt(std::string(what) + " file " + path + " does not hold a " +
-                     std::string(what) + ": " + parsed.error().message());
+      return Corrupt(std::string(what) + " file " + path + " does not hold a " + std::string(what) +
+                     ": " + parsed.error().message());
     }
     key.emplace(std::move(parsed).value());
     return Status::Ok();

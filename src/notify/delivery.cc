@@ -225,8 +225,7 @@ Status DeliveryWorker::Attempt(const NoticeDeliveryRecord& delivery) {
       // Never sent unsigned: the failure is recorded as an attempt without
       // a request, so the sender sees why, and retried on the usual schedule
       // (it succeeds once the right key file is back).
-      spdlog::error("notice delivery {}: not sent: {}", delivery.id,
-                    signature.error().message());
+      spdlog::error("notice delivery {}: not sent: {}", delivery.id, signature.error().message());
       attempt.at = clock_.Now();
       attempt.outcome = "failed";
       attempt.error = Truncate("not sent: " + signature.error().message(), 500);

@@ -1,6 +1,8 @@
 // The delivery worker against real receivers on 127.0.0.1 (a cpp-httplib
 // webhook receiver that fails the first attempts, a small SMTP server), on a
 // real store, driven pass by pass with a fake clock.
+#include "notify/delivery.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sqlite3.h>
@@ -11,7 +13,6 @@
 #include <thread>
 #include <vector>
 
-#include "notify/delivery.h"
 #include "notify/notify.h"
 #include "store/sqlite_store.h"
 #include "support/smtp_receiver.h"
@@ -122,8 +123,7 @@ class DeliveryTest : public ::testing::Test {
     options.mail = std::move(mail);
     options.mail_from = "notices@customs.example";
     return std::make_unique<DeliveryWorker>(*store_, clock_, rng_, secrets_key_,
-                                            NewHttpWebhookTransport(),
-                                            std::move(options));
+                                            NewHttpWebhookTransport(), std::move(options));
   }
 
   // The stored `secret` column of one endpoint, read from the file directly.
@@ -188,8 +188,7 @@ TEST_F(DeliveryTest, RetriesWithBackoffUntilAcknowledgedAndRecordsEveryAttempt) 
   for (const httplib::Request& request : requests) {
     ids.insert(request.get_header_value("webhook-id"));
     std::string timestamp = request.get_header_value("webhook-timestamp");
-    Result<std::string> expected = SignWebhook(hook->secret,
-                                               request.get_header_value("webhook-id"),
+    Result<std::string> expected = SignWebhook(hook->secret, request.get_header_value("webhook-id"),
                                                std::stoll(timestamp), request.body);
     ASSERT_TRUE(expected.ok());
     EXPECT_EQ(request.get_header_value("webhook-signature"), *expected);
@@ -397,11 +396,11 @@ TEST_F(DeliveryTest, AWrongKeySendsNothingAndRecordsWhyNamingTheEndpoint) {
   EXPECT_EQ(*Worker()->RunOnce(), 1);
   std::vector<httplib::Request> requests = receiver.Requests();
   ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].get_header_value("webhook-signature"),
-            SignWebhook(hook->secret, requests[0].get_header_value("webhook-id"),
-                        std::stoll(requests[0].get_header_value("webhook-timestamp")),
-                        requests[0].body)
-                .value());
+  EXPECT_EQ(
+      requests[0].get_header_value("webhook-signature"),
+      SignWebhook(hook->secret, requests[0].get_header_value("webhook-id"),
+                  std::stoll(requests[0].get_header_value("webhook-timestamp")), requests[0].body)
+          .value());
   EXPECT_EQ(View("org_customs", notice->id).deliveries[0].status, "delivered");
 }
 
@@ -459,19 +458,22 @@ TEST_F(DeliveryTest, ClearSecretsOfAnEarlierVersionAreSealedAtStartAllAtOnce) {
   const std::string secret1 = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   const std::string secret2 = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
   Receiver receiver(/*failures=*/0);
-  RunSql("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
-         "deleted_at) VALUES ('whk_old1', 'org_holder', '" + receiver.Url() + "', '', '" +
-         secret1 + "', '2026-01-01T00:00:00.000Z', NULL)");
-  RunSql("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
-         "deleted_at) VALUES ('whk_old2', 'org_holder', 'https://gone.example/', '', '" + secret2 +
-         "', '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z')");
+  RunSql(
+      "INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
+      "deleted_at) VALUES ('whk_old1', 'org_holder', '" +
+      receiver.Url() + "', '', '" + secret1 + "', '2026-01-01T00:00:00.000Z', NULL)");
+  RunSql(
+      "INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
+      "deleted_at) VALUES ('whk_old2', 'org_holder', 'https://gone.example/', '', '" +
+      secret2 + "', '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z')");
   EXPECT_EQ(WebhookSecretsSealedKeyId(*store_).value(), std::nullopt);
 
   // A third row that is neither clear nor sealed stops the whole conversion:
   // nothing is half-written.
-  RunSql("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
-         "deleted_at) VALUES ('whk_bad', 'org_holder', 'https://bad.example/', '', 'garbage', "
-         "'2026-01-03T00:00:00.000Z', '2026-02-01T00:00:00.000Z')");
+  RunSql(
+      "INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
+      "deleted_at) VALUES ('whk_bad', 'org_holder', 'https://bad.example/', '', 'garbage', "
+      "'2026-01-03T00:00:00.000Z', '2026-02-01T00:00:00.000Z')");
   Result<int> refused = PrepareWebhookSecrets(*store_, secrets_key_, rng_);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), ErrorCode::kCorrupt);
@@ -490,10 +492,12 @@ TEST_F(DeliveryTest, ClearSecretsOfAnEarlierVersionAreSealedAtStartAllAtOnce) {
     EXPECT_EQ(stored.rfind("v1:" + secrets_key_.key_id() + ":", 0), 0u) << stored;
     EXPECT_EQ(stored.find(secret.substr(6, 12)), std::string::npos);
     WebhookEndpointRecord endpoint;
-    ASSERT_TRUE(store_->Read([&](ReadTx& tx) -> Status {
-                         CORDON_ASSIGN_OR_RETURN(endpoint, tx.GetWebhookEndpointForDelivery(id));
-                         return Status::Ok();
-                       }).ok());
+    ASSERT_TRUE(store_
+                    ->Read([&](ReadTx& tx) -> Status {
+                      CORDON_ASSIGN_OR_RETURN(endpoint, tx.GetWebhookEndpointForDelivery(id));
+                      return Status::Ok();
+                    })
+                    .ok());
     EXPECT_EQ(OpenWebhookSecret(secrets_key_, endpoint).value(), secret);
   }
   EXPECT_EQ(WebhookSecretsSealedKeyId(*store_).value(), secrets_key_.key_id());
@@ -504,17 +508,18 @@ TEST_F(DeliveryTest, ClearSecretsOfAnEarlierVersionAreSealedAtStartAllAtOnce) {
   EXPECT_EQ(*Worker()->RunOnce(), 1);
   std::vector<httplib::Request> requests = receiver.Requests();
   ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].get_header_value("webhook-signature"),
-            SignWebhook(secret1, requests[0].get_header_value("webhook-id"),
-                        std::stoll(requests[0].get_header_value("webhook-timestamp")),
-                        requests[0].body)
-                .value());
+  EXPECT_EQ(
+      requests[0].get_header_value("webhook-signature"),
+      SignWebhook(secret1, requests[0].get_header_value("webhook-id"),
+                  std::stoll(requests[0].get_header_value("webhook-timestamp")), requests[0].body)
+          .value());
 
   // Secrets sealed with one key and another key at start: refused, naming
   // both keys, and the clear row added meanwhile stays as it was.
-  RunSql("INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
-         "deleted_at) VALUES ('whk_old3', 'org_holder', 'https://late.example/', '', '" + secret1 +
-         "', '2026-01-04T00:00:00.000Z', NULL)");
+  RunSql(
+      "INSERT INTO webhook_endpoints (id, org_id, url, description, secret, created_at, "
+      "deleted_at) VALUES ('whk_old3', 'org_holder', 'https://late.example/', '', '" +
+      secret1 + "', '2026-01-04T00:00:00.000Z', NULL)");
   SecretsKey other_key = SecretsKey::Generate(rng_);
   Result<int> mismatch = PrepareWebhookSecrets(*store_, other_key, rng_);
   ASSERT_FALSE(mismatch.ok());

@@ -236,9 +236,9 @@ Result<std::optional<Timestamp>> NextDeliveryDue(SqliteDb& db) {
 Result<std::vector<WebhookEndpointRecord>> ListAllWebhookEndpoints(SqliteDb& db) {
   CORDON_ASSIGN_OR_RETURN(
       Statement query,
-      db.Prepare(fmt::format("SELECT {} FROM webhook_endpoints ORDER BY created_at, id",
-                             kEndpointColumns),
-                 "listing all webhook endpoints"));
+      db.Prepare(
+          fmt::format("SELECT {} FROM webhook_endpoints ORDER BY created_at, id", kEndpointColumns),
+          "listing all webhook endpoints"));
   return ReadAll<WebhookEndpointRecord>(query, ReadEndpoint);
 }
 

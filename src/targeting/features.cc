@@ -853,7 +853,9 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
         return Corrupt("encoder " + encoder.name + " has columns of different lengths");
       }
       for (size_t index = 0; index < keys.size(); ++index) {
-        uint64_t key = WholeNumber<uint64_t>(keys[index], "tables.encoders[" + std::to_string(e) + "].keys[" + std::to_string(index) + "]");
+        uint64_t key =
+            WholeNumber<uint64_t>(keys[index], "tables.encoders[" + std::to_string(e) + "].keys[" +
+                                                   std::to_string(index) + "]");
         if (key == kUnseen) return Corrupt("encoder " + encoder.name + " stores a reserved key");
         encoder.table.Insert(key) = {rows[index].get<float>(), positives[index].get<float>()};
       }
@@ -869,14 +871,17 @@ Result<FeatureBuilder> FeatureBuilder::FromJson(const nlohmann::ordered_json& ta
         const auto& values = levels[level].at("values");
         if (ids.size() != values.size()) return Corrupt("median columns differ in length");
         for (size_t entry = 0; entry < ids.size(); ++entry) {
-          table.levels[level][WholeNumber<uint32_t>(ids[entry], "tables.hs_medians[" + std::to_string(index) + "].levels[" + std::to_string(level) + "].ids[" + std::to_string(entry) + "]")] = values[entry].get<float>();
+          table.levels[level][WholeNumber<uint32_t>(
+              ids[entry], "tables.hs_medians[" + std::to_string(index) + "].levels[" +
+                              std::to_string(level) + "].ids[" + std::to_string(entry) + "]")] =
+              values[entry].get<float>();
         }
       }
       table.global = medians[index].at("global").get<float>();
     }
   } catch (const nlohmann::json::exception& error) {
     return Corrupt(std::string("the model's encoder tables are malformed: ") + error.what());
-  }  catch (const std::invalid_argument& error) {
+  } catch (const std::invalid_argument& error) {
     return Corrupt(std::string("the model's encoder tables are malformed: ") + error.what());
   }
   builder.fitted_ = true;

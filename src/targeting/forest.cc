@@ -71,14 +71,17 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
     const json& trees = booster.at("model").at("trees");
     for (const json& tree : trees) {
       const auto left = internal::WholeNumbers<int32_t>(tree.at("left_children"), "left_children");
-      const auto right = internal::WholeNumbers<int32_t>(tree.at("right_children"), "right_children");
-      const auto split_index = internal::WholeNumbers<uint32_t>(tree.at("split_indices"), "split_indices");
+      const auto right =
+          internal::WholeNumbers<int32_t>(tree.at("right_children"), "right_children");
+      const auto split_index =
+          internal::WholeNumbers<uint32_t>(tree.at("split_indices"), "split_indices");
       const auto condition = tree.at("split_conditions").get<std::vector<float>>();
       const json& default_left = tree.at("default_left");
       const auto cover = tree.at("sum_hessian").get<std::vector<double>>();
       if (auto types = tree.find("split_type"); types != tree.end()) {
         for (const json& type : *types) {
-          if (internal::WholeNumber<int>(type, "split_type") != 0) return Corrupt("categorical splits are not supported");
+          if (internal::WholeNumber<int>(type, "split_type") != 0)
+            return Corrupt("categorical splits are not supported");
         }
       }
       size_t count = left.size();
@@ -162,7 +165,9 @@ Result<Forest> Forest::FromXgboostJson(std::string_view json_text) {
             continue;
           }
           const json& flag = default_left[id];
-          const bool missing_left = flag.is_boolean() ? flag.get<bool>() : internal::WholeNumber<int>(flag, "default_left") != 0;
+          const bool missing_left = flag.is_boolean()
+                                        ? flag.get<bool>()
+                                        : internal::WholeNumber<int>(flag, "default_left") != 0;
           forest.thresholds_.push_back(condition[id]);
           forest.columns_.push_back(2 * split_index[id] + (missing_left ? 0 : 1));
           next.push_back(left[id]);

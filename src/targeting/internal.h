@@ -2,10 +2,9 @@
 // public API: other modules include targeting/targeting.h only.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -51,10 +50,9 @@ T WholeNumber(const Json& value, const std::string& what) {
                                 number <= static_cast<int64_t>(std::numeric_limits<T>::max());
     if (fits) return static_cast<T>(number);
   }
-  throw std::invalid_argument(what + " must be a whole number from " +
-                              std::to_string(std::numeric_limits<T>::min()) + " to " +
-                              std::to_string(std::numeric_limits<T>::max()) + ", not " +
-                              value.dump());
+  throw std::invalid_argument(
+      what + " must be a whole number from " + std::to_string(std::numeric_limits<T>::min()) +
+      " to " + std::to_string(std::numeric_limits<T>::max()) + ", not " + value.dump());
 }
 
 // An array of such numbers.

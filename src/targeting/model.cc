@@ -327,11 +327,15 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
       return Corrupt("the model's options are invalid: " + options.error().message());
     const ordered_json& training = header.at("training");
     info.seed = internal::WholeNumber<uint64_t>(training.at("seed"), "training.seed");
-    info.train_rows = internal::WholeNumber<size_t>(training.at("train_rows"), "training.train_rows");
-    info.train_positives = internal::WholeNumber<size_t>(training.at("train_positives"), "training.train_positives");
-    info.valid_rows = internal::WholeNumber<size_t>(training.at("valid_rows"), "training.valid_rows");
+    info.train_rows =
+        internal::WholeNumber<size_t>(training.at("train_rows"), "training.train_rows");
+    info.train_positives =
+        internal::WholeNumber<size_t>(training.at("train_positives"), "training.train_positives");
+    info.valid_rows =
+        internal::WholeNumber<size_t>(training.at("valid_rows"), "training.valid_rows");
     info.rounds = internal::WholeNumber<int>(training.at("rounds"), "training.rounds");
-    info.best_iteration = internal::WholeNumber<int>(training.at("best_iteration"), "training.best_iteration");
+    info.best_iteration =
+        internal::WholeNumber<int>(training.at("best_iteration"), "training.best_iteration");
     if (!training.at("valid").is_null()) {
       CORDON_ASSIGN_OR_RETURN(info.valid, internal::MetricsFromJsonValue(training.at("valid")));
     }
@@ -342,7 +346,7 @@ Result<Model> Model::FromBytes(std::string_view bytes) {
         impl->features, FeatureBuilder::FromJson(header.at("tables"), impl->mapping, info.options));
   } catch (const nlohmann::json::exception& error) {
     return Corrupt(std::string("the model header is malformed: ") + error.what());
-  }  catch (const std::invalid_argument& error) {
+  } catch (const std::invalid_argument& error) {
     return Corrupt(std::string("the model header is malformed: ") + error.what());
   }
   CORDON_ASSIGN_OR_RETURN(impl->forest, Forest::FromXgboostJson(impl->booster_json));

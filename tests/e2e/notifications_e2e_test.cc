@@ -387,7 +387,6 @@ TEST(NotificationsE2E, APendingDeliveryIsCompletedAfterARestart) {
   EXPECT_EQ(receiver.Requests().size(), before_restart + 1);
 }
 
-
 // The `secret` column of one endpoint, read from (or written to) the
 // database file with SQLite directly; "" when there is no such row.
 std::string StoredSecret(const std::filesystem::path& db_path, const std::string& endpoint_id,
@@ -512,9 +511,9 @@ TEST(NotificationsE2E, WebhookSecretsAreSealedAtRestWithTheKeyFileBesideTheDatab
   // Another key: refused, naming both.
   const std::filesystem::path other = dir.path() / "other.secrets-key";
   const std::string other_id = WriteOtherKeyFile(other);
-  CommandResult wrong = RunCordon({"serve", "--db", db.string(), "--listen", "127.0.0.1:0",
-                                   "--secrets-key", other.string()},
-                                  dir.path());
+  CommandResult wrong = RunCordon(
+      {"serve", "--db", db.string(), "--listen", "127.0.0.1:0", "--secrets-key", other.string()},
+      dir.path());
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_NE(wrong.err.find("sealed with secrets key " + key_id), std::string::npos) << wrong.err;
   EXPECT_NE(wrong.err.find("holds key " + other_id), std::string::npos) << wrong.err;
