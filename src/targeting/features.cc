@@ -130,23 +130,21 @@ uint32_t FeatureBuilder::Dictionary::Insert(std::string_view value) {
   if ((values_.size() + 1) * 2 > slots_.size()) Grow();
   const auto id = static_cast<uint32_t>(values_.size());
   values_.emplace_back(value);
-  const uint64_t hash = std::hash<std::string_view>{}(value);
-  const size_t mask = slots_.size() - 1;
-  size_t slot = hash & mask;
-  while (slots_[slot].id != kUnseenId) slot = (slot + 1) & mask;
-  slots_[slot] = Slot{static_cast<uint32_t>(hash >> 32), id};
+  Place(id);
   return id;
 }
 
 void FeatureBuilder::Dictionary::Grow() {
   slots_.assign(slots_.empty() ? 16 : slots_.size() * 2, Slot{});
+  for (uint32_t id = 0; id < values_.size(); ++id) Place(id);
+}
+
+void FeatureBuilder::Dictionary::Place(uint32_t id) {
+  const uint64_t hash = std::hash<std::string_view>{}(values_[id]);
   const size_t mask = slots_.size() - 1;
-  for (uint32_t id = 0; id < values_.size(); ++id) {
-    const uint64_t hash = std::hash<std::string_view>{}(values_[id]);
-    size_t slot = hash & mask;
-    while (slots_[slot].id != kUnseenId) slot = (slot + 1) & mask;
-    slots_[slot] = Slot{static_cast<uint32_t>(hash >> 32), id};
-  }
+  size_t slot = hash & mask;
+  while (slots_[slot].id != kUnseenId) slot = (slot + 1) & mask;
+  slots_[slot] = Slot{static_cast<uint32_t>(hash >> 32), id};
 }
 
 void FeatureBuilder::Dictionary::Clear() {

@@ -120,6 +120,7 @@ class FeatureBuilder {
       uint32_t id = kUnseenId;  // kUnseenId: empty
     };
     void Grow();
+    void Place(uint32_t id);  // into the first empty slot of values_[id]'s probe
     std::vector<Slot> slots_;
     std::vector<std::string> values_;
   };
