@@ -71,9 +71,33 @@ struct MarkData {
   std::bitset<100> chapters;  // HS chapters covered by the right's Nice classes
 };
 
+// The ASCII letters (case folded) and digits of a text as bits 0-35, and
+// kNonAscii when it has a byte outside ASCII.
+constexpr uint64_t kNonAscii = uint64_t{1} << 63;
+constexpr auto kCharacterBit = [] {
+  std::array<uint64_t, 256> bits{};
+  for (int c = 0; c < 256; ++c) {
+    if (c >= 0x80) bits[c] = kNonAscii;
+    if (c >= 'a' && c <= 'z') bits[c] = uint64_t{1} << (c - 'a');
+    if (c >= 'A' && c <= 'Z') bits[c] = uint64_t{1} << (c - 'A');
+    if (c >= '0' && c <= '9') bits[c] = uint64_t{1} << (26 + c - '0');
+  }
+  return bits;
+}();
+uint64_t CharacterBits(std::string_view text) {
+  uint64_t bits = 0;
+  for (const char c : text) bits |= kCharacterBit[static_cast<unsigned char>(c)];
+  return bits;
+}
+
 struct PartyKey {
   std::string name_key;  // NormalisePartyName
   std::string country;   // upper case
+  // CharacterBits(name_key) without kNonAscii. NormalisePartyName of an
+  // ASCII name only deletes bytes, folds case and turns runs of other bytes
+  // into spaces, so a name whose CharacterBits lack one of these cannot have
+  // this key and needs no normalising.
+  uint64_t characters = 0;
 };
 
 struct ApplicationData {
@@ -313,6 +337,7 @@ class ProbeTable {
     return static_cast<uint32_t>(Reduce(static_cast<uint32_t>(hash), filter_.size()));
   }
   const uint64_t* FilterAddress(uint32_t word) const { return filter_.data() + word; }
+  size_t filter_size() const { return filter_.size(); }
   bool Passes(uint64_t hash, uint32_t word) const {
     const uint64_t bits = FilterBits(hash);
     return (filter_[word] & bits) == bits;
@@ -441,6 +466,7 @@ struct ApplicationHit {
   uint32_t application;
   uint32_t key;
   uint32_t mark;
+  uint32_t occurrence;  // in IndexData::occurrences
   uint32_t begin;
   uint32_t end;
   int distance;
@@ -459,6 +485,9 @@ struct SpanRecord {
   uint32_t last;
   uint32_t size;
   uint32_t joined_size;
+  uint64_t hash;        // of the padded bytes, when the span cache can hold the span
+  uint64_t exact_hash;  // kKeyClass probe of the padded bytes, when no longer than a key
+  bool maybe_key;       // exact_hash passes the filter
 };
 
 // One probe of the deletion index: a salted hash, for a span.
@@ -477,7 +506,6 @@ struct ProbeList {
   void Reserve(size_t extra) {
     if (records.size() < size + extra) records.resize(std::max(records.size() * 2, size + extra));
   }
-  void Push(const ProbeRecord& record) { records[size++] = record; }
 };
 
 // A party name and its NormalisePartyName key, for reuse while the name
@@ -533,7 +561,8 @@ struct MatchBuffers {
   ProbeList probes;                    // in IndexData::probes
   ProbeList whole2_probes;             // in IndexData::whole2
   std::vector<uint64_t> pairs;         // (2 * span + joined) << 32 | key
-  std::vector<uint32_t> cache_misses;  // 2 * span + joined, to store after probing
+  std::vector<uint32_t> cache_misses;  // spans to store after probing
+  std::vector<uint32_t> to_probe;      // spans not found in the cache
   SpanCache cache;
   DescriptionCache descriptions;  // descriptions without any candidate
   std::vector<Candidate> candidates;
@@ -565,14 +594,10 @@ struct IndexData {
   std::vector<Key> keys;
 
   // What assembling hits reads, flat so that a hit costs a few cache lines
-  // rather than a chain of pointers: per key its (application, mark) pairs
-  // (marks numbered across applications, in order); per mark and
-  // application what a MarkHit needs; strings in one arena, laid out
-  // application by application.
-  struct Occurrence {
-    uint32_t application;
-    uint32_t mark;
-  };
+  // rather than a chain of pointers: per key (KeyRecord) its occurrences,
+  // each an (application, mark) pair (marks numbered across applications,
+  // in order) with what a MarkHit needs of that mark and application;
+  // strings in one arena, laid out application by application.
   struct MarkRecord {
     uint32_t text_offset;
     uint32_t text_size;
@@ -587,10 +612,35 @@ struct IndexData {
     uint32_t parties_begin;  // into parties
     uint32_t parties_end;
   };
+  // An occurrence of a key, with what a hit on it needs of its mark and
+  // application (one cache line).
+  struct Occurrence {
+    uint32_t application;
+    uint32_t mark;
+    MarkRecord mark_record;
+    ApplicationRecord application_record;
+  };
+  static_assert(sizeof(Occurrence) == 64);
   std::vector<uint32_t> occurrence_begin;  // keys + 1
+  // What probing, verification and assembling read of key k, in one cache
+  // line: its text (in key_arena; the first bytes, all of a key of up to
+  // kHead bytes, also here), edit limit and occurrences.
+  struct alignas(64) KeyRecord {
+    static constexpr size_t kHead = 47;
+    uint32_t offset;  // in key_arena
+    uint32_t size;
+    uint32_t occurrence_begin;
+    uint32_t occurrence_end;
+    uint8_t limit;
+    char head[kHead];
+  };
+  static_assert(sizeof(KeyRecord) == 64);
+  std::vector<KeyRecord> key_records;
+  std::string key_arena;
+  const char* KeyText(const KeyRecord& key) const {
+    return key.size <= KeyRecord::kHead ? key.head : key_arena.data() + key.offset;
+  }
   std::vector<Occurrence> occurrences;
-  std::vector<MarkRecord> mark_records;
-  std::vector<ApplicationRecord> application_records;
   std::vector<std::pair<uint32_t, uint32_t>> goods;  // (offset, size) in strings
   std::vector<PartyKey> parties;
   std::string strings;
@@ -610,14 +660,9 @@ struct IndexData {
 
   // FuzzyEngine::kDeletionIndex: the residues of keys allowed two edits
   // (most entries) in `whole2`, every other probe class in `probes`; what
-  // the length filter and verification need per key without touching
-  // `keys`.
+  // the length filter and verification need per key is in key_records.
   ProbeTable probes;
   ProbeTable whole2;
-  std::string key_arena;
-  std::vector<uint32_t> key_offset;
-  std::vector<uint32_t> key_size;
-  std::vector<uint8_t> key_limit;
   std::vector<uint64_t> powers;  // kBase^i for i <= max_span
   // Keys within their own limit of each key: neighbours[neighbour_begin[k],
   // neighbour_begin[k + 1]).
@@ -1008,9 +1053,10 @@ bool AllGenericWords(const IndexData& impl, MatchBuffers& buffers, size_t first,
 // only of generic words.
 void VerifySpan(const IndexData& impl, uint32_t key_id, size_t first, size_t last,
                 MatchBuffers& buffers) {
-  const int limit = impl.key_limit[key_id];
-  const char* key_text = impl.key_arena.data() + impl.key_offset[key_id];
-  const size_t key_size = impl.key_size[key_id];
+  const IndexData::KeyRecord& key = impl.key_records[key_id];
+  const int limit = key.limit;
+  const char* key_text = impl.KeyText(key);
+  const size_t key_size = key.size;
   const uint32_t begin = buffers.words[first].begin;
   const uint32_t end = buffers.words[last].end;
   const auto size = static_cast<size_t>(end - begin);
@@ -1065,8 +1111,9 @@ CORDON_ALWAYS_INLINE inline void Deletions(const HashedText& text, uint32_t begi
 // with others that verification rejects. Why this finds them all is in the
 // header comment ("Typing variants").
 template <typename Emit, typename EmitWhole2>
-void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
-               uint32_t space, Emit&& emit, EmitWhole2&& emit_whole2) {
+CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const HashedText& text,
+                                                uint32_t begin, uint32_t end, uint32_t space,
+                                                Emit&& emit, EmitWhole2&& emit_whole2) {
   const size_t size = end - begin;
   // Residues of a key allowed k edits are its deletion variants: sizes
   // from key size - k up to key size.
@@ -1139,19 +1186,44 @@ void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, ui
   Deletions(text, long_begin, long_end, kNoGap, long_begin, long_end, emit_long);
 }
 
-// When [begin, end) of `text` is a key, adds (probe_span, key) and
+// Writes the probes of one span into a ProbeList's records, prefetching
+// each probe's filter word. The table's figures are copied in, and ProbeSpan
+// works on a copy of the writer, so that the compiler keeps them in
+// registers (stores of probe records could otherwise alias them).
+struct ProbeWriter {
+  const uint64_t* filter;
+  size_t filter_size;
+  ProbeRecord* cursor;
+  uint32_t span;
+
+  CORDON_ALWAYS_INLINE void operator()(uint64_t hash) {
+    const auto word = static_cast<uint32_t>(Reduce(static_cast<uint32_t>(hash), filter_size));
+    __builtin_prefetch(filter + word);
+    *cursor++ = ProbeRecord{hash, span, word};
+  }
+};
+
+void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
+               uint32_t space, ProbeWriter& small, ProbeWriter& whole2) {
+  ProbeWriter emit = small;
+  ProbeWriter emit_whole2 = whole2;
+  ProbeSpanSteps(impl, text, begin, end, space, emit, emit_whole2);
+  small.cursor = emit.cursor;
+  whole2.cursor = emit_whole2.cursor;
+}
+
+// When [begin, end) of `text` (whose kKeyClass hash `hash` passes the
+// filter) is a key, adds (probe_span, key) and
 // (probe_span, neighbour) for each of its neighbours (keys within their own
 // limit of it) to `pairs` and returns true. A span that is a mark, the commonest hit,
 // then costs one probe instead of dozens.
 bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
-              uint32_t probe_span, std::vector<uint64_t>& pairs) {
-  const uint64_t hash = Salted(text.Piece(begin, end), kKeyClass);
-  if (!impl.probes.Passes(hash)) return false;
+              uint64_t hash, uint32_t probe_span, std::vector<uint64_t>& pairs) {
   const uint32_t size = end - begin;
   uint32_t found = kNoValue;
   impl.probes.Visit(hash, [&](uint32_t key) {
-    if (impl.key_size[key] == size &&
-        std::memcmp(impl.key_arena.data() + impl.key_offset[key], text.text + begin, size) == 0) {
+    const IndexData::KeyRecord& record = impl.key_records[key];
+    if (record.size == size && std::memcmp(impl.KeyText(record), text.text + begin, size) == 0) {
       found = key;
     }
   });
@@ -1190,6 +1262,9 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
   whole2_probes.size = 0;
   pairs.clear();
   cache_misses.clear();
+  // The spans first, each cacheable one's cache entry prefetched, so that
+  // the lookups below do not wait for memory one after the other.
+  const bool use_cache = cache.enabled();
   for (size_t first = 0; first < words.size(); ++first) {
     const uint32_t begin = words[first].begin;
     for (size_t last = first; last < words.size(); ++last) {
@@ -1199,55 +1274,82 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
           buffers.has_camel ? buffers.camel_before[end] - buffers.camel_before[begin] : 0;
       const uint32_t joined_size = size - camel;
       if (joined_size > impl.max_span) break;
-      const auto span = static_cast<uint32_t>(spans.size());
-      spans.push_back(
-          SpanRecord{static_cast<uint32_t>(first), static_cast<uint32_t>(last), size, joined_size});
-      if (camel == 0 && cache.enabled() && size <= SpanCache::kBytes) {
-        const SpanCache::Entry* entry =
-            cache.Find(padded.Piece(begin, end), padded.text + begin, size);
-        if (entry != nullptr) {
-          for (uint32_t i = 0; i < entry->count; ++i) {
-            buffers.candidates.push_back(Candidate{entry->hits[i] & 0x3FFFFFFFu, begin, end,
-                                                   static_cast<int>(entry->hits[i] >> 30)});
-          }
-          continue;
-        }
-        cache_misses.push_back(span);
+      const uint64_t hash = padded.Piece(begin, end);
+      if (camel == 0 && use_cache && size <= SpanCache::kBytes) cache.Prefetch(hash);
+      uint64_t exact_hash = 0;
+      if (size <= impl.max_key_size) {
+        exact_hash = Salted(hash, kKeyClass);
+        __builtin_prefetch(impl.probes.FilterAddress(impl.probes.FilterWord(exact_hash)));
       }
-      // At most this many probes per table for the span, raw and joined.
-      const size_t bound = 2 * (size_t{size} + 2) * (size_t{size} + 2) + 16;
-      probes.Reserve(bound);
-      whole2_probes.Reserve(bound);
-      uint32_t probe_span = 2 * span;
-      auto emit = [&impl, &probes, &probe_span](uint64_t hash) CORDON_ALWAYS_INLINE {
-        const uint32_t word = impl.probes.FilterWord(hash);
-        __builtin_prefetch(impl.probes.FilterAddress(word));
-        probes.Push(ProbeRecord{hash, probe_span, word});
-      };
-      auto emit_whole2 = [&impl, &whole2_probes, &probe_span](uint64_t hash) CORDON_ALWAYS_INLINE {
-        const uint32_t word = impl.whole2.FilterWord(hash);
-        __builtin_prefetch(impl.whole2.FilterAddress(word));
-        whole2_probes.Push(ProbeRecord{hash, probe_span, word});
-      };
-      if (size <= impl.max_span &&
-          !(size <= impl.max_key_size && ExactKey(impl, padded, begin, end, probe_span, pairs))) {
-        ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0, emit, emit_whole2);
-      }
-      if (camel > 0) {
-        // The same span with its camel-case spaces read as absent.
-        probe_span = 2 * span + 1;
-        uint32_t space = 0;
-        for (size_t w = first; w < last; ++w) {
-          const uint32_t gap = words[w].end;
-          if (buffers.camel_before[gap + 1] == buffers.camel_before[gap]) {
-            space = gap - buffers.camel_before[gap];
-            break;
-          }
+      spans.push_back(SpanRecord{static_cast<uint32_t>(first), static_cast<uint32_t>(last), size,
+                                 joined_size, hash, exact_hash, false});
+    }
+  }
+  // Then the lookups: a span found in the cache costs nothing more; a
+  // missed one that may be a key prefetches the key's slot.
+  std::vector<uint32_t>& to_probe = buffers.to_probe;
+  to_probe.clear();
+  for (uint32_t span = 0; span < spans.size(); ++span) {
+    SpanRecord& record = spans[span];
+    const uint32_t begin = words[record.first].begin;
+    const uint32_t end = words[record.last].end;
+    const uint32_t size = record.size;
+    if (size == record.joined_size && use_cache && size <= SpanCache::kBytes) {
+      const SpanCache::Entry* entry = cache.Find(record.hash, padded.text + begin, size);
+      if (entry != nullptr) {
+        for (uint32_t i = 0; i < entry->count; ++i) {
+          buffers.candidates.push_back(Candidate{entry->hits[i] & 0x3FFFFFFFu, begin, end,
+                                                 static_cast<int>(entry->hits[i] >> 30)});
         }
-        ProbeSpan(impl, joined, begin - buffers.camel_before[begin],
-                  end - buffers.camel_before[end], space, emit, emit_whole2);
+        continue;
+      }
+      cache_misses.push_back(span);
+    }
+    if (size <= impl.max_key_size) {
+      record.maybe_key = impl.probes.Passes(record.exact_hash);
+      if (record.maybe_key) {
+        __builtin_prefetch(impl.probes.SlotAddress(impl.probes.Slot(record.exact_hash)));
       }
     }
+    to_probe.push_back(span);
+  }
+  for (const uint32_t span : to_probe) {
+    const size_t first = spans[span].first;
+    const size_t last = spans[span].last;
+    const uint32_t begin = words[first].begin;
+    const uint32_t end = words[last].end;
+    const uint32_t size = spans[span].size;
+    const uint32_t camel = size - spans[span].joined_size;
+    // At most this many probes per table for the span, raw and joined.
+    const size_t bound = 2 * (size_t{size} + 2) * (size_t{size} + 2) + 16;
+    probes.Reserve(bound);
+    whole2_probes.Reserve(bound);
+    ProbeWriter emit{impl.probes.FilterAddress(0), impl.probes.filter_size(),
+                     probes.records.data() + probes.size, 2 * span};
+    ProbeWriter emit_whole2{impl.whole2.FilterAddress(0), impl.whole2.filter_size(),
+                            whole2_probes.records.data() + whole2_probes.size, 2 * span};
+    const uint32_t probe_span = 2 * span;
+    if (size <= impl.max_span &&
+        !(spans[span].maybe_key &&
+          ExactKey(impl, padded, begin, end, spans[span].exact_hash, probe_span, pairs))) {
+      ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0, emit, emit_whole2);
+    }
+    if (camel > 0) {
+      // The same span with its camel-case spaces read as absent.
+      emit.span = emit_whole2.span = 2 * span + 1;
+      uint32_t space = 0;
+      for (size_t w = first; w < last; ++w) {
+        const uint32_t gap = words[w].end;
+        if (buffers.camel_before[gap + 1] == buffers.camel_before[gap]) {
+          space = gap - buffers.camel_before[gap];
+          break;
+        }
+      }
+      ProbeSpan(impl, joined, begin - buffers.camel_before[begin], end - buffers.camel_before[end],
+                space, emit, emit_whole2);
+    }
+    probes.size = static_cast<size_t>(emit.cursor - probes.records.data());
+    whole2_probes.size = static_cast<size_t>(emit_whole2.cursor - whole2_probes.records.data());
   }
 
   // Filter; survivors prefetch their slot. Then slots -> (probe_span, key)
@@ -1270,8 +1372,9 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
       const SpanRecord& span = spans[probe.span >> 1];
       const uint32_t size = (probe.span & 1) != 0 ? span.joined_size : span.size;
       table.Visit(probe.hash, [&](uint32_t key) {
-        const uint32_t key_size = impl.key_size[key];
-        const uint32_t limit = impl.key_limit[key];
+        const IndexData::KeyRecord& record = impl.key_records[key];
+        const uint32_t key_size = record.size;
+        const uint32_t limit = record.limit;
         if (key_size <= size + limit && size <= key_size + limit) {
           pairs.push_back(uint64_t{probe.span} << 32 | key);
         }
@@ -1314,7 +1417,7 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
       }
       ++count;
     }
-    cache.Insert(padded.Piece(begin, end), padded.text + begin, end - begin, hits, count);
+    cache.Insert(span.hash, padded.text + begin, end - begin, hits, count);
   }
 }
 
@@ -1352,10 +1455,6 @@ void BuildDeletionIndex(IndexData& impl) {
     const Key& key = impl.keys[key_id];
     const auto size = static_cast<uint32_t>(key.text.size());
     const int limit = key.max_distance;
-    impl.key_offset.push_back(static_cast<uint32_t>(impl.key_arena.size()));
-    impl.key_arena += key.text;
-    impl.key_size.push_back(size);
-    impl.key_limit.push_back(static_cast<uint8_t>(limit));
     impl.max_span = std::max(impl.max_span, size + static_cast<size_t>(limit));
     PrefixHashes(key.text, prefix);
     const HashedText text{key.text.data(), prefix.data(), impl.powers.data()};
@@ -1416,7 +1515,7 @@ void BuildDeletionIndex(IndexData& impl) {
   for (uint32_t key_id = 0; key_id < impl.keys.size(); ++key_id) {
     const std::string& text = impl.keys[key_id].text;
     const auto size = static_cast<uint32_t>(text.size());
-    const int limit = impl.key_limit[key_id];
+    const int limit = impl.key_records[key_id].limit;
     PrefixHashes(text, prefix);
     const HashedText hashed{text.data(), prefix.data(), impl.powers.data()};
     auto visit = [&](const ProbeTable& table, uint64_t hash) {
@@ -1451,7 +1550,7 @@ void BuildDeletionIndex(IndexData& impl) {
   for (const auto& [key_id, other] : candidates) {
     const std::string& text = impl.keys[key_id].text;
     const std::string& other_text = impl.keys[other].text;
-    const int limit = impl.key_limit[other];
+    const int limit = impl.key_records[other].limit;
     if (BoundedLevenshtein(text, other_text, limit) > limit) continue;
     impl.neighbours.push_back(other);
     ++impl.neighbour_begin[key_id + 1];
@@ -1460,16 +1559,18 @@ void BuildDeletionIndex(IndexData& impl) {
     impl.neighbour_begin[k + 1] += impl.neighbour_begin[k];
 
   impl.pattern_count = impl.probes.distinct() + impl.whole2.distinct();
-  impl.database_bytes = impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
-                        (impl.key_offset.capacity() + impl.key_size.capacity() +
-                         impl.neighbour_begin.capacity() + impl.neighbours.capacity()) *
-                            sizeof(uint32_t) +
-                        impl.key_limit.capacity() + impl.powers.capacity() * sizeof(uint64_t);
+  impl.database_bytes =
+      impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
+      impl.key_records.capacity() * sizeof(IndexData::KeyRecord) +
+      (impl.neighbour_begin.capacity() + impl.neighbours.capacity()) * sizeof(uint32_t) +
+      impl.powers.capacity() * sizeof(uint64_t);
 }
 
 // Fills IndexData's flat records for assembling hits (every engine).
 void FlattenForHits(IndexData& impl) {
   std::vector<uint32_t> first_mark(impl.applications.size() + 1, 0);
+  std::vector<IndexData::MarkRecord> mark_records;
+  std::vector<IndexData::ApplicationRecord> application_records;
   for (uint32_t a = 0; a < impl.applications.size(); ++a) {
     const ApplicationData& application = impl.applications[a];
     IndexData::ApplicationRecord record{};
@@ -1487,24 +1588,39 @@ void FlattenForHits(IndexData& impl) {
     impl.parties.insert(impl.parties.end(), application.authorised.begin(),
                         application.authorised.end());
     record.parties_end = static_cast<uint32_t>(impl.parties.size());
-    first_mark[a] = static_cast<uint32_t>(impl.mark_records.size());
+    first_mark[a] = static_cast<uint32_t>(mark_records.size());
     for (const MarkData& mark : application.marks) {
-      impl.mark_records.push_back(IndexData::MarkRecord{static_cast<uint32_t>(impl.strings.size()),
-                                                        static_cast<uint32_t>(mark.text.size()),
-                                                        mark.right_index, mark.chapters});
+      mark_records.push_back(IndexData::MarkRecord{static_cast<uint32_t>(impl.strings.size()),
+                                                   static_cast<uint32_t>(mark.text.size()),
+                                                   mark.right_index, mark.chapters});
       impl.strings += mark.text;
     }
-    impl.application_records.push_back(record);
+    application_records.push_back(record);
   }
   impl.occurrence_begin.reserve(impl.keys.size() + 1);
   for (const Key& key : impl.keys) {
     impl.occurrence_begin.push_back(static_cast<uint32_t>(impl.occurrences.size()));
     for (const Occurrence& occurrence : key.occurrences) {
-      impl.occurrences.push_back(IndexData::Occurrence{
-          occurrence.application, first_mark[occurrence.application] + occurrence.mark});
+      const uint32_t mark = first_mark[occurrence.application] + occurrence.mark;
+      impl.occurrences.push_back(
+          IndexData::Occurrence{occurrence.application, mark, mark_records[mark],
+                                application_records[occurrence.application]});
     }
   }
   impl.occurrence_begin.push_back(static_cast<uint32_t>(impl.occurrences.size()));
+  impl.key_records.resize(impl.keys.size());
+  for (uint32_t key_id = 0; key_id < impl.keys.size(); ++key_id) {
+    const std::string& text = impl.keys[key_id].text;
+    IndexData::KeyRecord& record = impl.key_records[key_id];
+    record = IndexData::KeyRecord{};
+    record.offset = static_cast<uint32_t>(impl.key_arena.size());
+    record.size = static_cast<uint32_t>(text.size());
+    record.occurrence_begin = impl.occurrence_begin[key_id];
+    record.occurrence_end = impl.occurrence_begin[key_id + 1];
+    record.limit = static_cast<uint8_t>(impl.keys[key_id].max_distance);
+    std::memcpy(record.head, text.data(), std::min(text.size(), IndexData::KeyRecord::kHead));
+    impl.key_arena += text;
+  }
 }
 
 Result<NiceHsTable> LoadNiceHs(const MarkIndexOptions& options) {
@@ -1546,10 +1662,10 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
   std::vector<ApplicationHit>& hits = buffers.hits;
   hits.clear();
   for (const Candidate& candidate : candidates) {
-    for (uint32_t i = impl.occurrence_begin[candidate.key];
-         i < impl.occurrence_begin[candidate.key + 1]; ++i) {
+    const IndexData::KeyRecord& key = impl.key_records[candidate.key];
+    for (uint32_t i = key.occurrence_begin; i < key.occurrence_end; ++i) {
       const IndexData::Occurrence& occurrence = impl.occurrences[i];
-      hits.push_back(ApplicationHit{occurrence.application, candidate.key, occurrence.mark,
+      hits.push_back(ApplicationHit{occurrence.application, candidate.key, occurrence.mark, i,
                                     candidate.begin, candidate.end, candidate.distance});
     }
   }
@@ -1594,11 +1710,19 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
   if (item_hs.size() >= 2) item_chapter = (item_hs[0] - '0') * 10 + (item_hs[1] - '0');
   bool consignor_normalised = false;
   bool consignee_normalised = false;
+  // CharacterBits of the names, when first needed (0: not yet).
+  uint64_t consignor_characters = 0;
+  uint64_t consignee_characters = 0;
+  auto may_be = [](const PartyKey& party, std::string_view name, uint64_t& characters) {
+    if (characters == 0) characters = CharacterBits(name) | (uint64_t{1} << 62);
+    return (characters & kNonAscii) != 0 || (party.characters & ~characters) == 0;
+  };
 
   result.reserve(kept.size());
   for (const ApplicationHit& hit : kept) {
-    const IndexData::ApplicationRecord& application = impl.application_records[hit.application];
-    const IndexData::MarkRecord& mark = impl.mark_records[hit.mark];
+    const IndexData::Occurrence& occurrence = impl.occurrences[hit.occurrence];
+    const IndexData::ApplicationRecord& application = occurrence.application_record;
+    const IndexData::MarkRecord& mark = occurrence.mark_record;
     MarkHit& out = result.emplace_back();
     out.mark.assign(impl.String(mark.text_offset, mark.text_size));
     out.application_id.assign(impl.String(application.id_offset, application.id_size));
@@ -1632,14 +1756,16 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
       const PartyKey& party = impl.parties[p];
       if (party.country.empty() || party.name_key.empty()) continue;
       bool same = false;
-      if (!consignor.name.empty() && SameCountry(party.country, consignor.country)) {
+      if (!consignor.name.empty() && SameCountry(party.country, consignor.country) &&
+          may_be(party, consignor.name, consignor_characters)) {
         if (!consignor_normalised) {
           buffers.consignor.Normalise(consignor.name);
           consignor_normalised = true;
         }
         same = party.name_key == buffers.consignor.key;
       }
-      if (!same && !consignee.name.empty() && SameCountry(party.country, consignee.country)) {
+      if (!same && !consignee.name.empty() && SameCountry(party.country, consignee.country) &&
+          may_be(party, consignee.name, consignee_characters)) {
         if (!consignee_normalised) {
           buffers.consignee.Normalise(consignee.name);
           consignee_normalised = true;
@@ -1719,8 +1845,10 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
     }
     data.goods_hs = std::move(source.goods_hs);
     for (const AuthorisedParty& party : source.authorised_parties) {
+      std::string name_key = NormalisePartyName(party.name);
+      const uint64_t characters = CharacterBits(name_key) & ~kNonAscii;
       data.authorised.push_back(
-          PartyKey{NormalisePartyName(party.name), UpperAscii(party.country)});
+          PartyKey{std::move(name_key), UpperAscii(party.country), characters});
     }
     for (size_t mark_index = 0; mark_index < source.marks.size(); ++mark_index) {
       RecordedMark& mark = source.marks[mark_index];

@@ -254,6 +254,40 @@ TEST_F(MarkIndexTest, AuthorisedPartiesByNameWithoutLegalFormAndCountry) {
   EXPECT_FALSE(hits[0].authorised);
 }
 
+// The index skips normalising a party name whose letters and digits cannot
+// make the authorised party's key; whatever the spelling, a party is
+// authorised exactly when NormalisePartyName gives the same key.
+TEST_F(MarkIndexTest, AuthorisedExactlyWhenPartyKeysAreEqual) {
+  const std::string authorised_key = NormalisePartyName("Zentra Logistics B.V.");
+  const std::vector<std::string> names = {
+      "Zentra Logistics B.V.",
+      "ZENTRA LOGISTICS BV",
+      "zentra-logistics, b.v.",
+      "Zentra Lógistics BV",                     // accent removed
+      "\xEF\xBC\xBA\xEF\xBC\xA5NTRA Logistics",  // fullwidth Z, E (NFKC)
+      "Zentra Logistic BV",
+      "Zentra Logitics BV",           // a letter missing
+      "Zentra Logistics Trading BV",  // more letters
+      "Logistics Zentra BV",
+      "Zentra Logistics 2 BV",
+      "ZentraLogistics",
+      "BV",
+      ""};
+  for (const std::string& name : names) {
+    const bool expected = !name.empty() && NormalisePartyName(name) == authorised_key;
+    auto hits = HitsOf(Match("ZENTRA shoes", "640411", {}, {name, "NL"}), "app-zentra");
+    ASSERT_EQ(hits.size(), 1u) << name;
+    EXPECT_EQ(hits[0].authorised, expected) << name;
+    hits =
+        HitsOf(Match("ZENTRA shoes", "640411", {name, "nl"}, {"Other GmbH", "NL"}), "app-zentra");
+    ASSERT_EQ(hits.size(), 1u) << name;
+    EXPECT_EQ(hits[0].authorised, expected) << name;
+  }
+  EXPECT_TRUE(
+      HitsOf(Match("ZENTRA shoes", "640411", {}, {"Zentra Lógistics BV", "NL"}), "app-zentra")[0]
+          .authorised);
+}
+
 TEST_F(MarkIndexTest, ArbitraryBytesNeverFail) {
   const std::string bytes("\xFF\xFE\x00ZENTRA\x80\xC3", 11);
   const auto hits = HitsOf(Match(bytes), "app-zentra");
