@@ -1,13 +1,16 @@
 // Fuzz target: JSON Lines declarations from outside (files, the NATS stream,
 // API bodies) must never crash the reader, whatever the bytes; every record
-// is either a declaration or an error with a line and a reason; and what is
-// accepted survives the round trip through both formats unchanged.
+// is either a declaration or an error with a line and a reason; what is
+// accepted survives the round trip through both formats unchanged; and the
+// direct reader changes nothing (the same result as simdjson's DOM alone).
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
 #include <string>
 
 #include "screening/declaration.h"
+#include "screening/declaration_internal.h"
 #include "screening/declaration_test_util.h"
 
 namespace {
@@ -34,6 +37,21 @@ void CheckRoundTrip(const cordon::Declaration& declaration) {
   }
 }
 
+// Equal, with amounts compared bit for bit.
+bool SameBits(const cordon::Declaration& a, const cordon::Declaration& b) {
+  if (!cordon::declaration_test::SameDeclaration(a, b)) return false;
+  for (size_t index = 0; index < a.items.size(); ++index) {
+    const cordon::DeclarationItem& x = a.items[index];
+    const cordon::DeclarationItem& y = b.items[index];
+    if (std::bit_cast<uint64_t>(x.quantity) != std::bit_cast<uint64_t>(y.quantity) ||
+        std::bit_cast<uint64_t>(x.gross_kg) != std::bit_cast<uint64_t>(y.gross_kg) ||
+        std::bit_cast<uint64_t>(x.value) != std::bit_cast<uint64_t>(y.value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -57,5 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The same bytes as one API body.
   cordon::Result<cordon::Declaration> body = cordon::ParseDeclarationJson(text);
   if (body.ok()) CheckRoundTrip(*body);
+  // ...read the same as through simdjson's DOM alone, whether the direct
+  // reader took them or not: the same declaration, or the same message.
+  cordon::Result<cordon::Declaration> dom =
+      cordon::declaration_internal::ParseDeclarationJsonThroughDom(text);
+  if (body.ok() != dom.ok()) __builtin_trap();
+  if (body.ok() && !SameBits(*body, *dom)) __builtin_trap();
+  if (!body.ok() && body.error().message() != dom.error().message()) __builtin_trap();
   return 0;
 }

@@ -36,6 +36,7 @@
 
 #include "core/codes.h"
 #include "screening/declaration.h"
+#include "screening/declaration_internal.h"
 #include "screening/json_writer.h"
 
 // For the small checks run on every field of every declaration, which GCC
@@ -567,15 +568,432 @@ const char* JsonTypeName(dom::element_type type) {
   return "something else";
 }
 
+// Reads a declaration straight from its JSON text in one pass, without
+// simdjson's tape: the common case of a valid declaration, whose strings have
+// no escapes and whose numbers are plain decimals. It accepts a line only
+// when simdjson's DOM and the walk below would accept it and produce the same
+// Declaration; on anything else (a problem to report, an escape, an exponent,
+// deep nesting in an ignored field, ...) it gives up and the caller reads the
+// line again through the DOM, which words the messages. So what is accepted,
+// rejected and how errors read stay the DOM walk's. (Profiles showed
+// simdjson's stage 2, building the tape, and the walk over it as two thirds
+// of reading a declaration.)
+//
+// Every byte of the line is checked: structure by the grammar below, strings
+// for control characters and, when not ASCII, by simdjson's UTF-8 validator,
+// numbers by the JSON grammar (a subset of it), and nothing may follow the
+// object but JSON whitespace.
+class DirectDeclarationReader {
+ public:
+  // text[size] must be '\0' and followed by 63 readable bytes: the '\0' stops
+  // every scan at the end (it is valid nowhere in JSON), and string scans load
+  // 16 bytes at a time past it.
+  bool Read(const char* text, size_t size, Declaration& declaration) {
+    at_ = text;
+    end_ = text + size;
+    ResetDeclaration(declaration);
+    SkipSpace();
+    if (!ReadDeclaration(declaration)) return false;
+    SkipSpace();
+    return at_ == end_;
+  }
+
+ private:
+  // Nesting allowed in ignored fields before giving up (simdjson allows 1024).
+  static constexpr int kMaxSkipDepth = 32;
+
+  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+  CORDON_ALWAYS_INLINE void SkipSpace() {
+    while (IsSpace(*at_)) ++at_;
+  }
+
+  // After a value: true at ',' (skipped, and the space after it), false at
+  // `close` (skipped); gives up (*ok = false) on anything else.
+  CORDON_ALWAYS_INLINE bool More(char close, bool* ok) {
+    SkipSpace();
+    if (*at_ == ',') {
+      ++at_;
+      SkipSpace();
+      return true;
+    }
+    if (*at_ != close) *ok = false;
+    ++at_;
+    return false;
+  }
+
+  CORDON_ALWAYS_INLINE bool Literal(std::string_view word) {
+    if (std::memcmp(at_, word.data(), word.size()) != 0) return false;
+    at_ += word.size();
+    return true;
+  }
+
+  // A string at at_ (which must be '"'): its bytes without escapes. False on
+  // an escape, a control character, invalid UTF-8 or anything not a string.
+  CORDON_ALWAYS_INLINE bool String(std::string_view* out) {
+    if (*at_ != '"') return false;
+    const char* start = ++at_;
+    const char* scan = start;
+    uint32_t high = 0;  // whether a byte >= 0x80 was passed
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1F);
+    while (true) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(scan));
+      const __m128i stop = _mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+          _mm_cmpeq_epi8(_mm_max_epu8(bytes, control), control));  // byte <= 0x1F
+      const uint32_t stops = static_cast<uint32_t>(_mm_movemask_epi8(stop));
+      const uint32_t highs = static_cast<uint32_t>(_mm_movemask_epi8(bytes));
+      if (stops != 0) {
+        const int offset = std::countr_zero(stops);
+        high |= highs & ((uint32_t{1} << offset) - 1);
+        scan += offset;
+        break;
+      }
+      high |= highs;
+      scan += 16;
+    }
+#else
+    while (static_cast<uint8_t>(*scan) > 0x1F && *scan != '"' && *scan != '\\') {
+      high |= static_cast<uint8_t>(*scan) & 0x80;
+      ++scan;
+    }
+#endif
+    if (*scan != '"') return false;
+    *out = std::string_view(start, static_cast<size_t>(scan - start));
+    at_ = scan + 1;
+    return high == 0 || simdjson::validate_utf8(out->data(), out->size());
+  }
+
+  // A number in the subset -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 18
+  // digits in all, which simdjson always accepts.
+  bool SkipNumber() {
+    if (*at_ == '-') ++at_;
+    const char* digits = at_;
+    if (*at_ == '0') {
+      ++at_;
+    } else if (IsDigit(*at_)) {
+      while (IsDigit(*at_)) ++at_;
+    } else {
+      return false;
+    }
+    ptrdiff_t count = at_ - digits;
+    if (*at_ == '.') {
+      ++at_;
+      const char* fraction = at_;
+      while (IsDigit(*at_)) ++at_;
+      if (at_ == fraction) return false;
+      count += at_ - fraction;
+    }
+    return count <= 18 && *at_ != 'e' && *at_ != 'E' && !IsDigit(*at_);
+  }
+
+  // Any JSON value of an ignored field, validated and passed over.
+  bool SkipValue(int depth) {
+    switch (*at_) {
+      case '"': {
+        std::string_view text;
+        return String(&text);
+      }
+      case '{': {
+        if (depth >= kMaxSkipDepth) return false;
+        ++at_;
+        SkipSpace();
+        if (*at_ == '}') {
+          ++at_;
+          return true;
+        }
+        bool ok = true;
+        do {
+          std::string_view name;
+          if (!String(&name)) return false;
+          SkipSpace();
+          if (*at_ != ':') return false;
+          ++at_;
+          SkipSpace();
+          if (!SkipValue(depth + 1)) return false;
+        } while (More('}', &ok));
+        return ok;
+      }
+      case '[': {
+        if (depth >= kMaxSkipDepth) return false;
+        ++at_;
+        SkipSpace();
+        if (*at_ == ']') {
+          ++at_;
+          return true;
+        }
+        bool ok = true;
+        do {
+          if (!SkipValue(depth + 1)) return false;
+        } while (More(']', &ok));
+        return ok;
+      }
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return SkipNumber();
+    }
+  }
+
+  // Powers of ten that a double holds exactly.
+  static constexpr std::array<double, 23> kPowersOfTen = {
+      1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+  // A non-negative amount: (0|[1-9][0-9]*)(.[0-9]+)? with at most 18 digits.
+  // An integer is converted from int64 as simdjson's get_double() does; a
+  // decimal is mantissa / 10^fraction digits, one correctly rounded division
+  // when the mantissa is below 2^53 (the "fast path" simdjson takes too),
+  // else std::from_chars, also correctly rounded. Negative amounts, exponents
+  // and longer numbers are left to the DOM.
+  bool Amount(double* out) {
+    const char* start = at_;
+    uint64_t mantissa = 0;
+    if (*at_ == '0') {
+      ++at_;
+    } else if (IsDigit(*at_)) {
+      while (IsDigit(*at_)) mantissa = mantissa * 10 + static_cast<uint64_t>(*at_++ - '0');
+    } else {
+      return false;
+    }
+    ptrdiff_t count = at_ - start;
+    if (count > 18) return false;
+    if (*at_ != '.') {
+      if (*at_ == 'e' || *at_ == 'E' || IsDigit(*at_)) return false;
+      *out = static_cast<double>(static_cast<int64_t>(mantissa));
+      return true;
+    }
+    ++at_;
+    const char* fraction = at_;
+    while (IsDigit(*at_) && at_ - start <= 19) mantissa = mantissa * 10 + static_cast<uint64_t>(*at_++ - '0');
+    const ptrdiff_t fraction_digits = at_ - fraction;
+    if (fraction_digits == 0 || count + fraction_digits > 18 || *at_ == 'e' || *at_ == 'E' ||
+        IsDigit(*at_)) {
+      return false;
+    }
+    if (mantissa < (uint64_t{1} << 53)) {
+      *out = static_cast<double>(mantissa) / kPowersOfTen[static_cast<size_t>(fraction_digits)];
+      return true;
+    }
+    std::from_chars_result result = std::from_chars(start, at_, *out);
+    return result.ec == std::errc() && result.ptr == at_;
+  }
+
+  // A string value into `out`.
+  CORDON_ALWAYS_INLINE bool Text(std::string& out) {
+    std::string_view text;
+    if (!String(&text)) return false;
+    SetText(out, text);
+    return true;
+  }
+
+  // A string that is empty or passes `Check`.
+  template <std::string_view (*Check)(std::string_view)>
+  CORDON_ALWAYS_INLINE bool Code(std::string& out) {
+    std::string_view text;
+    if (!String(&text) || (!text.empty() && !Check(text).empty())) return false;
+    SetText(out, text);
+    return true;
+  }
+
+  // Objects: calls field(key) for each known, first-time, non-null field at
+  // at_ (the value's start); unknown fields are validated and skipped. Gives
+  // up on a duplicate key (through an alias too).
+  template <typename Field>
+  CORDON_ALWAYS_INLINE bool Object(KeyPredictor& keys, uint32_t* read, Field&& field) {
+    if (*at_ != '{') return false;
+    ++at_;
+    SkipSpace();
+    if (*at_ == '}') {
+      ++at_;
+      return true;
+    }
+    keys.Start();
+    uint32_t seen = 0;
+    bool ok = true;
+    do {
+      std::string_view name;
+      if (!String(&name)) return false;
+      SkipSpace();
+      if (*at_ != ':') return false;
+      ++at_;
+      SkipSpace();
+      const uint8_t key = keys.Find(name);
+      if (key == KeyTable::kUnknown) {
+        if (!SkipValue(0)) return false;
+        continue;
+      }
+      const uint32_t bit = uint32_t{1} << key;
+      if ((seen & bit) != 0) return false;
+      seen |= bit;
+      if (*at_ == 'n') {
+        if (!Literal("null")) return false;
+        continue;
+      }
+      *read |= bit;
+      if (!field(key)) return false;
+    } while (More('}', &ok));
+    return ok;
+  }
+
+  // A list of strings, each passing `Check`.
+  template <std::string_view (*Check)(std::string_view)>
+  bool StringList(std::vector<std::string>& list) {
+    if (*at_ != '[') return false;
+    ++at_;
+    SkipSpace();
+    size_t count = 0;
+    bool ok = true;
+    if (*at_ == ']') {
+      ++at_;
+    } else {
+      do {
+        std::string_view text;
+        if (!String(&text) || !Check(text).empty()) return false;
+        SetText(SlotAt(list, count++), text);
+      } while (More(']', &ok));
+    }
+    list.resize(count);
+    return ok;
+  }
+
+  bool Party(DeclarationParty& party) {
+    uint32_t read = 0;
+    return Object(party_keys_, &read, [&](uint8_t key) {
+      switch (key) {
+        case kPartyName:
+          return Text(party.name);
+        case kPartyAddress:
+          return Text(party.address);
+        default:
+          return Code<CheckCountry>(party.country);
+      }
+    });
+  }
+
+  bool Item(DeclarationItem& item) {
+    ClearItem(item);
+    uint32_t read = 0;
+    const bool ok = Object(item_keys_, &read, [&](uint8_t key) {
+      switch (key) {
+        case kItemHs:
+          return Text(item.hs) && CheckHs(item.hs).empty();
+        case kItemDescription:
+          return Text(item.description) && !IsBlank(item.description);
+        case kItemBrand:
+          return Text(item.brand);
+        case kItemQuantity:
+          return Amount(&item.quantity);
+        case kItemUnit:
+          return Text(item.unit);
+        case kItemGrossKg:
+          return Amount(&item.gross_kg);
+        case kItemValue:
+          return Amount(&item.value);
+        default:
+          return Code<CheckCurrency>(item.currency);
+      }
+    });
+    return ok && !item.hs.empty() && !item.description.empty();
+  }
+
+  bool Items(std::vector<DeclarationItem>& items) {
+    if (*at_ != '[') return false;
+    ++at_;
+    SkipSpace();
+    if (*at_ == ']') return false;  // at least one item
+    size_t count = 0;
+    bool ok = true;
+    do {
+      if (!Item(SlotAt(items, count++))) return false;
+    } while (More(']', &ok));
+    items.resize(count);
+    return ok;
+  }
+
+  bool ReadDeclaration(Declaration& declaration) {
+    uint32_t read = 0;
+    const bool ok = Object(declaration_keys_, &read, [&](uint8_t key) {
+      switch (key) {
+        case kId:
+          return Text(declaration.id) && !IsBlank(declaration.id);
+        case kType:
+          return Text(declaration.type) && CheckType(declaration.type).empty();
+        case kLodgedAt: {
+          std::string_view text;
+          if (!String(&text)) return false;
+          if (text.empty()) return true;
+          declaration.lodged_at = ParseTimestamp(text);
+          return declaration.lodged_at.has_value();
+        }
+        case kOffice:
+          return Code<CheckLocode>(declaration.office);
+        case kTransportMode:
+          return Code<CheckTransportMode>(declaration.transport_mode);
+        case kOrigin:
+          return Code<CheckCountry>(declaration.origin);
+        case kDispatch:
+          return Code<CheckCountry>(declaration.dispatch);
+        case kDestination:
+          return Code<CheckCountry>(declaration.destination);
+        case kECommerce:
+          if (Literal("true")) {
+            declaration.e_commerce = true;
+            return true;
+          }
+          return Literal("false");
+        case kConsignor:
+          return Party(declaration.consignor);
+        case kConsignee:
+          return Party(declaration.consignee);
+        case kDeclarant:
+          return Party(declaration.declarant);
+        case kRoute:
+          return StringList<CheckLocode>(declaration.route);
+        case kContainers:
+          return StringList<CheckContainer>(declaration.containers);
+        default:
+          return Items(declaration.items);
+      }
+    });
+    if (!ok || (read & (uint32_t{1} << kItems)) == 0 || declaration.id.empty() ||
+        declaration.type.empty() || declaration.office.empty()) {
+      return false;
+    }
+    if ((read & (uint32_t{1} << kRoute)) == 0) declaration.route.clear();
+    if ((read & (uint32_t{1} << kContainers)) == 0) declaration.containers.clear();
+    return true;
+  }
+
+  const char* at_ = nullptr;
+  const char* end_ = nullptr;
+  KeyPredictor declaration_keys_{kDeclarationTable};
+  KeyPredictor item_keys_{kItemTable};
+  KeyPredictor party_keys_{kPartyTable};
+};
+
 // Turns one JSON declaration into a Declaration. One instance per thread: it
 // owns simdjson's parser (and its buffers, reused from line to line).
 class JsonDeclarationParser {
  public:
   // Parses text[0, size), which must be followed by simdjson::SIMDJSON_PADDING
-  // readable bytes (their content does not matter). On return `problems` is
-  // empty when *declaration is complete and valid; otherwise *declaration holds
-  // what could be read (at least the id when it was a string).
-  void Parse(const char* text, size_t size, Declaration* declaration, Problems* problems) {
+  // writable bytes (their content does not matter; text[size] is overwritten).
+  // On return `problems` is empty when *declaration is complete and valid;
+  // otherwise *declaration holds what could be read (at least the id when it
+  // was a string).
+  // `direct` false reads through the DOM only (for tests comparing the two).
+  void Parse(char* text, size_t size, Declaration* declaration, Problems* problems,
+             bool direct = true) {
+    text[size] = '\0';  // DirectDeclarationReader's end mark
+    if (direct && direct_.Read(text, size, *declaration)) return;
     dom::element root;
     simdjson::error_code error = parser_.parse(text, size, /*realloc_if_needed=*/false).get(root);
     ResetDeclaration(*declaration);
@@ -879,6 +1297,7 @@ class JsonDeclarationParser {
     require(!items_read, kItems, "items");
   }
 
+  DirectDeclarationReader direct_;
   dom::parser parser_;
   KeyPredictor declaration_keys_{kDeclarationTable};
   KeyPredictor item_keys_{kItemTable};
@@ -910,7 +1329,9 @@ class JsonLinesSource final : public DeclarationSource {
       if (IsBlank(line)) continue;
 
       problems_.Clear();
-      parser_.Parse(line.data(), line.size(), declaration, &problems_);
+      // The line lies in buffer_, which is ours to write (Parse marks its end).
+      char* text = buffer_.get() + (line.data() - buffer_.get());
+      parser_.Parse(text, line.size(), declaration, &problems_);
       if (problems_.empty()) return ReadOutcome::kDeclaration;
       error->line = line_number_;
       error->id = declaration->id;
@@ -1726,7 +2147,9 @@ std::unique_ptr<DeclarationSource> OpenCsv(std::istream& input) {
   return std::make_unique<CsvSource>(input);
 }
 
-Result<Declaration> ParseDeclarationJson(std::string_view json_text) {
+namespace {
+
+Result<Declaration> ParseOneJson(std::string_view json_text, bool direct) {
   if (json_text.size() > kMaxDeclarationBytes) {
     std::string message = std::string("declaration ") + std::string(kTooLongMessage);
     return InvalidInput(message, {FieldError{"", message}});
@@ -1739,13 +2162,34 @@ Result<Declaration> ParseDeclarationJson(std::string_view json_text) {
   std::memcpy(padded.data(), json_text.data(), json_text.size());
   Declaration declaration;
   Problems problems;
-  parser.Parse(padded.data(), json_text.size(), &declaration, &problems);
+  parser.Parse(padded.data(), json_text.size(), &declaration, &problems, direct);
   if (!problems.empty()) {
     std::string message = problems.Joined();
     return InvalidInput(std::move(message), problems.Take());
   }
   return declaration;
 }
+
+}  // namespace
+
+Result<Declaration> ParseDeclarationJson(std::string_view json_text) {
+  return ParseOneJson(json_text, /*direct=*/true);
+}
+
+namespace declaration_internal {
+
+Result<Declaration> ParseDeclarationJsonThroughDom(std::string_view json_text) {
+  return ParseOneJson(json_text, /*direct=*/false);
+}
+
+bool ReadDirectly(std::string_view json_text, Declaration* declaration) {
+  std::vector<char> padded(json_text.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(padded.data(), json_text.data(), json_text.size());
+  DirectDeclarationReader reader;
+  return reader.Read(padded.data(), json_text.size(), *declaration);
+}
+
+}  // namespace declaration_internal
 
 // Written by hand (json_writer.h) in the bytes nlohmann::json's dump wrote
 // before (its objects sorted their keys, so the keys go in byte order here;

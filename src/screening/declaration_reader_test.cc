@@ -9,16 +9,20 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/time.h"
 #include "screening/declaration.h"
+#include "screening/declaration_internal.h"
 #include "screening/declaration_test_util.h"
 #include "screening/json_writer.h"
 #include "screening/model_inputs.h"
@@ -603,6 +607,168 @@ TEST(DeclarationJsonLines, KeysInAnyOrderFromLineToLine) {
   EXPECT_EQ(d.consignor.name, "");
   EXPECT_EQ(d.items[0].quantity, 3);
   EXPECT_EQ(d.items[0].gross_kg, 2);
+}
+
+// ----------------------------------------------------------------------------
+// The direct reader: ParseDeclarationJson and the JSON Lines reader read
+// plain valid declarations in one pass and give everything else to simdjson's
+// DOM. Whatever the direct reader accepts, the DOM must accept as the same
+// declaration, bit for bit.
+
+// Equal as stored: strings, and amounts bit for bit (so -0 differs from 0).
+bool Identical(const Declaration& a, const Declaration& b) {
+  if (!SameDeclaration(a, b)) return false;
+  for (size_t index = 0; index < a.items.size(); ++index) {
+    const DeclarationItem& x = a.items[index];
+    const DeclarationItem& y = b.items[index];
+    if (std::bit_cast<uint64_t>(x.quantity) != std::bit_cast<uint64_t>(y.quantity) ||
+        std::bit_cast<uint64_t>(x.gross_kg) != std::bit_cast<uint64_t>(y.gross_kg) ||
+        std::bit_cast<uint64_t>(x.value) != std::bit_cast<uint64_t>(y.value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Whether the direct reader took `text`; fails the test when it took a text
+// the DOM rejects or reads differently. Through ParseDeclarationJson, the
+// result must always be the DOM's: the same declaration, or the same message
+// and fields.
+bool DirectAgreesWithDom(const std::string& text) {
+  Result<Declaration> dom = declaration_internal::ParseDeclarationJsonThroughDom(text);
+  Declaration direct;
+  const bool took = declaration_internal::ReadDirectly(text, &direct);
+  if (took) {
+    EXPECT_TRUE(dom.ok()) << text << "\n" << (dom.ok() ? "" : dom.error().message());
+    if (dom.ok()) {
+      EXPECT_TRUE(Identical(direct, *dom)) << text;
+    }
+  }
+  Result<Declaration> parsed = ParseDeclarationJson(text);
+  EXPECT_EQ(parsed.ok(), dom.ok()) << text;
+  if (parsed.ok() && dom.ok()) {
+    EXPECT_TRUE(Identical(*parsed, *dom)) << text;
+  } else if (!parsed.ok() && !dom.ok()) {
+    EXPECT_EQ(parsed.error().message(), dom.error().message()) << text;
+    EXPECT_EQ(parsed.error().fields().size(), dom.error().fields().size()) << text;
+  }
+  return took;
+}
+
+// Texts the direct reader takes, each exercising something else: spaces
+// everywhere JSON allows them, aliases, nulls, unknown fields of every kind,
+// non-ASCII text, empty optional values, many items.
+std::vector<std::string> DirectTexts() {
+  return {
+      kIssueExample,
+      R"( { "declaration_id" : "X-1" , "declaration_type" : "export" , "customs_office" : "NLRTM" ,)"
+      "\t\"goods_items\" : [ { \"commodity_code\" : \"6404\" , \"goods_description\" : \"caf\xC3\xA9 "
+      "\xE4\xB8\xAD\xF0\x9F\x98\x80\" , \"gross_mass\" : 0.5 , \"invoice_amount\" : 12 ,"
+      R"( "invoice_currency" : "EUR" } ] , "lodged_at" : "" , "consignor" : null , "route" : [ ] } )"
+      "\r\n",
+      R"({"id":"U","type":"transit","office":"DEHAM","remarks":{"a":[1,-2.5,0,true,false,null,"x",)"
+      R"({}, [], {"b":{"c":[[["deep"]]]}}],"d":")" "\xC3\xA9" R"("},"transport_mode":null,"origin":"",)"
+      R"("items":[{"hs":"12","description":"a","quantity":0,"value":0.0,"extra":[1.25]},)"
+      R"({"hs":"1234567890","description":"b","brand":"","unit":"kg","gross_kg":123456789012345678,)"
+      R"("value":1234.5600000000001,"currency":""},{"hs":"99","description":" c ","quantity":)"
+      R"(0.1234567890123456}],"e_commerce":true,"containers":["MSCU1","A B"],"consignee":{}})",
+  };
+}
+
+TEST(DeclarationDirectReader, TakesPlainDeclarationsAndReadsThemAsTheDomDoes) {
+  for (const std::string& text : DirectTexts()) {
+    EXPECT_TRUE(DirectAgreesWithDom(text)) << text;
+  }
+  // Escapes in ignored fields' keys are still left to the DOM, which decodes
+  // them (an escaped key could name a known field).
+  EXPECT_FALSE(DirectAgreesWithDom(
+      R"({"\u0069d":"A","type":"import","office":"DEHAM","items":[{"hs":"64","description":"d"}]})"));
+}
+
+TEST(DeclarationDirectReader, AmountsAreTheDomsNumbersBitForBit) {
+  const std::string head =
+      R"({"id":"N","type":"import","office":"DEHAM","items":[{"hs":"64","description":"d","value":)";
+  std::mt19937_64 random(7);
+  std::vector<std::string> numbers = {"0",   "0.0",  "-0",    "-0.0", "1",     "00",  "01",
+                                      "1.",  ".5",   "1e2",   "1E2",  "1.5e-3", "-1", "+1",
+                                      "0.1", "0.30000000000000004", "9007199254740993",
+                                      "123456789012345678", "1234567890123456789",
+                                      "18446744073709551616", "1.7976931348623157e308"};
+  for (int round = 0; round < 3000; ++round) {
+    std::string number = std::to_string(random() % 1000000000000ULL);
+    number.resize(1 + random() % number.size());
+    if (random() % 2 == 0) {
+      std::string fraction = std::to_string(random());
+      fraction.resize(1 + random() % fraction.size());
+      number += "." + fraction;
+    }
+    numbers.push_back(number);
+  }
+  int taken = 0;
+  for (const std::string& number : numbers) taken += DirectAgreesWithDom(head + number + "}]}");
+  EXPECT_GT(taken, 2000);
+}
+
+// Every byte of typical texts deleted, replaced or preceded by bytes that
+// matter to JSON: whatever the direct reader still takes must read as the
+// DOM reads it, and everything else as the DOM words it.
+TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChange) {
+  const std::string bytes = std::string("\"\\{}[],:0-.e nt\x80\xC3\t\r\n\x1F", 24) + '\0';
+  int taken = 0;
+  int texts = 0;
+  for (const std::string& text : DirectTexts()) {
+    for (size_t at = 0; at < text.size(); ++at) {
+      std::string changed = text;
+      changed.erase(at, 1);
+      taken += DirectAgreesWithDom(changed);
+      ++texts;
+      for (char byte : bytes) {
+        changed = text;
+        changed[at] = byte;
+        taken += DirectAgreesWithDom(changed);
+        changed = text;
+        changed.insert(at, 1, byte);
+        taken += DirectAgreesWithDom(changed);
+        texts += 2;
+      }
+    }
+  }
+  // Some changes keep the text valid (a digit, a space), most do not.
+  EXPECT_GT(taken, 100);
+  EXPECT_LT(taken, texts / 2);
+}
+
+// The JSON Lines reader takes each line in place in its buffer (the direct
+// reader marks the line's end there): lines across buffer refills, longer
+// than a refill, with CRLF, and a last line without its newline.
+TEST(DeclarationDirectReader, JsonLinesReadInPlaceMatchTheDomLineByLine) {
+  std::vector<std::string> lines;
+  for (int index = 0; index < 400; ++index) {
+    json body = BaseJson();
+    body["id"] = "L-" + std::to_string(index);
+    body["consignor"]["address"] = std::string(static_cast<size_t>(index * 37 % 300), 'a');
+    if (index % 50 == 7) body["remarks"] = std::string(size_t{100} << 10, 'r');  // > 64 KiB
+    if (index % 9 == 4) body["items"][0]["quantity"] = -1;                      // an error
+    lines.push_back(body.dump());
+  }
+  for (bool crlf : {false, true}) {
+    std::string text;
+    for (const std::string& line : lines) text += line + (crlf ? "\r\n" : "\n");
+    text.resize(text.size() - (crlf ? 2 : 1));  // the last line ends without a newline
+    std::vector<Record> records = ReadJsonLines(text);
+    ASSERT_EQ(records.size(), lines.size());
+    for (size_t index = 0; index < lines.size(); ++index) {
+      Result<Declaration> dom = declaration_internal::ParseDeclarationJsonThroughDom(lines[index]);
+      const Record& record = records[index];
+      ASSERT_EQ(record.outcome == ReadOutcome::kDeclaration, dom.ok()) << index;
+      if (dom.ok()) {
+        EXPECT_TRUE(Identical(record.declaration, *dom)) << index;
+      } else {
+        EXPECT_EQ(record.error.reason, dom.error().message()) << index;
+        EXPECT_EQ(record.error.line, static_cast<long long>(index) + 1);
+      }
+    }
+  }
 }
 
 // ----------------------------------------------------------------------------
