@@ -33,6 +33,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "core/codes.h"
 #include "screening/declaration.h"
@@ -568,54 +571,136 @@ const char* JsonTypeName(dom::element_type type) {
   return "something else";
 }
 
-// Reads a declaration straight from its JSON text in one pass, without
-// simdjson's tape: the common case of a valid declaration, whose strings have
-// no escapes and whose numbers are plain decimals. It accepts a line only
-// when simdjson's DOM and the walk below would accept it and produce the same
-// Declaration; on anything else (a problem to report, an escape, an exponent,
-// deep nesting in an ignored field, ...) it gives up and the caller reads the
-// line again through the DOM, which words the messages. So what is accepted,
-// rejected and how errors read stay the DOM walk's. (Profiles showed
-// simdjson's stage 2, building the tape, and the walk over it as two thirds
-// of reading a declaration.)
+// Sets bit i of `quotes` (little-endian words as bytes) for each '"' at
+// text[i], i < size; true when the line has no backslash and no control byte
+// (so its strings need no unescaping and no check byte by byte), and is
+// valid UTF-8 (checked by simdjson when a byte is >= 0x80). `quotes` must hold
+// size / 8 + 16 bytes, zeroed past the line.
+bool ScanLineSse2(const char* text, size_t size, uint8_t* quotes) {
+  uint32_t bad = 0;
+  uint32_t high = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control = _mm_set1_epi8(0x1F);
+  for (size_t at = 0; at < size; at += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text + at));
+    const uint32_t keep = size - at >= 16 ? 0xFFFF : (uint32_t{1} << (size - at)) - 1;
+    const uint32_t quotes_here =
+        static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote))) & keep;
+    bad |= static_cast<uint32_t>(_mm_movemask_epi8(
+               _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash),
+                            _mm_cmpeq_epi8(_mm_max_epu8(bytes, control), control)))) &
+           keep;
+    high |= static_cast<uint32_t>(_mm_movemask_epi8(bytes)) & keep;
+    const uint16_t bits = static_cast<uint16_t>(quotes_here);
+    std::memcpy(quotes + at / 8, &bits, sizeof(bits));
+  }
+#else
+  std::memset(quotes, 0, size / 8 + 2);
+  for (size_t at = 0; at < size; ++at) {
+    const uint8_t byte = static_cast<uint8_t>(text[at]);
+    if (byte == '"') quotes[at / 8] |= static_cast<uint8_t>(1u << (at % 8));
+    bad |= byte == '\\' || byte < 0x20;
+    high |= byte & 0x80;
+  }
+#endif
+  if (bad != 0) return false;
+  return high == 0 || simdjson::validate_utf8(text, size);
+}
+
+#if defined(__x86_64__)
+// The same, 64 bytes at a time with AVX-512BW (checked at run time).
+__attribute__((target("avx512f,avx512bw"))) bool ScanLineAvx512(const char* text, size_t size,
+                                                                  uint8_t* quotes) {
+  uint64_t bad = 0;
+  uint64_t high = 0;
+  const __m512i quote = _mm512_set1_epi8('"');
+  const __m512i backslash = _mm512_set1_epi8('\\');
+  const __m512i control = _mm512_set1_epi8(0x1F);
+  for (size_t at = 0; at < size; at += 64) {
+    const __m512i bytes = _mm512_loadu_si512(text + at);
+    const uint64_t keep = size - at >= 64 ? ~uint64_t{0} : (uint64_t{1} << (size - at)) - 1;
+    const uint64_t quotes_here = _mm512_cmpeq_epi8_mask(bytes, quote) & keep;
+    bad |= (_mm512_cmpeq_epi8_mask(bytes, backslash) | _mm512_cmple_epu8_mask(bytes, control)) &
+           keep;
+    high |= _mm512_movepi8_mask(bytes) & keep;
+    std::memcpy(quotes + at / 8, &quotes_here, sizeof(quotes_here));
+  }
+  if (bad != 0) return false;
+  return high == 0 || simdjson::validate_utf8(text, size);
+}
+#endif
+
+using ScanLineFn = bool (*)(const char*, size_t, uint8_t*);
+ScanLineFn PickScanLine() {
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512bw")) return ScanLineAvx512;
+#endif
+  return ScanLineSse2;
+}
+
+// Reads a declaration straight from its JSON text, for the common case: a
+// valid declaration whose strings have no escapes and whose numbers are plain
+// decimals. It accepts a line only when simdjson's DOM and the walk of
+// JsonDeclarationParser would accept it and produce the same Declaration; on
+// anything else (a problem to report, an escape, an exponent, deep nesting in
+// an ignored field, ...) it gives up, and the caller reads the line again
+// through the DOM, which words the messages. So what is accepted, rejected
+// and how errors read stay the DOM walk's. (Profiles showed simdjson's stage
+// 2, building the tape, and the walk over it as two thirds of reading a
+// declaration.)
 //
-// Every byte of the line is checked: structure by the grammar below, strings
-// for control characters and, when not ASCII, by simdjson's UTF-8 validator,
-// numbers by the JSON grammar (a subset of it), and nothing may follow the
-// object but JSON whitespace.
+// Every byte of the line is checked: a first pass over the whole line finds
+// its quotes and refuses any backslash, control byte or invalid UTF-8; the
+// structure is then checked by the grammar below, numbers by the JSON grammar
+// (a subset of it), and nothing may follow the object but spaces. (Without
+// control bytes, the only JSON whitespace left is ' '.)
 class DirectDeclarationReader {
  public:
   // text[size] must be '\0' and followed by 63 readable bytes: the '\0' stops
-  // every scan at the end (it is valid nowhere in JSON), and string scans load
-  // 16 bytes at a time past it.
+  // every scan at the end (it is valid nowhere in JSON).
   bool Read(const char* text, size_t size, Declaration& declaration) {
+    if (quotes_.size() < size / 8 + 16) quotes_.resize(size / 8 + 16);
+    if (!scan_line_(text, size, quotes_.data())) return false;
+    // Zero words after the line, for the window loads of String().
+    std::memset(quotes_.data() + size / 8 + 1, 0, 15);
+    base_ = text;
+    size_ = size;
     at_ = text;
-    end_ = text + size;
-    ResetDeclaration(declaration);
-    SkipSpace();
     if (!ReadDeclaration(declaration)) return false;
     SkipSpace();
-    return at_ == end_;
+    return at_ == text + size;
   }
 
  private:
   // Nesting allowed in ignored fields before giving up (simdjson allows 1024).
   static constexpr int kMaxSkipDepth = 32;
 
-  static bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
   static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+  // Spaces are rare in machine-written lines: every skip first tests the
+  // expected byte and skips only when it is not there.
   CORDON_ALWAYS_INLINE void SkipSpace() {
-    while (IsSpace(*at_)) ++at_;
+    while (*at_ == ' ') ++at_;
+  }
+  CORDON_ALWAYS_INLINE bool Take(char c) {
+    if (*at_ == c) {
+      ++at_;
+      return true;
+    }
+    SkipSpace();
+    if (*at_ != c) return false;
+    ++at_;
+    return true;
   }
 
-  // After a value: true at ',' (skipped, and the space after it), false at
-  // `close` (skipped); gives up (*ok = false) on anything else.
+  // After a value: true at ',', false at `close` (each skipped); gives up
+  // (*ok = false) on anything else.
   CORDON_ALWAYS_INLINE bool More(char close, bool* ok) {
     SkipSpace();
     if (*at_ == ',') {
       ++at_;
-      SkipSpace();
       return true;
     }
     if (*at_ != close) *ok = false;
@@ -629,43 +714,33 @@ class DirectDeclarationReader {
     return true;
   }
 
-  // A string at at_ (which must be '"'): its bytes without escapes. False on
-  // an escape, a control character, invalid UTF-8 or anything not a string.
+  // The position of the first quote at or after `from`, from the line's
+  // quote bits; size_ when there is none.
+  CORDON_ALWAYS_INLINE size_t NextQuote(size_t from) const {
+    const uint64_t window = LoadWord<uint64_t>(reinterpret_cast<const char*>(quotes_.data()) + from / 8) >> (from % 8);
+    if (window != 0) return from + static_cast<size_t>(std::countr_zero(window));
+    return NextQuoteFar(from);
+  }
+  [[gnu::noinline]] size_t NextQuoteFar(size_t from) const {
+    for (from = (from / 8 + 1) * 8; from < size_; from += 8) {
+      const uint8_t byte = quotes_[from / 8];
+      if (byte != 0) return from + static_cast<size_t>(std::countr_zero(byte));
+    }
+    return size_;
+  }
+
+  // A string at at_ (after spaces): its bytes (the line has no escapes).
   CORDON_ALWAYS_INLINE bool String(std::string_view* out) {
-    if (*at_ != '"') return false;
-    const char* start = ++at_;
-    const char* scan = start;
-    uint32_t high = 0;  // whether a byte >= 0x80 was passed
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control = _mm_set1_epi8(0x1F);
-    while (true) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(scan));
-      const __m128i stop = _mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
-          _mm_cmpeq_epi8(_mm_max_epu8(bytes, control), control));  // byte <= 0x1F
-      const uint32_t stops = static_cast<uint32_t>(_mm_movemask_epi8(stop));
-      const uint32_t highs = static_cast<uint32_t>(_mm_movemask_epi8(bytes));
-      if (stops != 0) {
-        const int offset = std::countr_zero(stops);
-        high |= highs & ((uint32_t{1} << offset) - 1);
-        scan += offset;
-        break;
-      }
-      high |= highs;
-      scan += 16;
+    if (*at_ != '"') {
+      SkipSpace();
+      if (*at_ != '"') return false;
     }
-#else
-    while (static_cast<uint8_t>(*scan) > 0x1F && *scan != '"' && *scan != '\\') {
-      high |= static_cast<uint8_t>(*scan) & 0x80;
-      ++scan;
-    }
-#endif
-    if (*scan != '"') return false;
-    *out = std::string_view(start, static_cast<size_t>(scan - start));
-    at_ = scan + 1;
-    return high == 0 || simdjson::validate_utf8(out->data(), out->size());
+    const size_t from = static_cast<size_t>(at_ - base_) + 1;
+    const size_t close = NextQuote(from);
+    if (close >= size_) return false;
+    *out = std::string_view(base_ + from, close - from);
+    at_ = base_ + close + 1;
+    return true;
   }
 
   // A number in the subset -?(0|[1-9][0-9]*)(.[0-9]+)? with at most 18
@@ -693,6 +768,7 @@ class DirectDeclarationReader {
 
   // Any JSON value of an ignored field, validated and passed over.
   bool SkipValue(int depth) {
+    SkipSpace();
     switch (*at_) {
       case '"': {
         std::string_view text;
@@ -709,12 +785,7 @@ class DirectDeclarationReader {
         bool ok = true;
         do {
           std::string_view name;
-          if (!String(&name)) return false;
-          SkipSpace();
-          if (*at_ != ':') return false;
-          ++at_;
-          SkipSpace();
-          if (!SkipValue(depth + 1)) return false;
+          if (!String(&name) || !Take(':') || !SkipValue(depth + 1)) return false;
         } while (More('}', &ok));
         return ok;
       }
@@ -764,7 +835,7 @@ class DirectDeclarationReader {
     } else {
       return false;
     }
-    ptrdiff_t count = at_ - start;
+    const ptrdiff_t count = at_ - start;
     if (count > 18) return false;
     if (*at_ != '.') {
       if (*at_ == 'e' || *at_ == 'E' || IsDigit(*at_)) return false;
@@ -773,7 +844,9 @@ class DirectDeclarationReader {
     }
     ++at_;
     const char* fraction = at_;
-    while (IsDigit(*at_) && at_ - start <= 19) mantissa = mantissa * 10 + static_cast<uint64_t>(*at_++ - '0');
+    while (IsDigit(*at_) && at_ - fraction < 19) {
+      mantissa = mantissa * 10 + static_cast<uint64_t>(*at_++ - '0');
+    }
     const ptrdiff_t fraction_digits = at_ - fraction;
     if (fraction_digits == 0 || count + fraction_digits > 18 || *at_ == 'e' || *at_ == 'E' ||
         IsDigit(*at_)) {
@@ -787,11 +860,41 @@ class DirectDeclarationReader {
     return result.ec == std::errc() && result.ptr == at_;
   }
 
+  // Copies a value into `out`, which keeps its capacity from declaration to
+  // declaration. A value of the same size as the one it replaces (codes,
+  // mostly) is copied over it without a call into the string's code.
+  CORDON_ALWAYS_INLINE static void Store(std::string& out, std::string_view text) {
+    const size_t size = text.size();
+    if (size != out.size()) {
+      SetText(out, text);
+      return;
+    }
+    char* to = out.data();
+    const char* from = text.data();
+    if (size > 16) {
+      std::memcpy(to, from, size);
+    } else if (size >= 8) {
+      const uint64_t head = LoadWord<uint64_t>(from);
+      const uint64_t tail = LoadWord<uint64_t>(from + size - 8);
+      std::memcpy(to, &head, 8);
+      std::memcpy(to + size - 8, &tail, 8);
+    } else if (size >= 4) {
+      const uint32_t head = LoadWord<uint32_t>(from);
+      const uint32_t tail = LoadWord<uint32_t>(from + size - 4);
+      std::memcpy(to, &head, 4);
+      std::memcpy(to + size - 4, &tail, 4);
+    } else if (size > 0) {
+      to[0] = from[0];
+      to[size / 2] = from[size / 2];
+      to[size - 1] = from[size - 1];
+    }
+  }
+
   // A string value into `out`.
   CORDON_ALWAYS_INLINE bool Text(std::string& out) {
     std::string_view text;
     if (!String(&text)) return false;
-    SetText(out, text);
+    Store(out, text);
     return true;
   }
 
@@ -800,7 +903,7 @@ class DirectDeclarationReader {
   CORDON_ALWAYS_INLINE bool Code(std::string& out) {
     std::string_view text;
     if (!String(&text) || (!text.empty() && !Check(text).empty())) return false;
-    SetText(out, text);
+    Store(out, text);
     return true;
   }
 
@@ -809,8 +912,7 @@ class DirectDeclarationReader {
   // up on a duplicate key (through an alias too).
   template <typename Field>
   CORDON_ALWAYS_INLINE bool Object(KeyPredictor& keys, uint32_t* read, Field&& field) {
-    if (*at_ != '{') return false;
-    ++at_;
+    if (!Take('{')) return false;
     SkipSpace();
     if (*at_ == '}') {
       ++at_;
@@ -821,11 +923,7 @@ class DirectDeclarationReader {
     bool ok = true;
     do {
       std::string_view name;
-      if (!String(&name)) return false;
-      SkipSpace();
-      if (*at_ != ':') return false;
-      ++at_;
-      SkipSpace();
+      if (!String(&name) || !Take(':')) return false;
       const uint8_t key = keys.Find(name);
       if (key == KeyTable::kUnknown) {
         if (!SkipValue(0)) return false;
@@ -834,6 +932,7 @@ class DirectDeclarationReader {
       const uint32_t bit = uint32_t{1} << key;
       if ((seen & bit) != 0) return false;
       seen |= bit;
+      SkipSpace();
       if (*at_ == 'n') {
         if (!Literal("null")) return false;
         continue;
@@ -847,8 +946,7 @@ class DirectDeclarationReader {
   // A list of strings, each passing `Check`.
   template <std::string_view (*Check)(std::string_view)>
   bool StringList(std::vector<std::string>& list) {
-    if (*at_ != '[') return false;
-    ++at_;
+    if (!Take('[')) return false;
     SkipSpace();
     size_t count = 0;
     bool ok = true;
@@ -858,16 +956,18 @@ class DirectDeclarationReader {
       do {
         std::string_view text;
         if (!String(&text) || !Check(text).empty()) return false;
-        SetText(SlotAt(list, count++), text);
+        Store(SlotAt(list, count++), text);
       } while (More(']', &ok));
     }
     list.resize(count);
     return ok;
   }
 
+  // Fields are overwritten in place; those not given (or null) are cleared
+  // at the end of their object.
   bool Party(DeclarationParty& party) {
     uint32_t read = 0;
-    return Object(party_keys_, &read, [&](uint8_t key) {
+    const bool ok = Object(party_keys_, &read, [&](uint8_t key) {
       switch (key) {
         case kPartyName:
           return Text(party.name);
@@ -877,10 +977,15 @@ class DirectDeclarationReader {
           return Code<CheckCountry>(party.country);
       }
     });
+    if (!Has(read, kPartyName)) party.name.clear();
+    if (!Has(read, kPartyAddress)) party.address.clear();
+    if (!Has(read, kPartyCountry)) party.country.clear();
+    return ok;
   }
 
+  static bool Has(uint32_t read, uint8_t key) { return (read & (uint32_t{1} << key)) != 0; }
+
   bool Item(DeclarationItem& item) {
-    ClearItem(item);
     uint32_t read = 0;
     const bool ok = Object(item_keys_, &read, [&](uint8_t key) {
       switch (key) {
@@ -902,12 +1007,19 @@ class DirectDeclarationReader {
           return Code<CheckCurrency>(item.currency);
       }
     });
-    return ok && !item.hs.empty() && !item.description.empty();
+    // hs and description are required (and not empty when read).
+    if (!ok || !Has(read, kItemHs) || !Has(read, kItemDescription)) return false;
+    if (!Has(read, kItemBrand)) item.brand.clear();
+    if (!Has(read, kItemQuantity)) item.quantity = 0;
+    if (!Has(read, kItemUnit)) item.unit.clear();
+    if (!Has(read, kItemGrossKg)) item.gross_kg = 0;
+    if (!Has(read, kItemValue)) item.value = 0;
+    if (!Has(read, kItemCurrency)) item.currency.clear();
+    return true;
   }
 
   bool Items(std::vector<DeclarationItem>& items) {
-    if (*at_ != '[') return false;
-    ++at_;
+    if (!Take('[')) return false;
     SkipSpace();
     if (*at_ == ']') return false;  // at least one item
     size_t count = 0;
@@ -930,7 +1042,10 @@ class DirectDeclarationReader {
         case kLodgedAt: {
           std::string_view text;
           if (!String(&text)) return false;
-          if (text.empty()) return true;
+          if (text.empty()) {
+            declaration.lodged_at.reset();
+            return true;
+          }
           declaration.lodged_at = ParseTimestamp(text);
           return declaration.lodged_at.has_value();
         }
@@ -949,6 +1064,7 @@ class DirectDeclarationReader {
             declaration.e_commerce = true;
             return true;
           }
+          declaration.e_commerce = false;
           return Literal("false");
         case kConsignor:
           return Party(declaration.consignor);
@@ -964,17 +1080,31 @@ class DirectDeclarationReader {
           return Items(declaration.items);
       }
     });
-    if (!ok || (read & (uint32_t{1} << kItems)) == 0 || declaration.id.empty() ||
-        declaration.type.empty() || declaration.office.empty()) {
+    // id, type, office and items are required (id and type are not empty
+    // when read).
+    if (!ok || !Has(read, kId) || !Has(read, kType) || !Has(read, kOffice) ||
+        !Has(read, kItems) || declaration.office.empty()) {
       return false;
     }
-    if ((read & (uint32_t{1} << kRoute)) == 0) declaration.route.clear();
-    if ((read & (uint32_t{1} << kContainers)) == 0) declaration.containers.clear();
+    if (!Has(read, kLodgedAt)) declaration.lodged_at.reset();
+    if (!Has(read, kTransportMode)) declaration.transport_mode.clear();
+    if (!Has(read, kOrigin)) declaration.origin.clear();
+    if (!Has(read, kDispatch)) declaration.dispatch.clear();
+    if (!Has(read, kDestination)) declaration.destination.clear();
+    if (!Has(read, kECommerce)) declaration.e_commerce = false;
+    if (!Has(read, kConsignor)) ClearParty(declaration.consignor);
+    if (!Has(read, kConsignee)) ClearParty(declaration.consignee);
+    if (!Has(read, kDeclarant)) ClearParty(declaration.declarant);
+    if (!Has(read, kRoute)) declaration.route.clear();
+    if (!Has(read, kContainers)) declaration.containers.clear();
     return true;
   }
 
+  const ScanLineFn scan_line_ = PickScanLine();
+  std::vector<uint8_t> quotes_;  // bit i: text[i] is '"'
+  const char* base_ = nullptr;
+  size_t size_ = 0;
   const char* at_ = nullptr;
-  const char* end_ = nullptr;
   KeyPredictor declaration_keys_{kDeclarationTable};
   KeyPredictor item_keys_{kItemTable};
   KeyPredictor party_keys_{kPartyTable};
