@@ -698,6 +698,14 @@ class DirectDeclarationReader {
   // After a value: true at ',', false at `close` (each skipped); gives up
   // (*ok = false) on anything else.
   CORDON_ALWAYS_INLINE bool More(char close, bool* ok) {
+    if (*at_ == ',') {
+      ++at_;
+      return true;
+    }
+    if (*at_ == close) {
+      ++at_;
+      return false;
+    }
     SkipSpace();
     if (*at_ == ',') {
       ++at_;
@@ -819,13 +827,66 @@ class DirectDeclarationReader {
       1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
       1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+  // Where the first byte that is not a digit is among the eight of `word`
+  // (bytes in text order); 8 when all are digits.
+  static size_t DigitsIn(uint64_t word) {
+    constexpr uint64_t kHighNibbles = 0xF0F0F0F0F0F0F0F0ULL;
+    constexpr uint64_t kThrees = 0x3030303030303030ULL;
+    // A byte is a digit when its high nibble is 3, and still 3 after adding
+    // 6 (which carries out of '9'). A carry can only go to later bytes.
+    const uint64_t other = ((word & kHighNibbles) ^ kThrees) |
+                           (((word + 0x0606060606060606ULL) & kHighNibbles) ^ kThrees);
+    return other == 0 ? 8 : static_cast<size_t>(std::countr_zero(other)) / 8;
+  }
+
+  // The value of the first `count` (1 to 7) digits of `word`, by the
+  // multiply-and-add of fast_float and simdjson on the digits moved to the
+  // top of the word (leading zeros below them).
+  static uint64_t DigitsValue(uint64_t word, size_t count) {
+    uint64_t value = (word & 0x0F0F0F0F0F0F0F0FULL) << (8 * (8 - count));
+    value = value * 10 + (value >> 8);
+    value = (((value & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+             (((value >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+            32;
+    return value;
+  }
+
   // A non-negative amount: (0|[1-9][0-9]*)(.[0-9]+)? with at most 18 digits.
   // An integer is converted from int64 as simdjson's get_double() does; a
   // decimal is mantissa / 10^fraction digits, one correctly rounded division
   // when the mantissa is below 2^53 (the "fast path" simdjson takes too),
   // else std::from_chars, also correctly rounded. Negative amounts, exponents
-  // and longer numbers are left to the DOM.
+  // and longer numbers are left to the DOM. Parts of up to seven digits (most
+  // amounts) are read a word at a time.
   bool Amount(double* out) {
+    const char* start = at_;
+    const size_t whole = DigitsIn(LoadWord<uint64_t>(at_));
+    if (whole == 0 || (whole > 1 && *at_ == '0')) return false;
+    if (whole == 8) return LongAmount(out);
+    uint64_t mantissa = DigitsValue(LoadWord<uint64_t>(at_), whole);
+    at_ += whole;
+    if (*at_ != '.') {
+      if (*at_ == 'e' || *at_ == 'E') return false;
+      *out = static_cast<double>(static_cast<int64_t>(mantissa));
+      return true;
+    }
+    const size_t fraction = DigitsIn(LoadWord<uint64_t>(at_ + 1));
+    if (fraction == 0) return false;
+    if (fraction == 8) {
+      at_ = start;
+      return LongAmount(out);
+    }
+    mantissa = mantissa * static_cast<uint64_t>(kPowersOfTen[fraction]) +
+               DigitsValue(LoadWord<uint64_t>(at_ + 1), fraction);
+    at_ += 1 + fraction;
+    if (*at_ == 'e' || *at_ == 'E') return false;
+    // At most 14 digits: below 2^53.
+    *out = static_cast<double>(mantissa) / kPowersOfTen[fraction];
+    return true;
+  }
+
+  // Amount() for parts of eight digits or more, a digit at a time.
+  [[gnu::noinline]] bool LongAmount(double* out) {
     const char* start = at_;
     uint64_t mantissa = 0;
     if (*at_ == '0') {
