@@ -157,7 +157,7 @@ bool IsOneOf(std::string_view text, const std::array<std::string_view, N>& allow
 // instead of a binary search over string_views.
 class CodeTables {
  public:
-  static const CodeTables& Get() {
+  CORDON_ALWAYS_INLINE static const CodeTables& Get() {
     static const CodeTables tables;
     return tables;
   }
@@ -1024,6 +1024,39 @@ class DirectDeclarationReader {
     return ok;
   }
 
+  // ParseTimestamp(text) into *out; false when it is not a timestamp. The
+  // lines of a file mostly share their day: for the form
+  // YYYY-MM-DDTHH:MM:SSZ, the day of the line before is reused when the date
+  // is the same, and only the time is read (with ParseTimestamp's checks).
+  bool LodgedAt(std::string_view text, std::optional<Timestamp>& out) {
+    const bool utc = text.size() == 20 && text[10] == 'T' && text[13] == ':' &&
+                     text[16] == ':' && text[19] == 'Z';
+    if (utc && day_known_ && std::memcmp(text.data(), day_text_, 10) == 0) {
+      auto two = [&](size_t at) {
+        const char high = text[at];
+        const char low = text[at + 1];
+        return IsDigit(high) && IsDigit(low) ? (high - '0') * 10 + (low - '0') : -1;
+      };
+      const int hours = two(11);
+      const int minutes = two(14);
+      const int seconds = two(17);
+      if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 60) {
+        return false;
+      }
+      out = day_ + std::chrono::hours(hours) + std::chrono::minutes(minutes) +
+            std::chrono::seconds(seconds);
+      return true;
+    }
+    out = ParseTimestamp(text);
+    if (!out) return false;
+    if (utc) {
+      std::memcpy(day_text_, text.data(), 10);
+      day_ = Timestamp(std::chrono::sys_days(*ParseDate(text.substr(0, 10))));
+      day_known_ = true;
+    }
+    return true;
+  }
+
   // Fields are overwritten in place; those not given (or null) are cleared
   // at the end of their object.
   bool Party(DeclarationParty& party) {
@@ -1107,8 +1140,7 @@ class DirectDeclarationReader {
             declaration.lodged_at.reset();
             return true;
           }
-          declaration.lodged_at = ParseTimestamp(text);
-          return declaration.lodged_at.has_value();
+          return LodgedAt(text, declaration.lodged_at);
         }
         case kOffice:
           return Code<CheckLocode>(declaration.office);
@@ -1166,6 +1198,10 @@ class DirectDeclarationReader {
   const char* base_ = nullptr;
   size_t size_ = 0;
   const char* at_ = nullptr;
+  // The day of the last YYYY-MM-DDTHH:MM:SSZ timestamp read, and its text.
+  bool day_known_ = false;
+  char day_text_[10] = {};
+  Timestamp day_{};
   KeyPredictor declaration_keys_{kDeclarationTable};
   KeyPredictor item_keys_{kItemTable};
   KeyPredictor party_keys_{kPartyTable};

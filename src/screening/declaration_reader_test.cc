@@ -15,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -738,6 +739,38 @@ TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChange) {
   // Some changes keep the text valid (a digit, a space), most do not.
   EXPECT_GT(taken, 100);
   EXPECT_LT(taken, texts / 2);
+}
+
+// The direct reader reuses the day of the previous line's lodged_at when the
+// date is the same: times on that day, good and bad, read as ParseTimestamp
+// reads them.
+TEST(DeclarationDirectReader, TimestampsOnTheSameDayAsTheLineBefore) {
+  const std::vector<std::string> stamps = {
+      "2025-03-04T09:12:00Z", "2025-03-04T23:59:60Z", "2025-03-04T00:00:00Z",
+      "2025-03-04T24:00:00Z", "2025-03-04T09:60:00Z", "2025-03-04T09:12:61Z",
+      "2025-03-04T9:12:00Z",  "2025-03-04T09:1a:00Z", "2025-03-04t09:12:00Z",
+      "2025-03-04T09:12:00z", "2025-03-04T09:12:00.5Z", "2025-03-04T09:12:00+01:00",
+      "2025-03-04T09:12:00",  "2025-03-04 09:12:00Z", "2025-03-05T01:02:03Z",
+      "2025-03-05T01:02:04Z", "2025-02-29T01:02:03Z", "2024-02-29T01:02:03Z",
+      "2024-02-29T23:02:03Z"};
+  std::string text;
+  for (const std::string& stamp : stamps) {
+    json body = BaseJson();
+    body["lodged_at"] = stamp;
+    text += body.dump() + "\n";
+  }
+  std::vector<Record> records = ReadJsonLines(text);
+  ASSERT_EQ(records.size(), stamps.size());
+  for (size_t index = 0; index < stamps.size(); ++index) {
+    std::optional<Timestamp> expected = ParseTimestamp(stamps[index]);
+    const Record& record = records[index];
+    ASSERT_EQ(record.outcome == ReadOutcome::kDeclaration, expected.has_value()) << stamps[index];
+    if (expected) {
+      EXPECT_EQ(record.declaration.lodged_at, expected) << stamps[index];
+    } else {
+      EXPECT_EQ(record.error.reason, "lodged_at: must be an RFC 3339 timestamp such as 2025-03-04T09:12:00Z");
+    }
+  }
 }
 
 // The JSON Lines reader takes each line in place in its buffer (the direct
