@@ -222,18 +222,19 @@ void Screener::ScreenWithoutModel(std::span<const Declaration* const> declaratio
     }
   }
   if (parts_.watchlist) {
-    for (size_t index = 0; index < declarations.size(); ++index) {
-      for (WatchlistHit& hit : parts_.watchlist->Match(*declarations[index])) {
-        ScreeningHit out;
-        out.kind = "watchlist";
-        out.entry = std::move(hit.entry_id);
-        out.name = std::move(hit.listed_name);
-        out.party = std::move(hit.party);
-        out.found = std::move(hit.found);
-        out.similarity = hit.similarity;
-        out.weight = hit.weight * hit.similarity;
-        results[index].hits.push_back(std::move(out));
-      }
+    // The whole batch at once: its parties' look-ups overlap in memory.
+    std::vector<WatchlistBatchHit> found;
+    parts_.watchlist->MatchBatch(declarations, found);
+    for (auto& [index, hit] : found) {
+      ScreeningHit out;
+      out.kind = "watchlist";
+      out.entry = std::move(hit.entry_id);
+      out.name = std::move(hit.listed_name);
+      out.party = std::move(hit.party);
+      out.found = std::move(hit.found);
+      out.similarity = hit.similarity;
+      out.weight = hit.weight * hit.similarity;
+      results[index].hits.push_back(std::move(out));
     }
   }
   for (size_t index = 0; index < declarations.size(); ++index) {

@@ -41,7 +41,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
-#include <functional>
+#include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -265,12 +266,63 @@ void AppendUtf8(utf8proc_int32_t code_point, std::string* out) {
   out->append(reinterpret_cast<const char*>(bytes.data()), static_cast<size_t>(length));
 }
 
-// Fills buffer->kept with the comparison words of `name`.
-void NormaliseName(std::string_view name, NameBuffer* buffer) {
+// What NormaliseName makes of an ASCII byte: the letter or digit it adds to
+// a word (lower case), kAsciiSkip ("." and apostrophes, deleted) or
+// kAsciiBreak (a word break).
+constexpr char kAsciiBreak = 0;
+constexpr char kAsciiSkip = 1;
+constexpr std::array<char, 128> kAsciiMap = [] {
+  std::array<char, 128> map{};
+  for (int c = 0; c < 128; ++c) {
+    if (c >= 'A' && c <= 'Z') {
+      map[static_cast<size_t>(c)] = static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      map[static_cast<size_t>(c)] = static_cast<char>(c);
+    } else {
+      map[static_cast<size_t>(c)] = c == '.' || c == '\'' ? kAsciiSkip : kAsciiBreak;
+    }
+  }
+  return map;
+}();
+
+// NormaliseName's split into words and their hashes for a name of ASCII
+// bytes only (most names), in one pass; false at the first byte above 0x7F
+// (the buffer then holds a part, to be cleared).
+bool SplitAsciiName(std::string_view name, NameBuffer* buffer) {
   std::string& text = buffer->text;
   std::vector<Word>& words = buffer->words;
-  text.clear();
-  words.clear();
+  text.resize(name.size());  // a byte gives at most one byte
+  char* out = text.data();
+  uint32_t length = 0;
+  uint32_t start = 0;
+  uint64_t polynomial = 0;
+  bool in_word = false;
+  for (const char byte : name) {
+    const auto c = static_cast<unsigned char>(byte);
+    if (c >= 0x80) return false;
+    const char mapped = kAsciiMap[c];
+    if (mapped != kAsciiBreak && mapped != kAsciiSkip) {
+      if (!in_word) {
+        in_word = true;
+        start = length;
+        polynomial = 0;
+      }
+      out[length++] = mapped;
+      polynomial = polynomial * kHashBase + static_cast<unsigned char>(mapped);
+    } else if (mapped == kAsciiBreak && in_word) {
+      words.push_back(Word{start, length - start, Finish(polynomial, length - start)});
+      in_word = false;
+    }
+  }
+  if (in_word) words.push_back(Word{start, length - start, Finish(polynomial, length - start)});
+  text.resize(length);
+  return true;
+}
+
+// NormaliseName's split into words and their hashes, for any name.
+void SplitName(std::string_view name, NameBuffer* buffer) {
+  std::string& text = buffer->text;
+  std::vector<Word>& words = buffer->words;
   bool in_word = false;
   auto letter = [&](char c) {
     if (!in_word) {
@@ -342,7 +394,12 @@ void NormaliseName(std::string_view name, NameBuffer* buffer) {
   }
 
   for (Word& word : words) word.hash = HashBytes(buffer->View(word));
+}
 
+// NormaliseName's last step: buffer->kept gets the words that are not legal
+// forms (all of them if that leaves none), at most kMaxWords.
+void RemoveLegalForms(NameBuffer* buffer) {
+  const std::vector<Word>& words = buffer->words;
   // Legal forms out, wherever they stand; if that leaves nothing, the name
   // is only a legal form and keeps it. Multi-word forms start with a word of
   // at most two letters.
@@ -378,6 +435,20 @@ void NormaliseName(std::string_view name, NameBuffer* buffer) {
   if (kept.empty()) {
     for (size_t w = 0; w < words.size() && w < kMaxWords; ++w) kept.push_back(words[w]);
   }
+}
+
+// Fills buffer->kept with the comparison words of `name`.
+void NormaliseName(std::string_view name, NameBuffer* buffer) {
+  std::string& text = buffer->text;
+  std::vector<Word>& words = buffer->words;
+  text.clear();
+  words.clear();
+  if (!SplitAsciiName(name, buffer)) {
+    text.clear();
+    words.clear();
+    SplitName(name, buffer);
+  }
+  RemoveLegalForms(buffer);
 }
 
 // ---------------------------------------------------------------------------
@@ -596,15 +667,60 @@ struct IndexedEntry {
 using UnlistedNames = screening_internal::HitCache<112, 1>;
 constexpr size_t kUnlistedNames = 4096;
 
+// A party on its way through MatchBatch's stages (see there).
+struct PartyInFlight {
+  const DeclarationParty* party = nullptr;
+  const char* role = nullptr;
+  size_t declaration = 0;
+  bool pending = false;  // false: known to have no hit
+  bool cacheable = false;
+  uint64_t key_hash = 0;
+  size_t key_size = 0;
+  std::array<char, UnlistedNames::kBytes> key;  // country's length, country, name
+  NameBuffer name;
+  std::vector<WordInfo> words;   // views into name.text
+  std::vector<uint64_t> probes;  // after the filter stage, only those it passed
+  std::string compact;           // the words' letters without spaces
+  uint64_t compact_hash = 0;
+};
+
+// MatchBatch's stages, in parties ahead of the one being finished: the
+// unlisted-name entry is fetched kFetchAhead parties ahead, checked (and a
+// name not found there reduced to probes, their filter words fetched)
+// kProbeAhead ahead, and the filter words checked (the table slots of those
+// that pass fetched) kFilterAhead ahead.
+constexpr size_t kFetchAhead = 16;
+constexpr size_t kProbeAhead = 8;
+constexpr size_t kFilterAhead = 4;
+constexpr size_t kInFlight = 32;  // a power of two above kFetchAhead
+static_assert(kFetchAhead < kInFlight && kProbeAhead <= kFetchAhead && kFilterAhead <= kProbeAhead);
+
+// The hash of an UnlistedNames key: 8 bytes at a time, inline (the bytes
+// are compared on a match, so the hash only has to spread keys over slots).
+uint64_t KeyHash(const char* bytes, size_t size) {
+  uint64_t hash = size * 0x9e3779b97f4a7c15ull;
+  size_t position = 0;
+  for (; position + 8 <= size; position += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, bytes + position, 8);
+    hash = (hash ^ chunk) * 0xff51afd7ed558ccdull;
+    hash ^= hash >> 29;
+  }
+  if (position < size) {
+    uint64_t chunk = 0;
+    std::memcpy(&chunk, bytes + position, size - position);
+    hash = (hash ^ chunk) * 0xff51afd7ed558ccdull;
+  }
+  hash ^= hash >> 32;
+  hash *= 0xc4ceb9fe1a85ec53ull;
+  return hash ^ (hash >> 29);
+}
+
 // Per-thread scratch for Match, so a query allocates only for its hits.
 struct MatchScratch {
-  NameBuffer name;
-  std::vector<WordInfo> words;
-  std::vector<uint64_t> probes;
+  std::array<PartyInFlight, kInFlight> parties;
   std::vector<uint32_t> candidates;
   std::vector<uint8_t> used;
-  std::string compact;
-  std::string unlisted_key;  // country's length, country, name
   // `unlisted` holds names for the index numbered `unlisted_owner` only:
   // a thread may match against several indexes in turn.
   uint64_t unlisted_owner = 0;
@@ -677,40 +793,101 @@ class WatchlistIndexImpl final : public WatchlistIndex {
   }
 
   std::vector<WatchlistHit> Match(const Declaration& declaration) const override {
+    std::vector<WatchlistBatchHit> batch;
+    const Declaration* one = &declaration;
+    MatchBatch(std::span(&one, 1), batch);
     std::vector<WatchlistHit> hits;
-    MatchParty(declaration.consignor, "consignor", hits);
-    MatchParty(declaration.consignee, "consignee", hits);
-    MatchParty(declaration.declarant, "declarant", hits);
+    hits.reserve(batch.size());
+    for (WatchlistBatchHit& hit : batch) hits.push_back(std::move(hit.hit));
     return hits;
   }
 
-  size_t size() const override { return entries_.size(); }
-
- private:
-  void MatchParty(const DeclarationParty& party, const char* role,
-                  std::vector<WatchlistHit>& hits) const {
-    if (party.name.empty() || entries_.empty()) return;
+  // The batch's parties (consignor, consignee, declarant of each declaration
+  // in turn) pass through four stages, each a few parties behind the one
+  // before (kFetchAhead, ...), so that the memory a party needs at one stage
+  // was fetched while the parties between were worked on. Hits come out in
+  // party order, as Match gives them.
+  void MatchBatch(std::span<const Declaration* const> declarations,
+                  std::vector<WatchlistBatchHit>& hits) const override {
+    if (entries_.empty() || declarations.empty()) return;
     MatchScratch& scratch = ThreadScratch();
     if (scratch.unlisted_owner != serial_) {
       scratch.unlisted.Resize(kUnlistedNames);
       scratch.unlisted_owner = serial_;
     }
-    // The country's length first: no two (name, country) pairs share a key.
-    std::string& key = scratch.unlisted_key;
-    key.assign(1, static_cast<char>(std::min<size_t>(party.country.size(), 255)));
-    key.append(party.country).append(party.name);
-    const bool cacheable = party.country.size() < 255 && key.size() <= UnlistedNames::kBytes;
-    const uint64_t key_hash = cacheable ? std::hash<std::string_view>{}(key) : 0;
-    if (cacheable && scratch.unlisted.Find(key_hash, key.data(), key.size()) != nullptr) return;
-    NormaliseName(party.name, &scratch.name);
-    Describe(scratch.name, &scratch.words);
-    if (scratch.words.empty()) return;
+    const size_t count = 3 * declarations.size();
+    auto in_flight = [&scratch](size_t number) -> PartyInFlight& {
+      return scratch.parties[number % kInFlight];
+    };
+    // `next` runs kFetchAhead ahead of the party finished in the same turn.
+    for (size_t next = 0; next < count + kFetchAhead; ++next) {
+      if (next < count) Fetch(declarations, next, in_flight(next), scratch);
+      if (next >= kFetchAhead - kProbeAhead && next - (kFetchAhead - kProbeAhead) < count) {
+        Probe(in_flight(next - (kFetchAhead - kProbeAhead)), scratch);
+      }
+      if (next >= kFetchAhead - kFilterAhead && next - (kFetchAhead - kFilterAhead) < count) {
+        Filter(in_flight(next - (kFetchAhead - kFilterAhead)));
+      }
+      if (next >= kFetchAhead) Finish(in_flight(next - kFetchAhead), scratch, hits);
+    }
+  }
 
-    // All probe keys first, then the filter words they need are fetched
-    // together, so their cache misses overlap instead of adding up.
-    std::vector<uint64_t>& probes = scratch.probes;
+  size_t size() const override { return entries_.size(); }
+
+ private:
+  // Stage 1: the party's unlisted-name key, its cache entry fetched.
+  void Fetch(std::span<const Declaration* const> declarations, size_t number, PartyInFlight& party,
+             MatchScratch& scratch) const {
+    const Declaration& declaration = *declarations[number / 3];
+    party.declaration = number / 3;
+    switch (number % 3) {
+      case 0:
+        party.party = &declaration.consignor;
+        party.role = "consignor";
+        break;
+      case 1:
+        party.party = &declaration.consignee;
+        party.role = "consignee";
+        break;
+      default:
+        party.party = &declaration.declarant;
+        party.role = "declarant";
+        break;
+    }
+    const std::string& name = party.party->name;
+    const std::string& country = party.party->country;
+    party.pending = !name.empty();
+    if (!party.pending) return;
+    // The country's length first: no two (name, country) pairs share a key.
+    party.key_size = 1 + country.size() + name.size();
+    party.cacheable = country.size() < 255 && party.key_size <= UnlistedNames::kBytes;
+    if (!party.cacheable) return;
+    char* key = party.key.data();
+    key[0] = static_cast<char>(country.size());
+    std::memcpy(key + 1, country.data(), country.size());
+    std::memcpy(key + 1 + country.size(), name.data(), name.size());
+    party.key_hash = KeyHash(key, party.key_size);
+    scratch.unlisted.Prefetch(party.key_hash, party.key_size);
+  }
+
+  // Stage 2: a party not among the unlisted names is reduced to words and
+  // probe keys; the filter words those need are fetched.
+  void Probe(PartyInFlight& party, MatchScratch& scratch) const {
+    if (!party.pending) return;
+    if (party.cacheable &&
+        scratch.unlisted.Find(party.key_hash, party.key.data(), party.key_size) != nullptr) {
+      party.pending = false;
+      return;
+    }
+    NormaliseName(party.party->name, &party.name);
+    Describe(party.name, &party.words);
+    if (party.words.empty()) {
+      party.pending = false;
+      return;
+    }
+    std::vector<uint64_t>& probes = party.probes;
     probes.clear();
-    for (const WordInfo& word : scratch.words) {
+    for (const WordInfo& word : party.words) {
       if (word.generic &&
           !std::binary_search(probed_generic_.begin(), probed_generic_.end(), word.hash)) {
         continue;
@@ -721,6 +898,15 @@ class WatchlistIndexImpl final : public WatchlistIndex {
                      [&](uint64_t hash) { probes.push_back(hash); });
     }
     for (uint64_t probe : probes) by_word_.PrefetchFilter(probe);
+    party.compact_hash = CompactHash(party.words, &party.compact);
+    by_compact_.PrefetchFilter(party.compact_hash);
+  }
+
+  // Stage 3: the probes the filter rules out are dropped; the table slots of
+  // the others are fetched.
+  void Filter(PartyInFlight& party) const {
+    if (!party.pending) return;
+    std::vector<uint64_t>& probes = party.probes;
     size_t kept = 0;
     for (uint64_t probe : probes) {
       if (by_word_.MayContain(probe)) {
@@ -728,52 +914,70 @@ class WatchlistIndexImpl final : public WatchlistIndex {
         probes[kept++] = probe;
       }
     }
+    probes.resize(kept);
+    if (by_compact_.MayContain(party.compact_hash)) by_compact_.PrefetchSlot(party.compact_hash);
+  }
+
+  // Stage 4: the candidates are scored; a party without a hit joins the
+  // unlisted names.
+  void Finish(PartyInFlight& party, MatchScratch& scratch,
+              std::vector<WatchlistBatchHit>& hits) const {
+    if (!party.pending) return;
     std::vector<uint32_t>& candidates = scratch.candidates;
     candidates.clear();
-    for (size_t index = 0; index < kept; ++index) {
-      const auto [first, last] = by_word_.Find(probes[index]);
+    for (uint64_t probe : party.probes) {
+      const auto [first, last] = by_word_.Find(probe);
       if (first != nullptr) candidates.insert(candidates.end(), first, last);
     }
     {
-      const auto [first, last] = by_compact_.Find(CompactHash(scratch.words, &scratch.compact));
+      const auto [first, last] = by_compact_.Find(party.compact_hash);
       if (first != nullptr) candidates.insert(candidates.end(), first, last);
     }
+    auto unlisted = [&] {
+      if (party.cacheable) {
+        scratch.unlisted.Insert(party.key_hash, party.key.data(), party.key_size, nullptr, 0);
+      }
+    };
     if (candidates.empty()) {
-      if (cacheable) scratch.unlisted.Insert(key_hash, key.data(), key.size(), nullptr, 0);
+      unlisted();
       return;
     }
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
+    const DeclarationParty& declared = *party.party;
     const size_t first_hit = hits.size();
     for (uint32_t number : candidates) {
       const IndexedEntry& indexed = entries_[number];
       const std::string& listed_country = indexed.entry.country;
-      if (!listed_country.empty() && !party.country.empty() && listed_country != party.country) {
+      if (!listed_country.empty() && !declared.country.empty() &&
+          listed_country != declared.country) {
         continue;
       }
       double similarity = Similarity(words_.data() + indexed.first_word, indexed.word_count,
-                                     scratch.words.data(), scratch.words.size(), scratch.used);
+                                     party.words.data(), party.words.size(), scratch.used);
       if (similarity < watchlist_internal::kMatchThreshold) {
         // Same letters, other spacing ("Nord Handel" / "Nordhandel");
-        // scratch.compact holds the party's letters (CompactHash above).
-        if (!SameLetters(words_.data() + indexed.first_word, indexed.word_count, scratch.compact)) {
+        // party.compact holds the party's letters (CompactHash above).
+        if (!SameLetters(words_.data() + indexed.first_word, indexed.word_count, party.compact)) {
           continue;
         }
         similarity = 0.99;
       }
-      hits.push_back(WatchlistHit{indexed.entry.id, indexed.entry.name, role, party.name,
-                                  similarity, indexed.entry.weight});
+      hits.push_back(WatchlistBatchHit{
+          party.declaration, WatchlistHit{indexed.entry.id, indexed.entry.name, party.role,
+                                          declared.name, similarity, indexed.entry.weight}});
     }
     if (hits.size() == first_hit) {
-      if (cacheable) scratch.unlisted.Insert(key_hash, key.data(), key.size(), nullptr, 0);
+      unlisted();
       return;
     }
     // Best first; ties in watchlist order (candidates are in entry order and
     // the sort is stable).
-    std::stable_sort(
-        hits.begin() + static_cast<std::ptrdiff_t>(first_hit), hits.end(),
-        [](const WatchlistHit& a, const WatchlistHit& b) { return a.similarity > b.similarity; });
+    std::stable_sort(hits.begin() + static_cast<std::ptrdiff_t>(first_hit), hits.end(),
+                     [](const WatchlistBatchHit& a, const WatchlistBatchHit& b) {
+                       return a.hit.similarity > b.hit.similarity;
+                     });
   }
 
   const uint64_t serial_ = NextIndexSerial();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -493,6 +494,152 @@ TEST(WatchlistIndexTest, TenThousandEntriesAgreeWithComparingEveryEntry) {
   // One typo in a distinctive word of 6+ letters scores at least
   // 1 - 0.5 / 6 = 0.92 for that word, so the entry is always found.
   EXPECT_EQ(typo_found, 40);
+}
+
+// Names of ASCII bytes only take a shorter way into words (one pass that
+// also hashes them): it must give the words, and the hits, of the general
+// way, which a soft hyphen (U+00AD, ignored by NFKC case folding) forces.
+TEST(WatchlistNamesTest, AsciiNamesGiveTheWordsOfTheGeneralWay) {
+  auto index = MustBuild({
+      Entry("wle_bright", "Shenzhen Bright Trading Co., Ltd.", "CN"),
+      Entry("wle_oneil", "O'Neil & Sons S.p.A.", ""),
+      Entry("wle_lucky", "Lucky 88 Import Export", ""),
+      Entry("wle_nord", "Nordhandel GmbH", ""),
+  });
+  ASSERT_NE(index, nullptr);
+  const std::string kSoftHyphen = "\xC2\xAD";
+  std::mt19937 rng(7);
+  static const char kBytes[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,'&-/()";
+  std::vector<std::string> names = {"Shenzhen Bright Trading Co., Ltd.",
+                                    "shenzhen  BRIGHT trading",
+                                    "Shenzhen Brigth Trading",
+                                    "O'Neil & Sons S.p.A.",
+                                    "ONeil and Sons",
+                                    "Lucky 88 Import-Export",
+                                    "Nord Handel GmbH",
+                                    "Sp. z o.o.",
+                                    "...",
+                                    "'",
+                                    "GmbH",
+                                    "A",
+                                    "a.b.c. d'e",
+                                    "Co., Ltd. Bright"};
+  for (int i = 0; i < 300; ++i) {
+    std::string name;
+    const size_t length = 1 + rng() % 40;
+    for (size_t c = 0; c < length; ++c) name += kBytes[rng() % (sizeof(kBytes) - 1)];
+    names.push_back(name);
+  }
+  for (const std::string& name : names) {
+    const std::string general = name + kSoftHyphen;
+    EXPECT_EQ(NameWords(name), NameWords(general)) << name;
+    EXPECT_EQ(NameWords(name), NameWords(kSoftHyphen + name)) << name;
+    std::vector<std::pair<std::string, double>> ascii_hits;
+    std::vector<std::pair<std::string, double>> general_hits;
+    for (const WatchlistHit& hit : index->Match(WithConsignor(name, ""))) {
+      ascii_hits.emplace_back(hit.entry_id, hit.similarity);
+    }
+    for (const WatchlistHit& hit : index->Match(WithConsignor(general, ""))) {
+      general_hits.emplace_back(hit.entry_id, hit.similarity);
+    }
+    EXPECT_EQ(ascii_hits, general_hits) << name;
+  }
+  EXPECT_EQ(NameWords("Shenzhen Bright Trading Co., Ltd."),
+            (std::vector<std::string>{"shenzhen", "bright", "trading"}));
+}
+
+bool SameHit(const WatchlistHit& a, const WatchlistHit& b) {
+  return a.entry_id == b.entry_id && a.listed_name == b.listed_name && a.party == b.party &&
+         a.found == b.found && a.similarity == b.similarity && a.weight == b.weight;
+}
+
+// MatchBatch looks the parties of a batch up several at a time, ahead of
+// the one it finishes, and remembers unlisted names per thread in a table
+// of 4,096 slots. Whatever the batch size, and whether names repeat (found
+// remembered), collide in that table (more names than slots), are listed
+// (never remembered), empty, not ASCII or too long to be remembered, it
+// gives the hits of Match one declaration at a time, in the same order.
+TEST(WatchlistIndexTest, BatchesGiveTheHitsOfOneDeclarationAtATime) {
+  NameGenerator generator(20261122);
+  std::vector<WatchlistEntry> entries;
+  for (int i = 0; i < 2000; ++i) {
+    entries.push_back(Entry("wle_" + std::to_string(i), generator.Name(), i % 3 == 0 ? "CN" : ""));
+  }
+  const std::vector<WatchlistEntry> listed = entries;
+  auto index = MustBuild(std::move(entries));
+  ASSERT_NE(index, nullptr);
+
+  // 6,000 unlisted names (more than the table's slots, so some share one)
+  // drawn with repetition, listed names and their typos, odd ones.
+  std::vector<std::string> unlisted;
+  for (int i = 0; i < 6000; ++i) unlisted.push_back(generator.Name());
+  auto party_name = [&](size_t draw) -> std::string {
+    switch (draw % 10) {
+      case 0:
+        return listed[generator.Below(listed.size())].name;
+      case 1:
+        return generator.WithTypo(listed[generator.Below(listed.size())].name);
+      case 2:
+        return draw % 20 == 2 ? "" : "Bright Ünïcode Trading Ltd";
+      case 3:
+        return std::string(150, 'x') + " " + listed[generator.Below(listed.size())].name;
+      case 4:
+        return "Hafen Zoll Service GmbH";
+      default:
+        return unlisted[generator.Below(draw % 2 == 0 ? 50 : unlisted.size())];
+    }
+  };
+  static const char* kCountries[] = {"CN", "DE", ""};
+  std::vector<Declaration> declarations(3000);
+  for (size_t i = 0; i < declarations.size(); ++i) {
+    Declaration& declaration = declarations[i];
+    declaration.id = "D" + std::to_string(i);
+    declaration.consignor = {party_name(generator.Below(1000)), "", kCountries[i % 3]};
+    declaration.consignee = {party_name(generator.Below(1000)), "", kCountries[(i / 3) % 3]};
+    declaration.declarant = {party_name(generator.Below(1000)), "", ""};
+  }
+
+  // Expected: one declaration at a time, on another thread (its own table).
+  std::vector<std::vector<WatchlistHit>> expected(declarations.size());
+  std::thread([&] {
+    for (size_t i = 0; i < declarations.size(); ++i) expected[i] = index->Match(declarations[i]);
+  }).join();
+  size_t expected_hits = 0;
+  std::set<std::string> roles;
+  for (const auto& hits : expected) {
+    expected_hits += hits.size();
+    for (const WatchlistHit& hit : hits) roles.insert(hit.party);
+  }
+  ASSERT_GT(expected_hits, 500u);
+  EXPECT_EQ(roles, (std::set<std::string>{"consignor", "consignee", "declarant"}));
+
+  std::vector<const Declaration*> pointers;
+  for (const Declaration& declaration : declarations) pointers.push_back(&declaration);
+  for (size_t batch_size : {1, 2, 5, 7, 64, 256, 1024, 3000}) {
+    std::vector<WatchlistBatchHit> hits;
+    for (size_t first = 0; first < pointers.size(); first += batch_size) {
+      const size_t count = std::min(batch_size, pointers.size() - first);
+      const size_t before = hits.size();
+      index->MatchBatch(std::span(pointers).subspan(first, count), hits);
+      for (size_t h = before; h < hits.size(); ++h) hits[h].declaration += first;
+    }
+    ASSERT_EQ(hits.size(), expected_hits) << "batch size " << batch_size;
+    size_t next = 0;
+    for (size_t i = 0; i < declarations.size(); ++i) {
+      for (const WatchlistHit& hit : expected[i]) {
+        ASSERT_EQ(hits[next].declaration, i) << "batch size " << batch_size;
+        EXPECT_TRUE(SameHit(hits[next].hit, hit))
+            << "batch size " << batch_size << ", declaration " << i << ": "
+            << hits[next].hit.entry_id << " for " << hit.entry_id;
+        ++next;
+      }
+    }
+  }
+  // Hits are appended to what the vector holds; an empty batch adds none.
+  std::vector<WatchlistBatchHit> hits(1);
+  index->MatchBatch({}, hits);
+  EXPECT_EQ(hits.size(), 1u);
 }
 
 }  // namespace
