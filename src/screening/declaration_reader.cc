@@ -663,8 +663,9 @@ class DirectDeclarationReader {
   bool Read(const char* text, size_t size, Declaration& declaration) {
     if (quotes_.size() < size / 8 + 16) quotes_.resize(size / 8 + 16);
     if (!scan_line_(text, size, quotes_.data())) return false;
-    // Zero words after the line, for the window loads of String().
-    std::memset(quotes_.data() + size / 8 + 1, 0, 15);
+    // Zero bytes after the line's, for the window loads of String() (bits
+    // past the end within the line's last byte are zero already).
+    std::memset(quotes_.data() + (size + 7) / 8, 0, 15);
     base_ = text;
     size_ = size;
     at_ = text;

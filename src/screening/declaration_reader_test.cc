@@ -716,7 +716,7 @@ TEST(DeclarationDirectReader, AmountsAreTheDomsNumbersBitForBit) {
 // matter to JSON: whatever the direct reader still takes must read as the
 // DOM reads it, and everything else as the DOM words it.
 TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChange) {
-  const std::string bytes = std::string("\"\\{}[],:0-.e nt\x80\xC3\t\r\n\x1F", 24) + '\0';
+  const std::string bytes = std::string("\"\\{}[],:0-.e n\xC3\t", 16) + '\0';
   int taken = 0;
   int texts = 0;
   for (const std::string& text : DirectTexts()) {
@@ -739,6 +739,20 @@ TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChange) {
   // Some changes keep the text valid (a digit, a space), most do not.
   EXPECT_GT(taken, 100);
   EXPECT_LT(taken, texts / 2);
+}
+
+// A string without its closing quote, at every length, after a line with
+// quotes everywhere (the reader's map of quotes is reused from line to line).
+TEST(DeclarationDirectReader, AnUnterminatedStringAfterALineFullOfQuotes) {
+  std::string quotes = "{";
+  for (int index = 0; index < 60; ++index) quotes += "\"k" + std::to_string(index) + "\":\"\",";
+  quotes += "\"id\":\"Q\"}";
+  for (size_t length = 0; length < 300; ++length) {
+    DirectAgreesWithDom(quotes);
+    const std::string open = "{\"id\":\"" + std::string(length, 'x');
+    EXPECT_FALSE(DirectAgreesWithDom(open)) << length;
+    EXPECT_FALSE(DirectAgreesWithDom(open + "}")) << length;
+  }
 }
 
 // The direct reader reuses the day of the previous line's lodged_at when the
