@@ -571,13 +571,20 @@ const char* JsonTypeName(dom::element_type type) {
   return "something else";
 }
 
+// What a first pass over a line found.
+enum class LineKind {
+  kRefused,  // a control byte (invalid in strings, rare as whitespace) or invalid UTF-8
+  kPlain,    // no backslash: no string needs unescaping
+  kEscapes,  // backslashes (their quotes are still marked)
+};
+
 // Sets bit i of `quotes` (little-endian words as bytes) for each '"' at
-// text[i], i < size; true when the line has no backslash and no control byte
-// (so its strings need no unescaping and no check byte by byte), and is
-// valid UTF-8 (checked by simdjson when a byte is >= 0x80). `quotes` must hold
-// size / 8 + 16 bytes, zeroed past the line.
-bool ScanLineSse2(const char* text, size_t size, uint8_t* quotes) {
+// text[i], i < size, and says whether the line has backslashes, control
+// bytes, or invalid UTF-8 (checked by simdjson when a byte is >= 0x80).
+// `quotes` must hold size / 8 + 16 bytes.
+LineKind ScanLineSse2(const char* text, size_t size, uint8_t* quotes) {
   uint32_t bad = 0;
+  uint32_t escapes = 0;
   uint32_t high = 0;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
@@ -589,9 +596,9 @@ bool ScanLineSse2(const char* text, size_t size, uint8_t* quotes) {
     const uint32_t quotes_here =
         static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, quote))) & keep;
     bad |= static_cast<uint32_t>(_mm_movemask_epi8(
-               _mm_or_si128(_mm_cmpeq_epi8(bytes, backslash),
-                            _mm_cmpeq_epi8(_mm_max_epu8(bytes, control), control)))) &
+               _mm_cmpeq_epi8(_mm_max_epu8(bytes, control), control))) &
            keep;
+    escapes |= static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, backslash))) & keep;
     high |= static_cast<uint32_t>(_mm_movemask_epi8(bytes)) & keep;
     const uint16_t bits = static_cast<uint16_t>(quotes_here);
     std::memcpy(quotes + at / 8, &bits, sizeof(bits));
@@ -601,19 +608,22 @@ bool ScanLineSse2(const char* text, size_t size, uint8_t* quotes) {
   for (size_t at = 0; at < size; ++at) {
     const uint8_t byte = static_cast<uint8_t>(text[at]);
     if (byte == '"') quotes[at / 8] |= static_cast<uint8_t>(1u << (at % 8));
-    bad |= byte == '\\' || byte < 0x20;
+    bad |= byte < 0x20;
+    escapes |= byte == '\\';
     high |= byte & 0x80;
   }
 #endif
-  if (bad != 0) return false;
-  return high == 0 || simdjson::validate_utf8(text, size);
+  if (bad != 0 || (high != 0 && !simdjson::validate_utf8(text, size))) return LineKind::kRefused;
+  return escapes != 0 ? LineKind::kEscapes : LineKind::kPlain;
 }
 
 #if defined(__x86_64__)
 // The same, 64 bytes at a time with AVX-512BW (checked at run time).
-__attribute__((target("avx512f,avx512bw"))) bool ScanLineAvx512(const char* text, size_t size,
-                                                                  uint8_t* quotes) {
+__attribute__((target("avx512f,avx512bw"))) LineKind ScanLineAvx512(const char* text,
+                                                                      size_t size,
+                                                                      uint8_t* quotes) {
   uint64_t bad = 0;
+  uint64_t escapes = 0;
   uint64_t high = 0;
   const __m512i quote = _mm512_set1_epi8('"');
   const __m512i backslash = _mm512_set1_epi8('\\');
@@ -622,17 +632,17 @@ __attribute__((target("avx512f,avx512bw"))) bool ScanLineAvx512(const char* text
     const __m512i bytes = _mm512_loadu_si512(text + at);
     const uint64_t keep = size - at >= 64 ? ~uint64_t{0} : (uint64_t{1} << (size - at)) - 1;
     const uint64_t quotes_here = _mm512_cmpeq_epi8_mask(bytes, quote) & keep;
-    bad |= (_mm512_cmpeq_epi8_mask(bytes, backslash) | _mm512_cmple_epu8_mask(bytes, control)) &
-           keep;
+    bad |= _mm512_cmple_epu8_mask(bytes, control) & keep;
+    escapes |= _mm512_cmpeq_epi8_mask(bytes, backslash) & keep;
     high |= _mm512_movepi8_mask(bytes) & keep;
     std::memcpy(quotes + at / 8, &quotes_here, sizeof(quotes_here));
   }
-  if (bad != 0) return false;
-  return high == 0 || simdjson::validate_utf8(text, size);
+  if (bad != 0 || (high != 0 && !simdjson::validate_utf8(text, size))) return LineKind::kRefused;
+  return escapes != 0 ? LineKind::kEscapes : LineKind::kPlain;
 }
 #endif
 
-using ScanLineFn = bool (*)(const char*, size_t, uint8_t*);
+using ScanLineFn = LineKind (*)(const char*, size_t, uint8_t*);
 ScanLineFn PickScanLine() {
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx512bw")) return ScanLineAvx512;
@@ -641,35 +651,43 @@ ScanLineFn PickScanLine() {
 }
 
 // Reads a declaration straight from its JSON text, for the common case: a
-// valid declaration whose strings have no escapes and whose numbers are plain
-// decimals. It accepts a line only when simdjson's DOM and the walk of
-// JsonDeclarationParser would accept it and produce the same Declaration; on
-// anything else (a problem to report, an escape, an exponent, deep nesting in
-// an ignored field, ...) it gives up, and the caller reads the line again
-// through the DOM, which words the messages. So what is accepted, rejected
-// and how errors read stay the DOM walk's. (Profiles showed simdjson's stage
-// 2, building the tape, and the walk over it as two thirds of reading a
-// declaration.)
+// valid declaration whose numbers are plain decimals, whose strings have at
+// most the one-character escapes (\" \\ \/ \b \f \n \r \t), and whose only
+// whitespace is spaces. It accepts a line only when simdjson's DOM and the
+// walk of JsonDeclarationParser would accept it and produce the same
+// Declaration; on anything else (a problem to report, a \u escape, an
+// exponent, deep nesting in an ignored field, ...) it gives up, and the
+// caller reads the line again through the DOM, which words the messages. So
+// what is accepted, rejected and how errors read stay the DOM walk's.
+// (Profiles showed simdjson's stage 2, building the tape, and the walk over
+// it as two thirds of reading a declaration.)
 //
 // Every byte of the line is checked: a first pass over the whole line finds
-// its quotes and refuses any backslash, control byte or invalid UTF-8; the
-// structure is then checked by the grammar below, numbers by the JSON grammar
-// (a subset of it), and nothing may follow the object but spaces. (Without
-// control bytes, the only JSON whitespace left is ' '.)
+// its quotes and refuses any control byte or invalid UTF-8; the structure is
+// then checked by the grammar below, escapes as strings are read, numbers by
+// the JSON grammar (a subset of it), and nothing may follow the object but
+// spaces. (Without control bytes, the only JSON whitespace left is ' '.)
 class DirectDeclarationReader {
  public:
   // text[size] must be '\0' and followed by 63 readable bytes: the '\0' stops
   // every scan at the end (it is valid nowhere in JSON).
   bool Read(const char* text, size_t size, Declaration& declaration) {
     if (quotes_.size() < size / 8 + 16) quotes_.resize(size / 8 + 16);
-    if (!scan_line_(text, size, quotes_.data())) return false;
+    const LineKind kind = scan_line_(text, size, quotes_.data());
+    if (kind == LineKind::kRefused) return false;
+    escapes_ = kind == LineKind::kEscapes;
+    if (escapes_) UnmarkEscapedQuotes(text, size);
     // Zero bytes after the line's, for the window loads of String() (bits
     // past the end within the line's last byte are zero already).
     std::memset(quotes_.data() + (size + 7) / 8, 0, 15);
     base_ = text;
     size_ = size;
     at_ = text;
-    if (!ReadDeclaration(declaration)) return false;
+    // Two versions of the grammar: lines without escapes (almost all) skip
+    // the test for them on every string.
+    if (!(escapes_ ? ReadDeclaration<true>(declaration) : ReadDeclaration<false>(declaration))) {
+      return false;
+    }
     SkipSpace();
     return at_ == text + size;
   }
@@ -739,6 +757,7 @@ class DirectDeclarationReader {
   }
 
   // A string at at_ (after spaces): its bytes (the line has no escapes).
+  template <bool E>
   CORDON_ALWAYS_INLINE bool String(std::string_view* out) {
     if (*at_ != '"') {
       SkipSpace();
@@ -747,8 +766,86 @@ class DirectDeclarationReader {
     const size_t from = static_cast<size_t>(at_ - base_) + 1;
     const size_t close = NextQuote(from);
     if (close >= size_) return false;
-    *out = std::string_view(base_ + from, close - from);
+    std::string_view text(base_ + from, close - from);
     at_ = base_ + close + 1;
+    if constexpr (E) {
+      // (By value and through a member: a view passed by address would
+      // have to live in memory in every caller.)
+      if (!Unescape(text)) return false;
+      text = unescaped_view_;
+    }
+    *out = text;
+    return true;
+  }
+
+  // A backslash escapes the byte after it, so in a line with backslashes the
+  // quotes they escape are no string's end. (Outside strings a backslash is
+  // invalid, and the grammar stops at it before any quote after it counts.)
+  void UnmarkEscapedQuotes(const char* text, size_t size) {
+    const char* end = text + size;
+    for (const char* at = text;
+         (at = static_cast<const char*>(std::memchr(at, '\\', static_cast<size_t>(end - at))));
+         at += 2) {
+      const size_t escaped = static_cast<size_t>(at - text) + 1;
+      if (escaped < size) {
+        quotes_[escaped / 8] &= static_cast<uint8_t>(~(1u << (escaped % 8)));
+      } else {
+        break;
+      }
+    }
+  }
+
+  // `text` with its escapes decoded (when it has any) into unescaped_view_
+  // (valid until the next string). The one-character escapes decode as
+  // simdjson decodes them; a \u escape (surrogate pairs and their errors) is
+  // left to the DOM.
+  [[gnu::noinline]] bool Unescape(std::string_view text) {
+    unescaped_view_ = text;
+    const char* at = text.data();
+    const char* end = at + text.size();
+    if (std::memchr(at, '\\', text.size()) == nullptr) return true;
+    unescaped_.clear();
+    while (at < end) {
+      const char* slash = static_cast<const char*>(std::memchr(at, '\\', static_cast<size_t>(end - at)));
+      if (slash == nullptr) {
+        unescaped_.append(at, static_cast<size_t>(end - at));
+        break;
+      }
+      unescaped_.append(at, static_cast<size_t>(slash - at));
+      if (slash + 1 >= end) return false;
+      char decoded;
+      switch (slash[1]) {
+        case '"':
+          decoded = '"';
+          break;
+        case '\\':
+          decoded = '\\';
+          break;
+        case '/':
+          decoded = '/';
+          break;
+        case 'b':
+          decoded = '\b';
+          break;
+        case 'f':
+          decoded = '\f';
+          break;
+        case 'n':
+          decoded = '\n';
+          break;
+        case 'r':
+          decoded = '\r';
+          break;
+        case 't':
+          decoded = '\t';
+          break;
+        default:
+          return false;
+      }
+      unescaped_.push_back(decoded);
+      at = slash + 2;
+    }
+    unescaped_view_ = unescaped_;
     return true;
   }
 
@@ -776,12 +873,13 @@ class DirectDeclarationReader {
   }
 
   // Any JSON value of an ignored field, validated and passed over.
+  template <bool E>
   bool SkipValue(int depth) {
     SkipSpace();
     switch (*at_) {
       case '"': {
         std::string_view text;
-        return String(&text);
+        return String<E>(&text);
       }
       case '{': {
         if (depth >= kMaxSkipDepth) return false;
@@ -794,7 +892,7 @@ class DirectDeclarationReader {
         bool ok = true;
         do {
           std::string_view name;
-          if (!String(&name) || !Take(':') || !SkipValue(depth + 1)) return false;
+          if (!String<E>(&name) || !Take(':') || !SkipValue<E>(depth + 1)) return false;
         } while (More('}', &ok));
         return ok;
       }
@@ -808,7 +906,7 @@ class DirectDeclarationReader {
         }
         bool ok = true;
         do {
-          if (!SkipValue(depth + 1)) return false;
+          if (!SkipValue<E>(depth + 1)) return false;
         } while (More(']', &ok));
         return ok;
       }
@@ -953,18 +1051,19 @@ class DirectDeclarationReader {
   }
 
   // A string value into `out`.
+  template <bool E>
   CORDON_ALWAYS_INLINE bool Text(std::string& out) {
     std::string_view text;
-    if (!String(&text)) return false;
+    if (!String<E>(&text)) return false;
     Store(out, text);
     return true;
   }
 
   // A string that is empty or passes `Check`.
-  template <std::string_view (*Check)(std::string_view)>
+  template <bool E, std::string_view (*Check)(std::string_view)>
   CORDON_ALWAYS_INLINE bool Code(std::string& out) {
     std::string_view text;
-    if (!String(&text) || (!text.empty() && !Check(text).empty())) return false;
+    if (!String<E>(&text) || (!text.empty() && !Check(text).empty())) return false;
     Store(out, text);
     return true;
   }
@@ -972,7 +1071,7 @@ class DirectDeclarationReader {
   // Objects: calls field(key) for each known, first-time, non-null field at
   // at_ (the value's start); unknown fields are validated and skipped. Gives
   // up on a duplicate key (through an alias too).
-  template <typename Field>
+  template <bool E, typename Field>
   CORDON_ALWAYS_INLINE bool Object(KeyPredictor& keys, uint32_t* read, Field&& field) {
     if (!Take('{')) return false;
     SkipSpace();
@@ -985,10 +1084,10 @@ class DirectDeclarationReader {
     bool ok = true;
     do {
       std::string_view name;
-      if (!String(&name) || !Take(':')) return false;
+      if (!String<E>(&name) || !Take(':')) return false;
       const uint8_t key = keys.Find(name);
       if (key == KeyTable::kUnknown) {
-        if (!SkipValue(0)) return false;
+        if (!SkipValue<E>(0)) return false;
         continue;
       }
       const uint32_t bit = uint32_t{1} << key;
@@ -1006,7 +1105,7 @@ class DirectDeclarationReader {
   }
 
   // A list of strings, each passing `Check`.
-  template <std::string_view (*Check)(std::string_view)>
+  template <bool E, std::string_view (*Check)(std::string_view)>
   bool StringList(std::vector<std::string>& list) {
     if (!Take('[')) return false;
     SkipSpace();
@@ -1017,7 +1116,7 @@ class DirectDeclarationReader {
     } else {
       do {
         std::string_view text;
-        if (!String(&text) || !Check(text).empty()) return false;
+        if (!String<E>(&text) || !Check(text).empty()) return false;
         Store(SlotAt(list, count++), text);
       } while (More(']', &ok));
     }
@@ -1060,16 +1159,17 @@ class DirectDeclarationReader {
 
   // Fields are overwritten in place; those not given (or null) are cleared
   // at the end of their object.
+  template <bool E>
   bool Party(DeclarationParty& party) {
     uint32_t read = 0;
-    const bool ok = Object(party_keys_, &read, [&](uint8_t key) {
+    const bool ok = Object<E>(party_keys_, &read, [&](uint8_t key) {
       switch (key) {
         case kPartyName:
-          return Text(party.name);
+          return Text<E>(party.name);
         case kPartyAddress:
-          return Text(party.address);
+          return Text<E>(party.address);
         default:
-          return Code<CheckCountry>(party.country);
+          return Code<E, CheckCountry>(party.country);
       }
     });
     if (!Has(read, kPartyName)) party.name.clear();
@@ -1080,26 +1180,27 @@ class DirectDeclarationReader {
 
   static bool Has(uint32_t read, uint8_t key) { return (read & (uint32_t{1} << key)) != 0; }
 
+  template <bool E>
   bool Item(DeclarationItem& item) {
     uint32_t read = 0;
-    const bool ok = Object(item_keys_, &read, [&](uint8_t key) {
+    const bool ok = Object<E>(item_keys_, &read, [&](uint8_t key) {
       switch (key) {
         case kItemHs:
-          return Text(item.hs) && CheckHs(item.hs).empty();
+          return Text<E>(item.hs) && CheckHs(item.hs).empty();
         case kItemDescription:
-          return Text(item.description) && !IsBlank(item.description);
+          return Text<E>(item.description) && !IsBlank(item.description);
         case kItemBrand:
-          return Text(item.brand);
+          return Text<E>(item.brand);
         case kItemQuantity:
           return Amount(&item.quantity);
         case kItemUnit:
-          return Text(item.unit);
+          return Text<E>(item.unit);
         case kItemGrossKg:
           return Amount(&item.gross_kg);
         case kItemValue:
           return Amount(&item.value);
         default:
-          return Code<CheckCurrency>(item.currency);
+          return Code<E, CheckCurrency>(item.currency);
       }
     });
     // hs and description are required (and not empty when read).
@@ -1113,6 +1214,7 @@ class DirectDeclarationReader {
     return true;
   }
 
+  template <bool E>
   bool Items(std::vector<DeclarationItem>& items) {
     if (!Take('[')) return false;
     SkipSpace();
@@ -1120,23 +1222,24 @@ class DirectDeclarationReader {
     size_t count = 0;
     bool ok = true;
     do {
-      if (!Item(SlotAt(items, count++))) return false;
+      if (!Item<E>(SlotAt(items, count++))) return false;
     } while (More(']', &ok));
     items.resize(count);
     return ok;
   }
 
+  template <bool E>
   bool ReadDeclaration(Declaration& declaration) {
     uint32_t read = 0;
-    const bool ok = Object(declaration_keys_, &read, [&](uint8_t key) {
+    const bool ok = Object<E>(declaration_keys_, &read, [&](uint8_t key) {
       switch (key) {
         case kId:
-          return Text(declaration.id) && !IsBlank(declaration.id);
+          return Text<E>(declaration.id) && !IsBlank(declaration.id);
         case kType:
-          return Text(declaration.type) && CheckType(declaration.type).empty();
+          return Text<E>(declaration.type) && CheckType(declaration.type).empty();
         case kLodgedAt: {
           std::string_view text;
-          if (!String(&text)) return false;
+          if (!String<E>(&text)) return false;
           if (text.empty()) {
             declaration.lodged_at.reset();
             return true;
@@ -1144,15 +1247,15 @@ class DirectDeclarationReader {
           return LodgedAt(text, declaration.lodged_at);
         }
         case kOffice:
-          return Code<CheckLocode>(declaration.office);
+          return Code<E, CheckLocode>(declaration.office);
         case kTransportMode:
-          return Code<CheckTransportMode>(declaration.transport_mode);
+          return Code<E, CheckTransportMode>(declaration.transport_mode);
         case kOrigin:
-          return Code<CheckCountry>(declaration.origin);
+          return Code<E, CheckCountry>(declaration.origin);
         case kDispatch:
-          return Code<CheckCountry>(declaration.dispatch);
+          return Code<E, CheckCountry>(declaration.dispatch);
         case kDestination:
-          return Code<CheckCountry>(declaration.destination);
+          return Code<E, CheckCountry>(declaration.destination);
         case kECommerce:
           if (Literal("true")) {
             declaration.e_commerce = true;
@@ -1161,17 +1264,17 @@ class DirectDeclarationReader {
           declaration.e_commerce = false;
           return Literal("false");
         case kConsignor:
-          return Party(declaration.consignor);
+          return Party<E>(declaration.consignor);
         case kConsignee:
-          return Party(declaration.consignee);
+          return Party<E>(declaration.consignee);
         case kDeclarant:
-          return Party(declaration.declarant);
+          return Party<E>(declaration.declarant);
         case kRoute:
-          return StringList<CheckLocode>(declaration.route);
+          return StringList<E, CheckLocode>(declaration.route);
         case kContainers:
-          return StringList<CheckContainer>(declaration.containers);
+          return StringList<E, CheckContainer>(declaration.containers);
         default:
-          return Items(declaration.items);
+          return Items<E>(declaration.items);
       }
     });
     // id, type, office and items are required (id and type are not empty
@@ -1199,6 +1302,9 @@ class DirectDeclarationReader {
   const char* base_ = nullptr;
   size_t size_ = 0;
   const char* at_ = nullptr;
+  bool escapes_ = false;     // whether the line has backslashes
+  std::string unescaped_;    // the last string read that had escapes
+  std::string_view unescaped_view_;  // the last string read in a line with escapes
   // The day of the last YYYY-MM-DDTHH:MM:SSZ timestamp read, and its text.
   bool day_known_ = false;
   char day_text_[10] = {};

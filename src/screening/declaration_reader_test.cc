@@ -672,6 +672,11 @@ std::vector<std::string> DirectTexts() {
       R"({"hs":"1234567890","description":"b","brand":"","unit":"kg","gross_kg":123456789012345678,)"
       R"("value":1234.5600000000001,"currency":""},{"hs":"99","description":" c ","quantity":)"
       R"(0.1234567890123456}],"e_commerce":true,"containers":["MSCU1","A B"],"consignee":{}})",
+      // The one-character escapes, in known and ignored fields and keys, and
+      // an escaped backslash just before a closing quote.
+      R"({"id":"E\"1\\","type":"import","office":"DEHAM","n\/te":"a\"b\\\"c","consignor":)"
+      R"({"name":"Caf)" "\xC3\xA9" R"( \"Star\" \\ \/ \b\f\n\r\t","address":"\\"},"items":[{"hs":"64",)"
+      R"("description":"shoes \"ZENTRA\"","brand":"\\\\"}]})",
   };
 }
 
