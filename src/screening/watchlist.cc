@@ -100,6 +100,14 @@ constexpr std::array<std::string_view, 4> kMultiWordLegalForms[] = {
     {"s", "a", "", ""},    {"s", "l", "", ""},     {"a", "s", "", ""},     {"a", "g", "", ""},
     {"b", "v", "", ""},    {"n", "v", "", ""},     {"l", "l", "c", ""},    {"de", "cv", "", ""},
 };
+// Their numbers of words.
+constexpr auto kMultiWordLegalFormLengths = [] {
+  std::array<size_t, std::size(kMultiWordLegalForms)> lengths{};
+  for (size_t f = 0; f < lengths.size(); ++f) {
+    while (lengths[f] < 4 && !kMultiWordLegalForms[f][lengths[f]].empty()) ++lengths[f];
+  }
+  return lengths;
+}();
 
 // Words that say little about which company it is: places, business words
 // and goods words of trade names, and common connectives. They weigh
@@ -408,10 +416,9 @@ void RemoveLegalForms(NameBuffer* buffer) {
   size_t index = 0;
   while (index < words.size()) {
     size_t skip = 0;
-    for (const auto& form : kMultiWordLegalForms) {
-      if (words[index].length > 2) break;
-      size_t length = 0;
-      while (length < form.size() && !form[length].empty()) ++length;
+    for (size_t f = 0; f < std::size(kMultiWordLegalForms) && words[index].length <= 2; ++f) {
+      const auto& form = kMultiWordLegalForms[f];
+      const size_t length = kMultiWordLegalFormLengths[f];
       if (index + length > words.size()) continue;
       bool equal = true;
       for (size_t part = 0; part < length && equal; ++part) {
