@@ -651,12 +651,12 @@ ScanLineFn PickScanLine() {
 }
 
 // Reads a declaration straight from its JSON text, for the common case: a
-// valid declaration whose numbers are plain decimals, whose strings have at
-// most the one-character escapes (\" \\ \/ \b \f \n \r \t), and whose only
-// whitespace is spaces. It accepts a line only when simdjson's DOM and the
-// walk of JsonDeclarationParser would accept it and produce the same
-// Declaration; on anything else (a problem to report, a \u escape, an
-// exponent, deep nesting in an ignored field, ...) it gives up, and the
+// valid declaration whose numbers are plain decimals, whose strings have no
+// escaped surrogates, and whose only whitespace is spaces. It accepts a line
+// only when simdjson's DOM and the walk of JsonDeclarationParser would
+// accept it and produce the same Declaration; on anything else (a problem
+// to report, a surrogate, an exponent, deep nesting in an ignored field,
+// ...) it gives up, and the
 // caller reads the line again through the DOM, which words the messages. So
 // what is accepted, rejected and how errors read stay the DOM walk's.
 // (Profiles showed simdjson's stage 2, building the tape, and the walk over
@@ -796,9 +796,10 @@ class DirectDeclarationReader {
   }
 
   // `text` with its escapes decoded (when it has any) into unescaped_view_
-  // (valid until the next string). The one-character escapes decode as
-  // simdjson decodes them; a \u escape (surrogate pairs and their errors) is
-  // left to the DOM.
+  // (valid until the next string), as simdjson decodes them: the
+  // one-character escapes, and \u escapes of code points outside the
+  // surrogates (as UTF-8). Surrogates (pairs, and their errors) and bad hex
+  // digits are left to the DOM.
   [[gnu::noinline]] bool Unescape(std::string_view text) {
     unescaped_view_ = text;
     const char* at = text.data();
@@ -839,6 +840,32 @@ class DirectDeclarationReader {
         case 't':
           decoded = '\t';
           break;
+        case 'u': {
+          if (end - slash < 6) return false;
+          uint32_t code = 0;
+          for (int index = 2; index < 6; ++index) {
+            const char c = slash[index];
+            const uint32_t digit = c >= '0' && c <= '9'   ? static_cast<uint32_t>(c - '0')
+                                   : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
+                                   : c >= 'A' && c <= 'F' ? static_cast<uint32_t>(c - 'A' + 10)
+                                                          : 16;
+            if (digit == 16) return false;
+            code = code * 16 + digit;
+          }
+          if (code >= 0xD800 && code <= 0xDFFF) return false;
+          if (code < 0x80) {
+            unescaped_.push_back(static_cast<char>(code));
+          } else if (code < 0x800) {
+            unescaped_.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            unescaped_.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          } else {
+            unescaped_.push_back(static_cast<char>(0xE0 | (code >> 12)));
+            unescaped_.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+            unescaped_.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          }
+          at = slash + 6;
+          continue;
+        }
         default:
           return false;
       }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <cstdio>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -677,6 +678,9 @@ std::vector<std::string> DirectTexts() {
       R"({"id":"E\"1\\","type":"import","office":"DEHAM","n\/te":"a\"b\\\"c","consignor":)"
       R"({"name":"Caf)" "\xC3\xA9" R"( \"Star\" \\ \/ \b\f\n\r\t","address":"\\"},"items":[{"hs":"64",)"
       R"("description":"shoes \"ZENTRA\"","brand":"\\\\"}]})",
+      // \u escapes outside the surrogates, in keys too, in both cases of hex.
+      R"({"\u0069d":"\u0055\u00e9\u00E9\u4e2D\uFFFD\u0000.","type":"import","office":"DE\u0048AM",)"
+      R"("items":[{"hs":"64","description":"caf\u00e9 \u20AC","re\u006darks":"\u007f"}]})",
   };
 }
 
@@ -684,10 +688,15 @@ TEST(DeclarationDirectReader, TakesPlainDeclarationsAndReadsThemAsTheDomDoes) {
   for (const std::string& text : DirectTexts()) {
     EXPECT_TRUE(DirectAgreesWithDom(text)) << text;
   }
-  // Escapes (an escaped key could name a known field) and whitespace other
-  // than spaces are left to the DOM.
-  EXPECT_FALSE(DirectAgreesWithDom(
-      R"({"\u0069d":"A","type":"import","office":"DEHAM","items":[{"hs":"64","description":"d"}]})"));
+  // Escaped surrogates (pairs and lone ones), bad hex digits and whitespace
+  // other than spaces are left to the DOM.
+  for (const char* escape : {R"(\ud83d\ude00)", R"(\ud83d)", R"(\ude00)", R"(\ud83dx)", R"(\u00g9)",
+                             R"(\u00e)", R"(\x41)"}) {
+    EXPECT_FALSE(DirectAgreesWithDom(
+        std::string(R"({"id":"A","type":"import","office":"DEHAM","items":[{"hs":"64",)") +
+        R"("description":"d)" + escape + R"("}]})"))
+        << escape;
+  }
   EXPECT_FALSE(DirectAgreesWithDom(
       "{\"id\":\"A\",\t\"type\":\"import\",\"office\":\"DEHAM\",\"items\":[{\"hs\":\"64\","
       "\"description\":\"d\"}]}\r\n"));
@@ -715,6 +724,24 @@ TEST(DeclarationDirectReader, AmountsAreTheDomsNumbersBitForBit) {
   int taken = 0;
   for (const std::string& number : numbers) taken += DirectAgreesWithDom(head + number + "}]}");
   EXPECT_GT(taken, 2000);
+}
+
+TEST(DeclarationDirectReader, EscapedCodePointsAreTheDomsBytes) {
+  std::mt19937 random(11);
+  int taken = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string escapes;
+    for (int count = 0; count < 3; ++count) {
+      const uint32_t code = round < 1000 ? random() % 0x10000 : random() % 0x800;
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), random() % 2 ? "\\u%04x" : "\\u%04X", code);
+      escapes += hex;
+    }
+    taken += DirectAgreesWithDom(
+        R"({"id":"A","type":"import","office":"DEHAM","items":[{"hs":"64","description":"d)" +
+        escapes + R"("}]})");
+  }
+  EXPECT_GT(taken, 1500);  // those without a surrogate
 }
 
 // Every byte of typical texts deleted, replaced or preceded by bytes that
