@@ -771,6 +771,55 @@ TEST(MarkIndexDifferential, DeletionIndexAgreesWithBruteForceOnRandomRegisters) 
               descriptions_checked, hits_checked, typing_variants, camel_case);
 }
 
+// Typing variants at the ends of a mark, where deletion variants lose their
+// first or last bytes (deleted, substituted, added, swapped, a space put in,
+// alone and in pairs), agree with the brute-force reading.
+TEST(MarkIndexDifferential, EditsAtTheEndsOfMarksAgreeWithBruteForce) {
+  size_t checked = 0;
+  size_t hits = 0;
+  for (uint64_t seed = 201; seed <= 201; ++seed) {
+    RandomCase random(seed);
+    const auto applications = random.Applications(20);
+    auto built = MarkIndex::Build(applications);
+    ASSERT_TRUE(built.ok()) << built.error().ToString();
+    auto scratch = (*built)->NewScratch();
+    ASSERT_TRUE(scratch.ok());
+    const BruteForceMatcher reference(applications, MarkIndexOptions{});
+    for (const IndexedApplication& application : applications) {
+      for (const RecordedMark& recorded : application.marks) {
+        const std::string mark = recorded.text;
+        if (mark.size() < 9) continue;
+        const size_t n = mark.size();
+        const std::vector<std::string> variants = {
+            mark.substr(1),                                          // first byte deleted
+            mark.substr(0, n - 1),                                   // last byte deleted
+            mark.substr(1, n - 2),                                   // both ends
+            mark.substr(2),                                          // the first two
+            mark.substr(0, n - 2),                                   // the last two
+            "X" + mark.substr(1),                                    // first substituted
+            mark.substr(0, n - 1) + "Q",                             // last substituted
+            "K" + mark + "S",                                        // a byte added at each end
+            mark.substr(1, 1) + mark.substr(0, 1) + mark.substr(2),  // first two swapped
+            mark.substr(0, 1) + " " + mark.substr(1),                // a space after the first byte
+            mark.substr(0, n - 1) + " " + mark.substr(n - 1),        // before the last
+        };
+        for (const std::string& variant : variants) {
+          for (const std::string& description :
+               {variant, "shoes " + variant + " model 12", "set " + variant}) {
+            const auto expected = reference.Match(description);
+            ASSERT_EQ(Tuples((*built)->Match(description, "", {}, {}, *scratch)), expected)
+                << "seed " << seed << ", description \"" << description << "\"";
+            ++checked;
+            hits += expected.size();
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 100u);
+  EXPECT_GT(hits, checked / 2);
+}
+
 // Without camel case (where the engines differ by design: the earlier
 // engines never read a camel-case space as absent together with another
 // edit), all three engines give the same hits on random registers.
