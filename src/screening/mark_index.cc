@@ -673,6 +673,10 @@ struct IndexData {
   size_t max_span = 0;                  // longest span that can be a hit
   bool has_parts = false;               // a fuzzy key has a space
   bool has_parts2 = false;              // a key allowed two edits has a space
+  // The most spaces in a key allowed one edit, and two. An edit adds or
+  // removes at most one space, so a span with more spaces than a key plus
+  // the key's limit is not within the limit of it.
+  size_t max_spaces1 = 0, max_spaces2 = 0;
 
   // FuzzyEngine::kPigeonhole and kHyperscanEditDistance.
   // Hyperscan id -> refs [ref_begin[id], ref_begin[id + 1]).
@@ -1113,7 +1117,8 @@ CORDON_ALWAYS_INLINE inline void Deletions(const HashedText& text, uint32_t begi
 template <typename Emit, typename EmitWhole2>
 CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const HashedText& text,
                                                 uint32_t begin, uint32_t end, uint32_t space,
-                                                Emit&& emit, EmitWhole2&& emit_whole2) {
+                                                uint32_t spaces, Emit&& emit,
+                                                EmitWhole2&& emit_whole2) {
   const size_t size = end - begin;
   // Residues of a key allowed k edits are its deletion variants: sizes
   // from key size - k up to key size.
@@ -1126,8 +1131,12 @@ CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const Has
   auto emit1 = [&emit](uint64_t hash) CORDON_ALWAYS_INLINE { emit(Salted(hash, kWhole1Class)); };
   auto emit2 = [&emit_whole2](uint64_t hash)
                    CORDON_ALWAYS_INLINE { emit_whole2(Salted(hash, kWhole2Class)); };
-  const bool size1 = impl.max_size1 > 0 && size + 1 >= impl.min_size1 && size <= impl.max_size1 + 1;
-  const bool size2 = impl.max_size2 > 0 && size + 2 >= impl.min_size2 && size <= impl.max_size2 + 2;
+  // Keys of each limit the span can be within that limit of, by size and
+  // by spaces (IndexData::max_spaces1).
+  const bool size1 = impl.max_size1 > 0 && size + 1 >= impl.min_size1 &&
+                     size <= impl.max_size1 + 1 && spaces <= impl.max_spaces1 + 1;
+  const bool size2 = impl.max_size2 > 0 && size + 2 >= impl.min_size2 &&
+                     size <= impl.max_size2 + 2 && spaces <= impl.max_spaces2 + 2;
   if (space == 0) {
     // One word: symmetric deletion. Within one edit, the span and the key
     // lose at most one byte each to become equal; within two, two each.
@@ -1161,7 +1170,7 @@ CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const Has
   // it match the key's parts before and after that space with the edits
   // shared between them: one part is exact, or (two edits) each is within
   // one.
-  if (!impl.has_parts) return;
+  if (!impl.has_parts || (!size1 && !size2)) return;
   emit(Salted(text.Piece(begin, space), kBeforeClass));
   emit(Salted(text.Piece(space + 1, end), kAfterClass));
   if (!impl.has_parts2 || !size2) return;
@@ -1204,10 +1213,10 @@ struct ProbeWriter {
 };
 
 void ProbeSpan(const IndexData& impl, const HashedText& text, uint32_t begin, uint32_t end,
-               uint32_t space, ProbeWriter& small, ProbeWriter& whole2) {
+               uint32_t space, uint32_t spaces, ProbeWriter& small, ProbeWriter& whole2) {
   ProbeWriter emit = small;
   ProbeWriter emit_whole2 = whole2;
-  ProbeSpanSteps(impl, text, begin, end, space, emit, emit_whole2);
+  ProbeSpanSteps(impl, text, begin, end, space, spaces, emit, emit_whole2);
   small.cursor = emit.cursor;
   whole2.cursor = emit_whole2.cursor;
 }
@@ -1332,7 +1341,8 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
     if (size <= impl.max_span &&
         !(spans[span].maybe_key &&
           ExactKey(impl, padded, begin, end, spans[span].exact_hash, probe_span, pairs))) {
-      ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0, emit, emit_whole2);
+      ProbeSpan(impl, padded, begin, end, last > first ? words[first].end : 0,
+                static_cast<uint32_t>(last - first), emit, emit_whole2);
     }
     if (camel > 0) {
       // The same span with its camel-case spaces read as absent.
@@ -1346,7 +1356,7 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
         }
       }
       ProbeSpan(impl, joined, begin - buffers.camel_before[begin], end - buffers.camel_before[end],
-                space, emit, emit_whole2);
+                space, static_cast<uint32_t>(last - first) - camel, emit, emit_whole2);
     }
     probes.size = static_cast<size_t>(emit.cursor - probes.records.data());
     whole2_probes.size = static_cast<size_t>(emit_whole2.cursor - whole2_probes.records.data());
@@ -1463,6 +1473,9 @@ void BuildDeletionIndex(IndexData& impl) {
     };
     add(text.Piece(0, size), kKeyClass);
     if (limit == 0) continue;
+    const auto spaces = static_cast<size_t>(std::count(key.text.begin(), key.text.end(), ' '));
+    size_t& max_spaces = limit == 1 ? impl.max_spaces1 : impl.max_spaces2;
+    max_spaces = std::max(max_spaces, spaces);
     if (limit == 1) {
       impl.min_size1 = impl.min_size1 == 0 ? size : std::min<size_t>(impl.min_size1, size);
       impl.max_size1 = std::max<size_t>(impl.max_size1, size);

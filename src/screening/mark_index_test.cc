@@ -820,6 +820,64 @@ TEST(MarkIndexDifferential, EditsAtTheEndsOfMarksAgreeWithBruteForce) {
   EXPECT_GT(hits, checked / 2);
 }
 
+// Spans with more spaces than any key of a limit plus that limit are not
+// probed for keys of that limit (an edit adds or removes at most one space).
+// Marks with no space and with one, of both limits, with spaces put in
+// everywhere, once, twice and three times, and camel case read as absent:
+// the same hits as the brute-force reading, including those at the edge.
+TEST(MarkIndexDifferential, SpacesPutIntoMarksAgreeWithBruteForce) {
+  const std::vector<IndexedApplication> applications = {
+      {"app-1", {{"ZENTRAL AIRWAY", 0, {25}}, {"KORVEXA", 0, {25}}}, {}, {}},
+      {"app-2", {{"LUMIO BAR", 0, {25}}, {"STORMWINDER", 0, {25}}}, {}, {}}};
+  auto built = MarkIndex::Build(applications);
+  ASSERT_TRUE(built.ok()) << built.error().ToString();
+  auto scratch = (*built)->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  const BruteForceMatcher reference(applications, MarkIndexOptions{});
+  size_t checked = 0;
+  size_t hits = 0;
+  size_t edge_hits = 0;  // a span with max_spaces + limit spaces
+  for (const IndexedApplication& application : applications) {
+    for (const RecordedMark& recorded : application.marks) {
+      const std::string mark = recorded.text;
+      std::vector<std::string> variants;
+      for (size_t a = 1; a < mark.size(); ++a) {
+        variants.push_back(mark.substr(0, a) + " " + mark.substr(a));
+        for (size_t b = a + 1; b < mark.size(); ++b) {
+          const std::string two =
+              mark.substr(0, a) + " " + mark.substr(a, b - a) + " " + mark.substr(b);
+          variants.push_back(two);
+          variants.push_back(two.substr(0, 1) + " " + two.substr(1));
+        }
+        // Camel case: "ZentralAirway"-like, its boundaries read as absent.
+        std::string camel = mark;
+        for (size_t i = 1; i < camel.size(); ++i) {
+          if (i != a && camel[i] >= 'A' && camel[i] <= 'Z')
+            camel[i] = static_cast<char>(camel[i] + 32);
+        }
+        variants.push_back(camel);
+      }
+      for (const std::string& variant : variants) {
+        for (const std::string& description : {variant, "sport " + variant + " model 3"}) {
+          const auto expected = reference.Match(description);
+          ASSERT_EQ(Tuples((*built)->Match(description, "", {}, {}, *scratch)), expected)
+              << "description \"" << description << "\"";
+          ++checked;
+          hits += expected.size();
+          for (const HitTuple& hit : expected) {
+            const std::string found =
+                description.substr(std::get<2>(hit), std::get<3>(hit) - std::get<2>(hit));
+            if (std::count(found.begin(), found.end(), ' ') == 3) ++edge_hits;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500u);
+  EXPECT_GT(hits, checked / 2);
+  EXPECT_GT(edge_hits, 0u);
+}
+
 // Without camel case (where the engines differ by design: the earlier
 // engines never read a camel-case space as absent together with another
 // edit), all three engines give the same hits on random registers.
