@@ -7,7 +7,8 @@ if(NOT TARGET rapidcheck)
   find_package(rapidcheck REQUIRED)
 endif()
 
-target_sources(cordon_screening PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/declaration_reader.cc)
+target_sources(cordon_screening PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/declaration_json.cc
+                                         ${CMAKE_CURRENT_SOURCE_DIR}/declaration_csv.cc)
 target_link_libraries(cordon_screening PRIVATE simdjson::simdjson)
 
 add_executable(declaration_test declaration_reader_test.cc)
