@@ -331,6 +331,4 @@ class KeyTable {
   std::array<KeySpec, kSlots> slots_{};
 };
 
-// Keys of a declaration object. docs/declarations.md lists the aliases (WCO
-
 }  // namespace cordon::declaration_fields

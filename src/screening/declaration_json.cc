@@ -4,6 +4,13 @@
 // step with declaration_csv.cc (field names, aliases, messages, limits: the
 // shared checks are in declaration_fields.h).
 //
+// Most lines are read in one pass straight from their text
+// (DirectDeclarationReader, below); a line it does not take (any problem to
+// report, escaped surrogates, exponents, ...) is read through simdjson's DOM
+// (JsonDeclarationParser), which decides what is accepted and words every
+// message, and the two are tested to agree on every line the direct reader
+// takes.
+//
 // Why simdjson's DOM API and not On-Demand: Debian's libsimdjson dispatches
 // the DOM parser at run time to the best kernel of the machine (AVX-512 or
 // AVX2), while On-Demand's stage 2 is inlined into our code and compiled for
@@ -14,7 +21,7 @@
 // a syntax error inside an ignored field is still reported (On-Demand skips
 // unread values without validating them).
 //
-// Both readers reuse their buffers and the capacity of the caller's
+// The reader reuses its buffers and the capacity of the caller's
 // Declaration (strings are assigned, not rebuilt), so a steady stream of
 // declarations costs no heap allocation beyond strings that grow.
 #include <simdjson.h>
@@ -50,6 +57,7 @@ namespace {
 
 using namespace declaration_fields;  // NOLINT(google-build-using-namespace): the readers' own internals
 
+// Keys of a declaration object. docs/declarations.md lists the aliases (WCO
 // Data Model names).
 enum DeclarationKey : uint8_t {
   kId,
