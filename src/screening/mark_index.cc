@@ -1283,7 +1283,10 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
           buffers.has_camel ? buffers.camel_before[end] - buffers.camel_before[begin] : 0;
       const uint32_t joined_size = size - camel;
       if (joined_size > impl.max_span) break;
-      const uint64_t hash = padded.Piece(begin, end);
+      // Hashed only when it can be used: a span with camel-case spaces may be
+      // longer than max_span, beyond the powers the hash needs (and such a
+      // span is neither cached nor a key as it stands).
+      const uint64_t hash = size <= impl.max_span ? padded.Piece(begin, end) : 0;
       if (camel == 0 && use_cache && size <= SpanCache::kBytes) cache.Prefetch(hash);
       uint64_t exact_hash = 0;
       if (size <= impl.max_key_size) {
