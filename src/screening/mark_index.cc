@@ -1724,15 +1724,33 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
   }
   int item_chapter = 0;
   if (item_hs.size() >= 2) item_chapter = (item_hs[0] - '0') * 10 + (item_hs[1] - '0');
-  bool consignor_normalised = false;
-  bool consignee_normalised = false;
-  // CharacterBits of the names, when first needed (0: not yet).
-  uint64_t consignor_characters = 0;
-  uint64_t consignee_characters = 0;
-  auto may_be = [](const PartyKey& party, std::string_view name, uint64_t& characters) {
-    if (characters == 0) characters = CharacterBits(name) | (uint64_t{1} << 62);
-    return (characters & kNonAscii) != 0 || (party.characters & ~characters) == 0;
+  // A party of the declaration, for the authorised-party check: its name
+  // key (normalised when first needed, then once per description) and the
+  // CharacterBits of its name (when first needed; 0: not yet).
+  struct PartyCheck {
+    const PartyRef& ref;
+    screening_internal::PartyMemo& memo;
+    bool normalised = false;
+    uint64_t characters = 0;
   };
+  // Whether `check`'s party is `party`: same country, then (unless the name
+  // lacks some of the key's letters or digits) the same name key.
+  auto is_party = [](const PartyKey& party, PartyCheck& check) {
+    if (check.ref.name.empty() || !SameCountry(party.country, check.ref.country)) return false;
+    if (check.characters == 0) {
+      check.characters = CharacterBits(check.ref.name) | (uint64_t{1} << 62);
+    }
+    if ((check.characters & kNonAscii) == 0 && (party.characters & ~check.characters) != 0) {
+      return false;
+    }
+    if (!check.normalised) {
+      check.memo.Normalise(check.ref.name);
+      check.normalised = true;
+    }
+    return party.name_key == check.memo.key;
+  };
+  PartyCheck consignor_check{consignor, buffers.consignor};
+  PartyCheck consignee_check{consignee, buffers.consignee};
 
   result.reserve(kept.size());
   for (const ApplicationHit& hit : kept) {
@@ -1771,24 +1789,7 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
     for (uint32_t p = application.parties_begin; p < application.parties_end; ++p) {
       const PartyKey& party = impl.parties[p];
       if (party.country.empty() || party.name_key.empty()) continue;
-      bool same = false;
-      if (!consignor.name.empty() && SameCountry(party.country, consignor.country) &&
-          may_be(party, consignor.name, consignor_characters)) {
-        if (!consignor_normalised) {
-          buffers.consignor.Normalise(consignor.name);
-          consignor_normalised = true;
-        }
-        same = party.name_key == buffers.consignor.key;
-      }
-      if (!same && !consignee.name.empty() && SameCountry(party.country, consignee.country) &&
-          may_be(party, consignee.name, consignee_characters)) {
-        if (!consignee_normalised) {
-          buffers.consignee.Normalise(consignee.name);
-          consignee_normalised = true;
-        }
-        same = party.name_key == buffers.consignee.key;
-      }
-      if (same) {
+      if (is_party(party, consignor_check) || is_party(party, consignee_check)) {
         out.authorised = true;
         break;
       }
