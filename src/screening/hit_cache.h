@@ -43,14 +43,6 @@ class HitCache {
   }
   bool enabled() const { return !entries_.empty(); }
 
-  // Starts loading the entry `hash` would be found in (both lines of a
-  // 128-byte entry), so that a later Find does not wait for memory.
-  void Prefetch(uint64_t hash) const {
-    if (entries_.empty()) return;
-    const char* entry = reinterpret_cast<const char*>(&entries_[Slot(hash)]);
-    for (size_t line = 0; line < sizeof(Entry); line += 64) __builtin_prefetch(entry + line);
-  }
-
   const Entry* Find(uint64_t hash, const char* bytes, size_t size) const {
     const Entry& entry = entries_[Slot(hash)];
     if (entry.size != size || entry.hash != hash || std::memcmp(entry.bytes, bytes, size) != 0) {
@@ -59,12 +51,14 @@ class HitCache {
     return &entry;
   }
 
-  // Starts fetching the entry `hash` would be in, as far as `size` bytes
-  // of key need, so that a Find soon after does not wait on memory.
+  // Starts fetching the entry `hash` would be in, as far as a key of `size`
+  // bytes needs (the hits come before the bytes), so that a Find soon after
+  // does not wait on memory.
   void Prefetch(uint64_t hash, size_t size) const {
+    if (entries_.empty()) return;
     const auto* entry = reinterpret_cast<const char*>(&entries_[Slot(hash)]);
-    __builtin_prefetch(entry);
-    if (offsetof(Entry, bytes) + size > 64) __builtin_prefetch(entry + 64);
+    const size_t end = std::min(sizeof(Entry), offsetof(Entry, bytes) + size);
+    for (size_t line = 0; line < end; line += 64) __builtin_prefetch(entry + line);
   }
 
   void Insert(uint64_t hash, const char* bytes, size_t size, const uint32_t* hits, size_t count) {

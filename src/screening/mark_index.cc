@@ -1287,7 +1287,7 @@ void FindCandidates(const IndexData& impl, MatchBuffers& buffers) {
       // longer than max_span, beyond the powers the hash needs (and such a
       // span is neither cached nor a key as it stands).
       const uint64_t hash = size <= impl.max_span ? padded.Piece(begin, end) : 0;
-      if (camel == 0 && use_cache && size <= SpanCache::kBytes) cache.Prefetch(hash);
+      if (camel == 0 && use_cache && size <= SpanCache::kBytes) cache.Prefetch(hash, size);
       uint64_t exact_hash = 0;
       if (size <= impl.max_key_size) {
         exact_hash = Salted(hash, kKeyClass);
