@@ -677,6 +677,9 @@ struct IndexData {
   // removes at most one space, so a span with more spaces than a key plus
   // the key's limit is not within the limit of it.
   size_t max_spaces1 = 0, max_spaces2 = 0;
+  // The most spaces in a part of a key (before or after one of its
+  // spaces): of any key allowed edits, and of keys allowed two.
+  uint32_t max_part_spaces = 0, max_part_spaces2 = 0;
 
   // FuzzyEngine::kPigeonhole and kHyperscanEditDistance.
   // Hyperscan id -> refs [ref_begin[id], ref_begin[id + 1]).
@@ -1155,44 +1158,74 @@ CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const Has
     }
     return;
   }
-  // Several words. Either the first space is an edit (deleted, or in place
-  // of a letter of the key): the span without it is within one edit less of
-  // the key, or of the key less one byte...
-  if (size1 && fits1(size - 1)) emit1(text.Without(begin, end, space));
-  if (size2) {
-    if (fits2(size - 1)) emit2(text.Without(begin, end, space));
-    if (fits2(size - 2)) {
-      Deletions(text, begin, end, space, begin, space, emit2);
-      Deletions(text, begin, end, space, space + 1, end, emit2);
+  // Several words. Either every space of the span is an edit (deleted, or
+  // in place of a letter of the key), so there are at most two, and the
+  // span without them is within the edits left of the key, whose own
+  // spaces are all edits too: the residues on both sides are then free of
+  // spaces, and only such residues are indexed...
+  if (spaces == 1) {
+    if (size1 && fits1(size - 1)) emit1(text.Without(begin, end, space));
+    if (size2) {
+      if (fits2(size - 1)) emit2(text.Without(begin, end, space));
+      if (fits2(size - 2)) {
+        Deletions(text, begin, end, space, begin, space, emit2);
+        Deletions(text, begin, end, space, space + 1, end, emit2);
+      }
     }
+  } else if (spaces == 2 && size2 && fits2(size - 2)) {
+    uint32_t second = space + 1;
+    while (text.text[second] != ' ') ++second;
+    emit2(text.Without(begin, end, space, second));
   }
-  // ... or it stands for a space of the key, and the words before and after
-  // it match the key's parts before and after that space with the edits
-  // shared between them: one part is exact, or (two edits) each is within
-  // one.
+  // ... or one of its spaces stands for a space of the key, and the words
+  // before and after it match the key's parts before and after that space
+  // with the edits shared between them: one part is exact, or (two edits)
+  // each is within one. A part has at most the spaces of a key's part,
+  // plus one per edit.
   if (!impl.has_parts || (!size1 && !size2)) return;
-  emit(Salted(text.Piece(begin, space), kBeforeClass));
-  emit(Salted(text.Piece(space + 1, end), kAfterClass));
-  if (!impl.has_parts2 || !size2) return;
-  // Each part within one edit of the key's: the shorter part's residues
-  // must be in the index (checked here, in the filter only), and then the
-  // longer part's, the more selective, are probed.
-  const bool before_longer = space - begin >= end - (space + 1);
-  const uint32_t short_begin = before_longer ? space + 1 : begin;
-  const uint32_t short_end = before_longer ? end : space;
-  const uint64_t short_class = before_longer ? kAfter1Class : kBefore1Class;
-  bool short_found = impl.probes.Passes(Salted(text.Piece(short_begin, short_end), short_class));
-  if (!short_found) {
-    Deletions(text, short_begin, short_end, kNoGap, short_begin, short_end,
-              [&](uint64_t hash) { short_found |= impl.probes.Passes(Salted(hash, short_class)); });
+  const bool parts2 = impl.has_parts2 && size2;
+  uint32_t at = space;
+  for (uint32_t before_spaces = 0; before_spaces < spaces; ++before_spaces) {
+    if (before_spaces > 0) {
+      ++at;
+      while (text.text[at] != ' ') ++at;
+    }
+    const uint32_t after_spaces = spaces - 1 - before_spaces;
+    if (before_spaces <= impl.max_part_spaces) {
+      emit(Salted(text.Piece(begin, at), kBeforeClass));
+    }
+    if (after_spaces <= impl.max_part_spaces) {
+      emit(Salted(text.Piece(at + 1, end), kAfterClass));
+    }
+    if (!parts2 || before_spaces > impl.max_part_spaces2 + 1 ||
+        after_spaces > impl.max_part_spaces2 + 1) {
+      continue;
+    }
+    // Each part within one edit of the key's: the residues of one part are
+    // probed, with at most one byte deleted, or, when the part has one
+    // space more than any key's part, with one of its spaces deleted. Of
+    // the two parts, the one with fewer residues (of equal counts the
+    // longer, the more selective).
+    auto residues = [&impl](uint32_t part_begin, uint32_t part_end, uint32_t part_spaces) {
+      return part_spaces > impl.max_part_spaces2 ? part_spaces : part_end - part_begin + 1;
+    };
+    const uint32_t before_residues = residues(begin, at, before_spaces);
+    const uint32_t after_residues = residues(at + 1, end, after_spaces);
+    const bool probe_before =
+        before_residues != after_residues ? before_residues < after_residues : at - begin >= end - at - 1;
+    const uint32_t part_begin = probe_before ? begin : at + 1;
+    const uint32_t part_end = probe_before ? at : end;
+    const uint64_t part_class = probe_before ? kBefore1Class : kAfter1Class;
+    auto emit_part = [&emit, part_class](uint64_t hash) { emit(Salted(hash, part_class)); };
+    if ((probe_before ? before_spaces : after_spaces) > impl.max_part_spaces2) {
+      for (uint32_t q = part_begin; q < part_end; ++q) {
+        if (text.text[q] == ' ') emit_part(text.Without(part_begin, part_end, q));
+      }
+      continue;
+    }
+    emit_part(text.Piece(part_begin, part_end));
+    Deletions(text, part_begin, part_end, kNoGap, part_begin, part_end, emit_part);
   }
-  if (!short_found) return;
-  const uint32_t long_begin = before_longer ? begin : space + 1;
-  const uint32_t long_end = before_longer ? space : end;
-  const uint64_t long_class = before_longer ? kBefore1Class : kAfter1Class;
-  auto emit_long = [&emit, long_class](uint64_t hash) { emit(Salted(hash, long_class)); };
-  emit_long(text.Piece(long_begin, long_end));
-  Deletions(text, long_begin, long_end, kNoGap, long_begin, long_end, emit_long);
 }
 
 // Writes the probes of one span into a ProbeList's records, prefetching
@@ -1458,8 +1491,14 @@ void PairsInRuns(const std::vector<std::pair<uint64_t, uint32_t>>& sorted,
 // tables with the key's residues of the other class.
 void BuildDeletionIndex(IndexData& impl) {
   std::vector<std::pair<uint64_t, uint32_t>> entries;  // small table, but whole1
+  // Every residue of each class (for finding neighbours), and those without
+  // a space, which are all the tables hold: a span is probed with residues
+  // that have spaces only for a space standing for one of the key's, and
+  // that case goes through the parts of the key (ProbeSpanSteps).
   std::vector<std::pair<uint64_t, uint32_t>> whole1_entries;
   std::vector<std::pair<uint64_t, uint32_t>> whole2_entries;
+  std::vector<std::pair<uint64_t, uint32_t>> whole1_table;
+  std::vector<std::pair<uint64_t, uint32_t>> whole2_table;
   for (const Key& key : impl.keys) impl.max_key_size = std::max(impl.max_key_size, key.text.size());
   impl.powers.assign(impl.max_key_size + 3, 1);
   for (size_t i = 1; i < impl.powers.size(); ++i) impl.powers[i] = impl.powers[i - 1] * kBase;
@@ -1476,26 +1515,44 @@ void BuildDeletionIndex(IndexData& impl) {
     };
     add(text.Piece(0, size), kKeyClass);
     if (limit == 0) continue;
-    const auto spaces = static_cast<size_t>(std::count(key.text.begin(), key.text.end(), ' '));
+    const auto spaces = static_cast<uint32_t>(std::count(key.text.begin(), key.text.end(), ' '));
     size_t& max_spaces = limit == 1 ? impl.max_spaces1 : impl.max_spaces2;
-    max_spaces = std::max(max_spaces, spaces);
+    max_spaces = std::max<size_t>(max_spaces, spaces);
+    if (spaces > 0) {
+      impl.max_part_spaces = std::max(impl.max_part_spaces, spaces - 1);
+      if (limit == 2) impl.max_part_spaces2 = std::max(impl.max_part_spaces2, spaces - 1);
+    }
+    // Whether a residue without `gaps` still has a space.
+    auto spaced = [&key, spaces](const Gaps& gaps) {
+      uint32_t gone = 0;
+      for (uint32_t g = 0; g < gaps.count; ++g) gone += key.text[gaps.position[g]] == ' ' ? 1 : 0;
+      return gone < spaces;
+    };
+    auto add_whole = [&](const Gaps& gaps, uint64_t probe_class,
+                         std::vector<std::pair<uint64_t, uint32_t>>& all,
+                         std::vector<std::pair<uint64_t, uint32_t>>& table) {
+      const uint64_t hash = Salted(text.Without(0, size, gaps), probe_class);
+      all.emplace_back(hash, key_id);
+      if (!spaced(gaps)) table.emplace_back(hash, key_id);
+    };
     if (limit == 1) {
       impl.min_size1 = impl.min_size1 == 0 ? size : std::min<size_t>(impl.min_size1, size);
       impl.max_size1 = std::max<size_t>(impl.max_size1, size);
-      whole1_entries.emplace_back(Salted(text.Piece(0, size), kWhole1Class), key_id);
+      add_whole(Gaps{{0, 0}, 0}, kWhole1Class, whole1_entries, whole1_table);
       for (uint32_t gap = 0; gap < size; ++gap) {
-        whole1_entries.emplace_back(Salted(text.Without(0, size, gap), kWhole1Class), key_id);
+        add_whole(Gaps{{gap, 0}, 1}, kWhole1Class, whole1_entries, whole1_table);
       }
     } else {
       impl.min_size2 = impl.min_size2 == 0 ? size : std::min<size_t>(impl.min_size2, size);
       impl.max_size2 = std::max<size_t>(impl.max_size2, size);
-      auto add2 = [&](const Gaps& gaps) {
-        whole2_entries.emplace_back(Salted(text.Without(0, size, gaps), kWhole2Class), key_id);
-      };
-      add2(Gaps{{0, 0}, 0});
-      for (uint32_t gap = 0; gap < size; ++gap) add2(Gaps{{gap, 0}, 1});
+      add_whole(Gaps{{0, 0}, 0}, kWhole2Class, whole2_entries, whole2_table);
+      for (uint32_t gap = 0; gap < size; ++gap) {
+        add_whole(Gaps{{gap, 0}, 1}, kWhole2Class, whole2_entries, whole2_table);
+      }
       for (uint32_t second = 1; second < size; ++second) {
-        for (uint32_t first = 0; first < second; ++first) add2(Gaps{{first, second}, 2});
+        for (uint32_t first = 0; first < second; ++first) {
+          add_whole(Gaps{{first, second}, 2}, kWhole2Class, whole2_entries, whole2_table);
+        }
       }
     }
     for (uint32_t space = 0; space < size; ++space) {
@@ -1513,53 +1570,83 @@ void BuildDeletionIndex(IndexData& impl) {
       }
     }
   }
-  std::sort(whole1_entries.begin(), whole1_entries.end());
-  whole1_entries.erase(std::unique(whole1_entries.begin(), whole1_entries.end()),
-                       whole1_entries.end());
-  std::sort(whole2_entries.begin(), whole2_entries.end());
-  whole2_entries.erase(std::unique(whole2_entries.begin(), whole2_entries.end()),
-                       whole2_entries.end());
+  auto sort_unique = [](std::vector<std::pair<uint64_t, uint32_t>>& list) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  };
+  sort_unique(whole1_entries);
+  sort_unique(whole2_entries);
   std::vector<std::pair<uint32_t, uint32_t>> candidates;
   PairsInRuns(whole1_entries, candidates);
   PairsInRuns(whole2_entries, candidates);
-  entries.insert(entries.end(), whole1_entries.begin(), whole1_entries.end());
-  whole1_entries = {};
-  impl.probes.Build(std::move(entries));
-  impl.whole2.Build(std::move(whole2_entries));
 
-  // Neighbours across limits: a key probes the class it is not indexed in.
+  // Neighbours across limits: a key's residues in the class it is not
+  // indexed in, joined with that class's residues.
+  std::vector<std::pair<uint64_t, uint32_t>> cross1;
+  std::vector<std::pair<uint64_t, uint32_t>> cross2;
   for (uint32_t key_id = 0; key_id < impl.keys.size(); ++key_id) {
     const std::string& text = impl.keys[key_id].text;
     const auto size = static_cast<uint32_t>(text.size());
     const int limit = impl.key_records[key_id].limit;
     PrefixHashes(text, prefix);
     const HashedText hashed{text.data(), prefix.data(), impl.powers.data()};
-    auto visit = [&](const ProbeTable& table, uint64_t hash) {
-      if (!table.Passes(hash)) return;
-      table.Visit(hash, [&](uint32_t other) {
-        if (other != key_id) candidates.emplace_back(key_id, other);
-      });
-    };
     if (limit != 1 && impl.max_size1 > 0 && size + 1 >= impl.min_size1 &&
         size <= impl.max_size1 + 1) {
-      visit(impl.probes, Salted(hashed.Piece(0, size), kWhole1Class));
+      cross1.emplace_back(Salted(hashed.Piece(0, size), kWhole1Class), key_id);
       for (uint32_t gap = 0; gap < size; ++gap) {
-        visit(impl.probes, Salted(hashed.Without(0, size, gap), kWhole1Class));
+        cross1.emplace_back(Salted(hashed.Without(0, size, gap), kWhole1Class), key_id);
       }
     }
     if (limit != 2 && impl.max_size2 > 0 && size + 2 >= impl.min_size2 &&
         size <= impl.max_size2 + 2) {
-      visit(impl.whole2, Salted(hashed.Piece(0, size), kWhole2Class));
+      cross2.emplace_back(Salted(hashed.Piece(0, size), kWhole2Class), key_id);
       for (uint32_t gap = 0; gap < size; ++gap) {
-        visit(impl.whole2, Salted(hashed.Without(0, size, gap), kWhole2Class));
+        cross2.emplace_back(Salted(hashed.Without(0, size, gap), kWhole2Class), key_id);
       }
       for (uint32_t second = 1; second < size; ++second) {
         for (uint32_t first = 0; first < second; ++first) {
-          visit(impl.whole2, Salted(hashed.Without(0, size, first, second), kWhole2Class));
+          cross2.emplace_back(Salted(hashed.Without(0, size, first, second), kWhole2Class),
+                              key_id);
         }
       }
     }
   }
+  // (probing key, indexed key) for every residue the two share.
+  auto join = [&candidates](std::vector<std::pair<uint64_t, uint32_t>>& probing,
+                            const std::vector<std::pair<uint64_t, uint32_t>>& indexed) {
+    std::sort(probing.begin(), probing.end());
+    size_t i = 0;
+    size_t j = 0;
+    while (i < probing.size() && j < indexed.size()) {
+      if (probing[i].first < indexed[j].first) {
+        ++i;
+      } else if (indexed[j].first < probing[i].first) {
+        ++j;
+      } else {
+        size_t j_end = j;
+        while (j_end < indexed.size() && indexed[j_end].first == probing[i].first) ++j_end;
+        for (; i < probing.size() && probing[i].first == indexed[j].first; ++i) {
+          for (size_t k = j; k < j_end; ++k) {
+            if (indexed[k].second != probing[i].second) {
+              candidates.emplace_back(probing[i].second, indexed[k].second);
+            }
+          }
+        }
+        j = j_end;
+      }
+    }
+    probing = {};
+  };
+  join(cross1, whole1_entries);
+  join(cross2, whole2_entries);
+  whole1_entries = {};
+  whole2_entries = {};
+  sort_unique(whole1_table);
+  entries.insert(entries.end(), whole1_table.begin(), whole1_table.end());
+  whole1_table = {};
+  impl.probes.Build(std::move(entries));
+  impl.whole2.Build(std::move(whole2_table));
+
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   impl.neighbour_begin.assign(impl.keys.size() + 1, 0);
