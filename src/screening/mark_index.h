@@ -33,20 +33,24 @@
 //       the index is built;
 //     * otherwise, symmetric deletion: marks of 5-8 letters are indexed by
 //       themselves and each variant with one byte deleted, marks of 9 or more
-//       by every variant with up to two bytes deleted. A text within k edits
+//       by every variant with up to two bytes deleted (of a mark with
+//       spaces, only the variants left without one). A text within k edits
 //       of a mark becomes equal to it after at most k deletions on each side
 //       (a substitution deletes one byte on each side, an insertion or
 //       deletion one on one side), so a one-word span probes its own variants
 //       with up to k deletions;
-//     * a span of several words looks at its first space, which either is an
-//       edit (deleted, or standing for a letter of the mark: the span without
-//       it is within k - 1 edits of the mark, or of the mark less one byte,
-//       so it probes its variants with up to k - 1 deletions) or stands for a
-//       space of the mark (then the words before and after it match the
-//       mark's parts before and after that space with the k edits shared:
-//       one part exact, or with k = 2 each part within one edit, probed by
-//       symmetric deletion of the longer part once the shorter part's
-//       variants are known to be indexed).
+//     * a span of several words: in an optimal alignment with a mark,
+//       either none of its spaces stands for a space of the mark, so all
+//       are edits (at most k of them) and so are the mark's own spaces:
+//       deleting them leaves residues without spaces on both sides, the
+//       span without its spaces probes its variants with up to k - (its
+//       spaces) more deletions, and only residues without spaces are
+//       indexed; or one of its spaces (each is tried) stands for a space of
+//       the mark, and the words before and after it match the mark's parts
+//       before and after that space with the k edits shared: one part
+//       exact, or with k = 2 each part within one edit, probed by symmetric
+//       deletion of one of the parts (a part with one space more than any
+//       mark's part only with one of its spaces deleted).
 //    Every candidate is verified with the exact, bounded edit distance
 //    (camel-case spaces read as present and as absent), so `distance` is
 //    exact and nothing within the limits is missed; mark_index_test.cc
