@@ -51,6 +51,7 @@ struct Options {
   std::string model_path;   // --model FILE: the bench's model, trained once and kept there
   int passes = 3;  // --passes N: one-core throughput runs, the fastest reported (noisy machines)
   int trees = 0;   // --trees N: the model's trees; 0: as many as training without --valid gives
+  std::string results_path;  // --results FILE: the first throughput pass's result lines
 };
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
@@ -305,8 +306,10 @@ double ThreadCpuSeconds() {
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
-// Screens the JSONL text slice [begin, end) with its own scratch.
-RunFigures Run(const Screener& screener, std::string_view text, bool record_latency) {
+// Screens the JSONL text slice [begin, end) with its own scratch; writes the
+// result lines to *results_out when given.
+RunFigures Run(const Screener& screener, std::string_view text, bool record_latency,
+               std::ostream* results_out = nullptr) {
   RunFigures figures;
   std::istringstream input{std::string(text)};
   std::unique_ptr<DeclarationSource> source = OpenJsonLines(input);
@@ -319,11 +322,14 @@ RunFigures Run(const Screener& screener, std::string_view text, bool record_late
   ReadError error;
   std::string out;
   out.reserve(1 << 20);
-  auto account = [&figures, &out] {
+  auto account = [&figures, &out, results_out] {
     out.push_back('\n');
     ++figures.declarations;
     if (out.size() > (1 << 20)) {
       figures.output_bytes += out.size();
+      if (results_out != nullptr) {
+        results_out->write(out.data(), static_cast<std::streamsize>(out.size()));
+      }
       out.clear();
     }
   };
@@ -374,6 +380,9 @@ RunFigures Run(const Screener& screener, std::string_view text, bool record_late
   figures.seconds = Seconds(Clock::now() - start);
   figures.cpu_seconds = ThreadCpuSeconds() - cpu_start;
   figures.output_bytes += out.size();
+  if (results_out != nullptr) {
+    results_out->write(out.data(), static_cast<std::streamsize>(out.size()));
+  }
   return figures;
 }
 
@@ -401,6 +410,9 @@ int Main(int argc, char** argv) {
     if (std::strcmp(argv[arg], "--model") == 0 && arg + 1 < argc) options.model_path = argv[++arg];
     if (std::strcmp(argv[arg], "--trees") == 0 && arg + 1 < argc) {
       options.trees = std::max(1, std::atoi(argv[++arg]));
+    }
+    if (std::strcmp(argv[arg], "--results") == 0 && arg + 1 < argc) {
+      options.results_path = argv[++arg];
     }
     if (std::strcmp(argv[arg], "--passes") == 0 && arg + 1 < argc) {
       options.passes = std::max(1, std::atoi(argv[++arg]));
@@ -458,8 +470,16 @@ int Main(int argc, char** argv) {
       single.errors);
   // Throughput without the latency clock reads: the fastest of several
   // passes, as other work on a shared machine only ever slows a pass down.
-  RunFigures plain = BestOf(
-      options.passes, [&] { return Run(**screener, corpus.jsonl, /*record_latency=*/false); });
+  // --results FILE: the first pass's result lines (batches, as `cordon
+  // screen`), to compare builds byte for byte.
+  std::ofstream results_file;
+  if (!options.results_path.empty()) results_file.open(options.results_path, std::ios::binary);
+  RunFigures plain = BestOf(options.passes, [&] {
+    std::ostream* results = results_file.is_open() ? &results_file : nullptr;
+    RunFigures figures = Run(**screener, corpus.jsonl, /*record_latency=*/false, results);
+    if (results != nullptr) results_file.close();
+    return figures;
+  });
   fmt::print(
       "  one core:  {:>9.0f} declarations/s  without latency sampling ({:.0f} per CPU-second "
       "of the screening thread; fastest of {} passes)\n",
