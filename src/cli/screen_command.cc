@@ -43,6 +43,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/random.h"
@@ -277,8 +278,10 @@ void ScreenRange(const Screener& screener, ScreeningScratch& scratch, Date today
   std::vector<ScreeningResult> results;
   auto screen = [&] {
     screener.ScreenBatch(declarations, today, scratch, results);
+    // Swapped, not moved: the record's previous result goes back to
+    // `results`, whose hits' capacity the next batch reuses.
     for (size_t index = 0; index < batch.size(); ++index) {
-      batch[index]->result = std::move(results[index]);
+      std::swap(batch[index]->result, results[index]);
     }
     batch.clear();
     declarations.clear();

@@ -31,9 +31,10 @@ double MarkWeight(const MarkHit& hit, const ScoringOptions& scoring) {
   return weight;
 }
 
-ScreeningHit FromMarkHit(const MarkHit& hit, int item, const char* field,
-                         const ScoringOptions& scoring) {
-  ScreeningHit out;
+// Fills `out`, a hit just added to a result (built in place: a ScreeningHit
+// has a dozen strings, and moving one in costs as much as filling it).
+void FillMarkHit(const MarkHit& hit, int item, const char* field, const ScoringOptions& scoring,
+                 ScreeningHit& out) {
   out.kind = "mark";
   out.item = item;
   out.field = field;
@@ -44,12 +45,12 @@ ScreeningHit FromMarkHit(const MarkHit& hit, int item, const char* field,
   out.relevance = RelevanceName(hit.relevance);
   out.authorised = hit.authorised;
   out.weight = MarkWeight(hit, scoring);
-  return out;
 }
 
-std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
+// Adds the small-consignment hit when `declaration` is one.
+void AddSmallConsignment(const Declaration& declaration, std::vector<ScreeningHit>& hits) {
   if (declaration.transport_mode != "postal" && declaration.transport_mode != "express") {
-    return std::nullopt;
+    return;
   }
   double units = 0;
   double gross_kg = 0;
@@ -57,18 +58,17 @@ std::optional<ScreeningHit> SmallConsignment(const Declaration& declaration) {
     units += item.quantity;
     gross_kg += item.gross_kg;
   }
-  ScreeningHit hit;
-  hit.kind = "small_consignment";
   if (units <= kSmallConsignmentMaxUnits) {
+    ScreeningHit& hit = hits.emplace_back();
+    hit.kind = "small_consignment";
     hit.reason = fmt::format("{} consignment of {} units (at most 3; Art. 2(19))",
                              declaration.transport_mode, units);
   } else if (gross_kg < kSmallConsignmentMaxKg) {
+    ScreeningHit& hit = hits.emplace_back();
+    hit.kind = "small_consignment";
     hit.reason = fmt::format("{} consignment of {} kg gross (under 2 kg; Art. 2(19))",
                              declaration.transport_mode, gross_kg);
-  } else {
-    return std::nullopt;
   }
-  return hit;
 }
 
 // Appends each declaration's model hit to its result: every item scored as
@@ -176,8 +176,10 @@ ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
 
 void Screener::ScreenBatch(std::span<const Declaration* const> declarations, Date today,
                            ScreeningScratch& scratch, std::vector<ScreeningResult>& out) const {
-  out.clear();
+  // The results of the batch before keep their hits' capacity (a result
+  // is cleared, not freed): most batches then allocate nothing for hits.
   out.resize(declarations.size());
+  for (ScreeningResult& result : out) result.hits.clear();
   ScreenWithoutModel(declarations, today, scratch, out);
   if (parts_.model) {
     // Enough rows per call for the trees to be walked by full blocks, few
@@ -211,13 +213,12 @@ void Screener::ScreenWithoutModel(std::span<const Declaration* const> declaratio
   if (parts_.profiles) {
     for (size_t index = 0; index < declarations.size(); ++index) {
       for (ProfileHit& hit : parts_.profiles->Evaluate(*declarations[index], today)) {
-        ScreeningHit out;
+        ScreeningHit& out = results[index].hits.emplace_back();
         out.kind = "profile";
         out.item = hit.item;
         out.profile = std::move(hit.profile_id);
         out.name = std::move(hit.name);
         out.weight = hit.weight;
-        results[index].hits.push_back(std::move(out));
       }
     }
   }
@@ -226,7 +227,7 @@ void Screener::ScreenWithoutModel(std::span<const Declaration* const> declaratio
     std::vector<WatchlistBatchHit> found;
     parts_.watchlist->MatchBatch(declarations, found);
     for (auto& [index, hit] : found) {
-      ScreeningHit out;
+      ScreeningHit& out = results[index].hits.emplace_back();
       out.kind = "watchlist";
       out.entry = std::move(hit.entry_id);
       out.name = std::move(hit.listed_name);
@@ -234,13 +235,10 @@ void Screener::ScreenWithoutModel(std::span<const Declaration* const> declaratio
       out.found = std::move(hit.found);
       out.similarity = hit.similarity;
       out.weight = hit.weight * hit.similarity;
-      results[index].hits.push_back(std::move(out));
     }
   }
   for (size_t index = 0; index < declarations.size(); ++index) {
-    if (std::optional<ScreeningHit> small = SmallConsignment(*declarations[index])) {
-      results[index].hits.push_back(std::move(*small));
-    }
+    AddSmallConsignment(*declarations[index], results[index].hits);
   }
 }
 
@@ -255,7 +253,7 @@ void Screener::AddMarkHits(const Declaration& declaration, ScreeningScratch& scr
     const size_t first_of_item = result.hits.size();
     for (const MarkHit& hit :
          parts_.marks->Match(item.description, item.hs, consignor, consignee, *scratch.marks_)) {
-      result.hits.push_back(FromMarkHit(hit, item_index, "description", scoring));
+      FillMarkHit(hit, item_index, "description", scoring, result.hits.emplace_back());
     }
     if (item.brand.empty()) continue;
     for (const MarkHit& hit :
@@ -266,7 +264,7 @@ void Screener::AddMarkHits(const Declaration& declaration, ScreeningScratch& scr
           result.hits.begin() + first_of_item, result.hits.end(), [&hit](const ScreeningHit& seen) {
             return seen.application == hit.application_id && seen.mark == hit.mark;
           });
-      if (!known) result.hits.push_back(FromMarkHit(hit, item_index, "brand", scoring));
+      if (!known) FillMarkHit(hit, item_index, "brand", scoring, result.hits.emplace_back());
     }
   }
 }
