@@ -82,5 +82,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (body.ok() != dom.ok()) __builtin_trap();
   if (body.ok() && !SameBits(*body, *dom)) __builtin_trap();
   if (!body.ok() && body.error().message() != dom.error().message()) __builtin_trap();
+  // The direct reader after a line before (the text up to the first '\n'),
+  // whose keys it then expects: what it takes of the rest, the DOM reads
+  // the same.
+  if (const size_t newline = text.find('\n'); newline != std::string::npos) {
+    const std::string rest = text.substr(newline + 1);
+    cordon::Declaration direct;
+    if (cordon::declaration_internal::ReadDirectly(rest, &direct, text.substr(0, newline))) {
+      cordon::Result<cordon::Declaration> rest_dom =
+          cordon::declaration_internal::ParseDeclarationJsonThroughDom(rest);
+      if (!rest_dom.ok() || !SameBits(direct, *rest_dom)) __builtin_trap();
+    }
+  }
   return 0;
 }

@@ -14,7 +14,10 @@ namespace cordon::declaration_internal {
 Result<Declaration> ParseDeclarationJsonThroughDom(std::string_view json_text);
 
 // The direct reader alone: true when it read the text by itself (it gives up
-// on anything unusual, and ParseDeclarationJson then uses the DOM).
-bool ReadDirectly(std::string_view json_text, Declaration* declaration);
+// on anything unusual, and ParseDeclarationJson then uses the DOM). With
+// `line_before`, the same reader first reads that text into *declaration, as
+// the line before in a file (the reader learns the order of keys from it).
+bool ReadDirectly(std::string_view json_text, Declaration* declaration,
+                  std::string_view line_before = {});
 
 }  // namespace cordon::declaration_internal

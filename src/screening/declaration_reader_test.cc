@@ -636,10 +636,12 @@ bool Identical(const Declaration& a, const Declaration& b) {
 // the DOM rejects or reads differently. Through ParseDeclarationJson, the
 // result must always be the DOM's: the same declaration, or the same message
 // and fields.
-bool DirectAgreesWithDom(const std::string& text) {
+// With `line_before`, the direct reader reads that text first, into the
+// same Declaration (as in a file: it then expects that line's keys).
+bool DirectAgreesWithDom(const std::string& text, std::string_view line_before = {}) {
   Result<Declaration> dom = declaration_internal::ParseDeclarationJsonThroughDom(text);
   Declaration direct;
-  const bool took = declaration_internal::ReadDirectly(text, &direct);
+  const bool took = declaration_internal::ReadDirectly(text, &direct, line_before);
   if (took) {
     EXPECT_TRUE(dom.ok()) << text << "\n" << (dom.ok() ? "" : dom.error().message());
     if (dom.ok()) {
@@ -769,6 +771,36 @@ TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChange) {
     }
   }
   // Some changes keep the text valid (a digit, a space), most do not.
+  EXPECT_GT(taken, 100);
+  EXPECT_LT(taken, texts / 2);
+}
+
+// The same after the unchanged text, so that the reader expects its keys
+// (and takes a key written exactly as expected, `"name":`, without
+// searching for its closing quote): a change in or next to a key must still
+// be read as the DOM reads it.
+TEST(DeclarationDirectReader, AgreesWithTheDomOnEverySmallChangeAfterTheUnchangedLine) {
+  const std::string bytes = "\":\\ x";
+  int taken = 0;
+  int texts = 0;
+  for (const std::string& text : DirectTexts()) {
+    EXPECT_TRUE(DirectAgreesWithDom(text, text));
+    for (size_t at = 0; at < text.size(); ++at) {
+      std::string changed = text;
+      changed.erase(at, 1);
+      taken += DirectAgreesWithDom(changed, text);
+      ++texts;
+      for (char byte : bytes) {
+        changed = text;
+        changed[at] = byte;
+        taken += DirectAgreesWithDom(changed, text);
+        changed = text;
+        changed.insert(at, 1, byte);
+        taken += DirectAgreesWithDom(changed, text);
+        texts += 2;
+      }
+    }
+  }
   EXPECT_GT(taken, 100);
   EXPECT_LT(taken, texts / 2);
 }
