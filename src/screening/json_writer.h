@@ -170,6 +170,17 @@ class JsonWriter {
   // else); each maximal invalid UTF-8 subpart (InvalidSubpartLength) becomes
   // one U+FFFD.
   void String(std::string_view text) {
+    // Most strings are short and need no escapes: one test of their bytes
+    // and a copy by fixed-size moves, without a call to memcpy.
+    if (text.size() <= kShortString && kCapacity - used_ >= kShortString + 2 &&
+        PlainEnd(text, 0) == text.size()) {
+      char* at = buffer_ + used_;
+      *at = '"';
+      CopyShort(at + 1, text.data(), text.size());
+      at[text.size() + 1] = '"';
+      used_ += text.size() + 2;
+      return;
+    }
     Char('"');
     size_t pos = 0;
     while (true) {
@@ -254,6 +265,26 @@ class JsonWriter {
 
  private:
   static constexpr size_t kCapacity = 1024;
+  static constexpr size_t kShortString = 64;
+
+  // Copies `size` (at most kShortString) bytes by overlapping fixed-size
+  // moves, reading nothing outside [from, from + size).
+  static void CopyShort(char* to, const char* from, size_t size) {
+    if (size >= 16) {
+      for (size_t at = 0; at + 16 < size; at += 16) std::memcpy(to + at, from + at, 16);
+      std::memcpy(to + size - 16, from + size - 16, 16);
+    } else if (size >= 8) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + size - 8, from + size - 8, 8);
+    } else if (size >= 4) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + size - 4, from + size - 4, 4);
+    } else if (size > 0) {
+      to[0] = from[0];
+      to[size / 2] = from[size / 2];
+      to[size - 1] = from[size - 1];
+    }
+  }
 
   void Room(size_t bytes) {
     if (bytes > kCapacity - used_) Flush();
