@@ -1203,16 +1203,13 @@ CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const Has
     }
     // Each part within one edit of the key's: the residues of one part are
     // probed, with at most one byte deleted, or, when the part has one
-    // space more than any key's part, with one of its spaces deleted. Of
-    // the two parts, the one with fewer residues (of equal counts the
-    // longer, the more selective).
-    auto residues = [&impl](uint32_t part_begin, uint32_t part_end, uint32_t part_spaces) {
-      return part_spaces > impl.max_part_spaces2 ? part_spaces : part_end - part_begin + 1;
-    };
-    const uint32_t before_residues = residues(begin, at, before_spaces);
-    const uint32_t after_residues = residues(at + 1, end, after_spaces);
-    const bool probe_before =
-        before_residues != after_residues ? before_residues < after_residues : at - begin >= end - at - 1;
+    // space more than any key's part, with one of its spaces deleted (few
+    // and long: that part is taken first). Otherwise the longer part, the
+    // more selective.
+    const bool before_at_limit = before_spaces > impl.max_part_spaces2;
+    const bool after_at_limit = after_spaces > impl.max_part_spaces2;
+    const bool probe_before = before_at_limit != after_at_limit ? before_at_limit
+                                                                : at - begin >= end - at - 1;
     const uint32_t part_begin = probe_before ? begin : at + 1;
     const uint32_t part_end = probe_before ? at : end;
     const uint64_t part_class = probe_before ? kBefore1Class : kAfter1Class;
