@@ -1012,72 +1012,124 @@ class PriceTrie {
 // cannot hit without: the code conditions (eq / in / prefix, not negated) and
 // e_commerce tests among the conjuncts of its root `all` (nested `all`s
 // included). For item fields, some item must satisfy the key, which holds
-// for the item that makes the rule true. Per field, a trie maps each key
-// constant to the bitset of profiles that have it; per declaration, one walk
-// per value gives the profiles whose key on that field holds. Only profiles
+// for the item that makes the rule true. Per field, a table maps each key
+// constant to the bitset of profiles that have it; per declaration, a few
+// look-ups per value give the profiles whose key on that field holds. Only profiles
 // passing all their keys are evaluated, in their order; the evaluation
 // itself still tests every condition, so keys only decide what to skip.
 
 // A bitset over profiles, as words.
 using ProfileBits = std::vector<uint64_t>;
 
-class KeyTrie {
+// The key constants of one field, each with its mask of profiles: an open
+// addressing table over the constants packed into one integer (a code of
+// at most 7 characters as PackCode packs it, an HS code as HsKey numbers
+// it), so a value costs one look-up for its exact keys and one per length
+// of prefix keys the field has, instead of a walk down a trie of
+// separately allocated nodes.
+class KeyTable {
  public:
-  KeyTrie() : nodes_(1) {}
-
-  // The node of `key`, created on demand.
-  uint32_t Insert(std::string_view key) {
-    uint32_t node = 0;
-    for (char c : key) {
-      const uint32_t child = Child(node, c);
-      if (child != 0) {
-        node = child;
-        continue;
-      }
-      const auto created = static_cast<uint32_t>(nodes_.size());
-      nodes_[node].children.emplace_back(c, created);
-      nodes_.emplace_back();
-      node = created;
+  // Whether `key` can be packed for `field` (every validated constant can;
+  // a key that cannot is not indexed, so its profile is simply evaluated).
+  static bool Packable(Field field, std::string_view key) {
+    if (field == Field::kItemHs) {
+      return !key.empty() && key.size() <= 10 &&
+             std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
     }
-    return node;
+    return key.size() <= 7;
   }
 
-  int& exact(uint32_t node) { return nodes_[node].exact; }
-  int& prefix(uint32_t node) { return nodes_[node].prefix; }
-
-  // Calls visit(mask) for every key of which `value` is an instance: the
-  // prefix keys along its path and the exact key equal to it.
-  template <typename Visit>
-  void Walk(std::string_view value, Visit visit) const {
-    uint32_t node = 0;
-    for (char c : value) {
-      node = Child(node, c);
-      if (node == 0) return;
-      if (nodes_[node].prefix >= 0) visit(nodes_[node].prefix);
+  // The mask slot of the exact or prefix key `key` (Packable), created on
+  // demand (-1 until the caller sets it).
+  int& Slot(Field field, std::string_view key, bool prefix) {
+    const uint64_t packed = Pack(field, key);
+    if (prefix) prefix_lengths_ |= uint16_t{1} << key.size();
+    for (Entry& entry : entries_) {
+      if (entry.key == packed && entry.prefix == prefix) return entry.mask;
     }
-    if (nodes_[node].exact >= 0) visit(nodes_[node].exact);
+    entries_.push_back(Entry{packed, prefix, -1});
+    Rehash();
+    return entries_.back().mask;
+  }
+
+  // Calls visit(mask) for every key of which the code `value` is an
+  // instance: the prefix keys it starts with and the exact key equal to it.
+  template <typename Visit>
+  void VisitCode(std::string_view value, Visit visit) const {
+    const uint64_t packed = PackCode(value);
+    for (uint32_t lengths = prefix_lengths_; lengths != 0; lengths &= lengths - 1) {
+      const auto length = static_cast<size_t>(std::countr_zero(lengths));
+      if (length > value.size()) break;
+      // Code keys have at most 7 characters (Packable), so `length` <= 7.
+      const uint64_t low = packed & ((uint64_t{1} << (8 * length)) - 1);
+      Visit1(low | uint64_t{length} << 56, true, visit);
+    }
+    Visit1(packed, false, visit);
+  }
+
+  // The same for an item's HS code, read into `hs` (ReadHs): keys are
+  // digits only, so only the code's leading digits can be instances.
+  template <typename Visit>
+  void VisitHs(const HsDigits& hs, Visit visit) const {
+    for (uint32_t lengths = prefix_lengths_; lengths != 0; lengths &= lengths - 1) {
+      const auto length = static_cast<size_t>(std::countr_zero(lengths));
+      if (length > hs.digits) break;
+      Visit1(HsKey(length, hs.prefix[length]), true, visit);
+    }
+    if (hs.all_digits) Visit1(HsKey(hs.digits, hs.prefix[hs.digits]), false, visit);
   }
 
  private:
-  struct TrieNode {
-    std::vector<std::pair<char, uint32_t>> children;
-    int exact = -1;   // mask of profiles with this exact key
-    int prefix = -1;  // mask of profiles with this prefix key
+  struct Entry {
+    uint64_t key;
+    bool prefix;
+    int mask;
   };
 
-  uint32_t Child(uint32_t node, char c) const {
-    for (const auto& [label, child] : nodes_[node].children) {
-      if (label == c) return child;
-    }
-    return 0;
+  static uint64_t Pack(Field field, std::string_view key) {
+    return field == Field::kItemHs ? HsConstant(key) : PackCode(key);
   }
 
-  std::vector<TrieNode> nodes_;
+  size_t Home(uint64_t key, bool prefix) const {
+    return static_cast<size_t>(((key ^ prefix) * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+  }
+
+  template <typename Visit>
+  void Visit1(uint64_t key, bool prefix, Visit& visit) const {
+    for (size_t slot = Home(key, prefix);; slot = (slot + 1) & mask_) {
+      const int32_t index = slots_[slot];
+      if (index < 0) return;
+      const Entry& entry = entries_[static_cast<size_t>(index)];
+      if (entry.key == key && entry.prefix == prefix) {
+        if (entry.mask >= 0) visit(entry.mask);
+        return;
+      }
+    }
+  }
+
+  // Entries are few (a profile's constants); the table is rebuilt at each
+  // insertion while compiling, at most half full.
+  void Rehash() {
+    size_t capacity = 4;
+    while (capacity < 2 * entries_.size()) capacity *= 2;
+    slots_.assign(capacity, -1);
+    mask_ = capacity - 1;
+    for (size_t index = 0; index < entries_.size(); ++index) {
+      size_t slot = Home(entries_[index].key, entries_[index].prefix);
+      while (slots_[slot] >= 0) slot = (slot + 1) & mask_;
+      slots_[slot] = static_cast<int32_t>(index);
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<int32_t> slots_ = std::vector<int32_t>(4, -1);  // into entries_; -1 empty
+  size_t mask_ = 3;
+  uint16_t prefix_lengths_ = 0;  // bit L: some prefix key has L characters
 };
 
 struct KeyField {
   Field field;
-  KeyTrie trie;
+  KeyTable table;
   int keyed = -1;  // mask of the profiles with a key on this field
 };
 
@@ -1217,21 +1269,28 @@ class ProfileSetImpl final : public ProfileSet {
     };
     for (size_t profile = 0; profile < keys.size(); ++profile) {
       for (const ProfileKey& key : keys[profile]) {
+        auto packable = [&](const std::vector<std::string>& list) {
+          return std::all_of(list.begin(), list.end(), [&](const std::string& constant) {
+            return KeyTable::Packable(key.field, constant);
+          });
+        };
+        if (!packable(key.exact) || !packable(key.prefixes)) continue;
         auto field = std::find_if(key_fields_.begin(), key_fields_.end(),
                                   [&](const KeyField& f) { return f.field == key.field; });
         if (field == key_fields_.end()) {
-          key_fields_.push_back(KeyField{key.field, KeyTrie(), -1});
+          key_fields_.push_back(KeyField{key.field, KeyTable(), -1});
           field = key_fields_.end() - 1;
         }
         if (field->keyed < 0) field->keyed = new_mask();
         set_bit(field->keyed, profile);
+        if (key.field == Field::kItemHs) uses_hs_ = true;  // VisitHs reads ReadHs's digits
         for (const std::string& exact : key.exact) {
-          int& mask = field->trie.exact(field->trie.Insert(exact));
+          int& mask = field->table.Slot(key.field, exact, false);
           if (mask < 0) mask = new_mask();
           set_bit(mask, profile);
         }
         for (const std::string& prefix : key.prefixes) {
-          int& mask = field->trie.prefix(field->trie.Insert(prefix));
+          int& mask = field->table.Slot(key.field, prefix, true);
           if (mask < 0) mask = new_mask();
           set_bit(mask, profile);
         }
@@ -1256,7 +1315,9 @@ class ProfileSetImpl final : public ProfileSet {
  private:
   // The profiles worth evaluating for `declaration` (see "Candidate
   // selection"), into `candidates` (words_ words).
-  void SelectCandidates(const Declaration& declaration, uint64_t* candidates,
+  // `hs` has each item's code read by ReadHs (uses_hs_ holds when some
+  // profile has an item.hs key).
+  void SelectCandidates(const Declaration& declaration, const HsDigits* hs, uint64_t* candidates,
                         uint64_t* accepted) const {
     for (size_t w = 0; w < words_; ++w) candidates[w] = ~uint64_t{0};
     if (profiles_.size() % 64 != 0) {
@@ -1270,21 +1331,23 @@ class ProfileSetImpl final : public ProfileSet {
       for (size_t w = 0; w < words_; ++w) accepted[w] = 0;
       switch (key.field) {
         case Field::kRoute:
-          for (const std::string& port : declaration.route) key.trie.Walk(port, accept);
+          for (const std::string& port : declaration.route) key.table.VisitCode(port, accept);
           break;
         case Field::kItemHs:
-          for (const DeclarationItem& item : declaration.items) key.trie.Walk(item.hs, accept);
+          for (size_t item = 0; item < declaration.items.size(); ++item) {
+            key.table.VisitHs(hs[item], accept);
+          }
           break;
         case Field::kItemCurrency:
           for (const DeclarationItem& item : declaration.items) {
-            key.trie.Walk(item.currency, accept);
+            key.table.VisitCode(item.currency, accept);
           }
           break;
         case Field::kECommerce:
-          key.trie.Walk(declaration.e_commerce ? "1" : "0", accept);
+          key.table.VisitCode(declaration.e_commerce ? "1" : "0", accept);
           break;
         default:
-          key.trie.Walk(DeclarationCode(declaration, key.field), accept);
+          key.table.VisitCode(DeclarationCode(declaration, key.field), accept);
           break;
       }
       const uint64_t* keyed = masks_.data() + static_cast<size_t>(key.keyed) * words_;
@@ -1630,7 +1693,7 @@ std::vector<ProfileHit> ProfileSetImpl::Evaluate(const Declaration& declaration,
   }
   scratch.candidates.resize(words_);
   scratch.accepted.resize(words_);
-  SelectCandidates(declaration, scratch.candidates.data(), scratch.accepted.data());
+  SelectCandidates(declaration, context.hs, scratch.candidates.data(), scratch.accepted.data());
   std::array<uint8_t, kMaxNodes> memo;
   for (size_t word = 0; word < words_; ++word) {
     for (uint64_t bits = scratch.candidates[word]; bits != 0; bits &= bits - 1) {

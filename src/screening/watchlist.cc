@@ -39,6 +39,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
+#include <cstddef>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -49,7 +51,6 @@
 #include <vector>
 
 #include "core/codes.h"
-#include "screening/hit_cache.h"
 #include "screening/json_fields.h"
 #include "screening/watchlist_internal.h"
 
@@ -666,12 +667,139 @@ struct IndexedEntry {
   uint32_t word_count = 0;
 };
 
-// Party names with their country (together at most 112 bytes) that matched
+// Party names with their country (together at most 126 bytes) that matched
 // no entry, remembered per thread: traders declare again and again, and most
 // are on no watchlist, so such a party then costs a hash and one comparison.
 // The country is part of the key because an entry with a country matches
-// only parties of that country. 4,096 x 128 bytes.
-using UnlistedNames = screening_internal::HitCache<112, 1>;
+// only parties of that country.
+//
+// Eight-way set associative, least recently used out: the tags (the keys'
+// hashes) of a set fill one cache line, so a look-up reads that line and
+// then one entry, whose bytes are always compared (a crafted hash collision
+// cannot hide a listed party). Direct-mapped, as the mark index's HitCache
+// is, a frequent name was often evicted by a rare one of the same slot: in
+// the bench a quarter of the parties missed, a fifth now, for the same
+// 4,096 x 128 bytes. A key is stored the second time it is missed (a
+// doorkeeper bit, cleared now and then), so one-off names do not evict
+// frequent ones.
+class UnlistedNames {
+ public:
+  static constexpr size_t kBytes = 126;
+  static constexpr size_t kWays = 8;
+  static constexpr uint32_t kNoWay = kWays;
+
+  // An entry holds the country's length (so that no two pairs of country
+  // and name share a key), the country and the name.
+  static size_t KeySize(const DeclarationParty& party) {
+    return 1 + party.country.size() + party.name.size();
+  }
+  static bool Fits(std::string_view country, std::string_view name) {
+    return country.size() < 255 && 1 + country.size() + name.size() <= kBytes;
+  }
+
+  void Resize(size_t entries) {
+    const size_t sets = std::max<size_t>(1, std::bit_ceil(entries) / kWays);
+    sets_.assign(sets, Set{});
+    entries_.assign(sets * kWays, Entry{});
+    // Least recently used last: way w in the 4-bit nibble of rank w.
+    order_.assign(sets, kInitialOrder);
+    doorkeeper_.assign(std::max<size_t>(1, sets * kWays / 4), 0);  // 16 bits per entry
+    doorkeeper_uses_ = 0;
+  }
+
+  // Starts fetching the tags of the set of `hash`.
+  void PrefetchTags(uint64_t hash) const { __builtin_prefetch(&sets_[SetOf(hash)]); }
+
+  // The way of the set of `hash` whose tag is `hash` (kNoWay if none), its
+  // entry's lines fetched as far as a key of `size` bytes needs.
+  uint32_t FindWay(uint64_t hash, size_t size) const {
+    const Set& set = sets_[SetOf(hash)];
+    for (uint32_t way = 0; way < kWays; ++way) {
+      if (set.tags[way] == hash) {
+        const char* entry = reinterpret_cast<const char*>(&entries_[SetOf(hash) * kWays + way]);
+        const size_t end = offsetof(Entry, bytes) + size;
+        for (size_t line = 0; line < end; line += 64) __builtin_prefetch(entry + line);
+        return way;
+      }
+    }
+    return kNoWay;
+  }
+
+  // Whether the key of `country` and `name` (Fits, hashed to `hash`) is in
+  // `way` (from FindWay; the entry may have been replaced since), compared
+  // where the parts are. A found way becomes the most recently used.
+  bool Contains(uint64_t hash, uint32_t way, std::string_view country, std::string_view name) {
+    if (way == kNoWay) return false;
+    const size_t set = SetOf(hash);
+    const Entry& entry = entries_[set * kWays + way];
+    if (sets_[set].tags[way] != hash || entry.size != 1 + country.size() + name.size() ||
+        static_cast<unsigned char>(entry.bytes[0]) != country.size() ||
+        std::memcmp(entry.bytes + 1, country.data(), country.size()) != 0 ||
+        std::memcmp(entry.bytes + 1 + country.size(), name.data(), name.size()) != 0) {
+      return false;
+    }
+    Touch(set, way);
+    return true;
+  }
+
+  // Remembers a key (Fits; the second time it is offered, see above). The
+  // caller knows it is not there.
+  void Insert(uint64_t hash, std::string_view country, std::string_view name) {
+    if (!Fits(country, name)) return;
+    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
+    const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
+    uint64_t& word = doorkeeper_[bit / 64];
+    const uint64_t mask = uint64_t{1} << (bit % 64);
+    if (++doorkeeper_uses_ >= doorkeeper_.size() * 16) {
+      std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
+      doorkeeper_uses_ = 0;
+    }
+    if ((word & mask) == 0) {
+      word |= mask;
+      return;
+    }
+    const size_t set = SetOf(hash);
+    const auto way = static_cast<uint32_t>(order_[set] >> (4 * (kWays - 1)) & 0xF);
+    sets_[set].tags[way] = hash;
+    Entry& entry = entries_[set * kWays + way];
+    entry.size = static_cast<uint16_t>(1 + country.size() + name.size());
+    entry.bytes[0] = static_cast<char>(country.size());
+    std::memcpy(entry.bytes + 1, country.data(), country.size());
+    std::memcpy(entry.bytes + 1 + country.size(), name.data(), name.size());
+    Touch(set, way);
+  }
+
+ private:
+  struct alignas(64) Set {
+    uint64_t tags[kWays] = {};  // an empty way's entry has size 0, which no key has
+  };
+  struct alignas(64) Entry {
+    uint16_t size = 0;
+    char bytes[kBytes] = {};
+  };
+  static_assert(sizeof(Set) == 64 && sizeof(Entry) == 128);
+  static constexpr uint32_t kInitialOrder = 0x76543210;
+
+  size_t SetOf(uint64_t hash) const {
+    return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 40) & (sets_.size() - 1);
+  }
+
+  // Moves `way` to the front of the set's order.
+  void Touch(size_t set, uint32_t way) {
+    uint32_t order = order_[set];
+    uint32_t rank = 0;
+    while ((order >> (4 * rank) & 0xF) != way) ++rank;
+    const uint32_t below = rank == 0 ? 0 : (uint32_t{1} << (4 * rank)) - 1;  // ranks < rank
+    const uint32_t above = rank + 1 >= kWays ? 0 : ~((uint32_t{1} << (4 * (rank + 1))) - 1);
+    order_[set] = (order & above) | (order & below) << 4 | way;
+  }
+
+  std::vector<Set> sets_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> order_;
+  std::vector<uint64_t> doorkeeper_;
+  size_t doorkeeper_uses_ = 0;
+};
 constexpr size_t kUnlistedNames = 4096;
 
 // A party on its way through MatchBatch's stages (see there).
@@ -682,8 +810,7 @@ struct PartyInFlight {
   bool pending = false;  // false: known to have no hit
   bool cacheable = false;
   uint64_t key_hash = 0;
-  size_t key_size = 0;
-  std::array<char, UnlistedNames::kBytes> key;  // country's length, country, name
+  uint32_t way = UnlistedNames::kNoWay;  // of the unlisted name's set whose tag is key_hash
   NameBuffer name;
   std::vector<WordInfo> words;   // views into name.text
   std::vector<uint64_t> probes;  // after the filter stage, only those it passed
@@ -691,33 +818,66 @@ struct PartyInFlight {
   uint64_t compact_hash = 0;
 };
 
-// MatchBatch's stages, in parties ahead of the one being finished: the
-// unlisted-name entry is fetched kFetchAhead parties ahead, checked (and a
-// name not found there reduced to probes, their filter words fetched)
-// kProbeAhead ahead, and the filter words checked (the table slots of those
-// that pass fetched) kFilterAhead ahead.
+// MatchBatch's stages, in parties ahead of the one being finished: the tags
+// of the unlisted name's set are fetched kFetchAhead parties ahead, the way
+// with the key's tag found (its entry fetched) kLookupAhead ahead, the entry
+// checked (and a name not found there reduced to probes, their filter words
+// fetched) kProbeAhead ahead, and the filter words checked (the table slots
+// of those that pass fetched) kFilterAhead ahead.
 constexpr size_t kFetchAhead = 16;
+constexpr size_t kLookupAhead = 12;
 constexpr size_t kProbeAhead = 8;
 constexpr size_t kFilterAhead = 4;
 constexpr size_t kInFlight = 32;  // a power of two above kFetchAhead
-static_assert(kFetchAhead < kInFlight && kProbeAhead <= kFetchAhead && kFilterAhead <= kProbeAhead);
+static_assert(kFetchAhead < kInFlight && kLookupAhead <= kFetchAhead &&
+              kProbeAhead <= kLookupAhead && kFilterAhead <= kProbeAhead);
 
-// The hash of an UnlistedNames key: 8 bytes at a time, inline (the bytes
-// are compared on a match, so the hash only has to spread keys over slots).
-uint64_t KeyHash(const char* bytes, size_t size) {
-  uint64_t hash = size * 0x9e3779b97f4a7c15ull;
+// The hash of an UnlistedNames key, read from the party's country and name
+// where they are (copying them into one key first made every 8-byte read
+// wait for the copy's stores), 8 bytes at a time, inline; the bytes are
+// compared on a match, so the hash only has to spread keys over sets.
+uint64_t Load8(const char* bytes) {
+  uint64_t chunk;
+  std::memcpy(&chunk, bytes, 8);
+  return chunk;
+}
+
+// The last `size` (< 8) bytes' share of a hash: two overlapping 4-byte
+// reads, or three single bytes; never past the text.
+uint64_t LoadTail(const char* bytes, size_t size) {
+  if (size >= 4) {
+    uint32_t low;
+    uint32_t high;
+    std::memcpy(&low, bytes, 4);
+    std::memcpy(&high, bytes + size - 4, 4);
+    return uint64_t{high} << 32 | low;
+  }
+  if (size == 0) return 0;
+  return uint64_t{static_cast<unsigned char>(bytes[0])} |
+         uint64_t{static_cast<unsigned char>(bytes[size / 2])} << 8 |
+         uint64_t{static_cast<unsigned char>(bytes[size - 1])} << 16;
+}
+
+uint64_t HashPart(uint64_t hash, std::string_view text) {
   size_t position = 0;
-  for (; position + 8 <= size; position += 8) {
-    uint64_t chunk;
-    std::memcpy(&chunk, bytes + position, 8);
+  for (; position + 8 <= text.size(); position += 8) {
+    hash = (hash ^ Load8(text.data() + position)) * 0xff51afd7ed558ccdull;
+    hash ^= hash >> 29;
+  }
+  if (position < text.size()) {
+    // The last 8 bytes when there are that many, overlapping the loop's.
+    const uint64_t chunk = text.size() >= 8 ? Load8(text.data() + text.size() - 8)
+                                            : LoadTail(text.data(), text.size());
     hash = (hash ^ chunk) * 0xff51afd7ed558ccdull;
     hash ^= hash >> 29;
   }
-  if (position < size) {
-    uint64_t chunk = 0;
-    std::memcpy(&chunk, bytes + position, size - position);
-    hash = (hash ^ chunk) * 0xff51afd7ed558ccdull;
-  }
+  return hash;
+}
+
+uint64_t KeyHash(std::string_view country, std::string_view name) {
+  uint64_t hash = (country.size() << 16 | name.size()) * 0x9e3779b97f4a7c15ull;
+  hash = HashPart(hash, country);
+  hash = HashPart(hash ^ 0x5bd1e995, name);
   hash ^= hash >> 32;
   hash *= 0xc4ceb9fe1a85ec53ull;
   return hash ^ (hash >> 29);
@@ -810,7 +970,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
   }
 
   // The batch's parties (consignor, consignee, declarant of each declaration
-  // in turn) pass through four stages, each a few parties behind the one
+  // in turn) pass through five stages, each a few parties behind the one
   // before (kFetchAhead, ...), so that the memory a party needs at one stage
   // was fetched while the parties between were worked on. Hits come out in
   // party order, as Match gives them.
@@ -829,6 +989,9 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     // `next` runs kFetchAhead ahead of the party finished in the same turn.
     for (size_t next = 0; next < count + kFetchAhead; ++next) {
       if (next < count) Fetch(declarations, next, in_flight(next), scratch);
+      if (next >= kFetchAhead - kLookupAhead && next - (kFetchAhead - kLookupAhead) < count) {
+        Lookup(in_flight(next - (kFetchAhead - kLookupAhead)), scratch);
+      }
       if (next >= kFetchAhead - kProbeAhead && next - (kFetchAhead - kProbeAhead) < count) {
         Probe(in_flight(next - (kFetchAhead - kProbeAhead)), scratch);
       }
@@ -842,7 +1005,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
   size_t size() const override { return entries_.size(); }
 
  private:
-  // Stage 1: the party's unlisted-name key, its cache entry fetched.
+  // Stage 1: the party's unlisted-name key, the tags of its set fetched.
   void Fetch(std::span<const Declaration* const> declarations, size_t number, PartyInFlight& party,
              MatchScratch& scratch) const {
     const Declaration& declaration = *declarations[number / 3];
@@ -865,24 +1028,26 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     const std::string& country = party.party->country;
     party.pending = !name.empty();
     if (!party.pending) return;
-    // The country's length first: no two (name, country) pairs share a key.
-    party.key_size = 1 + country.size() + name.size();
-    party.cacheable = country.size() < 255 && party.key_size <= UnlistedNames::kBytes;
+    party.cacheable = UnlistedNames::Fits(country, name);
     if (!party.cacheable) return;
-    char* key = party.key.data();
-    key[0] = static_cast<char>(country.size());
-    std::memcpy(key + 1, country.data(), country.size());
-    std::memcpy(key + 1 + country.size(), name.data(), name.size());
-    party.key_hash = KeyHash(key, party.key_size);
-    scratch.unlisted.Prefetch(party.key_hash, party.key_size);
+    party.key_hash = KeyHash(country, name);
+    scratch.unlisted.PrefetchTags(party.key_hash);
   }
 
-  // Stage 2: a party not among the unlisted names is reduced to words and
+  // Stage 2: the way whose tag is the key's hash, its entry fetched.
+  static void Lookup(PartyInFlight& party, MatchScratch& scratch) {
+    party.way = UnlistedNames::kNoWay;
+    if (party.pending && party.cacheable) {
+      party.way = scratch.unlisted.FindWay(party.key_hash, UnlistedNames::KeySize(*party.party));
+    }
+  }
+
+  // Stage 3: a party not among the unlisted names is reduced to words and
   // probe keys; the filter words those need are fetched.
   void Probe(PartyInFlight& party, MatchScratch& scratch) const {
     if (!party.pending) return;
-    if (party.cacheable &&
-        scratch.unlisted.Find(party.key_hash, party.key.data(), party.key_size) != nullptr) {
+    if (scratch.unlisted.Contains(party.key_hash, party.way, party.party->country,
+                                  party.party->name)) {
       party.pending = false;
       return;
     }
@@ -909,7 +1074,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     by_compact_.PrefetchFilter(party.compact_hash);
   }
 
-  // Stage 3: the probes the filter rules out are dropped; the table slots of
+  // Stage 4: the probes the filter rules out are dropped; the table slots of
   // the others are fetched.
   void Filter(PartyInFlight& party) const {
     if (!party.pending) return;
@@ -925,7 +1090,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     if (by_compact_.MayContain(party.compact_hash)) by_compact_.PrefetchSlot(party.compact_hash);
   }
 
-  // Stage 4: the candidates are scored; a party without a hit joins the
+  // Stage 5: the candidates are scored; a party without a hit joins the
   // unlisted names.
   void Finish(PartyInFlight& party, MatchScratch& scratch,
               std::vector<WatchlistBatchHit>& hits) const {
@@ -942,7 +1107,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     }
     auto unlisted = [&] {
       if (party.cacheable) {
-        scratch.unlisted.Insert(party.key_hash, party.key.data(), party.key_size, nullptr, 0);
+        scratch.unlisted.Insert(party.key_hash, party.party->country, party.party->name);
       }
     };
     if (candidates.empty()) {
