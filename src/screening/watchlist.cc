@@ -667,6 +667,25 @@ struct IndexedEntry {
   uint32_t word_count = 0;
 };
 
+// A country as one number for the comparison of a candidate's country with
+// the party's: 0 none, a two-byte code its bytes and a flag, anything else
+// kOtherCountry (then the texts are compared).
+constexpr uint32_t kOtherCountry = uint32_t{1} << 17;
+uint32_t PackCountry(std::string_view country) {
+  if (country.empty()) return 0;
+  if (country.size() != 2) return kOtherCountry;
+  return uint32_t{static_cast<unsigned char>(country[0])} |
+         uint32_t{static_cast<unsigned char>(country[1])} << 8 | uint32_t{1} << 16;
+}
+
+// What scoring a candidate reads, apart from the entries (whose strings
+// are read for hits only), so that a candidate costs one small record.
+struct CandidateInfo {
+  uint32_t first_word = 0;  // into WatchlistIndexImpl::words_
+  uint32_t word_count = 0;
+  uint32_t country = 0;  // PackCountry
+};
+
 // Party names with their country (together at most 126 bytes) that matched
 // no entry, remembered per thread: traders declare again and again, and most
 // are on no watchlist, so such a party then costs a hash and one comparison.
@@ -915,6 +934,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     // Words are copied into one arena first; views are taken once it is final.
     std::vector<std::pair<uint32_t, uint32_t>> spans;
     entries_.reserve(entries.size());
+    candidate_info_.reserve(entries.size());
     for (WatchlistEntry& entry : entries) {
       const auto number = static_cast<uint32_t>(entries_.size());
       NormaliseName(entry.name, &buffer);
@@ -934,6 +954,8 @@ class WatchlistIndexImpl final : public WatchlistIndex {
                        [&](uint64_t hash) { word_pairs.emplace_back(hash, number); });
       }
       compact_pairs.emplace_back(CompactHash(words, &compact), number);
+      candidate_info_.push_back(CandidateInfo{indexed.first_word, indexed.word_count,
+                                              PackCountry(indexed.entry.country)});
       entries_.push_back(std::move(indexed));
     }
     words_.reserve(spans.size());
@@ -1119,23 +1141,27 @@ class WatchlistIndexImpl final : public WatchlistIndex {
 
     const DeclarationParty& declared = *party.party;
     const size_t first_hit = hits.size();
+    const uint32_t declared_country = PackCountry(declared.country);
     for (uint32_t number : candidates) {
-      const IndexedEntry& indexed = entries_[number];
-      const std::string& listed_country = indexed.entry.country;
-      if (!listed_country.empty() && !declared.country.empty() &&
-          listed_country != declared.country) {
+      const CandidateInfo& info = candidate_info_[number];
+      // An entry with a country matches parties of that country or none.
+      if (info.country != 0 && declared_country != 0 &&
+          (info.country == kOtherCountry && declared_country == kOtherCountry
+               ? entries_[number].entry.country != declared.country
+               : info.country != declared_country)) {
         continue;
       }
-      double similarity = Similarity(words_.data() + indexed.first_word, indexed.word_count,
+      double similarity = Similarity(words_.data() + info.first_word, info.word_count,
                                      party.words.data(), party.words.size(), scratch.used);
       if (similarity < watchlist_internal::kMatchThreshold) {
         // Same letters, other spacing ("Nord Handel" / "Nordhandel");
         // party.compact holds the party's letters (CompactHash above).
-        if (!SameLetters(words_.data() + indexed.first_word, indexed.word_count, party.compact)) {
+        if (!SameLetters(words_.data() + info.first_word, info.word_count, party.compact)) {
           continue;
         }
         similarity = 0.99;
       }
+      const IndexedEntry& indexed = entries_[number];
       hits.push_back(WatchlistBatchHit{
           party.declaration, WatchlistHit{indexed.entry.id, indexed.entry.name, party.role,
                                           declared.name, similarity, indexed.entry.weight}});
@@ -1154,6 +1180,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
 
   const uint64_t serial_ = NextIndexSerial();
   std::vector<IndexedEntry> entries_;
+  std::vector<CandidateInfo> candidate_info_;  // per entry
   std::string arena_;
   std::vector<WordInfo> words_;
   PostingTable by_word_;
