@@ -692,29 +692,22 @@ struct CandidateInfo {
 // The country is part of the key because an entry with a country matches
 // only parties of that country.
 //
-// Eight-way set associative, least recently used out: the tags (the keys'
-// hashes) of a set fill one cache line, so a look-up reads that line and
-// then one entry, whose bytes are always compared (a crafted hash collision
-// cannot hide a listed party). Direct-mapped, as the mark index's HitCache
-// is, a frequent name was often evicted by a rare one of the same slot: in
-// the bench a quarter of the parties missed, a fifth now, for the same
-// 4,096 x 128 bytes. A key is stored the second time it is missed (a
-// doorkeeper bit, cleared now and then), so one-off names do not evict
-// frequent ones.
-class UnlistedNames {
+// A NameCache is eight-way set associative, least recently used out: the
+// tags (the keys' hashes) of a set fill one cache line, so a look-up reads
+// that line and then one entry, whose bytes are always compared (a crafted
+// hash collision cannot hide a listed party). A key is stored the second
+// time it is missed (a doorkeeper bit, cleared now and then), so one-off
+// names do not evict frequent ones. Direct-mapped with 4,096 entries of 128
+// bytes (session 8), a frequent name was often evicted by a rare one of the
+// same slot: in the bench a quarter of the parties missed; eight-way, a
+// fifth; with short names in entries of 64 bytes (UnlistedNames, same
+// memory), about a sixth.
+template <size_t kEntryBytes>
+class NameCache {
  public:
-  static constexpr size_t kBytes = 126;
+  static constexpr size_t kBytes = kEntryBytes - 2;
   static constexpr size_t kWays = 8;
   static constexpr uint32_t kNoWay = kWays;
-
-  // An entry holds the country's length (so that no two pairs of country
-  // and name share a key), the country and the name.
-  static size_t KeySize(const DeclarationParty& party) {
-    return 1 + party.country.size() + party.name.size();
-  }
-  static bool Fits(std::string_view country, std::string_view name) {
-    return country.size() < 255 && 1 + country.size() + name.size() <= kBytes;
-  }
 
   void Resize(size_t entries) {
     const size_t sets = std::max<size_t>(1, std::bit_ceil(entries) / kWays);
@@ -744,7 +737,7 @@ class UnlistedNames {
     return kNoWay;
   }
 
-  // Whether the key of `country` and `name` (Fits, hashed to `hash`) is in
+  // Whether the key of `country` and `name` (hashed to `hash`) is in
   // `way` (from FindWay; the entry may have been replaced since), compared
   // where the parts are. A found way becomes the most recently used.
   bool Contains(uint64_t hash, uint32_t way, std::string_view country, std::string_view name) {
@@ -761,10 +754,9 @@ class UnlistedNames {
     return true;
   }
 
-  // Remembers a key (Fits; the second time it is offered, see above). The
-  // caller knows it is not there.
+  // Remembers a key of at most kBytes (the second time it is offered, see
+  // above). The caller knows it is not there.
   void Insert(uint64_t hash, std::string_view country, std::string_view name) {
-    if (!Fits(country, name)) return;
     const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
     const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
     uint64_t& word = doorkeeper_[bit / 64];
@@ -796,7 +788,7 @@ class UnlistedNames {
     uint16_t size = 0;
     char bytes[kBytes] = {};
   };
-  static_assert(sizeof(Set) == 64 && sizeof(Entry) == 128);
+  static_assert(sizeof(Set) == 64 && sizeof(Entry) == kEntryBytes);
   static constexpr uint32_t kInitialOrder = 0x76543210;
 
   size_t SetOf(uint64_t hash) const {
@@ -819,7 +811,54 @@ class UnlistedNames {
   std::vector<uint64_t> doorkeeper_;
   size_t doorkeeper_uses_ = 0;
 };
-constexpr size_t kUnlistedNames = 4096;
+// Short keys (most names) in entries of 64 bytes, longer ones in entries
+// of 128, so that the same memory holds twice as many names as entries of
+// 128 bytes alone would.
+class UnlistedNames {
+ public:
+  using Short = NameCache<64>;
+  using Long = NameCache<128>;
+  static constexpr uint32_t kNoWay = Short::kNoWay;
+  static_assert(Short::kNoWay == Long::kNoWay);
+
+  // An entry holds the country's length (so that no two pairs of country
+  // and name share a key), the country and the name.
+  static size_t KeySize(const DeclarationParty& party) {
+    return 1 + party.country.size() + party.name.size();
+  }
+  static bool Fits(std::string_view country, std::string_view name) {
+    return country.size() < 255 && 1 + country.size() + name.size() <= Long::kBytes;
+  }
+
+  void Resize() {
+    short_.Resize(kShortNames);
+    long_.Resize(kLongNames);
+  }
+  // The functions of NameCache, for a key that Fits, of `size` bytes.
+  void PrefetchTags(uint64_t hash, size_t size) const {
+    size <= Short::kBytes ? short_.PrefetchTags(hash) : long_.PrefetchTags(hash);
+  }
+  uint32_t FindWay(uint64_t hash, size_t size) const {
+    return size <= Short::kBytes ? short_.FindWay(hash, size) : long_.FindWay(hash, size);
+  }
+  bool Contains(uint64_t hash, uint32_t way, std::string_view country, std::string_view name) {
+    return 1 + country.size() + name.size() <= Short::kBytes
+               ? short_.Contains(hash, way, country, name)
+               : long_.Contains(hash, way, country, name);
+  }
+  void Insert(uint64_t hash, std::string_view country, std::string_view name) {
+    if (!Fits(country, name)) return;
+    1 + country.size() + name.size() <= Short::kBytes ? short_.Insert(hash, country, name)
+                                                       : long_.Insert(hash, country, name);
+  }
+
+ private:
+  static constexpr size_t kShortNames = 8192;  // 512 KB
+  static constexpr size_t kLongNames = 1024;   // 128 KB
+  Short short_;
+  Long long_;
+};
+
 
 // A party on its way through MatchBatch's stages (see there).
 struct PartyInFlight {
@@ -1001,7 +1040,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     if (entries_.empty() || declarations.empty()) return;
     MatchScratch& scratch = ThreadScratch();
     if (scratch.unlisted_owner != serial_) {
-      scratch.unlisted.Resize(kUnlistedNames);
+      scratch.unlisted.Resize();
       scratch.unlisted_owner = serial_;
     }
     const size_t count = 3 * declarations.size();
@@ -1053,7 +1092,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     party.cacheable = UnlistedNames::Fits(country, name);
     if (!party.cacheable) return;
     party.key_hash = KeyHash(country, name);
-    scratch.unlisted.PrefetchTags(party.key_hash);
+    scratch.unlisted.PrefetchTags(party.key_hash, UnlistedNames::KeySize(*party.party));
   }
 
   // Stage 2: the way whose tag is the key's hash, its entry fetched.

@@ -555,11 +555,12 @@ bool SameHit(const WatchlistHit& a, const WatchlistHit& b) {
 }
 
 // MatchBatch looks the parties of a batch up several at a time, ahead of
-// the one it finishes, and remembers unlisted names per thread in a table
-// of 4,096 slots. Whatever the batch size, and whether names repeat (found
-// remembered), collide in that table (more names than slots), are listed
-// (never remembered), empty, not ASCII or too long to be remembered, it
-// gives the hits of Match one declaration at a time, in the same order.
+// the one it finishes, and remembers unlisted names per thread in two
+// eight-way tables (8,192 short names, 1,024 long ones). Whatever the batch
+// size, and whether names repeat (found remembered), crowd those tables
+// (more names than ways in a set, more long names than slots), are listed
+// (never remembered), empty, not ASCII, long or too long to be remembered,
+// it gives the hits of Match one declaration at a time, in the same order.
 TEST(WatchlistIndexTest, BatchesGiveTheHitsOfOneDeclarationAtATime) {
   NameGenerator generator(20261122);
   std::vector<WatchlistEntry> entries;
@@ -570,10 +571,14 @@ TEST(WatchlistIndexTest, BatchesGiveTheHitsOfOneDeclarationAtATime) {
   auto index = MustBuild(std::move(entries));
   ASSERT_NE(index, nullptr);
 
-  // 6,000 unlisted names (more than the table's slots, so some share one)
-  // drawn with repetition, listed names and their typos, odd ones.
+  // 12,000 unlisted names (more than the short names' slots), 2,000 of them
+  // long (more than the long names' slots), drawn with repetition, listed
+  // names and their typos, odd ones.
   std::vector<std::string> unlisted;
-  for (int i = 0; i < 6000; ++i) unlisted.push_back(generator.Name());
+  for (int i = 0; i < 12000; ++i) {
+    unlisted.push_back(i % 6 == 5 ? std::string(60 + i % 50, 'y') + " " + generator.Name()
+                                  : generator.Name());
+  }
   auto party_name = [&](size_t draw) -> std::string {
     switch (draw % 10) {
       case 0:
