@@ -864,6 +864,7 @@ class UnlistedNames {
 struct PartyInFlight {
   const DeclarationParty* party = nullptr;
   const char* role = nullptr;
+  bool declarant = false;
   size_t declaration = 0;
   bool pending = false;  // false: known to have no hit
   bool cacheable = false;
@@ -950,6 +951,12 @@ struct MatchScratch {
   // a thread may match against several indexes in turn.
   uint64_t unlisted_owner = 0;
   UnlistedNames unlisted;
+  // The last declarant found unlisted (for `unlisted_owner`'s index too):
+  // most declarations of a run name the same customs agent, whose look-up
+  // then costs one comparison of the two strings.
+  bool declarant_known = false;
+  std::string declarant_name;
+  std::string declarant_country;
 };
 
 uint64_t NextIndexSerial() {
@@ -1042,6 +1049,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     if (scratch.unlisted_owner != serial_) {
       scratch.unlisted.Resize();
       scratch.unlisted_owner = serial_;
+      scratch.declarant_known = false;
     }
     const size_t count = 3 * declarations.size();
     auto in_flight = [&scratch](size_t number) -> PartyInFlight& {
@@ -1087,8 +1095,14 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     }
     const std::string& name = party.party->name;
     const std::string& country = party.party->country;
+    party.declarant = number % 3 == 2;
     party.pending = !name.empty();
     if (!party.pending) return;
+    if (party.declarant && scratch.declarant_known && name == scratch.declarant_name &&
+        country == scratch.declarant_country) {
+      party.pending = false;
+      return;
+    }
     party.cacheable = UnlistedNames::Fits(country, name);
     if (!party.cacheable) return;
     party.key_hash = KeyHash(country, name);
@@ -1103,6 +1117,14 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     }
   }
 
+  // A declarant found unlisted becomes the one Fetch compares with.
+  static void RememberDeclarant(const PartyInFlight& party, MatchScratch& scratch) {
+    if (!party.declarant) return;
+    scratch.declarant_name = party.party->name;
+    scratch.declarant_country = party.party->country;
+    scratch.declarant_known = true;
+  }
+
   // Stage 3: a party not among the unlisted names is reduced to words and
   // probe keys; the filter words those need are fetched.
   void Probe(PartyInFlight& party, MatchScratch& scratch) const {
@@ -1110,6 +1132,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
     if (scratch.unlisted.Contains(party.key_hash, party.way, party.party->country,
                                   party.party->name)) {
       party.pending = false;
+      RememberDeclarant(party, scratch);
       return;
     }
     NormaliseName(party.party->name, &party.name);
@@ -1170,6 +1193,7 @@ class WatchlistIndexImpl final : public WatchlistIndex {
       if (party.cacheable) {
         scratch.unlisted.Insert(party.key_hash, party.party->country, party.party->name);
       }
+      RememberDeclarant(party, scratch);
     };
     if (candidates.empty()) {
       unlisted();
