@@ -1240,6 +1240,14 @@ struct CompiledProfile {
   int valid_to_days = std::numeric_limits<int>::max();
   uint32_t first_node = 0;
   bool item_level = false;
+  // A rule that is one condition or an `all` of conditions (the usual
+  // shape) is "flat": its conditions are listed from
+  // ProfileSetImpl::flat_conditions_[flat_first], the declaration-level
+  // ones first.
+  bool flat = false;
+  uint32_t flat_first = 0;
+  uint16_t flat_declaration = 0;
+  uint16_t flat_items = 0;
 };
 
 int DaysOf(Date date) { return std::chrono::sys_days(date).time_since_epoch().count(); }
@@ -1254,6 +1262,34 @@ class ProfileSetImpl final : public ProfileSet {
     const auto first = static_cast<uint32_t>(nodes_.size());
     Flatten(root);
     return first;
+  }
+
+  // Lists the conditions of `profile`'s rule (added) when it is flat.
+  void MakeFlat(CompiledProfile& profile) {
+    const Node& root = nodes_[profile.first_node];
+    std::vector<uint32_t> declaration_level;
+    std::vector<uint32_t> item_level;
+    auto add = [&](const Node& node) {
+      (node.item_level ? item_level : declaration_level).push_back(node.condition);
+    };
+    if (root.kind == NodeKind::kCondition) {
+      add(root);
+    } else if (root.kind == NodeKind::kAll) {
+      for (uint32_t child = 1; child < root.size; child += nodes_[profile.first_node + child].size) {
+        const Node& node = nodes_[profile.first_node + child];
+        if (node.kind != NodeKind::kCondition) return;
+        add(node);
+      }
+    } else {
+      return;
+    }
+    profile.flat = true;
+    profile.flat_first = static_cast<uint32_t>(flat_conditions_.size());
+    profile.flat_declaration = static_cast<uint16_t>(declaration_level.size());
+    profile.flat_items = static_cast<uint16_t>(item_level.size());
+    flat_conditions_.insert(flat_conditions_.end(), declaration_level.begin(),
+                            declaration_level.end());
+    flat_conditions_.insert(flat_conditions_.end(), item_level.begin(), item_level.end());
   }
 
   // Builds the candidate index once every profile is added; keys[p] are
@@ -1648,7 +1684,35 @@ class ProfileSetImpl final : public ProfileSet {
     return false;
   }
 
+  // Whether a flat profile (MakeFlat) hits, and with which item (-1: the
+  // rule reads no item field). The same as Decide and WithItem give, as
+  // conditions have no side effects, without their three-valued pass: the
+  // declaration-level conditions once, then the item-level ones item by
+  // item until an item meets them all.
+  bool FlatHits(const CompiledProfile& profile, Context& context, int* hit_item) const {
+    const uint32_t* conditions = flat_conditions_.data() + profile.flat_first;
+    for (uint32_t k = 0; k < profile.flat_declaration; ++k) {
+      if (!Test(conditions_[conditions[k]], context, nullptr, 0)) return false;
+    }
+    *hit_item = -1;
+    if (!profile.item_level) return true;
+    const std::vector<DeclarationItem>& items = context.declaration.items;
+    const uint32_t* item_conditions = conditions + profile.flat_declaration;
+    for (size_t item = 0; item < items.size(); ++item) {
+      bool all = true;
+      for (uint32_t k = 0; k < profile.flat_items && all; ++k) {
+        all = Test(conditions_[item_conditions[k]], context, &items[item], item);
+      }
+      if (all) {
+        *hit_item = static_cast<int>(item);
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::vector<Node> nodes_;
+  std::vector<uint32_t> flat_conditions_;  // of flat profiles, see CompiledProfile
   std::vector<Condition> conditions_;
   std::vector<std::string> strings_;
   std::vector<CountrySet> country_sets_;
@@ -1700,9 +1764,15 @@ std::vector<ProfileHit> ProfileSetImpl::Evaluate(const Declaration& declaration,
       const CompiledProfile& profile =
           profiles_[word * 64 + static_cast<size_t>(std::countr_zero(bits))];
       if (today_days < profile.valid_from_days || today_days > profile.valid_to_days) continue;
+      int hit_item = -1;
+      if (profile.flat) {
+        if (!FlatHits(profile, context, &hit_item)) continue;
+        const auto& [id, name] = labels_[static_cast<size_t>(&profile - profiles_.data())];
+        hits.push_back(ProfileHit{id, name, profile.weight, hit_item});
+        continue;
+      }
       const Tri decided = Decide(profile.first_node, 0, context, memo.data());
       if (decided == kFalse) continue;
-      int hit_item = -1;
       if (profile.item_level) {
         // Some item must make the rule true; when the declaration-level
         // conditions decided it, every item does, and the first is reported.
@@ -1910,6 +1980,7 @@ Result<std::shared_ptr<const ProfileSet>> ProfileSet::Compile(
     keys.emplace_back();
     CollectKeys(parsed->root, keys.back());
     compiled.first_node = set->Add(parsed->root);
+    set->MakeFlat(compiled);
     set->uses_totals_ = set->uses_totals_ || parsed->uses_totals;
     set->uses_hs_ = set->uses_hs_ || parsed->uses_hs;
     set->profiles_.push_back(std::move(compiled));
