@@ -1275,7 +1275,8 @@ class ProfileSetImpl final : public ProfileSet {
     if (root.kind == NodeKind::kCondition) {
       add(root);
     } else if (root.kind == NodeKind::kAll) {
-      for (uint32_t child = 1; child < root.size; child += nodes_[profile.first_node + child].size) {
+      for (uint32_t child = 1; child < root.size;
+           child += nodes_[profile.first_node + child].size) {
         const Node& node = nodes_[profile.first_node + child];
         if (node.kind != NodeKind::kCondition) return;
         add(node);

@@ -711,6 +711,7 @@ bool Interpret(const json& rule, const Declaration& d, const DeclarationItem* it
   const json& value = rule["value"];
   if (field == "origin") return StringOp(op, d.origin, value);
   if (field == "transport_mode") return StringOp(op, d.transport_mode, value);
+  if (field == "office") return StringOp(op, d.office, value);
   if (field == "consignor.name") return StringOp(op, d.consignor.name, value);
   if (field == "e_commerce") return d.e_commerce == value.get<bool>();
   if (field == "route") {
@@ -770,18 +771,22 @@ T Pick(const std::vector<T>& choices) {
 Declaration RandomDeclaration() {
   Declaration d;
   d.type = "import";
+  // Offices, ports and HS codes include values longer than any constant and
+  // codes with a letter, for the candidate keys' packed look-ups.
+  d.office = Pick<std::string>({"DEHAM", "DEFRA", "CNSHA", "", "DEHAMBURG"});
   d.origin = Pick<std::string>({"CN", "HK", "DE", "TR", ""});
   d.transport_mode = Pick<std::string>({"sea", "air", "postal", "express"});
   d.e_commerce = *rc::gen::arbitrary<bool>();
   d.consignor.name =
       Pick<std::string>({"Shenzhen Bright Trading", "ZENTRA Logistics", "nordhandel gmbh", ""});
-  for (const std::string port : {"CNSZX", "SGSIN", "DEHAM", "TRIST"}) {
+  for (const std::string port : {"CNSZX", "SGSIN", "DEHAM", "TRIST", "SGSINGAPORE"}) {
     if (*rc::gen::arbitrary<bool>()) d.route.push_back(port);
   }
   const size_t items = *rc::gen::inRange<size_t>(0, 4);
   for (size_t i = 0; i < items; ++i) {
     DeclarationItem item;
-    item.hs = Pick<std::string>({"640411", "640399", "420221", "851712", "6403"});
+    item.hs = Pick<std::string>(
+        {"640411", "640399", "420221", "851712", "6403", "64A411", "42022100001"});
     item.description = Pick<std::string>({"sport shoes", "Leather BAGS", "phone", ""});
     item.quantity = Pick<double>({0, 1, 10, 100});
     item.gross_kg = Pick<double>({0, 0.5, 20});
@@ -793,7 +798,7 @@ Declaration RandomDeclaration() {
 }
 
 json RandomCondition() {
-  switch (*rc::gen::inRange(0, 14)) {
+  switch (*rc::gen::inRange(0, 16)) {
     case 0:
       return Cond("origin", Pick<std::string>({"eq", "ne"}), Pick<std::string>({"CN", "DE"}));
     case 1:
@@ -825,6 +830,17 @@ json RandomCondition() {
                   Pick<double>({5, 20, 2000}));
     case 12:
       return Cond("item.unit_value", "between", {1, 100});
+    case 13: {
+      const std::string op = Pick<std::string>({"eq", "ne", "prefix"});
+      return Cond("office", op,
+                  op == "prefix" ? Pick<std::string>({"DE", "DEH", "CN", "DEHAM"}) : "DEHAM");
+    }
+    case 14: {
+      const std::string op = Pick<std::string>({"prefix", "in"});
+      return Cond("route", op,
+                  op == "prefix" ? json(Pick<std::string>({"SG", "DE", "SGSIN"}))
+                                 : json::array({"DEHAM", "CNSZX"}));
+    }
     default:
       return Cond("item.price_ratio", Pick<std::string>({"lt", "ge"}), Pick<double>({0.5, 2}));
   }

@@ -40,8 +40,8 @@
 #include <array>
 #include <atomic>
 #include <bit>
-#include <cstddef>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -849,7 +849,7 @@ class UnlistedNames {
   void Insert(uint64_t hash, std::string_view country, std::string_view name) {
     if (!Fits(country, name)) return;
     1 + country.size() + name.size() <= Short::kBytes ? short_.Insert(hash, country, name)
-                                                       : long_.Insert(hash, country, name);
+                                                      : long_.Insert(hash, country, name);
   }
 
  private:
@@ -858,7 +858,6 @@ class UnlistedNames {
   Short short_;
   Long long_;
 };
-
 
 // A party on its way through MatchBatch's stages (see there).
 struct PartyInFlight {
