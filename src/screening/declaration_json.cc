@@ -1005,11 +1005,28 @@ class DirectDeclarationReader {
     size_t count = 0;
     bool ok = true;
     do {
-      if (!Item<E>(SlotAt(items, count++))) return false;
+      if (!Item<E>(ItemSlot(items, count++))) return false;
     } while (More(']', &ok));
-    items.resize(count);
+    // Items past the count are kept for later declarations rather than
+    // destroyed: their strings keep their capacity, so a file whose
+    // declarations have one item, then three, then two does not free and
+    // allocate descriptions over and over.
+    while (items.size() > count) {
+      if (spare_items_.size() < kMaxSpareItems) spare_items_.push_back(std::move(items.back()));
+      items.pop_back();
+    }
     return ok;
   }
+
+  // SlotAt, taking a spare item before making a new one.
+  DeclarationItem& ItemSlot(std::vector<DeclarationItem>& items, size_t index) {
+    if (index < items.size()) return items[index];
+    if (spare_items_.empty()) return items.emplace_back();
+    items.push_back(std::move(spare_items_.back()));
+    spare_items_.pop_back();
+    return items.back();
+  }
+  static constexpr size_t kMaxSpareItems = 1024;
 
   template <bool E>
   bool ReadDeclaration(Declaration& declaration) {
@@ -1095,6 +1112,7 @@ class DirectDeclarationReader {
   KeyPredictor declaration_keys_{kDeclarationTable};
   KeyPredictor item_keys_{kItemTable};
   KeyPredictor party_keys_{kPartyTable};
+  std::vector<DeclarationItem> spare_items_;  // Items()
 };
 
 // Turns one JSON declaration into a Declaration. One instance per thread: it

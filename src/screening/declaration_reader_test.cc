@@ -871,6 +871,14 @@ TEST(DeclarationDirectReader, JsonLinesReadInPlaceMatchTheDomLineByLine) {
     if (index % 5 == 3) body.erase("consignee");
     if (index % 5 == 4) body["declarant"]["country"] = "DE";
     if (index % 6 == 5) body["items"].push_back(body["items"][0]);
+    // Item counts going up and down: items past the count are kept by the
+    // reader for later lines, and must not bring their fields along.
+    if (index % 10 == 9) {
+      json item = {{"hs", "6402"}, {"description", std::string(40 + index % 7, 'd')},
+                   {"brand", "LUMIO"}, {"unit", "pairs"}, {"currency", "EUR"}, {"value", 2.5}};
+      body["items"].push_back(item);
+      body["items"].push_back(item);
+    }
     if (index % 7 == 6) body["items"][0]["brand"] = "ZENTRA";
     if (index % 7 == 0) body["items"][0].erase("gross_kg");
     if (index % 8 == 3) body["items"][0]["currency"] = nullptr;
