@@ -1138,6 +1138,9 @@ struct ProfileKey {
   Field field;
   std::vector<std::string> exact;
   std::vector<std::string> prefixes;
+  const TreeNode* node = nullptr;   // the condition, while its tree lives
+  uint32_t condition = UINT32_MAX;  // its index in ProfileSetImpl::conditions_, once added
+  bool indexed = false;             // set by IndexKeys (false: not packable, not used)
 };
 
 bool IsKeyField(Field field) {
@@ -1173,7 +1176,7 @@ void CollectKeys(const TreeNode& node, std::vector<ProfileKey>& keys) {
   for (const ProfileKey& key : keys) {
     if (key.field == condition.field) return;
   }
-  ProfileKey key{condition.field, {}, {}};
+  ProfileKey key{condition.field, {}, {}, &node};
   switch (condition.test) {
     case Test::kCountryIn:
       for (size_t index = 0; index < node.countries.size(); ++index) {
@@ -1257,20 +1260,34 @@ class ProfileSetImpl final : public ProfileSet {
   std::vector<ProfileHit> Evaluate(const Declaration& declaration, Date today) const override;
   size_t size() const override { return profiles_.size(); }
 
-  // Appends one compiled rule; returns its first node.
-  uint32_t Add(const TreeNode& root) {
+  // Appends one compiled rule; returns its first node. `keys` (the
+  // rule's, from CollectKeys) learn their conditions' indexes.
+  uint32_t Add(const TreeNode& root, std::vector<ProfileKey>& keys) {
     const auto first = static_cast<uint32_t>(nodes_.size());
-    Flatten(root);
+    Flatten(root, keys);
     return first;
   }
 
-  // Lists the conditions of `profile`'s rule (added) when it is flat.
-  void MakeFlat(CompiledProfile& profile) {
+  // Lists the conditions of `profile`'s rule (added) when it is flat,
+  // leaving out the declaration-level ones that are indexed keys (`keys`,
+  // after IndexKeys): candidate selection has already found them to hold,
+  // by the same comparison of the same constants.
+  void MakeFlat(CompiledProfile& profile, const std::vector<ProfileKey>& keys) {
     const Node& root = nodes_[profile.first_node];
     std::vector<uint32_t> declaration_level;
     std::vector<uint32_t> item_level;
+    auto verified = [&](uint32_t condition) {
+      return std::any_of(keys.begin(), keys.end(), [&](const ProfileKey& key) {
+        return key.indexed && key.condition == condition && key.field != Field::kItemHs &&
+               key.field != Field::kItemCurrency;
+      });
+    };
     auto add = [&](const Node& node) {
-      (node.item_level ? item_level : declaration_level).push_back(node.condition);
+      if (node.item_level) {
+        item_level.push_back(node.condition);
+      } else if (!verified(node.condition)) {
+        declaration_level.push_back(node.condition);
+      }
     };
     if (root.kind == NodeKind::kCondition) {
       add(root);
@@ -1295,7 +1312,7 @@ class ProfileSetImpl final : public ProfileSet {
 
   // Builds the candidate index once every profile is added; keys[p] are
   // the keys of profiles_[p].
-  void IndexKeys(const std::vector<std::vector<ProfileKey>>& keys) {
+  void IndexKeys(std::vector<std::vector<ProfileKey>>& keys) {
     words_ = (profiles_.size() + 63) / 64;
     auto new_mask = [&]() {
       masks_.resize(masks_.size() + words_, 0);
@@ -1305,7 +1322,7 @@ class ProfileSetImpl final : public ProfileSet {
       masks_[static_cast<size_t>(mask) * words_ + profile / 64] |= uint64_t{1} << (profile % 64);
     };
     for (size_t profile = 0; profile < keys.size(); ++profile) {
-      for (const ProfileKey& key : keys[profile]) {
+      for (ProfileKey& key : keys[profile]) {
         auto packable = [&](const std::vector<std::string>& list) {
           return std::all_of(list.begin(), list.end(), [&](const std::string& constant) {
             return KeyTable::Packable(key.field, constant);
@@ -1320,6 +1337,7 @@ class ProfileSetImpl final : public ProfileSet {
         }
         if (field->keyed < 0) field->keyed = new_mask();
         set_bit(field->keyed, profile);
+        key.indexed = true;
         if (key.field == Field::kItemHs) uses_hs_ = true;  // VisitHs reads ReadHs's digits
         for (const std::string& exact : key.exact) {
           int& mask = field->table.Slot(key.field, exact, false);
@@ -1431,7 +1449,7 @@ class ProfileSetImpl final : public ProfileSet {
     double total_gross_kg = 0;
   };
 
-  void Flatten(const TreeNode& tree) {
+  void Flatten(const TreeNode& tree, std::vector<ProfileKey>& keys) {
     const size_t index = nodes_.size();
     nodes_.push_back(Node{tree.kind, tree.item_level, 1, 0});
     if (tree.kind == NodeKind::kCondition) {
@@ -1450,10 +1468,13 @@ class ProfileSetImpl final : public ProfileSet {
         country_sets_.push_back(tree.countries);
       }
       nodes_[index].condition = static_cast<uint32_t>(conditions_.size());
+      for (ProfileKey& key : keys) {
+        if (key.node == &tree) key.condition = nodes_[index].condition;
+      }
       conditions_.push_back(condition);
       return;
     }
-    for (const TreeNode& child : tree.children) Flatten(child);
+    for (const TreeNode& child : tree.children) Flatten(child, keys);
     nodes_[index].size = static_cast<uint16_t>(nodes_.size() - index);
   }
 
@@ -1980,13 +2001,16 @@ Result<std::shared_ptr<const ProfileSet>> ProfileSet::Compile(
     compiled.item_level = parsed->root.item_level;
     keys.emplace_back();
     CollectKeys(parsed->root, keys.back());
-    compiled.first_node = set->Add(parsed->root);
-    set->MakeFlat(compiled);
+    compiled.first_node = set->Add(parsed->root, keys.back());
+    for (ProfileKey& key : keys.back()) key.node = nullptr;  // the tree goes now
     set->uses_totals_ = set->uses_totals_ || parsed->uses_totals;
     set->uses_hs_ = set->uses_hs_ || parsed->uses_hs;
     set->profiles_.push_back(std::move(compiled));
   }
   set->IndexKeys(keys);
+  for (size_t profile = 0; profile < keys.size(); ++profile) {
+    set->MakeFlat(set->profiles_[profile], keys[profile]);
+  }
   return std::shared_ptr<const ProfileSet>(std::move(set));
 }
 
