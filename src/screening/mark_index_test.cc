@@ -878,6 +878,62 @@ TEST(MarkIndexDifferential, SpacesPutIntoMarksAgreeWithBruteForce) {
   EXPECT_GT(edge_hits, 0u);
 }
 
+// A span's spaces are either all edits (then the span without them is
+// probed, and the tables hold only residues without spaces) or one of them,
+// any one, stands for a space of the mark. Marks of one and two spaces, of
+// both limits: each space of the mark deleted or replaced by a letter, with
+// a space put in anywhere else, or two spaces put in, alone and between
+// other words, give the brute-force reading's hits.
+TEST(MarkIndexDifferential, SpacesOfMarksMovedAgreeWithBruteForce) {
+  const std::vector<IndexedApplication> applications = {
+      {"app-1", {{"ZENTRA AIR RUNNER", 0, {25}}, {"KORVEX ONE", 0, {25}}}, {}, {}},
+      {"app-2", {{"LUMIO BAR", 0, {25}}, {"TRAK SO VELO", 0, {25}}}, {}, {}}};
+  auto built = MarkIndex::Build(applications);
+  ASSERT_TRUE(built.ok()) << built.error().ToString();
+  auto scratch = (*built)->NewScratch();
+  ASSERT_TRUE(scratch.ok());
+  const BruteForceMatcher reference(applications, MarkIndexOptions{});
+  size_t checked = 0;
+  size_t hits = 0;
+  size_t moved = 0;  // hits on a variant with a mark's space gone and one put in elsewhere
+  for (const IndexedApplication& application : applications) {
+    for (const RecordedMark& recorded : application.marks) {
+      const std::string mark = recorded.text;
+      for (size_t space = 0; space < mark.size(); ++space) {
+        if (mark[space] != ' ') continue;
+        for (const std::string& gone :
+             {mark.substr(0, space) + mark.substr(space + 1),
+              mark.substr(0, space) + "E" + mark.substr(space + 1)}) {
+          std::vector<std::string> variants = {gone};
+          for (size_t a = 1; a < gone.size(); ++a) {
+            if (gone[a] == ' ' || gone[a - 1] == ' ') continue;
+            variants.push_back(gone.substr(0, a) + " " + gone.substr(a));
+            for (size_t b = a + 1; b < gone.size(); ++b) {
+              if (gone[b] == ' ' || gone[b - 1] == ' ') continue;
+              variants.push_back(gone.substr(0, a) + " " + gone.substr(a, b - a) + " " +
+                                 gone.substr(b));
+            }
+          }
+          for (size_t v = 0; v < variants.size(); ++v) {
+            for (const std::string& description :
+                 {variants[v], "sport " + variants[v] + " model 3", "a " + variants[v] + " b"}) {
+              const auto expected = reference.Match(description);
+              ASSERT_EQ(Tuples((*built)->Match(description, "", {}, {}, *scratch)), expected)
+                  << "description \"" << description << "\"";
+              ++checked;
+              hits += expected.size();
+              if (v > 0) moved += expected.size();
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 500u);
+  EXPECT_GT(hits, checked / 3);
+  EXPECT_GT(moved, 0u);
+}
+
 // Without camel case (where the engines differ by design: the earlier
 // engines never read a camel-case space as absent together with another
 // edit), all three engines give the same hits on random registers.
