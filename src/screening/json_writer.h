@@ -169,7 +169,7 @@ class JsonWriter {
   // (\b \f \n \r \t short, other control characters \u00xx, nothing
   // else); each maximal invalid UTF-8 subpart (InvalidSubpartLength) becomes
   // one U+FFFD.
-  void String(std::string_view text) {
+  [[gnu::always_inline]] void String(std::string_view text) {
     // Most strings are short and need no escapes: one test of their bytes
     // and a copy by fixed-size moves, without a call to memcpy.
     if (text.size() <= kShortString && kCapacity - used_ >= kShortString + 2 &&
@@ -181,6 +181,11 @@ class JsonWriter {
       used_ += text.size() + 2;
       return;
     }
+    EscapedString(text);
+  }
+
+  // String() for the rest: long strings, and strings with bytes to escape.
+  [[gnu::noinline]] void EscapedString(std::string_view text) {
     Char('"');
     size_t pos = 0;
     while (true) {
