@@ -185,7 +185,6 @@ class KeyPredictor {
   // which chained every name of a line to the one before.
   CORDON_ALWAYS_INLINE bool TakeLiteral(const char*& at, uint8_t* key) {
     const Expected& expected = order_[position_];
-    if (expected.literal_size == 0) return false;
     const uint64_t differ = ((LoadWord<uint64_t>(at) ^ expected.literal[0]) & expected.mask[0]) |
                             ((LoadWord<uint64_t>(at + 8) ^ expected.literal[1]) & expected.mask[1]) |
                             ((LoadWord<uint64_t>(at + 16) ^ expected.literal[2]) & expected.mask[2]);
@@ -228,26 +227,30 @@ class KeyPredictor {
 
   static constexpr size_t kLiteralBytes = 24;
 
-  // A remembered name; an unknown one is not remembered (kNoName).
-  struct Expected {
+  // A remembered name; an unknown one is not remembered (kNoName). What
+  // TakeLiteral reads comes first, in the entry's first cache line.
+  struct alignas(64) Expected {
+    // `"name":`: its bytes and which of them count, and its size. Without
+    // one, a first byte of 1 (a control byte: such a line never gets here)
+    // never matches.
+    std::array<uint64_t, 3> literal{1, 0, 0};
+    std::array<uint64_t, 3> mask{0xFF, 0, 0};
+    size_t literal_size = 0;
+    uint8_t key = KeyTable::kUnknown;
     NameWords words;  // when size <= kMaxWordsName
     size_t size = kNoName;
     std::string_view name;
-    uint8_t key = KeyTable::kUnknown;
-    // `"name":` (TakeLiteral): its bytes, which bytes count, its size (0:
-    // none).
-    std::array<uint64_t, 3> literal{};
-    std::array<uint64_t, 3> mask{};
-    size_t literal_size = 0;
   };
 
   // `"name":` as up to three words and masks; none for an unknown name or
   // one too long for them.
   static void SetLiteral(Expected& slot) {
-    slot.literal = {};
-    slot.mask = {};
+    slot.literal = {1, 0, 0};
+    slot.mask = {0xFF, 0, 0};
     slot.literal_size = 0;
     if (slot.size == kNoName || slot.size + 3 > kLiteralBytes) return;
+    slot.literal = {};
+    slot.mask = {};
     std::array<char, kLiteralBytes> bytes{};
     bytes[0] = '"';
     std::memcpy(bytes.data() + 1, slot.name.data(), slot.size);
