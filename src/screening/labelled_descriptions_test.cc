@@ -139,16 +139,17 @@ TEST(LabelledDescriptions, RecallAndFalsePositivesPerCase) {
       if (!attributes_ok) {
         ++tally.attribute_errors;
         std::printf("  attribute mismatch [%s] line %d: %s found \"%s\" d=%d %s authorised=%d\n",
-                    tag.c_str(), line_number, mark.c_str(), hit->found.c_str(), hit->distance,
+                    tag.c_str(), line_number, mark.c_str(), std::string(hit->found).c_str(), hit->distance,
                     RelevanceName(hit->relevance), hit->authorised ? 1 : 0);
       }
     }
     int unexpected = 0;
     for (const MarkHit& hit : hits) {
-      if (!expected_keys.count({hit.application_id, hit.mark})) {
+      if (!expected_keys.count({std::string(hit.application_id), std::string(hit.mark)})) {
         ++unexpected;
         std::printf("  unexpected [%s] line %d: %s (%s) found \"%s\" d=%d in \"%s\"\n", tag.c_str(),
-                    line_number, hit.mark.c_str(), hit.application_id.c_str(), hit.found.c_str(),
+                    line_number, std::string(hit.mark).c_str(),
+                    std::string(hit.application_id).c_str(), std::string(hit.found).c_str(),
                     hit.distance, description.c_str());
       }
     }

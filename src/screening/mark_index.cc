@@ -624,13 +624,18 @@ struct IndexData {
   std::vector<uint32_t> occurrence_begin;  // keys + 1
   // What probing, verification and assembling read of key k, in one cache
   // line: its text (in key_arena; the first bytes, all of a key of up to
-  // kHead bytes, also here), edit limit and occurrences.
+  // kHead bytes, also here), edit limit, occurrences and neighbours (keys
+  // within their own limit of it: neighbours[neighbour_begin,
+  // neighbour_end)), so that a span equal to a key reads its neighbours
+  // straight after the record.
   struct alignas(64) KeyRecord {
-    static constexpr size_t kHead = 47;
+    static constexpr size_t kHead = 39;
     uint32_t offset;  // in key_arena
     uint32_t size;
     uint32_t occurrence_begin;
     uint32_t occurrence_end;
+    uint32_t neighbour_begin;
+    uint32_t neighbour_end;
     uint8_t limit;
     char head[kHead];
   };
@@ -664,9 +669,7 @@ struct IndexData {
   ProbeTable probes;
   ProbeTable whole2;
   std::vector<uint64_t> powers;  // kBase^i for i <= max_span
-  // Keys within their own limit of each key: neighbours[neighbour_begin[k],
-  // neighbour_begin[k + 1]).
-  std::vector<uint32_t> neighbour_begin;
+  // Keys within their own limit of each key, key by key (KeyRecord).
   std::vector<uint32_t> neighbours;
   size_t min_size1 = 0, max_size1 = 0;  // keys allowed one edit (0 when none)
   size_t min_size2 = 0, max_size2 = 0;  // keys allowed two edits (0 when none)
@@ -1268,7 +1271,8 @@ bool ExactKey(const IndexData& impl, const HashedText& text, uint32_t begin, uin
   });
   if (found == kNoValue) return false;
   pairs.push_back(uint64_t{probe_span} << 32 | found);
-  for (uint32_t i = impl.neighbour_begin[found]; i < impl.neighbour_begin[found + 1]; ++i) {
+  const IndexData::KeyRecord& record = impl.key_records[found];
+  for (uint32_t i = record.neighbour_begin; i < record.neighbour_end; ++i) {
     pairs.push_back(uint64_t{probe_span} << 32 | impl.neighbours[i]);
   }
   return true;
@@ -1646,23 +1650,28 @@ void BuildDeletionIndex(IndexData& impl) {
 
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  impl.neighbour_begin.assign(impl.keys.size() + 1, 0);
+  // Candidates are sorted by key, so each key's neighbours are contiguous.
+  for (IndexData::KeyRecord& record : impl.key_records) {
+    record.neighbour_begin = record.neighbour_end = 0;
+  }
   for (const auto& [key_id, other] : candidates) {
     const std::string& text = impl.keys[key_id].text;
     const std::string& other_text = impl.keys[other].text;
     const int limit = impl.key_records[other].limit;
     if (BoundedLevenshtein(text, other_text, limit) > limit) continue;
+    IndexData::KeyRecord& record = impl.key_records[key_id];
+    if (record.neighbour_begin == record.neighbour_end) {
+      record.neighbour_begin = static_cast<uint32_t>(impl.neighbours.size());
+    }
     impl.neighbours.push_back(other);
-    ++impl.neighbour_begin[key_id + 1];
+    record.neighbour_end = static_cast<uint32_t>(impl.neighbours.size());
   }
-  for (size_t k = 0; k < impl.keys.size(); ++k)
-    impl.neighbour_begin[k + 1] += impl.neighbour_begin[k];
 
   impl.pattern_count = impl.probes.distinct() + impl.whole2.distinct();
   impl.database_bytes =
       impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
       impl.key_records.capacity() * sizeof(IndexData::KeyRecord) +
-      (impl.neighbour_begin.capacity() + impl.neighbours.capacity()) * sizeof(uint32_t) +
+      impl.neighbours.capacity() * sizeof(uint32_t) +
       impl.powers.capacity() * sizeof(uint64_t);
 }
 
@@ -1842,15 +1851,15 @@ std::vector<MarkHit> AssembleHits(const IndexData& impl, MatchBuffers& buffers,
     const IndexData::ApplicationRecord& application = occurrence.application_record;
     const IndexData::MarkRecord& mark = occurrence.mark_record;
     MarkHit& out = result.emplace_back();
-    out.mark.assign(impl.String(mark.text_offset, mark.text_size));
-    out.application_id.assign(impl.String(application.id_offset, application.id_size));
+    out.mark = impl.String(mark.text_offset, mark.text_size);
+    out.application_id = impl.String(application.id_offset, application.id_size);
     out.right_index = mark.right_index;
     // Padded positions are key positions + 1.
     const auto [found_begin, found_end] =
         buffers.normalised.SourceRange(hit.begin - 1, hit.end - 1);
     out.found_begin = found_begin;
     out.found_end = found_end;
-    out.found.assign(description.substr(found_begin, found_end - found_begin));
+    out.found = description.substr(found_begin, found_end - found_begin);
     out.distance = hit.distance;
     if (item_hs.size() < 2) {
       out.relevance = Relevance::kClassRelated;

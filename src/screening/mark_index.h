@@ -167,13 +167,17 @@ enum class Relevance {
 // "listed_goods", "class_related", "unrelated".
 const char* RelevanceName(Relevance relevance);
 
+// One hit of Match. Its texts are views, not copies (a hit is read once,
+// into the caller's result): `mark` and `application_id` view the index's
+// own copies and stay valid while the MarkIndex lives; `found` views the
+// description given to Match and stays valid while that text does.
 struct MarkHit {
-  int item = 0;                // the caller's item index; Match leaves it 0
-  std::string mark;            // the recorded mark as filed
-  std::string application_id;  // IndexedApplication::id
-  int right_index = 0;         // RecordedMark::right_index
-  std::string found;           // the description's text as it stood, e.g. "Z3NTRA"
-  size_t found_begin = 0;      // byte offsets of `found` in the description
+  int item = 0;                     // the caller's item index; Match leaves it 0
+  std::string_view mark;            // the recorded mark as filed
+  std::string_view application_id;  // IndexedApplication::id
+  int right_index = 0;              // RecordedMark::right_index
+  std::string_view found;           // the description's text as it stood, e.g. "Z3NTRA"
+  size_t found_begin = 0;           // byte offsets of `found` in the description
   size_t found_end = 0;
   int distance = 0;  // edit distance between the normalised mark and found text
   Relevance relevance = Relevance::kUnrelated;
