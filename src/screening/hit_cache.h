@@ -10,12 +10,45 @@
 
 namespace cordon::screening_internal {
 
+// Admission to a per-thread cache, as in TinyLFU: a key is admitted the
+// second time it is offered, so one-off keys do not evict frequent ones.
+// One bit per hash (16 bits per cache entry; a collision only admits a key
+// early), all cleared after 16 offers per word, so that it reflects recent
+// traffic.
+class Doorkeeper {
+ public:
+  void Resize(size_t cache_entries) {
+    bits_.assign(std::max<size_t>(1, cache_entries / 4), 0);
+    uses_ = 0;
+  }
+
+  // Whether the key of `hash` was offered before (since the last clearing);
+  // remembers it if not.
+  bool Admit(uint64_t hash) {
+    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
+    const size_t bit = static_cast<size_t>(mixed >> 32) & (bits_.size() * 64 - 1);
+    uint64_t& word = bits_[bit / 64];
+    const uint64_t mask = uint64_t{1} << (bit % 64);
+    if (++uses_ >= bits_.size() * 16) {
+      std::fill(bits_.begin(), bits_.end(), 0);
+      uses_ = 0;
+    }
+    if ((word & mask) == 0) {
+      word |= mask;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<uint64_t> bits_;
+  size_t uses_ = 0;
+};
+
 // Hits remembered by the bytes they were found in (no locking: one per
 // scratch). Direct-mapped; an entry is one or more cache lines; bytes longer
 // than kBytes or more than kHits hits are not kept. A key is stored the
-// second time it is missed (a doorkeeper bit, as in TinyLFU), so one-off
-// keys do not evict the frequent ones; the doorkeeper is cleared now and
-// then, so it reflects recent traffic.
+// second time it is missed (Doorkeeper).
 template <size_t kBytesOfEntry, size_t kHitsOfEntry>
 class HitCache {
  public:
@@ -38,8 +71,7 @@ class HitCache {
       while (size < entries) size <<= 1;
     }
     entries_.assign(size, Entry{});
-    doorkeeper_.assign(std::max<size_t>(1, size / 4), 0);  // 16 bits per entry
-    doorkeeper_uses_ = 0;
+    doorkeeper_.Resize(size);
   }
   bool enabled() const { return !entries_.empty(); }
 
@@ -63,18 +95,7 @@ class HitCache {
 
   void Insert(uint64_t hash, const char* bytes, size_t size, const uint32_t* hits, size_t count) {
     if (size == 0 || size > kBytes || count > kHits) return;
-    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
-    const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
-    uint64_t& word = doorkeeper_[bit / 64];
-    const uint64_t mask = uint64_t{1} << (bit % 64);
-    if (++doorkeeper_uses_ >= doorkeeper_.size() * 16) {
-      std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
-      doorkeeper_uses_ = 0;
-    }
-    if ((word & mask) == 0) {
-      word |= mask;
-      return;
-    }
+    if (!doorkeeper_.Admit(hash)) return;
     Entry& entry = entries_[Slot(hash)];
     entry.hash = hash;
     entry.size = static_cast<uint16_t>(size);
@@ -88,8 +109,7 @@ class HitCache {
     return static_cast<size_t>((hash * 0x9E3779B97F4A7C15ULL) >> 40) & (entries_.size() - 1);
   }
   std::vector<Entry> entries_;
-  std::vector<uint64_t> doorkeeper_;
-  size_t doorkeeper_uses_ = 0;
+  Doorkeeper doorkeeper_;
 };
 
 }  // namespace cordon::screening_internal

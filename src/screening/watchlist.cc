@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "screening/hit_cache.h"
 #include "screening/json_fields.h"
 #include "screening/watchlist_internal.h"
 
@@ -715,8 +716,7 @@ class NameCache {
     entries_.assign(sets * kWays, Entry{});
     // Least recently used last: way w in the 4-bit nibble of rank w.
     order_.assign(sets, kInitialOrder);
-    doorkeeper_.assign(std::max<size_t>(1, sets * kWays / 4), 0);  // 16 bits per entry
-    doorkeeper_uses_ = 0;
+    doorkeeper_.Resize(sets * kWays);
   }
 
   // Starts fetching the tags of the set of `hash`.
@@ -757,18 +757,7 @@ class NameCache {
   // Remembers a key of at most kBytes (the second time it is offered, see
   // above). The caller knows it is not there.
   void Insert(uint64_t hash, std::string_view country, std::string_view name) {
-    const uint64_t mixed = hash * 0xD6E8FEB86659FD93ULL;
-    const size_t bit = static_cast<size_t>(mixed >> 32) & (doorkeeper_.size() * 64 - 1);
-    uint64_t& word = doorkeeper_[bit / 64];
-    const uint64_t mask = uint64_t{1} << (bit % 64);
-    if (++doorkeeper_uses_ >= doorkeeper_.size() * 16) {
-      std::fill(doorkeeper_.begin(), doorkeeper_.end(), 0);
-      doorkeeper_uses_ = 0;
-    }
-    if ((word & mask) == 0) {
-      word |= mask;
-      return;
-    }
+    if (!doorkeeper_.Admit(hash)) return;
     const size_t set = SetOf(hash);
     const auto way = static_cast<uint32_t>(order_[set] >> (4 * (kWays - 1)) & 0xF);
     sets_[set].tags[way] = hash;
@@ -808,8 +797,7 @@ class NameCache {
   std::vector<Set> sets_;
   std::vector<Entry> entries_;
   std::vector<uint32_t> order_;
-  std::vector<uint64_t> doorkeeper_;
-  size_t doorkeeper_uses_ = 0;
+  screening_internal::Doorkeeper doorkeeper_;
 };
 // Short keys (most names) in entries of 64 bytes, longer ones in entries
 // of 128, so that the same memory holds twice as many names as entries of
