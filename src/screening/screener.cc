@@ -176,10 +176,15 @@ ScreeningResult Screener::Screen(const Declaration& declaration, Date today,
 
 void Screener::ScreenBatch(std::span<const Declaration* const> declarations, Date today,
                            ScreeningScratch& scratch, std::vector<ScreeningResult>& out) const {
-  // The results of the batch before keep their hits' capacity (a result
-  // is cleared, not freed): most batches then allocate nothing for hits.
+  // The results of the batch before are reset, but keep their hits'
+  // capacity: most batches then allocate nothing for hits.
   out.resize(declarations.size());
-  for (ScreeningResult& result : out) result.hits.clear();
+  for (ScreeningResult& result : out) {
+    std::vector<ScreeningHit> hits = std::move(result.hits);
+    hits.clear();
+    result = ScreeningResult{};
+    result.hits = std::move(hits);
+  }
   ScreenWithoutModel(declarations, today, scratch, out);
   if (parts_.model) {
     // Enough rows per call for the trees to be walked by full blocks, few
