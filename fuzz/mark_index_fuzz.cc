@@ -97,8 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view description = lines[line].substr(0, 80);
     const std::vector<HitTuple> expected = reference.Match(description);
     for (int pass = 0; pass < 3; ++pass) {
-      const std::vector<cordon::MarkHit> hits =
-          (*built)->Match(description, "", {}, {}, *scratch);
+      const std::vector<cordon::MarkHit> hits = (*built)->Match(description, "", {}, {}, *scratch);
       for (const cordon::MarkHit& hit : hits) {
         if (hit.found_begin > hit.found_end || hit.found_end > description.size() ||
             hit.found != description.substr(hit.found_begin, hit.found_end - hit.found_begin)) {
@@ -107,9 +106,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       const std::vector<HitTuple> actual = cordon::mark_index_reference::Tuples(hits);
       if (actual != expected) {
-        std::fprintf(stderr, "mark_index_fuzz: pass %d, description \"%.*s\"\n  engine:    %s\n"
-                     "  reference: %s\n", pass, static_cast<int>(description.size()),
-                     description.data(), cordon::mark_index_reference::Show(actual).c_str(),
+        std::fprintf(stderr,
+                     "mark_index_fuzz: pass %d, description \"%.*s\"\n  engine:    %s\n"
+                     "  reference: %s\n",
+                     pass, static_cast<int>(description.size()), description.data(),
+                     cordon::mark_index_reference::Show(actual).c_str(),
                      cordon::mark_index_reference::Show(expected).c_str());
         __builtin_trap();
       }
