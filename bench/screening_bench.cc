@@ -514,9 +514,11 @@ int Main(int argc, char** argv) {
       static_cast<double>(plain.declarations) / plain.seconds,
       static_cast<double>(plain.declarations) / plain.cpu_seconds, options.passes);
   const double per_declaration = 1e9 / static_cast<double>(std::max<size_t>(1, plain.declarations));
-  fmt::print("  per declaration in that pass (CPU): reading {:.0f} ns, screening {:.0f} ns, writing {:.0f} ns\n",
-             plain.read_seconds * per_declaration, plain.screen_seconds * per_declaration,
-             plain.write_seconds * per_declaration);
+  fmt::print(
+      "  per declaration in that pass (CPU): reading {:.0f} ns, screening {:.0f} ns, writing "
+      "{:.0f} ns\n",
+      plain.read_seconds * per_declaration, plain.screen_seconds * per_declaration,
+      plain.write_seconds * per_declaration);
   if (options.screen_only) return 0;
 
   if (!options.model_only) {

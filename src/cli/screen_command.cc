@@ -50,13 +50,13 @@
 #include "core/time.h"
 #include "rights/rights.h"
 #include "screening/declaration.h"
-#include "targeting/targeting.h"
 #include "screening/mark_index.h"
 #include "screening/profiles.h"
 #include "screening/screening.h"
 #include "screening/screening_service.h"
 #include "screening/watchlist.h"
 #include "store/sqlite_store.h"
+#include "targeting/targeting.h"
 
 namespace cordon {
 namespace {

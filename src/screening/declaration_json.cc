@@ -185,9 +185,10 @@ class KeyPredictor {
   // which chained every name of a line to the one before.
   CORDON_ALWAYS_INLINE bool TakeLiteral(const char*& at, uint8_t* key) {
     const Expected& expected = order_[position_];
-    const uint64_t differ = ((LoadWord<uint64_t>(at) ^ expected.literal[0]) & expected.mask[0]) |
-                            ((LoadWord<uint64_t>(at + 8) ^ expected.literal[1]) & expected.mask[1]) |
-                            ((LoadWord<uint64_t>(at + 16) ^ expected.literal[2]) & expected.mask[2]);
+    const uint64_t differ =
+        ((LoadWord<uint64_t>(at) ^ expected.literal[0]) & expected.mask[0]) |
+        ((LoadWord<uint64_t>(at + 8) ^ expected.literal[1]) & expected.mask[1]) |
+        ((LoadWord<uint64_t>(at + 16) ^ expected.literal[2]) & expected.mask[2]);
     if (differ != 0) return false;
     at += expected.literal_size;
     ++position_;

@@ -874,8 +874,9 @@ TEST(DeclarationDirectReader, JsonLinesReadInPlaceMatchTheDomLineByLine) {
     // Item counts going up and down: items past the count are kept by the
     // reader for later lines, and must not bring their fields along.
     if (index % 10 == 9) {
-      json item = {{"hs", "6402"}, {"description", std::string(40 + index % 7, 'd')},
-                   {"brand", "LUMIO"}, {"unit", "pairs"}, {"currency", "EUR"}, {"value", 2.5}};
+      json item = {{"hs", "6402"},      {"description", std::string(40 + index % 7, 'd')},
+                   {"brand", "LUMIO"},  {"unit", "pairs"},
+                   {"currency", "EUR"}, {"value", 2.5}};
       body["items"].push_back(item);
       body["items"].push_back(item);
     }

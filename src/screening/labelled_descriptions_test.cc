@@ -139,8 +139,8 @@ TEST(LabelledDescriptions, RecallAndFalsePositivesPerCase) {
       if (!attributes_ok) {
         ++tally.attribute_errors;
         std::printf("  attribute mismatch [%s] line %d: %s found \"%s\" d=%d %s authorised=%d\n",
-                    tag.c_str(), line_number, mark.c_str(), std::string(hit->found).c_str(), hit->distance,
-                    RelevanceName(hit->relevance), hit->authorised ? 1 : 0);
+                    tag.c_str(), line_number, mark.c_str(), std::string(hit->found).c_str(),
+                    hit->distance, RelevanceName(hit->relevance), hit->authorised ? 1 : 0);
       }
     }
     int unexpected = 0;

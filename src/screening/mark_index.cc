@@ -1211,8 +1211,8 @@ CORDON_ALWAYS_INLINE inline void ProbeSpanSteps(const IndexData& impl, const Has
     // more selective.
     const bool before_at_limit = before_spaces > impl.max_part_spaces2;
     const bool after_at_limit = after_spaces > impl.max_part_spaces2;
-    const bool probe_before = before_at_limit != after_at_limit ? before_at_limit
-                                                                : at - begin >= end - at - 1;
+    const bool probe_before =
+        before_at_limit != after_at_limit ? before_at_limit : at - begin >= end - at - 1;
     const uint32_t part_begin = probe_before ? begin : at + 1;
     const uint32_t part_end = probe_before ? at : end;
     const uint64_t part_class = probe_before ? kBefore1Class : kAfter1Class;
@@ -1606,8 +1606,7 @@ void BuildDeletionIndex(IndexData& impl) {
       }
       for (uint32_t second = 1; second < size; ++second) {
         for (uint32_t first = 0; first < second; ++first) {
-          cross2.emplace_back(Salted(hashed.Without(0, size, first, second), kWhole2Class),
-                              key_id);
+          cross2.emplace_back(Salted(hashed.Without(0, size, first, second), kWhole2Class), key_id);
         }
       }
     }
@@ -1668,11 +1667,10 @@ void BuildDeletionIndex(IndexData& impl) {
   }
 
   impl.pattern_count = impl.probes.distinct() + impl.whole2.distinct();
-  impl.database_bytes =
-      impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
-      impl.key_records.capacity() * sizeof(IndexData::KeyRecord) +
-      impl.neighbours.capacity() * sizeof(uint32_t) +
-      impl.powers.capacity() * sizeof(uint64_t);
+  impl.database_bytes = impl.probes.bytes() + impl.whole2.bytes() + impl.key_arena.capacity() +
+                        impl.key_records.capacity() * sizeof(IndexData::KeyRecord) +
+                        impl.neighbours.capacity() * sizeof(uint32_t) +
+                        impl.powers.capacity() * sizeof(uint64_t);
 }
 
 // Fills IndexData's flat records for assembling hits (every engine).

@@ -717,9 +717,8 @@ TEST(MarkIndexDifferential, SpacesOfMarksMovedAgreeWithBruteForce) {
       const std::string mark = recorded.text;
       for (size_t space = 0; space < mark.size(); ++space) {
         if (mark[space] != ' ') continue;
-        for (const std::string& gone :
-             {mark.substr(0, space) + mark.substr(space + 1),
-              mark.substr(0, space) + "E" + mark.substr(space + 1)}) {
+        for (const std::string& gone : {mark.substr(0, space) + mark.substr(space + 1),
+                                        mark.substr(0, space) + "E" + mark.substr(space + 1)}) {
           std::vector<std::string> variants = {gone};
           for (size_t a = 1; a < gone.size(); ++a) {
             if (gone[a] == ' ' || gone[a - 1] == ' ') continue;
