@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace cordon::embedded {
 
@@ -12,5 +13,8 @@ namespace cordon::embedded {
 std::string_view NiceHsJson();
 // data/generic_words.txt as it was at build time.
 std::string_view GenericWordsText();
+// Its words, in file order: lines starting with '#' are comments, words
+// are separated by spaces. Views of GenericWordsText().
+std::vector<std::string_view> GenericWords();
 
 }  // namespace cordon::embedded

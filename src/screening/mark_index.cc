@@ -2011,23 +2011,7 @@ Result<std::shared_ptr<const MarkIndex>> MarkIndex::Build(
       impl->generic_words.Add(key);
     }
   };
-  const std::string_view generic_text = embedded::GenericWordsText();
-  size_t line_start = 0;
-  while (line_start < generic_text.size()) {
-    size_t line_end = generic_text.find('\n', line_start);
-    if (line_end == std::string_view::npos) line_end = generic_text.size();
-    const std::string_view line = generic_text.substr(line_start, line_end - line_start);
-    if (!line.empty() && line[0] != '#') {
-      size_t word_start = 0;
-      while (word_start < line.size()) {
-        size_t word_end = line.find(' ', word_start);
-        if (word_end == std::string_view::npos) word_end = line.size();
-        if (word_end > word_start) add_generic(line.substr(word_start, word_end - word_start));
-        word_start = word_end + 1;
-      }
-    }
-    line_start = line_end + 1;
-  }
+  for (const std::string_view word : embedded::GenericWords()) add_generic(word);
   for (const std::string& word : options.extra_generic_words) add_generic(word);
   impl->generic_words.Finish();
   FlattenForHits(*impl);

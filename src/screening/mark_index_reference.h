@@ -49,23 +49,7 @@ class BruteForceMatcher {
       const std::string key = NormaliseForMatching(word).text;
       if (!key.empty() && key.find(' ') == std::string::npos) generic_.insert(key);
     };
-    const std::string_view text = embedded::GenericWordsText();
-    size_t line_start = 0;
-    while (line_start < text.size()) {
-      size_t line_end = text.find('\n', line_start);
-      if (line_end == std::string_view::npos) line_end = text.size();
-      const std::string_view line = text.substr(line_start, line_end - line_start);
-      if (!line.empty() && line[0] != '#') {
-        size_t word_start = 0;
-        while (word_start < line.size()) {
-          size_t word_end = line.find(' ', word_start);
-          if (word_end == std::string_view::npos) word_end = line.size();
-          if (word_end > word_start) add_generic(line.substr(word_start, word_end - word_start));
-          word_start = word_end + 1;
-        }
-      }
-      line_start = line_end + 1;
-    }
+    for (const std::string_view word : embedded::GenericWords()) add_generic(word);
     for (const std::string& word : options.extra_generic_words) add_generic(word);
     for (size_t a = 0; a < applications.size(); ++a) {
       for (size_t m = 0; m < applications[a].marks.size(); ++m) {
