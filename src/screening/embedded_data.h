@@ -11,10 +11,9 @@ namespace cordon::embedded {
 
 // data/nice_hs.json as it was at build time.
 std::string_view NiceHsJson();
-// data/generic_words.txt as it was at build time.
-std::string_view GenericWordsText();
-// Its words, in file order: lines starting with '#' are comments, words
-// are separated by spaces. Views of GenericWordsText().
+// The words of data/generic_words.txt as it was at build time, in file
+// order: lines starting with '#' are comments, words are separated by
+// spaces. Views of the compiled-in text.
 std::vector<std::string_view> GenericWords();
 
 }  // namespace cordon::embedded
